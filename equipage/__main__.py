@@ -1,0 +1,3 @@
+from equipage.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""Member accounts: the model, passwords, login, tokens, ownership."""

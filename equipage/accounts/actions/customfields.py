@@ -1,0 +1,142 @@
+"""Organization-defined custom fields and their values on members."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+
+from equipage.accounts.models import CustomField, CustomFieldKind, CustomFieldValue, Member
+from equipage.audit.events import EventType
+from equipage.audit.record import record
+from equipage.core.errors import Conflict, ValidationFailed
+from equipage.organizations.models import Organization
+from equipage.permissions import Actor, Cap, as_actor, authorize
+
+
+def custom_field_create(
+    *,
+    actor: Actor | Member,
+    organization: Organization,
+    name: str,
+    kind: str = CustomFieldKind.TEXT,
+    choices: list[str] | None = None,
+) -> CustomField:
+    actor = as_actor(actor)
+    authorize(actor, Cap.CUSTOM_FIELD_MANAGE, organization)
+    name = name.strip()
+    if not name:
+        raise ValidationFailed(_("A name is required."), field="name")
+    if kind not in CustomFieldKind.values:
+        raise ValidationFailed(_("Unknown field type."), field="kind")
+    choices = [c.strip() for c in (choices or []) if c.strip()]
+    if kind == CustomFieldKind.CHOICE and not choices:
+        raise ValidationFailed(_("A choice field needs at least one choice."), field="choices")
+    with transaction.atomic():
+        position = CustomField.objects.filter(organization=organization).count()
+        try:
+            with transaction.atomic():
+                field = CustomField.objects.create(
+                    organization=organization,
+                    key=slugify(name)[:63] or f"field-{position + 1}",
+                    name=name,
+                    kind=kind,
+                    choices=choices,
+                    position=position,
+                )
+        except IntegrityError:
+            raise Conflict(_("A custom field with this name already exists."), field="name") from None
+        record(
+            actor=actor,
+            organization=organization,
+            event=EventType.CUSTOM_FIELD_CREATED,
+            target=field,
+            after={"name": name, "kind": kind, "choices": choices},
+        )
+    return field
+
+
+def custom_field_delete(*, actor: Actor | Member, field: CustomField) -> None:
+    actor = as_actor(actor)
+    authorize(actor, Cap.CUSTOM_FIELD_MANAGE, field)
+    with transaction.atomic():
+        record(
+            actor=actor,
+            organization=field.organization,
+            event=EventType.CUSTOM_FIELD_DELETED,
+            target=field,
+            before={"name": field.name, "kind": field.kind},
+        )
+        field.delete()
+
+
+def clean_custom_value(field: CustomField, value: Any) -> str:
+    """Return the stored text of ``value`` for ``field``, or raise with a clear message."""
+    text = "" if value is None else str(value).strip()
+    if not text:
+        return ""
+    if field.kind == CustomFieldKind.NUMBER:
+        try:
+            return str(Decimal(text.replace(",", ".")).normalize())
+        except InvalidOperation:
+            raise ValidationFailed(_("“%(v)s” is not a number.") % {"v": text}, field=field.key) from None
+    if field.kind == CustomFieldKind.DATE:
+        for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
+            try:
+                return dt.datetime.strptime(text, fmt).date().isoformat()
+            except ValueError:
+                continue
+        raise ValidationFailed(
+            _("“%(v)s” is not a date (YYYY-MM-DD or DD/MM/YYYY).") % {"v": text}, field=field.key
+        )
+    if field.kind == CustomFieldKind.CHOICE and text not in field.choices:
+        raise ValidationFailed(
+            _("“%(v)s” is not one of: %(c)s.") % {"v": text, "c": ", ".join(field.choices)},
+            field=field.key,
+        )
+    return text[:500]
+
+
+def member_set_custom_values(*, actor: Actor | Member, member: Member, values: dict[str, Any]) -> None:
+    """Set custom field values by field key; an empty value removes it."""
+    actor = as_actor(actor)
+    authorize(actor, Cap.MEMBER_UPDATE, member)
+    fields = {f.key: f for f in CustomField.objects.filter(organization_id=member.organization_id)}
+    unknown = set(values) - set(fields)
+    if unknown:
+        raise ValidationFailed(_("Unknown custom field: %(f)s") % {"f": ", ".join(sorted(unknown))})
+    cleaned = {key: clean_custom_value(fields[key], v) for key, v in values.items()}
+    with transaction.atomic():
+        current = {
+            v.field.key: v
+            for v in CustomFieldValue.objects.filter(member=member).select_related("field")
+        }
+        before: dict[str, str] = {}
+        after: dict[str, str] = {}
+        for key, text in cleaned.items():
+            old = current.get(key)
+            if (old.value if old else "") == text:
+                continue
+            before[key], after[key] = (old.value if old else ""), text
+            if not text:
+                old.delete()  # type: ignore[union-attr]
+            elif old:
+                old.value = text
+                old.save(update_fields=["value"])
+            else:
+                CustomFieldValue.objects.create(
+                    organization_id=member.organization_id, member=member, field=fields[key], value=text
+                )
+        if after:
+            record(
+                actor=actor,
+                organization=member.organization,
+                event=EventType.MEMBER_CUSTOM_FIELDS_CHANGED,
+                target=member,
+                before=before,
+                after=after,
+            )

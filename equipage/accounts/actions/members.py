@@ -1,0 +1,590 @@
+"""Creating, editing, deactivating, reactivating and deleting members; their roles."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils.translation import gettext as _
+
+from equipage.accounts.logins import free_login_for
+from equipage.accounts.models import ROLE_RANK, Member, MemberRole, MemberState, Role
+from equipage.accounts.snapshots import diff, member_snapshot
+from equipage.audit.events import EventType
+from equipage.audit.record import Entry, record, record_many
+from equipage.core import clock
+from equipage.core.bulk import BulkResult
+from equipage.core.errors import Conflict, InvariantViolation, PermissionDenied, ValidationFailed
+from equipage.core.text import search_key
+from equipage.organizations.models import Organization
+from equipage.organizations.seats import ensure_seats, lock_organization
+from equipage.permissions import Actor, Cap, as_actor, authorize, grantable_roles
+from equipage.permissions.policy import authorize_groups, members_manageable_by
+
+UPDATABLE_FIELDS = (
+    "login",
+    "email",
+    "first_name",
+    "last_name",
+    "phone",
+    "job_title",
+    "language",
+    "contact_roles",
+    "auto_delete_on",
+    "external_id",
+)
+# What a member may change on their own profile when the organization allows it (seed 004).
+SELF_CONTACT_FIELDS = frozenset({"email", "phone", "job_title"})
+SELF_ALWAYS_FIELDS = frozenset({"language"})
+
+
+def refresh_search_text(member: Member) -> None:
+    member.search_text = search_key(member.first_name, member.last_name, member.login, member.email)
+
+
+def clean_email(email: str) -> str:
+    email = (email or "").strip()
+    if email:
+        try:
+            validate_email(email)
+        except ValidationError:
+            raise ValidationFailed(
+                _("“%(email)s” is not a valid e-mail address.") % {"email": email}, field="email"
+            ) from None
+    return email
+
+
+def ensure_email_free(organization_id: int, email: str, exclude_pk: int | None = None) -> None:
+    if not email:
+        return
+    qs = Member.objects.filter(organization_id=organization_id, email__iexact=email)
+    if exclude_pk:
+        qs = qs.exclude(pk=exclude_pk)
+    if qs.exists():
+        raise Conflict(
+            _("Another member already uses the e-mail address %(email)s.") % {"email": email},
+            field="email",
+        )
+
+
+def ensure_login_free(organization_id: int, login: str, exclude_pk: int | None = None) -> None:
+    qs = Member.objects.filter(organization_id=organization_id, login=login)
+    if exclude_pk:
+        qs = qs.exclude(pk=exclude_pk)
+    if qs.exists():
+        raise Conflict(_("The login “%(login)s” is already taken.") % {"login": login}, field="login")
+
+
+def check_grantable(actor: Actor, roles: Iterable[str]) -> list[str]:
+    """Return ``roles`` deduplicated, refusing owner and anything above the actor's rank."""
+    roles = list(dict.fromkeys(roles))
+    if Role.OWNER in roles:
+        raise PermissionDenied(_("Ownership is only given by a transfer."))
+    unknown = [r for r in roles if r not in ROLE_RANK]
+    if unknown:
+        raise ValidationFailed(_("Unknown role: %(role)s.") % {"role": ", ".join(unknown)})
+    allowed = set(grantable_roles(actor))
+    refused = [r for r in roles if r not in allowed]
+    if refused:
+        raise PermissionDenied(
+            _("You cannot grant the role %(role)s.") % {"role": ", ".join(refused)}
+        )
+    return roles
+
+
+def member_create(
+    *,
+    actor: Actor | Member,
+    organization: Organization,
+    first_name: str,
+    last_name: str,
+    email: str = "",
+    login: str = "",
+    roles: Sequence[str] = (Role.MEMBER,),
+    group_ids: Sequence[int] = (),
+    password: str | None = None,
+    state: MemberState = MemberState.ACTIVE,
+    language: str = "",
+    phone: str = "",
+    job_title: str = "",
+    external_id: str = "",
+    send: str = "none",
+) -> Member:
+    """Create a member directly (seed 002), active and billable at once unless ``state`` says.
+
+    ``send`` is ``"none"``, ``"credentials"`` (a random password is generated and
+    mailed), ``"notification"`` (a mail saying the account exists) or ``"link"``
+    (a single-use set-password link). Without a password, the organization's
+    first-password policy decides (shared temporary password or link).
+    """
+    actor = as_actor(actor)
+    authorize(actor, Cap.MEMBER_CREATE, organization)
+    first_name, last_name = first_name.strip(), last_name.strip()
+    if not first_name or not last_name:
+        raise ValidationFailed(_("First name and last name are required."))
+    email = clean_email(email)
+    roles = check_grantable(actor, roles or [Role.MEMBER])
+    authorize_groups(actor, list(group_ids))
+    if send in ("credentials", "notification", "link") and not email:
+        raise ValidationFailed(_("This member has no e-mail address to send to."), field="email")
+    if password:
+        _validate_password(password)
+
+    with transaction.atomic():
+        org = lock_organization(organization.pk)
+        if state == MemberState.ACTIVE:
+            ensure_seats(org, 1)
+        ensure_email_free(org.pk, email)
+        login = login.strip()
+        if login:
+            ensure_login_free(org.pk, login)
+        else:
+            login = free_login_for(org.pk, first_name, last_name, email)
+        now = clock.now()
+        member = Member(
+            organization=org,
+            login=login,
+            email=email,
+            first_name=first_name,
+            last_name=last_name,
+            phone=phone,
+            job_title=job_title,
+            language=language,
+            external_id=external_id,
+            state=state,
+            created_at=now,
+            updated_at=now,
+            activated_at=now if state == MemberState.ACTIVE else None,
+        )
+        generated = None
+        if send == "credentials":
+            from django.utils.crypto import get_random_string
+
+            generated = get_random_string(14)
+            password = generated
+        if password:
+            member.set_password(password)
+            member.must_change_password = True
+        else:
+            member.set_unusable_password()
+            if state == MemberState.ACTIVE and (
+                send != "link" and org.first_password_policy == "shared"
+            ):
+                member.uses_temp_password = True
+                member.must_change_password = True
+        refresh_search_text(member)
+        try:
+            with transaction.atomic():
+                member.save()
+        except IntegrityError:
+            raise Conflict(_("A member with this login or e-mail already exists.")) from None
+        MemberRole.objects.bulk_create(
+            [MemberRole(organization=org, member=member, role=r) for r in roles]
+        )
+        if group_ids:
+            from equipage.groups.memberships import add_memberships
+
+            add_memberships(actor=actor, member=member, group_ids=list(group_ids))
+        record(
+            actor=actor,
+            organization=org,
+            event=EventType.MEMBER_CREATED,
+            target=member,
+            after={**member_snapshot(member), "roles": roles, "groups": list(group_ids)},
+        )
+        _send_welcome(member, send, generated, org)
+    return member
+
+
+def _send_welcome(member: Member, send: str, generated: str | None, org: Organization) -> None:
+    from equipage.emails.models import MailKind
+    from equipage.emails.outbox import queue_mail
+
+    if not member.email:
+        return
+    if send == "credentials":
+        queue_mail(
+            kind=MailKind.CREDENTIALS,
+            to=member.email,
+            organization=org,
+            member=member,
+            context={"password": generated, "login_url": _login_url(org)},
+        )
+    elif send == "notification":
+        queue_mail(
+            kind=MailKind.NOTIFICATION,
+            to=member.email,
+            organization=org,
+            member=member,
+            context={"login_url": _login_url(org)},
+        )
+    elif send == "link" or (
+        member.state == MemberState.ACTIVE
+        and not member.has_usable_password()
+        and not member.uses_temp_password
+    ):
+        from equipage.accounts.actions.passwords import send_set_password_link
+
+        send_set_password_link(member)
+
+
+def _login_url(org: Organization) -> str:
+    from django.conf import settings
+
+    return f"{settings.EQUIPAGE_BASE_URL}/o/{org.slug}/login"
+
+
+def _validate_password(password: str, member: Member | None = None) -> None:
+    try:
+        validate_password(password, member)
+    except ValidationError as exc:
+        raise ValidationFailed(" ".join(exc.messages), field="password") from None
+
+
+def member_update(*, actor: Actor | Member, member: Member, **changes: Any) -> Member:
+    """Change a member's profile fields; members may edit their own contact details if allowed."""
+    actor = as_actor(actor)
+    unknown = set(changes) - set(UPDATABLE_FIELDS)
+    if unknown:
+        raise ValidationFailed(_("Unknown field: %(f)s") % {"f": ", ".join(sorted(unknown))})
+    is_self = actor.member is not None and actor.member.pk == member.pk
+    if is_self and not _can_admin(actor, member):
+        allowed = set(SELF_ALWAYS_FIELDS)
+        if member.organization.members_can_edit_contact:  # type: ignore[union-attr]
+            allowed |= SELF_CONTACT_FIELDS
+        refused = set(changes) - allowed
+        if refused:
+            raise PermissionDenied(_("You cannot change these details yourself; ask an administrator."))
+        if member.organization_id != actor.organization_id:
+            raise PermissionDenied(_("You do not have permission to do this."))
+    else:
+        authorize(actor, Cap.MEMBER_UPDATE, member)
+    if "email" in changes:
+        changes["email"] = clean_email(changes["email"])
+    for name in ("first_name", "last_name"):
+        if name in changes:
+            changes[name] = str(changes[name]).strip()
+            if not changes[name]:
+                raise ValidationFailed(_("First name and last name are required."), field=name)
+    if "login" in changes:
+        changes["login"] = str(changes["login"]).strip()
+        if not changes["login"]:
+            raise ValidationFailed(_("The login cannot be empty."), field="login")
+    if "language" in changes and changes["language"] not in ("", "fr", "en"):
+        raise ValidationFailed(_("Language must be fr or en."), field="language")
+
+    with transaction.atomic():
+        member = Member.objects.select_for_update().get(pk=member.pk)
+        before = member_snapshot(member)
+        if "email" in changes:
+            ensure_email_free(member.organization_id, changes["email"], exclude_pk=member.pk)  # type: ignore[arg-type]
+        if "login" in changes and changes["login"] != member.login:
+            ensure_login_free(member.organization_id, changes["login"], exclude_pk=member.pk)  # type: ignore[arg-type]
+        for name, value in changes.items():
+            setattr(member, name, value)
+        refresh_search_text(member)
+        b, a = diff(before, member_snapshot(member))
+        if not a:
+            return member
+        member.updated_at = clock.now()
+        member.save(update_fields=[*changes, "search_text", "updated_at"])
+        record(
+            actor=actor,
+            organization=member.organization,
+            event=EventType.MEMBER_UPDATED,
+            target=member,
+            before=b,
+            after=a,
+        )
+    return member
+
+
+def _can_admin(actor: Actor, member: Member) -> bool:
+    from equipage.permissions import can
+
+    return can(actor, Cap.MEMBER_UPDATE, member) and (
+        actor.is_privileged or Cap.MEMBER_UPDATE in _caps(actor)
+    )
+
+
+def _caps(actor: Actor) -> frozenset[str]:
+    from equipage.permissions.policy import _org_caps
+
+    return frozenset(_org_caps(actor))
+
+
+def _owner_id(organization_id: int) -> int | None:
+    return (
+        MemberRole.objects.filter(organization_id=organization_id, role=Role.OWNER)
+        .values_list("member_id", flat=True)
+        .first()
+    )
+
+
+def _eligible_ids(actor: Actor, cap: Cap, ids: list[int]) -> set[int]:
+    eligible: set[int] = set()
+    for start in range(0, len(ids), 5000):
+        chunk = ids[start : start + 5000]
+        eligible |= set(
+            members_manageable_by(actor, cap).filter(pk__in=chunk).values_list("pk", flat=True)
+        )
+    return eligible
+
+
+def _load(organization_id: int, ids: list[int]) -> list[Member]:
+    found: list[Member] = []
+    for start in range(0, len(ids), 5000):
+        found.extend(
+            Member.objects.filter(organization_id=organization_id, pk__in=ids[start : start + 5000])
+        )
+    return found
+
+
+def _member_ids(members: Iterable[Member | int]) -> list[int]:
+    return list(dict.fromkeys(m if isinstance(m, int) else m.pk for m in members))
+
+
+def members_deactivate(
+    *, actor: Actor | Member, organization: Organization, members: Iterable[Member | int]
+) -> BulkResult:
+    """Deactivate many members at once: they cannot log in and their sessions end now.
+
+    Nothing of their history is deleted (seed 003). The owner, the actor
+    themselves and members outside the actor's reach are skipped with a reason.
+    """
+    actor = as_actor(actor)
+    authorize(actor, Cap.MEMBER_VIEW, organization)
+    ids = _member_ids(members)
+    result = BulkResult()
+    with transaction.atomic():
+        org = lock_organization(organization.pk)
+        targets = _load(org.pk, ids)
+        eligible = _eligible_ids(actor, Cap.MEMBER_DEACTIVATE, ids)
+        owner_id = _owner_id(org.pk)
+        todo: list[Member] = []
+        for m in targets:
+            if m.pk == owner_id:
+                result.skip(m, _("The owner cannot be deactivated."))
+            elif actor.member is not None and m.pk == actor.member.pk:
+                result.skip(m, _("You cannot deactivate yourself."))
+            elif m.pk not in eligible:
+                result.skip(m, _("You do not have permission to deactivate this member."))
+            elif m.state == MemberState.DEACTIVATED:
+                result.skip(m, _("Already deactivated."))
+            else:
+                todo.append(m)
+        if todo:
+            now = clock.now()
+            todo_ids = [m.pk for m in todo]
+            for start in range(0, len(todo_ids), 5000):
+                Member.objects.filter(pk__in=todo_ids[start : start + 5000]).update(
+                    state=MemberState.DEACTIVATED,
+                    deactivated_at=now,
+                    updated_at=now,
+                    session_version=F("session_version") + 1,
+                )
+            from equipage.invitations.models import Invitation, InvitationStatus
+
+            for start in range(0, len(todo_ids), 5000):
+                Invitation.objects.filter(
+                    member_id__in=todo_ids[start : start + 5000], status=InvitationStatus.PENDING
+                ).update(status=InvitationStatus.CANCELLED, decided_at=now)
+            record_many(
+                actor=actor,
+                organization=org,
+                entries=(
+                    Entry(
+                        EventType.MEMBER_DEACTIVATED,
+                        target=m,
+                        before={"state": m.state},
+                        after={"state": MemberState.DEACTIVATED},
+                    )
+                    for m in todo
+                ),
+            )
+            if org.deactivation_notice:
+                _queue_deactivation_notices(org, todo)
+            for m in todo:
+                m.state = MemberState.DEACTIVATED
+            result.done = todo
+    return result
+
+
+def _queue_deactivation_notices(org: Organization, members: list[Member]) -> None:
+    from equipage.emails.models import MailKind
+    from equipage.emails.outbox import queue_mail
+
+    for m in members:
+        if m.email:
+            queue_mail(kind=MailKind.DEACTIVATION_NOTICE, to=m.email, organization=org, member=m)
+
+
+def member_deactivate(*, actor: Actor | Member, member: Member) -> Member:
+    """Deactivate one member, or raise with the reason it cannot be done."""
+    actor = as_actor(actor)
+    authorize(actor, Cap.MEMBER_DEACTIVATE, member)
+    result = members_deactivate(actor=actor, organization=member.organization, members=[member])  # type: ignore[arg-type]
+    if result.skipped:
+        raise InvariantViolation(result.skipped[0][1])
+    member.refresh_from_db()
+    return member
+
+
+def members_reactivate(
+    *, actor: Actor | Member, organization: Organization, members: Iterable[Member | int]
+) -> BulkResult:
+    """Reactivate deactivated members; refused as a whole if the seats do not suffice."""
+    actor = as_actor(actor)
+    authorize(actor, Cap.MEMBER_VIEW, organization)
+    ids = _member_ids(members)
+    result = BulkResult()
+    with transaction.atomic():
+        org = lock_organization(organization.pk)
+        targets = _load(org.pk, ids)
+        eligible = _eligible_ids(actor, Cap.MEMBER_REACTIVATE, ids)
+        todo: list[Member] = []
+        for m in targets:
+            if m.pk not in eligible:
+                result.skip(m, _("You do not have permission to reactivate this member."))
+            elif m.state != MemberState.DEACTIVATED:
+                result.skip(m, _("Not deactivated."))
+            else:
+                todo.append(m)
+        if todo:
+            ensure_seats(org, len(todo))
+            now = clock.now()
+            todo_ids = [m.pk for m in todo]
+            for start in range(0, len(todo_ids), 5000):
+                Member.objects.filter(pk__in=todo_ids[start : start + 5000]).update(
+                    state=MemberState.ACTIVE, deactivated_at=None, updated_at=now, activated_at=now
+                )
+            record_many(
+                actor=actor,
+                organization=org,
+                entries=(
+                    Entry(
+                        EventType.MEMBER_REACTIVATED,
+                        target=m,
+                        before={"state": MemberState.DEACTIVATED},
+                        after={"state": MemberState.ACTIVE},
+                    )
+                    for m in todo
+                ),
+            )
+            for m in todo:
+                m.state = MemberState.ACTIVE
+            result.done = todo
+    return result
+
+
+def member_reactivate(*, actor: Actor | Member, member: Member) -> Member:
+    actor = as_actor(actor)
+    authorize(actor, Cap.MEMBER_REACTIVATE, member)
+    result = members_reactivate(actor=actor, organization=member.organization, members=[member])  # type: ignore[arg-type]
+    if result.skipped:
+        raise InvariantViolation(result.skipped[0][1])
+    member.refresh_from_db()
+    return member
+
+
+def members_delete(
+    *, actor: Actor | Member, organization: Organization, members: Iterable[Member | int]
+) -> BulkResult:
+    """Delete members: personal data erased, the audit trail kept under a pseudonym."""
+    actor = as_actor(actor)
+    authorize(actor, Cap.MEMBER_VIEW, organization)
+    ids = _member_ids(members)
+    result = BulkResult()
+    with transaction.atomic():
+        org = lock_organization(organization.pk)
+        targets = _load(org.pk, ids)
+        eligible = _eligible_ids(actor, Cap.MEMBER_DELETE, ids)
+        owner_id = _owner_id(org.pk)
+        todo: list[Member] = []
+        for m in targets:
+            if m.pk == owner_id:
+                result.skip(m, _("The owner cannot be deleted."))
+            elif actor.member is not None and m.pk == actor.member.pk:
+                result.skip(m, _("You cannot delete yourself."))
+            elif m.pk not in eligible:
+                result.skip(m, _("You do not have permission to delete this member."))
+            else:
+                todo.append(m)
+        if todo:
+            record_many(
+                actor=actor,
+                organization=org,
+                entries=(
+                    Entry(
+                        EventType.MEMBER_DELETED,
+                        target=m,
+                        target_label=pseudonym(m),
+                        before={"state": m.state},
+                    )
+                    for m in todo
+                ),
+            )
+            from equipage.audit.models import AuditEvent
+
+            todo_ids = [m.pk for m in todo]
+            for start in range(0, len(todo_ids), 5000):
+                chunk = todo_ids[start : start + 5000]
+                # Keep the trail, drop the name: events about them now carry the pseudonym.
+                for m in todo[start : start + 5000]:
+                    AuditEvent.objects.filter(member_id=m.pk).update(target_label=pseudonym(m))
+                Member.objects.filter(pk__in=chunk).delete()
+            result.done = todo
+    return result
+
+
+def pseudonym(member: Member) -> str:
+    return f"member #{member.pk} (deleted)"
+
+
+def member_delete(*, actor: Actor | Member, member: Member) -> None:
+    actor = as_actor(actor)
+    authorize(actor, Cap.MEMBER_DELETE, member)
+    result = members_delete(actor=actor, organization=member.organization, members=[member])  # type: ignore[arg-type]
+    if result.skipped:
+        raise InvariantViolation(result.skipped[0][1])
+
+
+def member_set_roles(*, actor: Actor | Member, member: Member, roles: Sequence[str]) -> list[str]:
+    """Replace a member's organization roles; the owner keeps ownership, nobody grants above themselves."""
+    actor = as_actor(actor)
+    authorize(actor, Cap.MEMBER_SET_ROLES, member)
+    wanted = [r for r in dict.fromkeys(roles) if r != Role.OWNER] or [Role.MEMBER]
+    with transaction.atomic():
+        lock_organization(member.organization_id)  # type: ignore[arg-type]
+        current = set(MemberRole.objects.filter(member=member).values_list("role", flat=True))
+        keep_owner = Role.OWNER in current
+        if Role.OWNER in roles and not keep_owner:
+            raise PermissionDenied(_("Ownership is only given by a transfer."))
+        added = set(wanted) - current
+        removed = (current - set(wanted)) - {Role.OWNER}
+        if keep_owner and Role.ADMIN in removed:
+            removed.discard(Role.ADMIN)
+        check_grantable(actor, added | removed)
+        if actor.member is not None and actor.member.pk == member.pk and removed:
+            raise InvariantViolation(_("You cannot remove your own roles; ask another admin."))
+        if not added and not removed:
+            return sorted(current)
+        MemberRole.objects.filter(member=member, role__in=removed).delete()
+        MemberRole.objects.bulk_create(
+            [MemberRole(organization_id=member.organization_id, member=member, role=r) for r in added]
+        )
+        after = sorted((current - removed) | added)
+        record(
+            actor=actor,
+            organization=member.organization,
+            event=EventType.MEMBER_ROLES_CHANGED,
+            target=member,
+            before={"roles": sorted(current)},
+            after={"roles": after},
+        )
+    return after

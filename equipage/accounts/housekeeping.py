@@ -1,0 +1,24 @@
+"""Deleting accounts whose auto-deletion date has come (seed 002)."""
+
+from __future__ import annotations
+
+from equipage.accounts.models import Member
+from equipage.core import clock
+from equipage.core.housekeeping import periodic
+from equipage.organizations.models import Organization
+from equipage.permissions import Actor
+
+
+@periodic
+def delete_due_members() -> int:
+    """Delete members whose ``auto_delete_on`` date is today or past; the owner never."""
+    from equipage.accounts.actions import members_delete
+
+    due = Member.objects.filter(auto_delete_on__lte=clock.today(), organization__isnull=False)
+    total = 0
+    for org_id in due.values_list("organization_id", flat=True).distinct():
+        org = Organization.objects.get(pk=org_id)
+        ids = list(due.filter(organization=org).values_list("pk", flat=True))
+        result = members_delete(actor=Actor.system(org, "auto-deletion"), organization=org, members=ids)
+        total += len(result.done)
+    return total

@@ -1,0 +1,108 @@
+"""Listing members with the facts every view of the roster shows (roles, groups, Guide)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import Any
+
+from django.db.models import QuerySet
+
+from equipage.accounts.models import Member, MemberRole
+from equipage.core import clock
+from equipage.core.text import fold
+from equipage.permissions import Actor, members_visible_to
+
+
+def filter_members(
+    actor: Actor,
+    *,
+    search: str = "",
+    group: str | int | None = None,
+    state: str = "",
+    with_subgroups: bool = True,
+) -> QuerySet[Member]:
+    """Return the members the actor may see, narrowed by search text, group and state."""
+    from equipage.groups.models import Group, GroupMembership
+    from equipage.groups.selectors import subtree_ids
+
+    qs = members_visible_to(actor)
+    if search:
+        for word in fold(search).split():
+            qs = qs.filter(search_text__contains=word)
+    if state:
+        qs = qs.filter(state=state)
+    if group not in (None, ""):
+        g = Group.objects.filter(organization_id=actor.organization_id)
+        g = g.filter(pk=group) if isinstance(group, int) or str(group).isdigit() else g.filter(name=group)
+        found = g.first()
+        if found is None:
+            return qs.none()
+        ids = subtree_ids(actor.organization_id, [found.pk]) if with_subgroups else {found.pk}
+        qs = qs.filter(pk__in=GroupMembership.objects.filter(group_id__in=ids).values("member_id"))
+    return qs.order_by("last_name", "first_name", "id")
+
+
+def member_facts(members: Sequence[Member]) -> list[dict[str, Any]]:
+    """Return one dict per member with roles, groups, labels, Guide and mail facts (batched)."""
+    from equipage.emails.models import DeliveryStatus, OutboundEmail
+    from equipage.groups.models import GroupMembership, MemberLabel
+    from equipage.invitations.guide import compute_guide
+    from equipage.invitations.models import Invitation
+
+    ids = [m.pk for m in members]
+    roles: dict[int, list[str]] = defaultdict(list)
+    groups: dict[int, list[str]] = defaultdict(list)
+    labels: dict[int, list[str]] = defaultdict(list)
+    for start in range(0, len(ids), 900):
+        chunk = ids[start : start + 900]
+        for mid, role in MemberRole.objects.filter(member_id__in=chunk).values_list("member_id", "role"):
+            roles[mid].append(role)
+        for mid, name in GroupMembership.objects.filter(member_id__in=chunk).values_list("member_id", "group__name"):
+            groups[mid].append(name)
+        for mid, name in MemberLabel.objects.filter(member_id__in=chunk).values_list("member_id", "label__name"):
+            labels[mid].append(name)
+    invitations: dict[int, Invitation] = {}
+    first_invited: dict[int, Any] = {}
+    last_mail: dict[int, OutboundEmail] = {}
+    for start in range(0, len(ids), 900):
+        chunk = ids[start : start + 900]
+        for inv in Invitation.objects.filter(member_id__in=chunk).order_by("created_at", "id"):
+            invitations[inv.member_id] = inv
+            first_invited.setdefault(inv.member_id, inv.created_at)
+        for mail in OutboundEmail.objects.filter(member_id__in=chunk).order_by("created_at", "id"):
+            last_mail[mail.member_id] = mail  # type: ignore[index]
+    now = clock.now()
+    rows = []
+    for m in members:
+        inv = invitations.get(m.pk)
+        mail = last_mail.get(m.pk)
+        bounced = mail is not None and mail.delivery_status == DeliveryStatus.BOUNCED
+        guide = compute_guide(
+            state=m.state,
+            invitation_status=inv.status if inv else None,
+            invitation_expired=bool(inv and inv.expires_at <= now),
+            last_mail_bounced=bounced,
+        )
+        rows.append(
+            {
+                "id": m.pk,
+                "login": m.login,
+                "email": m.email,
+                "first_name": m.first_name,
+                "last_name": m.last_name,
+                "state": m.state,
+                "guide": str(guide),
+                "roles": sorted(roles[m.pk], key=_role_order),
+                "groups": sorted(groups[m.pk]),
+                "labels": sorted(labels[m.pk]),
+                "last_login": m.last_login.isoformat() if m.last_login else None,
+                "first_invited_at": first_invited[m.pk].isoformat() if m.pk in first_invited else None,
+                "mail_status": "bounced" if bounced else (mail.status if mail else None),
+            }
+        )
+    return rows
+
+
+def _role_order(role: str) -> int:
+    return ["owner", "admin", "user_admin", "member"].index(role)

@@ -1,0 +1,227 @@
+"""Member accounts and what hangs directly off them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Lower
+from django.utils.translation import gettext_lazy as _
+
+from equipage.core.models import OrgScoped
+
+
+class MemberState(models.TextChoices):
+    CREATED = "created", _("Created")
+    INVITED = "invited", _("Invited")
+    ACTIVE = "active", _("Active")
+    DEACTIVATED = "deactivated", _("Deactivated")
+
+
+class Role(models.TextChoices):
+    OWNER = "owner", _("Owner")
+    ADMIN = "admin", _("Admin")
+    USER_ADMIN = "user_admin", _("User admin")
+    MEMBER = "member", _("Member")
+
+
+ROLE_RANK: dict[str, int] = {Role.OWNER: 3, Role.ADMIN: 2, Role.USER_ADMIN: 1, Role.MEMBER: 0}
+
+
+class MemberManager(BaseUserManager["Member"]):
+    def get_by_natural_key(self, username: str | None) -> Member:
+        # Logins are unique per organization only; natural keys serve operators.
+        return self.get(organization__isnull=True, login=username)
+
+
+class Member(AbstractBaseUser):
+    """An account. Belongs to one organization; operators (superusers) belong to none."""
+
+    organization = models.ForeignKey(
+        "organizations.Organization",
+        on_delete=models.CASCADE,
+        related_name="members",
+        null=True,
+        blank=True,
+    )
+    login = models.CharField(_("login"), max_length=150)
+    email = models.CharField(_("e-mail"), max_length=254, blank=True, default="")
+    first_name = models.CharField(_("first name"), max_length=150)
+    last_name = models.CharField(_("last name"), max_length=150)
+    phone = models.CharField(_("phone"), max_length=40, blank=True, default="")
+    job_title = models.CharField(_("job title"), max_length=150, blank=True, default="")
+    language = models.CharField(_("language"), max_length=2, blank=True, default="")
+    state = models.CharField(max_length=12, choices=MemberState.choices, default=MemberState.CREATED)
+    must_change_password = models.BooleanField(default=False)
+    # Set while the account's only password is the organization's shared temporary one.
+    uses_temp_password = models.BooleanField(default=False)
+    contact_roles = models.JSONField(default=list, blank=True)
+    auto_delete_on = models.DateField(null=True, blank=True)
+    external_id = models.CharField(max_length=255, blank=True, default="")
+    search_text = models.CharField(max_length=800, blank=True, default="", db_index=True)
+    session_version = models.PositiveIntegerField(default=0)
+    is_superuser = models.BooleanField(default=False)
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+    activated_at = models.DateTimeField(null=True, blank=True)
+    deactivated_at = models.DateTimeField(null=True, blank=True)
+
+    objects = MemberManager()
+
+    USERNAME_FIELD = "login"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "login"], name="member_login_unique"),
+            models.UniqueConstraint(
+                "organization",
+                Lower("email"),
+                condition=~Q(email=""),
+                name="member_email_unique_ci",
+            ),
+            models.UniqueConstraint(
+                fields=["login"],
+                condition=Q(organization__isnull=True),
+                name="operator_login_unique",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["organization", "state"], name="member_org_state"),
+            models.Index(fields=["organization", "last_name", "first_name", "id"], name="member_org_name"),
+            models.Index(fields=["organization", "external_id"], name="member_org_external"),
+        ]
+
+    def __str__(self) -> str:
+        return self.full_name or self.login
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+    @property
+    def is_active(self) -> bool:  # type: ignore[override]
+        return self.state == MemberState.ACTIVE
+
+    @is_active.setter
+    def is_active(self, value: Any) -> None:
+        # AbstractBaseUser declares is_active as a field default; the state is the truth.
+        pass
+
+    @property
+    def is_staff(self) -> bool:
+        return self.is_superuser
+
+    def has_perm(self, perm: str, obj: Any = None) -> bool:
+        return self.is_superuser
+
+    def has_module_perms(self, app_label: str) -> bool:
+        return self.is_superuser
+
+    def get_session_auth_hash(self) -> str:
+        # Sessions die when the password changes *or* when the account is deactivated.
+        from django.utils.crypto import salted_hmac
+
+        return salted_hmac(
+            "equipage.member.session",
+            f"{self.password}:{self.session_version}:{self.state}",
+            algorithm="sha256",
+        ).hexdigest()
+
+    def effective_language(self) -> str:
+        if self.language:
+            return self.language
+        return self.organization.language if self.organization_id else "en"  # type: ignore[union-attr]
+
+
+class MemberRole(OrgScoped):
+    """One organization role held by a member; a member may hold several."""
+
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="role_rows")
+    role = models.CharField(max_length=12, choices=Role.choices)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["member", "role"], name="member_role_unique"),
+            # The database itself refuses a second owner.
+            models.UniqueConstraint(
+                fields=["organization"], condition=Q(role="owner"), name="one_owner_per_org"
+            ),
+        ]
+        indexes = [models.Index(fields=["organization", "role"], name="memberrole_org_role")]
+
+
+class CustomFieldKind(models.TextChoices):
+    TEXT = "text", _("Text")
+    NUMBER = "number", _("Number")
+    DATE = "date", _("Date")
+    CHOICE = "choice", _("Choice")
+
+
+class CustomField(OrgScoped):
+    """An organization-defined profile field (seeds 002, 003)."""
+
+    key = models.SlugField(max_length=63)
+    name = models.CharField(max_length=100)
+    kind = models.CharField(max_length=8, choices=CustomFieldKind.choices, default=CustomFieldKind.TEXT)
+    choices = models.JSONField(default=list, blank=True)
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "key"], name="customfield_key_unique"),
+            models.UniqueConstraint(fields=["organization", "name"], name="customfield_name_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CustomFieldValue(OrgScoped):
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="custom_values")
+    field = models.ForeignKey(CustomField, on_delete=models.CASCADE, related_name="values")
+    value = models.CharField(max_length=500)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["member", "field"], name="customvalue_unique"),
+        ]
+        indexes = [models.Index(fields=["field", "value"], name="customvalue_field_value")]
+
+
+class PasswordTokenPurpose(models.TextChoices):
+    SET = "set", _("Set password")
+    RESET = "reset", _("Reset password")
+
+
+class PasswordToken(OrgScoped):
+    """A single-use set/reset-password link; only its SHA-256 is stored."""
+
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="password_tokens")
+    purpose = models.CharField(max_length=8, choices=PasswordTokenPurpose.choices)
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+
+class TransferStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    ACCEPTED = "accepted", _("Accepted")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class OwnershipTransfer(OrgScoped):
+    """The owner names an admin; the admin accepts; roles swap atomically (seed 004)."""
+
+    from_member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="+")
+    to_member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="+")
+    status = models.CharField(
+        max_length=10, choices=TransferStatus.choices, default=TransferStatus.PENDING
+    )
+    created_at = models.DateTimeField()
+    decided_at = models.DateTimeField(null=True, blank=True)

@@ -1,0 +1,1 @@
+"""The audit log: every change, who, what, when, from where, before/after."""

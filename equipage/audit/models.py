@@ -1,0 +1,40 @@
+"""Audit events are data: typed, scoped, with before/after snapshots."""
+
+from __future__ import annotations
+
+from django.db import models
+
+from equipage.audit.events import EventType
+
+
+class AuditEvent(models.Model):
+    # SET_NULL everywhere: the trail outlives the things it talks about.
+    organization = models.ForeignKey(
+        "organizations.Organization", on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    organization_slug = models.CharField(max_length=63, blank=True, default="")
+    created_at = models.DateTimeField()
+    event_type = models.CharField(max_length=48, choices=EventType.choices)
+    actor = models.ForeignKey(
+        "accounts.Member", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    actor_label = models.CharField(max_length=200)
+    target_type = models.CharField(max_length=40, blank=True, default="")
+    target_id = models.CharField(max_length=64, blank=True, default="")
+    target_label = models.CharField(max_length=300, blank=True, default="")
+    member = models.ForeignKey(
+        "accounts.Member", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    before = models.JSONField(null=True, blank=True)
+    after = models.JSONField(null=True, blank=True)
+    origin = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["organization", "-created_at"], name="audit_org_time"),
+            models.Index(fields=["member", "-created_at"], name="audit_member_time"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.event_type} {self.target_label}"

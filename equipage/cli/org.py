@@ -1,0 +1,62 @@
+"""``equipage org create`` and ``equipage org reassign-owner``."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from equipage.cli.bootstrap import CommandError, cli_actor, group_parser, organization, out
+
+
+def register(sub: Any, groups: dict[str, Any]) -> None:
+    org = group_parser(sub, groups, "org", "manage organizations (platform operator)")
+    create = org.add_parser("create", help="create an organization and its owner")
+    create.add_argument("slug")
+    create.add_argument("--name", required=True)
+    create.add_argument("--owner-email", required=True)
+    create.add_argument("--owner-first-name", default="")
+    create.add_argument("--owner-last-name", default="")
+    create.add_argument("--seats", type=int, default=None)
+    create.add_argument("--lang", choices=["fr", "en"], default="fr")
+    create.set_defaults(handler=create_org)
+
+    reassign = org.add_parser("reassign-owner", help="give ownership to another member, with a reason")
+    reassign.add_argument("slug")
+    reassign.add_argument("--to", required=True, help="login or e-mail of the new owner")
+    reassign.add_argument("--reason", required=True)
+    reassign.set_defaults(handler=reassign_owner)
+
+
+def create_org(args: argparse.Namespace) -> int:
+    from equipage.organizations.actions import organization_create
+
+    created = organization_create(
+        actor=cli_actor(),
+        slug=args.slug,
+        name=args.name,
+        owner_email=args.owner_email,
+        owner_first_name=args.owner_first_name,
+        owner_last_name=args.owner_last_name,
+        seats=args.seats,
+        language=args.lang,
+    )
+    org, owner = created.organization, created.owner
+    seats = "unlimited" if org.seats is None else str(org.seats)
+    out(f"Organization {org.slug} created: {org.name} ({org.language}, seats: {seats}).")
+    out(f"Owner: {owner.login} <{owner.email}>; a set-password link was mailed to them.")
+    out("Single-use link for the owner to set their password:")
+    out(created.set_password_link)
+    return 0
+
+
+def reassign_owner(args: argparse.Namespace) -> int:
+    from equipage.accounts.actions import ownership_reassign
+    from equipage.accounts.selectors import member_by_identifier
+
+    org = organization(args.slug)
+    member = member_by_identifier(org, args.to)
+    if member is None:
+        raise CommandError(f"no member “{args.to}” in {org.slug}")
+    ownership_reassign(actor=cli_actor(), organization=org, to_member=member, reason=args.reason)
+    out(f"{member.login} is now the owner of {org.slug}.")
+    return 0

@@ -1,0 +1,91 @@
+"""Reading the environment: data directory, secret key, database, SMTP, base URL."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+
+class ConfigError(Exception):
+    """A setting in the environment cannot be used; the message says which and why."""
+
+
+def data_dir() -> Path:
+    path = Path(os.environ.get("EQUIPAGE_DATA_DIR") or "./var").expanduser().resolve()
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def secret_key(directory: Path) -> str:
+    """Return ``EQUIPAGE_SECRET_KEY`` or a key generated once into the data directory."""
+    if key := os.environ.get("EQUIPAGE_SECRET_KEY"):
+        return key
+    path = directory / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(50))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def database(directory: Path) -> dict[str, Any]:
+    url = os.environ.get("DATABASE_URL", "").strip()
+    if url:
+        import dj_database_url
+
+        if not url.startswith(("postgres://", "postgresql://", "sqlite:")):
+            raise ConfigError("DATABASE_URL must be a postgres:// URL (or unset for SQLite).")
+        config = dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
+        if config["ENGINE"].endswith("postgresql"):
+            return config
+        return {**config, "OPTIONS": _sqlite_options()}
+    return {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": str(directory / "equipage.sqlite3"),
+        "OPTIONS": _sqlite_options(),
+    }
+
+
+def _sqlite_options() -> dict[str, Any]:
+    return {
+        # WAL lets readers work while one writer writes; IMMEDIATE takes the write
+        # lock at BEGIN, so concurrent writers queue instead of failing on upgrade.
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 30,
+    }
+
+
+def mailers(directory: Path) -> dict[str, Any]:
+    """Build Django's ``MAILERS`` from ``EQUIPAGE_SMTP_URL`` (or the ``.eml`` directory)."""
+    url = os.environ.get("EQUIPAGE_SMTP_URL", "").strip()
+    if not url:
+        return {
+            "default": {
+                "BACKEND": "equipage.emails.backends.EmlDirectoryBackend",
+                "OPTIONS": {"directory": str(directory / "mail")},
+            }
+        }
+    parts = urlsplit(url)
+    schemes = {"smtp": {}, "smtps": {"use_ssl": True}, "smtp+starttls": {"use_tls": True}}
+    if parts.scheme not in schemes or not parts.hostname:
+        raise ConfigError(
+            "EQUIPAGE_SMTP_URL must look like smtp://[user:pass@]host:port "
+            "(or smtps://, smtp+starttls://)."
+        )
+    options: dict[str, Any] = {
+        "host": parts.hostname,
+        "port": parts.port or (465 if parts.scheme == "smtps" else 587 if "starttls" in parts.scheme else 25),
+        "timeout": 10,
+        **schemes[parts.scheme],
+    }
+    if parts.username:
+        options["username"] = unquote(parts.username)
+        options["password"] = unquote(parts.password or "")
+    return {"default": {"BACKEND": "django.core.mail.backends.smtp.EmailBackend", "OPTIONS": options}}
+
+
+def mail_configured() -> bool:
+    return bool(os.environ.get("EQUIPAGE_SMTP_URL", "").strip())

@@ -1,0 +1,1 @@
+"""Shared building blocks: clock, domain errors, base models, text helpers."""

@@ -1,0 +1,33 @@
+"""Periodic jobs run by every worker: lost mails, auto-deletion dates, expiries.
+
+Each job is idempotent and safe to run from several workers at once.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from django.db import close_old_connections
+
+log = logging.getLogger(__name__)
+
+PERIODIC_JOBS: list[Callable[[], object]] = []
+
+
+def periodic(fn: Callable[[], object]) -> Callable[[], object]:
+    """Register ``fn`` to run on every housekeeping round."""
+    PERIODIC_JOBS.append(fn)
+    return fn
+
+
+def run_periodic() -> None:
+    import equipage.accounts.housekeeping  # noqa: F401
+    import equipage.emails.housekeeping  # noqa: F401
+
+    close_old_connections()
+    for job in PERIODIC_JOBS:
+        try:
+            job()
+        except Exception:
+            log.exception("periodic job %s failed", job.__name__)

@@ -1,0 +1,164 @@
+"""Queueing and delivering mails through the persistent outbox."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import secrets
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+from django.core import mail
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.db.models import Q
+from django.template.loader import render_to_string
+from django.utils import translation
+
+from equipage.core import clock
+from equipage.emails.models import MailKind, MailStatus, OutboundEmail
+
+if TYPE_CHECKING:
+    from equipage.accounts.models import Member
+    from equipage.organizations.models import Organization
+
+log = logging.getLogger(__name__)
+
+MAX_BACKOFF = dt.timedelta(hours=1)
+STALE_CLAIM = dt.timedelta(minutes=10)
+
+
+def _one_line(text: str) -> str:
+    # Names go into the subject: never let them add a header.
+    return " ".join(str(text).split())
+
+
+def render_mail(kind: MailKind, language: str, context: dict[str, Any]) -> tuple[str, str, str]:
+    """Render subject, text and HTML bodies of a mail kind in ``language``."""
+    with translation.override(language):
+        subject = _one_line(render_to_string(f"emails/{kind}.subject.txt", context))
+        text = render_to_string(f"emails/{kind}.txt", context)
+        html = render_to_string(f"emails/{kind}.html", context)
+    return subject, text, html
+
+
+def queue_mail(
+    *,
+    kind: MailKind,
+    to: str,
+    organization: Organization | None,
+    member: Member | None = None,
+    language: str | None = None,
+    context: dict[str, Any] | None = None,
+) -> OutboundEmail:
+    """Write the mail into the outbox now; the worker sends it after the commit.
+
+    Called inside an action's transaction: if the action rolls back, the mail
+    never existed; if SMTP is down, the mail waits.
+    """
+    lang = language or (member.effective_language() if member else None) or (
+        organization.language if organization else "en"
+    )
+    ctx = {"organization": organization, "member": member, "base_url": settings.EQUIPAGE_BASE_URL}
+    ctx.update(context or {})
+    subject, text, html = render_mail(kind, lang, ctx)
+    now = clock.now()
+    domain = settings.EQUIPAGE_MAIL_DOMAIN
+    email = OutboundEmail.objects.create(
+        organization=organization,
+        member=member,
+        kind=kind,
+        to=to,
+        subject=subject,
+        body_text=text,
+        body_html=html,
+        language=lang,
+        message_id=f"<{secrets.token_hex(16)}@{domain}>",
+        next_attempt_at=now,
+        created_at=now,
+    )
+    transaction.on_commit(lambda: _enqueue(email.pk))
+    return email
+
+
+def _enqueue(email_id: int, run_after: dt.datetime | None = None) -> None:
+    from equipage.emails.tasks import deliver_email
+
+    try:
+        task = deliver_email.using(run_after=run_after) if run_after else deliver_email
+        task.enqueue(email_id)
+    except Exception:
+        # The row is safe in the outbox; the worker's sweep will pick it up.
+        log.exception("could not enqueue mail %s; the sweep will retry", email_id)
+
+
+def _claim(email_id: int) -> OutboundEmail | None:
+    now = clock.now()
+    claimed = OutboundEmail.objects.filter(
+        Q(status=MailStatus.QUEUED) | Q(status=MailStatus.SENDING, claimed_at__lt=now - STALE_CLAIM),
+        pk=email_id,
+        next_attempt_at__lte=now,
+    ).update(status=MailStatus.SENDING, claimed_at=now)
+    return OutboundEmail.objects.get(pk=email_id) if claimed else None
+
+
+def backoff(attempts: int) -> dt.timedelta:
+    """Return the wait before the next try: 30 s, 1 min, 2 min, ... capped at one hour."""
+    return min(dt.timedelta(seconds=30 * 2 ** max(attempts - 1, 0)), MAX_BACKOFF)
+
+
+def deliver(email_id: int) -> bool:
+    """Send one queued mail if it is due; on failure schedule the next try. Never raises."""
+    email = _claim(email_id)
+    if email is None:
+        return False
+    message = EmailMultiAlternatives(
+        subject=email.subject,
+        body=email.body_text,
+        from_email=settings.EQUIPAGE_FROM_EMAIL,
+        to=[email.to],
+        headers={"Message-ID": email.message_id, "Auto-Submitted": "auto-generated"},
+    )
+    if email.body_html:
+        message.attach_alternative(email.body_html, "text/html")
+    try:
+        mail.mailers.default.send_messages([message])
+    except Exception as exc:
+        attempts = email.attempts + 1
+        next_at = clock.now() + backoff(attempts)
+        OutboundEmail.objects.filter(pk=email.pk).update(
+            status=MailStatus.QUEUED,
+            attempts=attempts,
+            next_attempt_at=next_at,
+            last_error=f"{type(exc).__name__}: {exc}"[:2000],
+            claimed_at=None,
+        )
+        log.warning("mail %s failed (attempt %s): %s", email.pk, attempts, exc)
+        _enqueue(email.pk, run_after=next_at)
+        return False
+    OutboundEmail.objects.filter(pk=email.pk).update(
+        status=MailStatus.SENT,
+        attempts=email.attempts + 1,
+        sent_at=clock.now(),
+        last_error="",
+        claimed_at=None,
+    )
+    return True
+
+
+def due_ids(limit: int = 500) -> list[int]:
+    """Return ids of mails that should be sent now (queued and due, or stale claims)."""
+    now = clock.now()
+    return list(
+        OutboundEmail.objects.filter(
+            Q(status=MailStatus.QUEUED, next_attempt_at__lte=now)
+            | Q(status=MailStatus.SENDING, claimed_at__lt=now - STALE_CLAIM)
+        )
+        .order_by("next_attempt_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+
+
+def deliver_due(limit: int = 500) -> int:
+    """Send every due mail now, in this process; returns how many went out."""
+    return sum(1 for pk in due_ids(limit) if deliver(pk))

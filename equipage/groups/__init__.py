@@ -1,0 +1,1 @@
+"""Group tree with public/private propagation, and labels."""

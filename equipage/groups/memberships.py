@@ -1,0 +1,58 @@
+"""Adding members to groups with seed 002's propagation, shared by every action that does it."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from equipage.audit.events import EventType
+from equipage.audit.record import Entry, record_many
+from equipage.groups.models import Group, GroupMembership, GroupRole
+from equipage.groups.selectors import propagation_targets
+
+if TYPE_CHECKING:
+    from equipage.accounts.models import Member
+    from equipage.permissions.actor import Actor
+
+
+def add_memberships(
+    *, actor: Actor, member: Member, group_ids: list[int], role: str = GroupRole.MEMBER
+) -> list[GroupMembership]:
+    """Add ``member`` to the groups (and, as a plain member, to their public ancestors).
+
+    Runs inside the caller's transaction; permission checks are the caller's.
+    Existing memberships are kept as they are (a group admin stays one).
+    """
+    groups = list(Group.objects.filter(organization_id=member.organization_id, pk__in=group_ids))
+    wanted: dict[int, tuple[Group, str]] = {}
+    for group in groups:
+        wanted[group.pk] = (group, role)
+        if role == GroupRole.MEMBER:
+            for ancestor in propagation_targets(group)[1:]:
+                wanted.setdefault(ancestor.pk, (ancestor, GroupRole.MEMBER))
+    existing = dict(
+        GroupMembership.objects.filter(member=member, group_id__in=list(wanted)).values_list(
+            "group_id", "role"
+        )
+    )
+    created = [
+        GroupMembership(organization_id=member.organization_id, group=g, member=member, role=r)
+        for gid, (g, r) in wanted.items()
+        if gid not in existing
+    ]
+    promote = [gid for gid, (_g, r) in wanted.items() if existing.get(gid) == GroupRole.MEMBER and r == GroupRole.GROUP_ADMIN]
+    GroupMembership.objects.bulk_create(created)
+    if promote:
+        GroupMembership.objects.filter(member=member, group_id__in=promote).update(role=GroupRole.GROUP_ADMIN)
+    record_many(
+        actor=actor,
+        organization=member.organization,
+        entries=[
+            Entry(EventType.GROUP_MEMBER_ADDED, target=m.group, member=member, after={"member": member.login, "role": m.role})
+            for m in created
+        ]
+        + [
+            Entry(EventType.GROUP_MEMBER_ADDED, target=wanted[gid][0], member=member, after={"member": member.login, "role": GroupRole.GROUP_ADMIN})
+            for gid in promote
+        ],
+    )
+    return created

@@ -1,0 +1,90 @@
+"""Groups (a tree), group memberships and labels."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from equipage.core.models import OrgScoped
+
+
+class Visibility(models.TextChoices):
+    PUBLIC = "public", _("Public")
+    PRIVATE = "private", _("Private")
+
+
+class GroupRole(models.TextChoices):
+    MEMBER = "member", _("Member")
+    GROUP_ADMIN = "group_admin", _("Group admin")
+
+
+class Group(OrgScoped):
+    """A node of the organization's group tree.
+
+    ``path`` is the materialised list of ancestor ids (``/1/4/9/``) so that a
+    subtree is one indexed prefix query.
+    """
+
+    parent = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children"
+    )
+    name = models.CharField(_("name"), max_length=150)
+    visibility = models.CharField(max_length=8, choices=Visibility.choices, default=Visibility.PUBLIC)
+    path = models.CharField(max_length=1000, default="/", db_index=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["path"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "name"], name="group_name_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def ancestor_ids(self) -> list[int]:
+        return [int(p) for p in self.path.strip("/").split("/") if p][:-1]
+
+    @property
+    def depth(self) -> int:
+        return len(self.ancestor_ids)
+
+
+class GroupMembership(OrgScoped):
+    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="memberships")
+    member = models.ForeignKey(
+        "accounts.Member", on_delete=models.CASCADE, related_name="group_memberships"
+    )
+    role = models.CharField(max_length=12, choices=GroupRole.choices, default=GroupRole.MEMBER)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["group", "member"], name="groupmembership_unique"),
+        ]
+        indexes = [models.Index(fields=["member", "group"], name="groupmembership_member")]
+
+
+class Label(OrgScoped):
+    name = models.CharField(_("name"), max_length=60)
+    color = models.CharField(max_length=7, default="#4b6bfb")
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "name"], name="label_name_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class MemberLabel(OrgScoped):
+    member = models.ForeignKey("accounts.Member", on_delete=models.CASCADE, related_name="label_rows")
+    label = models.ForeignKey(Label, on_delete=models.CASCADE, related_name="member_rows")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["member", "label"], name="memberlabel_unique"),
+        ]
+        indexes = [models.Index(fields=["label", "member"], name="memberlabel_label")]

@@ -1,0 +1,48 @@
+"""Reads about groups: subtrees, ancestors, a member's groups."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.db.models import Q
+
+from equipage.groups.models import Group
+
+
+def subtree_ids(organization_id: int | None, root_ids: Iterable[int]) -> set[int]:
+    """Return ``root_ids`` and the ids of all their descendants, in one query."""
+    roots = list(Group.objects.filter(organization_id=organization_id, pk__in=list(root_ids)))
+    if not roots:
+        return set()
+    cond = Q()
+    for root in roots:
+        cond |= Q(path__startswith=root.path)
+    return set(
+        Group.objects.filter(cond, organization_id=organization_id).values_list("pk", flat=True)
+    )
+
+
+def propagation_targets(group: Group) -> list[Group]:
+    """Return the groups a plain member added to ``group`` also joins (seed 002).
+
+    A public group passes its members up to every ancestor, up to and including
+    the first private one; a private group passes nothing on.
+    """
+    from equipage.groups.models import Visibility
+
+    targets = [group]
+    if group.visibility == Visibility.PRIVATE:
+        return targets
+    ancestors = {
+        g.pk: g for g in Group.objects.filter(pk__in=group.ancestor_ids, organization_id=group.organization_id)
+    }
+    for ancestor_id in reversed(group.ancestor_ids):
+        ancestor = ancestors[ancestor_id]
+        targets.append(ancestor)
+        if ancestor.visibility == Visibility.PRIVATE:
+            break
+    return targets
+
+
+def groups_by_name(organization_id: int) -> dict[str, Group]:
+    return {g.name: g for g in Group.objects.filter(organization_id=organization_id)}

@@ -1,0 +1,1 @@
+"""Invitations: invite, resend, cancel, revoke, accept, expire."""

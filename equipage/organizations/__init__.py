@@ -1,0 +1,1 @@
+"""Organizations (tenants): settings, seats, tenant resolution."""

@@ -1,0 +1,63 @@
+"""The organization (tenant) and its settings."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+DEFAULT_TEMP_PASSWORD = "tempeos"
+SHARED_PASSWORD_VALIDITY_DAYS = 14
+
+
+class Language(models.TextChoices):
+    FR = "fr", "Français"
+    EN = "en", "English"
+
+
+class FirstPasswordPolicy(models.TextChoices):
+    SHARED = "shared", _("Shared temporary password (first login only, within 14 days)")
+    LINK = "link", _("Single-use set-password link by e-mail (recommended)")
+
+
+class Feature(models.TextChoices):
+    """Switches the platform operator turns on or off per organization (seed 000)."""
+
+    IMPORT_EXPORT = "import_export", _("Import / export")
+    SCIM = "scim", _("SCIM provisioning")
+    API = "api", _("REST API")
+
+
+DEFAULT_FEATURES = {Feature.IMPORT_EXPORT: True, Feature.SCIM: True, Feature.API: True}
+
+
+def default_features() -> dict[str, bool]:
+    return {str(k): v for k, v in DEFAULT_FEATURES.items()}
+
+
+class Organization(models.Model):
+    slug = models.SlugField(max_length=63, unique=True)
+    name = models.CharField(max_length=200)
+    seats = models.PositiveIntegerField(
+        null=True, blank=True, help_text=_("Paid seats; empty means unlimited.")
+    )
+    language = models.CharField(max_length=2, choices=Language.choices, default=Language.FR)
+    invitation_lifetime_days = models.PositiveSmallIntegerField(default=7)
+    daily_invitation_limit = models.PositiveIntegerField(default=1000)
+    first_password_policy = models.CharField(
+        max_length=10, choices=FirstPasswordPolicy.choices, default=FirstPasswordPolicy.SHARED
+    )
+    temp_password_hash = models.CharField(max_length=256, blank=True)
+    features = models.JSONField(default=default_features)
+    members_can_edit_contact = models.BooleanField(default=False)
+    deactivation_notice = models.BooleanField(default=False)
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["slug"]
+
+    def __str__(self) -> str:
+        return self.slug
+
+    def has_feature(self, feature: Feature | str) -> bool:
+        return bool(self.features.get(str(feature), DEFAULT_FEATURES.get(Feature(feature), False)))

@@ -1,0 +1,50 @@
+"""Reads about organizations: lookup by slug, seat usage."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.utils.translation import gettext as _
+
+from equipage.core.errors import NotFound
+from equipage.organizations.models import Organization
+
+
+def organization_by_slug(slug: str) -> Organization:
+    """Return the organization named by ``slug`` or raise ``NotFound``."""
+    try:
+        return Organization.objects.get(slug=slug)
+    except Organization.DoesNotExist:
+        raise NotFound(_("Unknown organization “%(slug)s”.") % {"slug": slug}) from None
+
+
+@dataclass(frozen=True)
+class SeatUsage:
+    active: int
+    pending_invitations: int
+    paid: int | None
+
+    @property
+    def used(self) -> int:
+        return self.active + self.pending_invitations
+
+    @property
+    def free(self) -> int | None:
+        return None if self.paid is None else max(self.paid - self.used, 0)
+
+    @property
+    def near_limit(self) -> bool:
+        """Tell whether the header should warn: 90% used or fewer than 3 seats left."""
+        if self.paid is None:
+            return False
+        return self.used >= self.paid * 0.9 or (self.free or 0) < 3
+
+
+def seat_usage(organization: Organization) -> SeatUsage:
+    """Count billable accounts and pending invitations (seed 001)."""
+    from equipage.accounts.models import Member, MemberState
+    from equipage.invitations.selectors import pending_invitations
+
+    active = Member.objects.filter(organization=organization, state=MemberState.ACTIVE).count()
+    pending = pending_invitations(organization).count()
+    return SeatUsage(active=active, pending_invitations=pending, paid=organization.seats)

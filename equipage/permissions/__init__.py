@@ -1,0 +1,32 @@
+"""The one permission module: who may do what to whom.
+
+Use ``can``/``authorize`` for one object and ``members_visible_to`` /
+``members_manageable_by`` for querysets; ``access_member_by_id`` fetches and
+authorises in one call.
+"""
+
+from equipage.permissions.actor import Actor, Origin, as_actor
+from equipage.permissions.capabilities import Cap
+from equipage.permissions.policy import (
+    access_group_by_id,
+    access_member_by_id,
+    authorize,
+    can,
+    grantable_roles,
+    members_manageable_by,
+    members_visible_to,
+)
+
+__all__ = [
+    "Actor",
+    "Cap",
+    "Origin",
+    "access_group_by_id",
+    "access_member_by_id",
+    "as_actor",
+    "authorize",
+    "can",
+    "grantable_roles",
+    "members_manageable_by",
+    "members_visible_to",
+]

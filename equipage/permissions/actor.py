@@ -1,0 +1,126 @@
+"""Who is acting: a member, an API/SCIM token, the platform operator, or the system."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:
+    from equipage.accounts.models import Member
+    from equipage.organizations.models import Organization
+
+Channel = Literal["web", "api", "scim", "cli", "import", "task", "test"]
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where a change came from, written into every audit event."""
+
+    channel: str = "cli"
+    ip: str = ""
+    user_agent: str = ""
+
+    def as_dict(self) -> dict[str, str]:
+        return {k: v for k, v in (("channel", self.channel), ("ip", self.ip), ("ua", self.user_agent)) if v}
+
+
+@dataclass(eq=False)
+class Actor:
+    """The subject of a permission check and the author of an audit event.
+
+    ``roles_cap`` bounds a token's powers (never above an admin's, never above
+    its creator's); operators and the system bypass role checks but never the
+    organization's invariants.
+    """
+
+    kind: Literal["member", "token", "operator", "system"]
+    label: str
+    organization_id: int | None = None
+    member: Member | None = None
+    origin: Origin = field(default_factory=Origin)
+    roles_cap: frozenset[str] | None = None
+    token: Any = None
+
+    @classmethod
+    def for_member(cls, member: Member, origin: Origin | None = None) -> Actor:
+        return cls(
+            kind="member",
+            label=member.login if not member.email else f"{member.login} <{member.email}>",
+            organization_id=member.organization_id,
+            member=member,
+            origin=origin or Origin(),
+        )
+
+    @classmethod
+    def operator(cls, label: str = "operator", origin: Origin | None = None) -> Actor:
+        return cls(kind="operator", label=label, origin=origin or Origin())
+
+    @classmethod
+    def system(cls, organization: Organization | None, label: str = "system") -> Actor:
+        return cls(
+            kind="system",
+            label=label,
+            organization_id=organization.pk if organization else None,
+            origin=Origin(channel="task"),
+        )
+
+    @property
+    def is_privileged(self) -> bool:
+        """Operators and the system act above roles (not above invariants)."""
+        return self.kind in ("operator", "system")
+
+    @cached_property
+    def roles(self) -> frozenset[str]:
+        from equipage.accounts.models import MemberRole, Role
+
+        if self.member is None:
+            held: frozenset[str] = frozenset()
+        elif not self.member.is_active:
+            # A deactivated member (and the tokens they created) hold nothing.
+            held = frozenset()
+        else:
+            held = frozenset(
+                MemberRole.objects.filter(member=self.member).values_list("role", flat=True)
+            )
+        if self.roles_cap is not None:
+            from equipage.accounts.models import ROLE_RANK
+
+            cap_rank = max((ROLE_RANK[r] for r in self.roles_cap), default=0)
+            held = frozenset(r for r in held if ROLE_RANK[r] <= cap_rank) or (
+                frozenset({Role.MEMBER}) if held else frozenset()
+            )
+        return held
+
+    @cached_property
+    def rank(self) -> int:
+        from equipage.accounts.models import ROLE_RANK
+
+        if self.is_privileged:
+            return 99
+        return max((ROLE_RANK[r] for r in self.roles), default=-1)
+
+    @cached_property
+    def group_reach(self) -> frozenset[int]:
+        """Return the ids of the groups this actor administers, with all their subgroups."""
+        from equipage.groups.selectors import subtree_ids
+        from equipage.groups.models import GroupMembership, GroupRole
+
+        if self.member is None or not self.member.is_active:
+            return frozenset()
+        roots = GroupMembership.objects.filter(
+            member=self.member, role=GroupRole.GROUP_ADMIN
+        ).values_list("group_id", flat=True)
+        return frozenset(subtree_ids(self.organization_id, list(roots)))
+
+    def refresh(self) -> None:
+        """Forget cached roles and reach (after this actor's own roles changed)."""
+        for attr in ("roles", "rank", "group_reach"):
+            self.__dict__.pop(attr, None)
+
+
+def as_actor(actor: Actor | Member) -> Actor:
+    """Accept a member where an actor is expected (tests, CLI, the member's own actions)."""
+    if isinstance(actor, Actor):
+        return actor
+    return Actor.for_member(actor)

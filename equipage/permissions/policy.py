@@ -1,0 +1,213 @@
+"""``can`` / ``authorize`` and their queryset twins: the only place roles are interpreted."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from django.db.models import Exists, OuterRef, QuerySet
+from django.utils.translation import gettext as _
+
+from equipage.accounts.models import ROLE_RANK, Member, MemberRole, Role
+from equipage.core.errors import NotFound, PermissionDenied
+from equipage.permissions.actor import Actor, as_actor
+from equipage.permissions.capabilities import (
+    GROUP_ADMIN_CAPS,
+    GROUP_ADMIN_WHOLE_REACH,
+    ROLE_CAPS,
+    Cap,
+)
+
+if TYPE_CHECKING:
+    from equipage.groups.models import Group
+
+# Capabilities that change a member: nobody may use them on someone who outranks them.
+_MUTATING = frozenset(
+    {
+        Cap.MEMBER_UPDATE,
+        Cap.MEMBER_DEACTIVATE,
+        Cap.MEMBER_REACTIVATE,
+        Cap.MEMBER_DELETE,
+        Cap.MEMBER_SET_ROLES,
+        Cap.MEMBER_SET_PASSWORD,
+        Cap.GROUP_MEMBERS,
+        Cap.LABEL_ASSIGN,
+    }
+)
+
+
+def member_rank(member: Member) -> int:
+    """Return the highest role rank a member holds (0 for plain members)."""
+    roles = MemberRole.objects.filter(member=member).values_list("role", flat=True)
+    return max((ROLE_RANK[r] for r in roles), default=0)
+
+
+def _target_org_id(actor: Actor, target: Any) -> int | None:
+    if target is None:
+        return actor.organization_id
+    from equipage.organizations.models import Organization
+
+    if isinstance(target, Organization):
+        return target.pk
+    return target.organization_id
+
+
+def _org_caps(actor: Actor) -> frozenset[Cap]:
+    caps: set[Cap] = set()
+    for role in actor.roles:
+        caps |= ROLE_CAPS[role]
+    return frozenset(caps)
+
+
+def authorize(actor: Actor | Member, cap: Cap, target: Any = None) -> None:
+    """Raise ``PermissionDenied`` (or ``NotFound`` across tenants) unless allowed."""
+    actor = as_actor(actor)
+    if not actor.is_privileged and _target_org_id(actor, target) != actor.organization_id:
+        raise NotFound(_("Not found."))
+    if actor.is_privileged:
+        return
+    if actor.member is not None and not actor.member.is_active:
+        raise PermissionDenied(_("Your account is not active."))
+
+    if cap in _org_caps(actor):
+        if isinstance(target, Member) and cap in _MUTATING and target.pk != _self_pk(actor):
+            if member_rank(target) > actor.rank:
+                raise PermissionDenied(
+                    _("You cannot change a member whose role is above yours.")
+                )
+        return
+
+    if isinstance(target, Member) and target.pk == _self_pk(actor) and cap == Cap.MEMBER_VIEW:
+        return
+
+    if cap in GROUP_ADMIN_CAPS and actor.group_reach:
+        if _group_admin_allows(actor, cap, target):
+            return
+        raise PermissionDenied(_("This member is outside the groups you administer."))
+
+    raise PermissionDenied(_("You do not have permission to do this."))
+
+
+def _self_pk(actor: Actor) -> int | None:
+    return actor.member.pk if actor.member is not None else None
+
+
+def _group_admin_allows(actor: Actor, cap: Cap, target: Any) -> bool:
+    from equipage.groups.models import Group, GroupMembership
+
+    reach = actor.group_reach
+    if target is None:
+        # Creating or inviting: the action checks the chosen groups with ``authorize_groups``.
+        return cap in (Cap.MEMBER_CREATE, Cap.MEMBER_INVITE)
+    if isinstance(target, Group):
+        return cap == Cap.GROUP_MEMBERS and target.pk in reach
+    if isinstance(target, Member):
+        if member_rank(target) > 0:
+            return False
+        groups = set(
+            GroupMembership.objects.filter(member=target).values_list("group_id", flat=True)
+        )
+        if not groups:
+            return False
+        if cap in GROUP_ADMIN_WHOLE_REACH:
+            return groups <= reach
+        return bool(groups & reach)
+    return False
+
+
+def authorize_groups(actor: Actor, group_ids: list[int]) -> None:
+    """Raise unless the actor may put members into every one of ``group_ids``."""
+    if actor.is_privileged or Cap.GROUP_MEMBERS in _org_caps(actor):
+        return
+    if not group_ids:
+        raise PermissionDenied(_("As a group admin, choose at least one of your groups."))
+    outside = set(group_ids) - actor.group_reach
+    if outside:
+        raise PermissionDenied(_("You can only add members to the groups you administer."))
+
+
+def can(actor: Actor | Member, cap: Cap, target: Any = None) -> bool:
+    """Tell whether ``actor`` may use ``cap`` on ``target`` (for templates and buttons)."""
+    try:
+        authorize(actor, cap, target)
+    except (PermissionDenied, NotFound):
+        return False
+    return True
+
+
+def grantable_roles(actor: Actor | Member) -> list[str]:
+    """Return the roles this actor may grant: none above their own, never owner."""
+    actor = as_actor(actor)
+    if not actor.is_privileged and Cap.MEMBER_SET_ROLES not in _org_caps(actor):
+        return [Role.MEMBER] if actor.group_reach else []
+    return [r for r in (Role.ADMIN, Role.USER_ADMIN, Role.MEMBER) if ROLE_RANK[r] <= actor.rank]
+
+
+def members_visible_to(actor: Actor | Member) -> QuerySet[Member]:
+    """Return the members this actor may see (the queryset twin of ``MEMBER_VIEW``)."""
+    from equipage.groups.models import GroupMembership
+
+    actor = as_actor(actor)
+    if actor.organization_id is None:
+        return Member.objects.none()
+    base = Member.objects.filter(organization_id=actor.organization_id)
+    if actor.is_privileged or Cap.MEMBER_VIEW in _org_caps(actor):
+        return base
+    own = base.filter(pk=_self_pk(actor)) if actor.member is not None else base.none()
+    if actor.group_reach:
+        in_reach = GroupMembership.objects.filter(
+            member=OuterRef("pk"), group_id__in=actor.group_reach
+        )
+        return base.filter(Exists(in_reach)) | own
+    return own
+
+
+def members_manageable_by(actor: Actor | Member, cap: Cap) -> QuerySet[Member]:
+    """Return the members on which ``actor`` may use ``cap``, for bulk selections."""
+    from equipage.groups.models import GroupMembership
+
+    actor = as_actor(actor)
+    visible = members_visible_to(actor)
+    if actor.is_privileged:
+        return visible
+    if cap in _org_caps(actor):
+        if cap in _MUTATING:
+            above = MemberRole.objects.filter(
+                member=OuterRef("pk"),
+                role__in=[r for r, rank in ROLE_RANK.items() if rank > actor.rank],
+            )
+            return visible.exclude(Exists(above))
+        return visible
+    if cap in GROUP_ADMIN_CAPS and actor.group_reach:
+        elevated = MemberRole.objects.filter(member=OuterRef("pk")).exclude(role=Role.MEMBER)
+        qs = visible.exclude(Exists(elevated)).exclude(pk=_self_pk(actor))
+        if cap in GROUP_ADMIN_WHOLE_REACH:
+            outside = GroupMembership.objects.filter(member=OuterRef("pk")).exclude(
+                group_id__in=actor.group_reach
+            )
+            qs = qs.exclude(Exists(outside))
+        return qs
+    return Member.objects.none()
+
+
+def access_member_by_id(actor: Actor | Member, member_id: Any, cap: Cap = Cap.MEMBER_VIEW) -> Member:
+    """Fetch a member the actor may see and authorise ``cap`` on it, or raise ``NotFound``."""
+    actor = as_actor(actor)
+    try:
+        member = members_visible_to(actor).select_related("organization").get(pk=int(member_id))
+    except (Member.DoesNotExist, ValueError, TypeError):
+        raise NotFound(_("Member not found.")) from None
+    authorize(actor, cap, member)
+    return member
+
+
+def access_group_by_id(actor: Actor | Member, group_id: Any, cap: Cap = Cap.GROUP_MANAGE) -> Group:
+    """Fetch a group of the actor's organization and authorise ``cap`` on it."""
+    from equipage.groups.models import Group
+
+    actor = as_actor(actor)
+    try:
+        group = Group.objects.get(pk=int(group_id), organization_id=actor.organization_id)
+    except (Group.DoesNotExist, ValueError, TypeError):
+        raise NotFound(_("Group not found.")) from None
+    authorize(actor, cap, group)
+    return group

@@ -1,0 +1,152 @@
+"""Django settings, all read from the environment (see README "Configuration")."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from pathlib import Path
+
+from django.utils.translation import gettext_lazy as _
+
+from equipage import conf
+
+BASE_DIR = Path(__file__).resolve().parent
+DATA_DIR = conf.data_dir()
+SECRET_KEY = conf.secret_key(DATA_DIR)
+DEBUG = os.environ.get("EQUIPAGE_DEBUG", "") == "1"
+ALLOWED_HOSTS = [h for h in os.environ.get("EQUIPAGE_ALLOWED_HOSTS", "*").split(",") if h]
+EQUIPAGE_BASE_URL = os.environ.get("EQUIPAGE_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+EQUIPAGE_FROM_EMAIL = os.environ.get("EQUIPAGE_FROM_EMAIL", "Equipage <no-reply@equipage.localhost>")
+EQUIPAGE_MAIL_DOMAIN = os.environ.get("EQUIPAGE_MAIL_DOMAIN", "equipage.localhost")
+EQUIPAGE_MAIL_CONFIGURED = conf.mail_configured()
+CSRF_TRUSTED_ORIGINS = [EQUIPAGE_BASE_URL] if EQUIPAGE_BASE_URL.startswith("http") else []
+
+INSTALLED_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django_htmx",
+    "axes",
+    "django_tasks_db",
+    "equipage.core",
+    "equipage.organizations",
+    "equipage.accounts",
+    "equipage.groups",
+    "equipage.invitations",
+    "equipage.emails",
+    "equipage.audit",
+    "equipage.web",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    "equipage.web.middleware.TenantLanguageMiddleware",
+    "equipage.web.middleware.ForcePasswordChangeMiddleware",
+    "axes.middleware.AxesMiddleware",
+]
+
+ROOT_URLCONF = "equipage.urls"
+WSGI_APPLICATION = "equipage.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "equipage.web.context.equipage",
+            ],
+        },
+    }
+]
+
+DATABASES = {"default": conf.database(DATA_DIR)}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_USER_MODEL = "accounts.Member"
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "equipage.accounts.backends.MemberBackend",
+]
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator",
+     "OPTIONS": {"user_attributes": ("login", "first_name", "last_name", "email")}},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+# Login's own URL is per organization; this one only catches stray redirects.
+LOGIN_URL = "/"
+SILENCED_SYSTEM_CHECKS = ["auth.W004", "auth.E003"]
+
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_AGE = 60 * 60 * 12
+SESSION_COOKIE_SECURE = EQUIPAGE_BASE_URL.startswith("https://")
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+
+# django-axes: a handful of failures a minute per account and per address, then a
+# one-minute pause; a successful login or a password reset clears the account.
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = dt.timedelta(minutes=1)
+AXES_LOCKOUT_PARAMETERS = [["username"], ["ip_address"]]
+AXES_USERNAME_CALLABLE = "equipage.accounts.throttle.axes_username"
+AXES_LOCKOUT_CALLABLE = "equipage.accounts.throttle.lockout_response"
+AXES_RESET_ON_SUCCESS = True
+AXES_ENABLE_ADMIN = False
+AXES_VERBOSE = False
+
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks_db.DatabaseBackend",
+        "QUEUES": ["default", "imports"],
+    }
+}
+
+MAILERS = conf.mailers(DATA_DIR)
+
+LANGUAGE_CODE = "fr"
+LANGUAGES = [("fr", _("French")), ("en", _("English"))]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+USE_I18N = True
+TIME_ZONE = os.environ.get("EQUIPAGE_TIME_ZONE", "Europe/Paris")
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = DATA_DIR / "static"
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = DEBUG
+MEDIA_ROOT = DATA_DIR / "uploads"
+
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("EQUIPAGE_LOG_LEVEL", "WARNING")},
+    "loggers": {"axes": {"level": "ERROR"}},
+}

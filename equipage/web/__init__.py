@@ -1,0 +1,1 @@
+"""The server-rendered console: thin views over selectors and actions."""

@@ -1,0 +1,1 @@
+"""Views of the console, one module per area."""

@@ -1,0 +1,131 @@
+"""Login, logout, password change, set-password links and reset requests."""
+
+from __future__ import annotations
+
+from django.contrib import auth, messages
+from django.contrib.auth import update_session_auth_hash
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from equipage.accounts.actions import (
+    password_change,
+    password_reset_request,
+    password_set_from_token,
+)
+from equipage.accounts.actions.passwords import token_member
+from equipage.audit.events import EventType
+from equipage.core.errors import DomainError, NotFound
+from equipage.web.forms import ChangePasswordForm, LoginForm, NewPasswordForm, ResetRequestForm
+from equipage.web.tenancy import member_required, organization_or_404, origin_of
+
+
+def _home(slug: str) -> str:
+    return f"/o/{slug}/"
+
+
+def _record_login(request: HttpRequest, member: object) -> None:
+    from django.db import transaction
+
+    from equipage.audit.record import record
+    from equipage.web.tenancy import actor_of
+
+    with transaction.atomic():
+        record(actor=actor_of(request), organization=request.user.organization, event=EventType.MEMBER_LOGIN, target=request.user)  # type: ignore[attr-defined]
+
+
+@require_http_methods(["GET", "POST"])
+def login(request: HttpRequest, slug: str) -> HttpResponse:
+    org = organization_or_404(slug)
+    next_url = request.POST.get("next") or request.GET.get("next") or _home(org.slug)
+    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}) or not next_url.startswith(f"/o/{org.slug}/"):
+        next_url = _home(org.slug)
+    if request.user.is_authenticated and getattr(request.user, "organization_id", None) == org.pk:
+        return redirect(next_url)
+    form = LoginForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        member = auth.authenticate(
+            request,
+            username=form.cleaned_data["identifier"],
+            password=form.cleaned_data["password"],
+            organization=org,
+        )
+        if getattr(request, "axes_locked_out", False):
+            return login_lockout(request)
+        if member is not None:
+            auth.login(request, member, backend="equipage.accounts.backends.MemberBackend")
+            _record_login(request, member)
+            if member.must_change_password:
+                return redirect(f"/o/{org.slug}/password/change/")
+            return redirect(next_url)
+        form.add_error(None, _("Wrong login or password, or the account is not active."))
+    return render(request, "web/login.html", {"form": form, "organization": org, "next": next_url})
+
+
+def login_lockout(request: HttpRequest) -> HttpResponse:
+    return render(request, "web/lockout.html", {}, status=429)
+
+
+@require_http_methods(["POST"])
+def logout(request: HttpRequest, slug: str) -> HttpResponse:
+    auth.logout(request)
+    return redirect(f"/o/{slug}/login")
+
+
+@member_required
+@require_http_methods(["GET", "POST"])
+def change_password(request: HttpRequest, slug: str) -> HttpResponse:
+    member = request.user
+    form = ChangePasswordForm(request.POST or None)
+    forced = member.must_change_password  # type: ignore[union-attr]
+    if request.method == "POST" and form.is_valid():
+        try:
+            password_change(
+                actor=request.actor,  # type: ignore[attr-defined]
+                member=member,  # type: ignore[arg-type]
+                old_password=form.cleaned_data.get("old_password"),
+                new_password=form.cleaned_data["new_password1"],
+            )
+        except DomainError as exc:
+            form.add_error(exc.field if exc.field in form.fields else "new_password1", str(exc))
+        else:
+            update_session_auth_hash(request, member)  # type: ignore[arg-type]
+            messages.success(request, _("Your password has been changed."))
+            return redirect(_home(slug))
+    return render(request, "web/change_password.html", {"form": form, "forced": forced})
+
+
+@require_http_methods(["GET", "POST"])
+def set_password(request: HttpRequest, slug: str, token: str) -> HttpResponse:
+    org = organization_or_404(slug)
+    try:
+        _token, member = token_member(org, token)
+    except NotFound:
+        return render(request, "web/link_invalid.html", {"organization": org}, status=410)
+    form = NewPasswordForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            password_set_from_token(
+                organization=org, raw_token=token, new_password=form.cleaned_data["new_password1"], origin=origin_of(request)
+            )
+        except NotFound:
+            return render(request, "web/link_invalid.html", {"organization": org}, status=410)
+        except DomainError as exc:
+            form.add_error("new_password1", str(exc))
+        else:
+            messages.success(request, _("Your password is set. You can log in now."))
+            return redirect(f"/o/{org.slug}/login")
+    return render(request, "web/set_password.html", {"form": form, "organization": org, "member": member})
+
+
+@require_http_methods(["GET", "POST"])
+def reset_request(request: HttpRequest, slug: str) -> HttpResponse:
+    org = organization_or_404(slug)
+    form = ResetRequestForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        password_reset_request(organization=org, identifier=form.cleaned_data["identifier"], origin=origin_of(request))
+        # The same answer whether the account exists or not.
+        return render(request, "web/reset_sent.html", {"organization": org})
+    return render(request, "web/reset_request.html", {"form": form, "organization": org})
