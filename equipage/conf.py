@@ -77,14 +77,17 @@ def mailers(directory: Path) -> dict[str, Any]:
         )
     options: dict[str, Any] = {
         "host": parts.hostname,
-        "port": parts.port or (465 if parts.scheme == "smtps" else 587 if "starttls" in parts.scheme else 25),
+        "port": parts.port
+        or (465 if parts.scheme == "smtps" else 587 if "starttls" in parts.scheme else 25),
         "timeout": 10,
         **schemes[parts.scheme],
     }
     if parts.username:
         options["username"] = unquote(parts.username)
         options["password"] = unquote(parts.password or "")
-    return {"default": {"BACKEND": "django.core.mail.backends.smtp.EmailBackend", "OPTIONS": options}}
+    return {
+        "default": {"BACKEND": "django.core.mail.backends.smtp.EmailBackend", "OPTIONS": options}
+    }
 
 
 def mail_configured() -> bool:

@@ -16,7 +16,9 @@ SECRET_KEY = conf.secret_key(DATA_DIR)
 DEBUG = os.environ.get("EQUIPAGE_DEBUG", "") == "1"
 ALLOWED_HOSTS = [h for h in os.environ.get("EQUIPAGE_ALLOWED_HOSTS", "*").split(",") if h]
 EQUIPAGE_BASE_URL = os.environ.get("EQUIPAGE_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
-EQUIPAGE_FROM_EMAIL = os.environ.get("EQUIPAGE_FROM_EMAIL", "Equipage <no-reply@equipage.localhost>")
+EQUIPAGE_FROM_EMAIL = os.environ.get(
+    "EQUIPAGE_FROM_EMAIL", "Equipage <no-reply@equipage.localhost>"
+)
 EQUIPAGE_MAIL_DOMAIN = os.environ.get("EQUIPAGE_MAIL_DOMAIN", "equipage.localhost")
 EQUIPAGE_MAIL_CONFIGURED = conf.mail_configured()
 CSRF_TRUSTED_ORIGINS = [EQUIPAGE_BASE_URL] if EQUIPAGE_BASE_URL.startswith("http") else []
@@ -89,9 +91,14 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator",
-     "OPTIONS": {"user_attributes": ("login", "first_name", "last_name", "email")}},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {
+        "NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator",
+        "OPTIONS": {"user_attributes": ("login", "first_name", "last_name", "email")},
+    },
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 10},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]

@@ -12,7 +12,11 @@ from django.http import HttpRequest
 from equipage.accounts.models import Member, MemberState
 from equipage.accounts.selectors import member_by_identifier
 from equipage.core import clock
-from equipage.organizations.models import FirstPasswordPolicy, Organization, SHARED_PASSWORD_VALIDITY_DAYS
+from equipage.organizations.models import (
+    SHARED_PASSWORD_VALIDITY_DAYS,
+    FirstPasswordPolicy,
+    Organization,
+)
 
 
 def shared_password_usable(member: Member) -> bool:

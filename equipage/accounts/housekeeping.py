@@ -19,6 +19,8 @@ def delete_due_members() -> int:
     for org_id in due.values_list("organization_id", flat=True).distinct():
         org = Organization.objects.get(pk=org_id)
         ids = list(due.filter(organization=org).values_list("pk", flat=True))
-        result = members_delete(actor=Actor.system(org, "auto-deletion"), organization=org, members=ids)
+        result = members_delete(
+            actor=Actor.system(org, "auto-deletion"), organization=org, members=ids
+        )
         total += len(result.done)
     return total

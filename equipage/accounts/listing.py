@@ -34,7 +34,11 @@ def filter_members(
         qs = qs.filter(state=state)
     if group not in (None, ""):
         g = Group.objects.filter(organization_id=actor.organization_id)
-        g = g.filter(pk=group) if isinstance(group, int) or str(group).isdigit() else g.filter(name=group)
+        g = (
+            g.filter(pk=group)
+            if isinstance(group, int) or str(group).isdigit()
+            else g.filter(name=group)
+        )
         found = g.first()
         if found is None:
             return qs.none()
@@ -56,11 +60,17 @@ def member_facts(members: Sequence[Member]) -> list[dict[str, Any]]:
     labels: dict[int, list[str]] = defaultdict(list)
     for start in range(0, len(ids), 900):
         chunk = ids[start : start + 900]
-        for mid, role in MemberRole.objects.filter(member_id__in=chunk).values_list("member_id", "role"):
+        for mid, role in MemberRole.objects.filter(member_id__in=chunk).values_list(
+            "member_id", "role"
+        ):
             roles[mid].append(role)
-        for mid, name in GroupMembership.objects.filter(member_id__in=chunk).values_list("member_id", "group__name"):
+        for mid, name in GroupMembership.objects.filter(member_id__in=chunk).values_list(
+            "member_id", "group__name"
+        ):
             groups[mid].append(name)
-        for mid, name in MemberLabel.objects.filter(member_id__in=chunk).values_list("member_id", "label__name"):
+        for mid, name in MemberLabel.objects.filter(member_id__in=chunk).values_list(
+            "member_id", "label__name"
+        ):
             labels[mid].append(name)
     invitations: dict[int, Invitation] = {}
     first_invited: dict[int, Any] = {}
@@ -97,7 +107,9 @@ def member_facts(members: Sequence[Member]) -> list[dict[str, Any]]:
                 "groups": sorted(groups[m.pk]),
                 "labels": sorted(labels[m.pk]),
                 "last_login": m.last_login.isoformat() if m.last_login else None,
-                "first_invited_at": first_invited[m.pk].isoformat() if m.pk in first_invited else None,
+                "first_invited_at": first_invited[m.pk].isoformat()
+                if m.pk in first_invited
+                else None,
                 "mail_status": "bounced" if bounced else (mail.status if mail else None),
             }
         )

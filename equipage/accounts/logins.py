@@ -20,7 +20,9 @@ def next_free_login(base: str, taken: Callable[[str], bool]) -> str:
 
 def free_login_for(organization_id: int, first_name: str, last_name: str, email: str = "") -> str:
     """Return seed 000's default login ``prenom.nom``, numbered on collision."""
-    base = default_login(first_name, last_name) or (email.split("@")[0].lower() if email else "member")
+    base = default_login(first_name, last_name) or (
+        email.split("@")[0].lower() if email else "member"
+    )
     existing = set(
         Member.objects.filter(organization_id=organization_id, login__startswith=base).values_list(
             "login", flat=True

@@ -53,7 +53,9 @@ class Member(AbstractBaseUser):
     phone = models.CharField(_("phone"), max_length=40, blank=True, default="")
     job_title = models.CharField(_("job title"), max_length=150, blank=True, default="")
     language = models.CharField(_("language"), max_length=2, blank=True, default="")
-    state = models.CharField(max_length=12, choices=MemberState.choices, default=MemberState.CREATED)
+    state = models.CharField(
+        max_length=12, choices=MemberState.choices, default=MemberState.CREATED
+    )
     must_change_password = models.BooleanField(default=False)
     # Set while the account's only password is the organization's shared temporary one.
     uses_temp_password = models.BooleanField(default=False)
@@ -91,7 +93,9 @@ class Member(AbstractBaseUser):
         ]
         indexes = [
             models.Index(fields=["organization", "state"], name="member_org_state"),
-            models.Index(fields=["organization", "last_name", "first_name", "id"], name="member_org_name"),
+            models.Index(
+                fields=["organization", "last_name", "first_name", "id"], name="member_org_name"
+            ),
             models.Index(fields=["organization", "external_id"], name="member_org_external"),
         ]
 
@@ -166,7 +170,9 @@ class CustomField(OrgScoped):
 
     key = models.SlugField(max_length=63)
     name = models.CharField(max_length=100)
-    kind = models.CharField(max_length=8, choices=CustomFieldKind.choices, default=CustomFieldKind.TEXT)
+    kind = models.CharField(
+        max_length=8, choices=CustomFieldKind.choices, default=CustomFieldKind.TEXT
+    )
     choices = models.JSONField(default=list, blank=True)
     position = models.PositiveIntegerField(default=0)
 
@@ -174,7 +180,9 @@ class CustomField(OrgScoped):
         ordering = ["position", "id"]
         constraints = [
             models.UniqueConstraint(fields=["organization", "key"], name="customfield_key_unique"),
-            models.UniqueConstraint(fields=["organization", "name"], name="customfield_name_unique"),
+            models.UniqueConstraint(
+                fields=["organization", "name"], name="customfield_name_unique"
+            ),
         ]
 
     def __str__(self) -> str:

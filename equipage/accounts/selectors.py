@@ -22,7 +22,11 @@ def member_by_identifier(organization: Organization, identifier: str) -> Member 
 
 
 def owner_of(organization: Organization) -> Member | None:
-    row = MemberRole.objects.filter(organization=organization, role=Role.OWNER).select_related("member").first()
+    row = (
+        MemberRole.objects.filter(organization=organization, role=Role.OWNER)
+        .select_related("member")
+        .first()
+    )
     return row.member if row else None
 
 
@@ -34,7 +38,11 @@ def administrators(organization: Organization) -> list[Member]:
     """Return the active owner and admins, whose contact card every member sees (seed 004)."""
     from equipage.accounts.models import MemberState
 
-    ids = MemberRole.objects.filter(organization=organization, role__in=[Role.OWNER, Role.ADMIN]).values("member_id")
+    ids = MemberRole.objects.filter(
+        organization=organization, role__in=[Role.OWNER, Role.ADMIN]
+    ).values("member_id")
     return list(
-        Member.objects.filter(pk__in=ids, state=MemberState.ACTIVE).order_by("last_name", "first_name")
+        Member.objects.filter(pk__in=ids, state=MemberState.ACTIVE).order_by(
+            "last_name", "first_name"
+        )
     )

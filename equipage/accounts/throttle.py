@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
 
 from equipage.organizations.models import Organization
 
@@ -34,7 +33,9 @@ def clear_failures(organization: Organization, member: Any) -> None:
     reset(username=f"{organization.slug}:{member.pk}")
 
 
-def lockout_response(request: HttpRequest, response: Any = None, credentials: Any = None, *args: Any, **kwargs: Any) -> HttpResponse:
+def lockout_response(
+    request: HttpRequest, response: Any = None, credentials: Any = None, *args: Any, **kwargs: Any
+) -> HttpResponse:
     from equipage.web.views.auth import login_lockout
 
     return login_lockout(request)

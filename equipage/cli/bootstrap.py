@@ -91,5 +91,7 @@ def group_parser(sub: Any, groups: dict[str, Any], name: str, help_text: str) ->
     """Return the sub-command table of ``equipage NAME ...``, created once."""
     if name not in groups:
         parser = sub.add_parser(name, help=help_text)
-        groups[name] = parser.add_subparsers(dest=f"{name}_command", metavar="COMMAND", required=True)
+        groups[name] = parser.add_subparsers(
+            dest=f"{name}_command", metavar="COMMAND", required=True
+        )
     return groups[name]

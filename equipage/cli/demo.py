@@ -11,13 +11,68 @@ from equipage.cli.bootstrap import cli_actor, out
 DEMO_SLUG = "demo"
 DEMO_PASSWORD = "Equipage-demo-2026"
 
-FIRST = ["Élodie", "Théo", "Chloé", "Maël", "Inès", "Raphaël", "Léa", "Noé", "Zoé", "Gaëtan", "Anaïs",
-         "Jérôme", "Hélène", "François", "Maëlys", "Loïc", "Bérénice", "Cédric", "Océane", "Benoît",
-         "Agnès", "Timothée", "Manon", "Hugo", "Camille", "Jean-Baptiste", "Marie-Hélène", "Solène"]
-LAST = ["Martin", "Bernard", "Dubois", "Lefèvre", "Leroy", "Moreau", "Fournier", "Girard", "Bonnet",
-        "Dupont", "Lambert", "Fontaine", "Rousseau", "Vincent", "Muller", "Faure", "André", "Mercier",
-        "Blanc", "Guérin", "Boyer", "Garnier", "Chevalier", "François", "Legrand", "Gauthier", "D'Almeida",
-        "Le Gall", "Œuvray", "Nguyen"]
+FIRST = [
+    "Élodie",
+    "Théo",
+    "Chloé",
+    "Maël",
+    "Inès",
+    "Raphaël",
+    "Léa",
+    "Noé",
+    "Zoé",
+    "Gaëtan",
+    "Anaïs",
+    "Jérôme",
+    "Hélène",
+    "François",
+    "Maëlys",
+    "Loïc",
+    "Bérénice",
+    "Cédric",
+    "Océane",
+    "Benoît",
+    "Agnès",
+    "Timothée",
+    "Manon",
+    "Hugo",
+    "Camille",
+    "Jean-Baptiste",
+    "Marie-Hélène",
+    "Solène",
+]
+LAST = [
+    "Martin",
+    "Bernard",
+    "Dubois",
+    "Lefèvre",
+    "Leroy",
+    "Moreau",
+    "Fournier",
+    "Girard",
+    "Bonnet",
+    "Dupont",
+    "Lambert",
+    "Fontaine",
+    "Rousseau",
+    "Vincent",
+    "Muller",
+    "Faure",
+    "André",
+    "Mercier",
+    "Blanc",
+    "Guérin",
+    "Boyer",
+    "Garnier",
+    "Chevalier",
+    "François",
+    "Legrand",
+    "Gauthier",
+    "D'Almeida",
+    "Le Gall",
+    "Œuvray",
+    "Nguyen",
+]
 GROUPS = [
     ("Direction", None, "private"),
     ("Ventes", None, "public"),
@@ -31,7 +86,9 @@ LABELS = [("Télétravail", "#2f55d4"), ("Nouveau", "#067647"), ("Référent sé
 
 
 def register(sub: Any, groups: dict[str, Any]) -> None:
-    parser = sub.add_parser("demo", help="create the demo organization (once) and print how to log in")
+    parser = sub.add_parser(
+        "demo", help="create the demo organization (once) and print how to log in"
+    )
     parser.add_argument("--members", type=int, default=80)
     parser.set_defaults(handler=demo)
 
@@ -47,8 +104,12 @@ def demo(args: argparse.Namespace) -> int:
     else:
         out(f"Demo organization already there: {org.name}.")
     owner = owner_of(org)
-    out(f"Log in at /o/{DEMO_SLUG}/login as {owner.login if owner else '?'} with the password {DEMO_PASSWORD}")
-    out("Imported members without a password use the temporary password “tempeos” at their first login.")
+    out(
+        f"Log in at /o/{DEMO_SLUG}/login as {owner.login if owner else '?'} with the password {DEMO_PASSWORD}"
+    )
+    out(
+        "Imported members without a password use the temporary password “tempeos” at their first login."
+    )
     return 0
 
 
@@ -81,7 +142,11 @@ def build_demo(count: int) -> Any:
     groups: dict[str, Any] = {}
     for name, parent, visibility in GROUPS:
         groups[name] = group_create(
-            actor=actor, organization=org, name=name, parent=groups.get(parent or ""), visibility=visibility
+            actor=actor,
+            organization=org,
+            name=name,
+            parent=groups.get(parent or ""),
+            visibility=visibility,
         )
     labels = [label_create(actor=actor, organization=org, name=n, color=c) for n, c in LABELS]
     members = []
@@ -106,13 +171,19 @@ def build_demo(count: int) -> Any:
             email=email,
             roles=roles,
             group_ids=[groups[rng.choice(GROUPS[1:])[0]].pk],
-            job_title=rng.choice(["Commercial", "Technicienne", "Formateur", "Comptable", "Chef d'atelier", ""]),
+            job_title=rng.choice(
+                ["Commercial", "Technicienne", "Formateur", "Comptable", "Chef d'atelier", ""]
+            ),
             phone=f"06 {rng.randint(10, 99)} {rng.randint(10, 99)} {rng.randint(10, 99)} {rng.randint(10, 99)}",
         )
         members.append(member)
-    group_add_member(actor=actor, group=groups["Ventes Nord"], member=members[2], role=GroupRole.GROUP_ADMIN)
+    group_add_member(
+        actor=actor, group=groups["Ventes Nord"], member=members[2], role=GroupRole.GROUP_ADMIN
+    )
     for label in labels:
-        labels_attach(actor=actor, label=label, members=rng.sample(members, k=min(12, len(members))))
+        labels_attach(
+            actor=actor, label=label, members=rng.sample(members, k=min(12, len(members)))
+        )
     members_deactivate(actor=actor, organization=org, members=[m for m in members[-6:]])
     assert all(m.state != MemberState.CREATED for m in members)
     return org

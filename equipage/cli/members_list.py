@@ -15,7 +15,9 @@ def register(sub: Any, groups: dict[str, Any]) -> None:
     parser.add_argument("--org", required=True, metavar="SLUG")
     parser.add_argument("--search", default="")
     parser.add_argument("--group", default=None)
-    parser.add_argument("--state", choices=["created", "invited", "active", "deactivated"], default="")
+    parser.add_argument(
+        "--state", choices=["created", "invited", "active", "deactivated"], default=""
+    )
     parser.add_argument("--json", action="store_true", help="print one JSON array")
     parser.set_defaults(handler=list_members)
 

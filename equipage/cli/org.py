@@ -20,7 +20,9 @@ def register(sub: Any, groups: dict[str, Any]) -> None:
     create.add_argument("--lang", choices=["fr", "en"], default="fr")
     create.set_defaults(handler=create_org)
 
-    reassign = org.add_parser("reassign-owner", help="give ownership to another member, with a reason")
+    reassign = org.add_parser(
+        "reassign-owner", help="give ownership to another member, with a reason"
+    )
     reassign.add_argument("slug")
     reassign.add_argument("--to", required=True, help="login or e-mail of the new owner")
     reassign.add_argument("--reason", required=True)

@@ -16,8 +16,12 @@ def register(sub: Any, groups: dict[str, Any]) -> None:
     parser = sub.add_parser("serve", help="run the web app and the worker")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8000)
-    parser.add_argument("--workers", type=int, default=int(os.environ.get("EQUIPAGE_WEB_WORKERS", "3")))
-    parser.add_argument("--no-worker", action="store_true", help="do not start the background worker")
+    parser.add_argument(
+        "--workers", type=int, default=int(os.environ.get("EQUIPAGE_WEB_WORKERS", "3"))
+    )
+    parser.add_argument(
+        "--no-worker", action="store_true", help="do not start the background worker"
+    )
     parser.set_defaults(handler=serve, needs_django=False)
 
 
@@ -44,10 +48,14 @@ def serve(args: argparse.Namespace) -> int:
 
     worker = None
     if not args.no_worker:
-        worker = subprocess.Popen([sys.executable, "-m", "equipage", "worker"], env=os.environ.copy())
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "equipage", "worker"], env=os.environ.copy()
+        )
     out(f"Equipage listening on http://{shown_host}:{args.port}/ (data: {settings.DATA_DIR})")
     if not settings.EQUIPAGE_MAIL_CONFIGURED:
-        out(f"Mail is not configured (EQUIPAGE_SMTP_URL): mails are written to {settings.DATA_DIR / 'mail'}")
+        out(
+            f"Mail is not configured (EQUIPAGE_SMTP_URL): mails are written to {settings.DATA_DIR / 'mail'}"
+        )
     try:
         Server().run()
     finally:

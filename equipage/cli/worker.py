@@ -24,7 +24,9 @@ def worker(args: argparse.Namespace) -> int:
 
     if args.once:
         run_periodic()
-        call_command("db_worker", queue_name="*", batch=True, reload=False, startup_delay=False, verbosity=0)
+        call_command(
+            "db_worker", queue_name="*", batch=True, reload=False, startup_delay=False, verbosity=0
+        )
         return 0
     stop = threading.Event()
 
@@ -39,7 +41,12 @@ def worker(args: argparse.Namespace) -> int:
     threading.Thread(target=loop, name="housekeeping", daemon=True).start()
     try:
         call_command(
-            "db_worker", queue_name="*", interval=args.interval, reload=False, startup_delay=False, verbosity=1
+            "db_worker",
+            queue_name="*",
+            interval=args.interval,
+            reload=False,
+            startup_delay=False,
+            verbosity=1,
         )
     finally:
         stop.set()

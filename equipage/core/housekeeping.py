@@ -22,7 +22,7 @@ def periodic(fn: Callable[[], object]) -> Callable[[], object]:
 
 
 def run_periodic() -> None:
-    import equipage.accounts.housekeeping  # noqa: F401
+    import equipage.accounts.housekeeping
     import equipage.emails.housekeeping  # noqa: F401
 
     close_old_connections()

@@ -56,8 +56,10 @@ def queue_mail(
     Called inside an action's transaction: if the action rolls back, the mail
     never existed; if SMTP is down, the mail waits.
     """
-    lang = language or (member.effective_language() if member else None) or (
-        organization.language if organization else "en"
+    lang = (
+        language
+        or (member.effective_language() if member else None)
+        or (organization.language if organization else "en")
     )
     ctx = {"organization": organization, "member": member, "base_url": settings.EQUIPAGE_BASE_URL}
     ctx.update(context or {})
@@ -95,7 +97,8 @@ def _enqueue(email_id: int, run_after: dt.datetime | None = None) -> None:
 def _claim(email_id: int) -> OutboundEmail | None:
     now = clock.now()
     claimed = OutboundEmail.objects.filter(
-        Q(status=MailStatus.QUEUED) | Q(status=MailStatus.SENDING, claimed_at__lt=now - STALE_CLAIM),
+        Q(status=MailStatus.QUEUED)
+        | Q(status=MailStatus.SENDING, claimed_at__lt=now - STALE_CLAIM),
         pk=email_id,
         next_attempt_at__lte=now,
     ).update(status=MailStatus.SENDING, claimed_at=now)

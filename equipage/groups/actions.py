@@ -53,7 +53,9 @@ def group_create(
                     created_at=clock.now(),
                 )
         except IntegrityError:
-            raise Conflict(_("A group named “%(n)s” already exists.") % {"n": name}, field="name") from None
+            raise Conflict(
+                _("A group named “%(n)s” already exists.") % {"n": name}, field="name"
+            ) from None
         group.path = f"{parent.path if parent else '/'}{group.pk}/"
         group.save(update_fields=["path"])
         record(
@@ -61,7 +63,11 @@ def group_create(
             organization=organization,
             event=EventType.GROUP_CREATED,
             target=group,
-            after={"name": name, "parent": parent.name if parent else None, "visibility": visibility},
+            after={
+                "name": name,
+                "parent": parent.name if parent else None,
+                "visibility": visibility,
+            },
         )
     return group
 
@@ -86,8 +92,17 @@ def group_update(
             with transaction.atomic():
                 group.save(update_fields=["name", "visibility"])
         except IntegrityError:
-            raise Conflict(_("A group named “%(n)s” already exists.") % {"n": group.name}, field="name") from None
-        record(actor=actor, organization=group.organization, event=EventType.GROUP_UPDATED, target=group, before=before, after=after)
+            raise Conflict(
+                _("A group named “%(n)s” already exists.") % {"n": group.name}, field="name"
+            ) from None
+        record(
+            actor=actor,
+            organization=group.organization,
+            event=EventType.GROUP_UPDATED,
+            target=group,
+            before=before,
+            after=after,
+        )
     return group
 
 
@@ -108,7 +123,9 @@ def group_move(*, actor: Actor | Member, group: Group, new_parent: Group | None)
         group.parent = new_parent
         group.path = new_path
         group.save(update_fields=["parent", "path"])
-        for sub in Group.objects.filter(organization_id=group.organization_id, path__startswith=old_path).exclude(pk=group.pk):
+        for sub in Group.objects.filter(
+            organization_id=group.organization_id, path__startswith=old_path
+        ).exclude(pk=group.pk):
             sub.path = new_path + sub.path[len(old_path) :]
             sub.save(update_fields=["path"])
         record(
@@ -188,7 +205,9 @@ def group_remove_member(*, actor: Actor | Member, group: Group, member: Member) 
             )
 
 
-def label_create(*, actor: Actor | Member, organization: Organization, name: str, color: str = "#4b6bfb") -> Label:
+def label_create(
+    *, actor: Actor | Member, organization: Organization, name: str, color: str = "#4b6bfb"
+) -> Label:
     actor = as_actor(actor)
     authorize(actor, Cap.LABEL_MANAGE, organization)
     name = _clean_name(name)
@@ -197,8 +216,16 @@ def label_create(*, actor: Actor | Member, organization: Organization, name: str
             with transaction.atomic():
                 label = Label.objects.create(organization=organization, name=name, color=color)
         except IntegrityError:
-            raise Conflict(_("A label named “%(n)s” already exists.") % {"n": name}, field="name") from None
-        record(actor=actor, organization=organization, event=EventType.LABEL_CREATED, target=label, after={"name": name})
+            raise Conflict(
+                _("A label named “%(n)s” already exists.") % {"n": name}, field="name"
+            ) from None
+        record(
+            actor=actor,
+            organization=organization,
+            event=EventType.LABEL_CREATED,
+            target=label,
+            after={"name": name},
+        )
     return label
 
 
@@ -206,11 +233,19 @@ def label_delete(*, actor: Actor | Member, label: Label) -> None:
     actor = as_actor(actor)
     authorize(actor, Cap.LABEL_MANAGE, label)
     with transaction.atomic():
-        record(actor=actor, organization=label.organization, event=EventType.LABEL_DELETED, target=label, before={"name": label.name})
+        record(
+            actor=actor,
+            organization=label.organization,
+            event=EventType.LABEL_DELETED,
+            target=label,
+            before={"name": label.name},
+        )
         label.delete()
 
 
-def labels_attach(*, actor: Actor | Member, label: Label, members: Iterable[Member | int]) -> BulkResult:
+def labels_attach(
+    *, actor: Actor | Member, label: Label, members: Iterable[Member | int]
+) -> BulkResult:
     """Attach a label to many members; members out of the actor's reach are skipped."""
     actor = as_actor(actor)
     authorize(actor, Cap.LABEL_ASSIGN, label)
@@ -218,7 +253,11 @@ def labels_attach(*, actor: Actor | Member, label: Label, members: Iterable[Memb
     result = BulkResult()
     with transaction.atomic():
         allowed = members_manageable_by(actor, Cap.LABEL_ASSIGN).filter(pk__in=ids)
-        already = set(MemberLabel.objects.filter(label=label, member_id__in=ids).values_list("member_id", flat=True))
+        already = set(
+            MemberLabel.objects.filter(label=label, member_id__in=ids).values_list(
+                "member_id", flat=True
+            )
+        )
         todo = []
         for member in Member.objects.filter(organization_id=label.organization_id, pk__in=ids):
             if member.pk in already:
@@ -228,25 +267,41 @@ def labels_attach(*, actor: Actor | Member, label: Label, members: Iterable[Memb
             else:
                 todo.append(member)
         MemberLabel.objects.bulk_create(
-            [MemberLabel(organization_id=label.organization_id, member=m, label=label) for m in todo]
+            [
+                MemberLabel(organization_id=label.organization_id, member=m, label=label)
+                for m in todo
+            ]
         )
         record_many(
             actor=actor,
             organization=label.organization,
-            entries=(Entry(EventType.LABEL_ATTACHED, target=m, after={"label": label.name}) for m in todo),
+            entries=(
+                Entry(EventType.LABEL_ATTACHED, target=m, after={"label": label.name}) for m in todo
+            ),
         )
         result.done = todo
     return result
 
 
-def labels_detach(*, actor: Actor | Member, label: Label, members: Iterable[Member | int]) -> BulkResult:
+def labels_detach(
+    *, actor: Actor | Member, label: Label, members: Iterable[Member | int]
+) -> BulkResult:
     actor = as_actor(actor)
     authorize(actor, Cap.LABEL_ASSIGN, label)
     ids = list(dict.fromkeys(m if isinstance(m, int) else m.pk for m in members))
     result = BulkResult()
     with transaction.atomic():
-        allowed = set(members_manageable_by(actor, Cap.LABEL_ASSIGN).filter(pk__in=ids).values_list("pk", flat=True))
-        rows = {r.member_id: r for r in MemberLabel.objects.filter(label=label, member_id__in=ids).select_related("member")}
+        allowed = set(
+            members_manageable_by(actor, Cap.LABEL_ASSIGN)
+            .filter(pk__in=ids)
+            .values_list("pk", flat=True)
+        )
+        rows = {
+            r.member_id: r
+            for r in MemberLabel.objects.filter(label=label, member_id__in=ids).select_related(
+                "member"
+            )
+        }
         todo = []
         for member_id in ids:
             row = rows.get(member_id)
@@ -260,7 +315,10 @@ def labels_detach(*, actor: Actor | Member, label: Label, members: Iterable[Memb
         record_many(
             actor=actor,
             organization=label.organization,
-            entries=(Entry(EventType.LABEL_DETACHED, target=r.member, before={"label": label.name}) for r in todo),
+            entries=(
+                Entry(EventType.LABEL_DETACHED, target=r.member, before={"label": label.name})
+                for r in todo
+            ),
         )
         result.done = [r.member for r in todo]
     return result

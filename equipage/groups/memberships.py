@@ -39,19 +39,35 @@ def add_memberships(
         for gid, (g, r) in wanted.items()
         if gid not in existing
     ]
-    promote = [gid for gid, (_g, r) in wanted.items() if existing.get(gid) == GroupRole.MEMBER and r == GroupRole.GROUP_ADMIN]
+    promote = [
+        gid
+        for gid, (_g, r) in wanted.items()
+        if existing.get(gid) == GroupRole.MEMBER and r == GroupRole.GROUP_ADMIN
+    ]
     GroupMembership.objects.bulk_create(created)
     if promote:
-        GroupMembership.objects.filter(member=member, group_id__in=promote).update(role=GroupRole.GROUP_ADMIN)
+        GroupMembership.objects.filter(member=member, group_id__in=promote).update(
+            role=GroupRole.GROUP_ADMIN
+        )
     record_many(
         actor=actor,
         organization=member.organization,
         entries=[
-            Entry(EventType.GROUP_MEMBER_ADDED, target=m.group, member=member, after={"member": member.login, "role": m.role})
+            Entry(
+                EventType.GROUP_MEMBER_ADDED,
+                target=m.group,
+                member=member,
+                after={"member": member.login, "role": m.role},
+            )
             for m in created
         ]
         + [
-            Entry(EventType.GROUP_MEMBER_ADDED, target=wanted[gid][0], member=member, after={"member": member.login, "role": GroupRole.GROUP_ADMIN})
+            Entry(
+                EventType.GROUP_MEMBER_ADDED,
+                target=wanted[gid][0],
+                member=member,
+                after={"member": member.login, "role": GroupRole.GROUP_ADMIN},
+            )
             for gid in promote
         ],
     )

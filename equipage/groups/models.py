@@ -29,7 +29,9 @@ class Group(OrgScoped):
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children"
     )
     name = models.CharField(_("name"), max_length=150)
-    visibility = models.CharField(max_length=8, choices=Visibility.choices, default=Visibility.PUBLIC)
+    visibility = models.CharField(
+        max_length=8, choices=Visibility.choices, default=Visibility.PUBLIC
+    )
     path = models.CharField(max_length=1000, default="/", db_index=True)
     created_at = models.DateTimeField()
 
@@ -80,7 +82,9 @@ class Label(OrgScoped):
 
 
 class MemberLabel(OrgScoped):
-    member = models.ForeignKey("accounts.Member", on_delete=models.CASCADE, related_name="label_rows")
+    member = models.ForeignKey(
+        "accounts.Member", on_delete=models.CASCADE, related_name="label_rows"
+    )
     label = models.ForeignKey(Label, on_delete=models.CASCADE, related_name="member_rows")
 
     class Meta:

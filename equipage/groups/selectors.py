@@ -34,7 +34,10 @@ def propagation_targets(group: Group) -> list[Group]:
     if group.visibility == Visibility.PRIVATE:
         return targets
     ancestors = {
-        g.pk: g for g in Group.objects.filter(pk__in=group.ancestor_ids, organization_id=group.organization_id)
+        g.pk: g
+        for g in Group.objects.filter(
+            pk__in=group.ancestor_ids, organization_id=group.organization_id
+        )
     }
     for ancestor_id in reversed(group.ancestor_ids):
         ancestor = ancestors[ancestor_id]

@@ -22,7 +22,9 @@ class Invitation(OrgScoped):
     passed is expired (``is_expired``), so the clock alone moves it.
     """
 
-    member = models.ForeignKey("accounts.Member", on_delete=models.CASCADE, related_name="invitations")
+    member = models.ForeignKey(
+        "accounts.Member", on_delete=models.CASCADE, related_name="invitations"
+    )
     email = models.CharField(max_length=254)
     token_hash = models.CharField(max_length=64, unique=True)
     roles = models.JSONField(default=list)
@@ -40,7 +42,9 @@ class Invitation(OrgScoped):
 
     class Meta:
         indexes = [
-            models.Index(fields=["organization", "status", "expires_at"], name="invitation_pending"),
+            models.Index(
+                fields=["organization", "status", "expires_at"], name="invitation_pending"
+            ),
             models.Index(fields=["member", "created_at"], name="invitation_member"),
         ]
 

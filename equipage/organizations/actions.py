@@ -10,6 +10,7 @@ from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from equipage.accounts.models import Member
 from equipage.audit.events import EventType
 from equipage.audit.record import record
 from equipage.core import clock
@@ -21,7 +22,7 @@ from equipage.organizations.models import (
     Language,
     Organization,
 )
-from equipage.permissions import Actor, Cap, authorize
+from equipage.permissions import Actor, Cap, as_actor, authorize
 
 SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
 
@@ -73,14 +74,19 @@ def organization_create(
     if language not in Language.values:
         raise ValidationFailed(_("Language must be fr or en."), field="language")
     if seats is not None and seats < 1:
-        raise ValidationFailed(_("An organization needs at least one seat for its owner."), field="seats")
+        raise ValidationFailed(
+            _("An organization needs at least one seat for its owner."), field="seats"
+        )
     owner_email = clean_email(owner_email)
     if not owner_email:
         raise ValidationFailed(_("The owner's e-mail address is required."), field="owner_email")
 
     with transaction.atomic():
         if Organization.objects.filter(slug=slug).exists():
-            raise Conflict(_("An organization with the slug “%(s)s” already exists.") % {"s": slug}, field="slug")
+            raise Conflict(
+                _("An organization with the slug “%(s)s” already exists.") % {"s": slug},
+                field="slug",
+            )
         now = clock.now()
         org = Organization.objects.create(
             slug=slug,
@@ -114,7 +120,13 @@ def organization_create(
             organization=org,
             event=EventType.ORG_CREATED,
             target=org,
-            after={"slug": slug, "name": name, "seats": seats, "language": language, "owner": owner_email},
+            after={
+                "slug": slug,
+                "name": name,
+                "seats": seats,
+                "language": language,
+                "owner": owner_email,
+            },
         )
         record(
             actor=actor,
@@ -127,8 +139,11 @@ def organization_create(
     return CreatedOrganization(org, owner, link)
 
 
-def organization_update(*, actor: Actor, organization: Organization, **changes: Any) -> Organization:
+def organization_update(
+    *, actor: Actor | Member, organization: Organization, **changes: Any
+) -> Organization:
     """Change settings (admins), seats (the owner or the operator) or features (the operator)."""
+    actor = as_actor(actor)
     unknown = set(changes) - SETTINGS_FIELDS - {"seats", "features"}
     if unknown:
         raise ValidationFailed(_("Unknown setting: %(f)s") % {"f": ", ".join(sorted(unknown))})
@@ -140,10 +155,18 @@ def organization_update(*, actor: Actor, organization: Organization, **changes: 
         raise PermissionDenied(_("Features are switched on by the platform operator."))
     if "language" in changes and changes["language"] not in Language.values:
         raise ValidationFailed(_("Language must be fr or en."), field="language")
-    if "first_password_policy" in changes and changes["first_password_policy"] not in FirstPasswordPolicy.values:
+    if (
+        "first_password_policy" in changes
+        and changes["first_password_policy"] not in FirstPasswordPolicy.values
+    ):
         raise ValidationFailed(_("Unknown first-password policy."), field="first_password_policy")
-    if "invitation_lifetime_days" in changes and not 1 <= int(changes["invitation_lifetime_days"]) <= 90:
-        raise ValidationFailed(_("The invitation lifetime is between 1 and 90 days."), field="invitation_lifetime_days")
+    if (
+        "invitation_lifetime_days" in changes
+        and not 1 <= int(changes["invitation_lifetime_days"]) <= 90
+    ):
+        raise ValidationFailed(
+            _("The invitation lifetime is between 1 and 90 days."), field="invitation_lifetime_days"
+        )
     if "features" in changes:
         bad = set(changes["features"]) - set(Feature.values)
         if bad:
@@ -170,18 +193,35 @@ def organization_update(*, actor: Actor, organization: Organization, **changes: 
             return org
         org.updated_at = clock.now()
         org.save(update_fields=[*changes, "updated_at"])
-        record(actor=actor, organization=org, event=EventType.ORG_UPDATED, target=org, before=before, after=after)
+        record(
+            actor=actor,
+            organization=org,
+            event=EventType.ORG_UPDATED,
+            target=org,
+            before=before,
+            after=after,
+        )
     organization.refresh_from_db()
     return org
 
 
-def organization_set_temp_password(*, actor: Actor, organization: Organization, password: str) -> None:
+def organization_set_temp_password(
+    *, actor: Actor | Member, organization: Organization, password: str
+) -> None:
     """Change the shared temporary password (stored hashed, never shown again)."""
+    actor = as_actor(actor)
     authorize(actor, Cap.ORG_SETTINGS, organization)
     if len(password or "") < 6:
-        raise ValidationFailed(_("The temporary password needs at least 6 characters."), field="password")
+        raise ValidationFailed(
+            _("The temporary password needs at least 6 characters."), field="password"
+        )
     with transaction.atomic():
         organization.temp_password_hash = make_password(password)
         organization.updated_at = clock.now()
         organization.save(update_fields=["temp_password_hash", "updated_at"])
-        record(actor=actor, organization=organization, event=EventType.ORG_TEMP_PASSWORD_CHANGED, target=organization)
+        record(
+            actor=actor,
+            organization=organization,
+            event=EventType.ORG_TEMP_PASSWORD_CHANGED,
+            target=organization,
+        )

@@ -22,7 +22,11 @@ class Origin:
     user_agent: str = ""
 
     def as_dict(self) -> dict[str, str]:
-        return {k: v for k, v in (("channel", self.channel), ("ip", self.ip), ("ua", self.user_agent)) if v}
+        return {
+            k: v
+            for k, v in (("channel", self.channel), ("ip", self.ip), ("ua", self.user_agent))
+            if v
+        }
 
 
 @dataclass(eq=False)
@@ -103,8 +107,8 @@ class Actor:
     @cached_property
     def group_reach(self) -> frozenset[int]:
         """Return the ids of the groups this actor administers, with all their subgroups."""
-        from equipage.groups.selectors import subtree_ids
         from equipage.groups.models import GroupMembership, GroupRole
+        from equipage.groups.selectors import subtree_ids
 
         if self.member is None or not self.member.is_active:
             return frozenset()

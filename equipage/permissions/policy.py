@@ -69,11 +69,13 @@ def authorize(actor: Actor | Member, cap: Cap, target: Any = None) -> None:
         raise PermissionDenied(_("Your account is not active."))
 
     if cap in _org_caps(actor):
-        if isinstance(target, Member) and cap in _MUTATING and target.pk != _self_pk(actor):
-            if member_rank(target) > actor.rank:
-                raise PermissionDenied(
-                    _("You cannot change a member whose role is above yours.")
-                )
+        if (
+            isinstance(target, Member)
+            and cap in _MUTATING
+            and target.pk != _self_pk(actor)
+            and member_rank(target) > actor.rank
+        ):
+            raise PermissionDenied(_("You cannot change a member whose role is above yours."))
         return
 
     if isinstance(target, Member) and target.pk == _self_pk(actor) and cap == Cap.MEMBER_VIEW:
@@ -93,11 +95,13 @@ def _self_pk(actor: Actor) -> int | None:
 
 def _group_admin_allows(actor: Actor, cap: Cap, target: Any) -> bool:
     from equipage.groups.models import Group, GroupMembership
+    from equipage.organizations.models import Organization
 
     reach = actor.group_reach
-    if target is None:
-        # Creating or inviting: the action checks the chosen groups with ``authorize_groups``.
-        return cap in (Cap.MEMBER_CREATE, Cap.MEMBER_INVITE)
+    if target is None or isinstance(target, Organization):
+        # Organization-wide question ("may they create / deactivate anyone at all?"):
+        # yes; the chosen groups or members are checked one by one afterwards.
+        return True
     if isinstance(target, Group):
         return cap == Cap.GROUP_MEMBERS and target.pk in reach
     if isinstance(target, Member):
@@ -189,7 +193,9 @@ def members_manageable_by(actor: Actor | Member, cap: Cap) -> QuerySet[Member]:
     return Member.objects.none()
 
 
-def access_member_by_id(actor: Actor | Member, member_id: Any, cap: Cap = Cap.MEMBER_VIEW) -> Member:
+def access_member_by_id(
+    actor: Actor | Member, member_id: Any, cap: Cap = Cap.MEMBER_VIEW
+) -> Member:
     """Fetch a member the actor may see and authorise ``cap`` on it, or raise ``NotFound``."""
     actor = as_actor(actor)
     try:

@@ -39,7 +39,9 @@ class TenantLanguageMiddleware:
             from equipage.organizations.models import Organization
 
             return (
-                Organization.objects.filter(slug=match["slug"]).values_list("language", flat=True).first()
+                Organization.objects.filter(slug=match["slug"])
+                .values_list("language", flat=True)
+                .first()
             )
         return None
 
@@ -47,7 +49,9 @@ class TenantLanguageMiddleware:
 class ForcePasswordChangeMiddleware:
     """Send a member who must change their password to the change page, on every page."""
 
-    EXEMPT = re.compile(r"^/o/[a-z0-9-]+/(password/change/|logout)|^/static/|^/i18n/|^/api/|^/scim/")
+    EXEMPT = re.compile(
+        r"^/o/[a-z0-9-]+/(password/change/|logout)|^/static/|^/i18n/|^/api/|^/scim/"
+    )
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response

@@ -49,7 +49,9 @@ def custom_field_create(
                     position=position,
                 )
         except IntegrityError:
-            raise Conflict(_("A custom field with this name already exists."), field="name") from None
+            raise Conflict(
+                _("A custom field with this name already exists."), field="name"
+            ) from None
         record(
             actor=actor,
             organization=organization,
@@ -83,7 +85,9 @@ def clean_custom_value(field: CustomField, value: Any) -> str:
         try:
             return str(Decimal(text.replace(",", ".")).normalize())
         except InvalidOperation:
-            raise ValidationFailed(_("“%(v)s” is not a number.") % {"v": text}, field=field.key) from None
+            raise ValidationFailed(
+                _("“%(v)s” is not a number.") % {"v": text}, field=field.key
+            ) from None
     if field.kind == CustomFieldKind.DATE:
         for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
             try:
@@ -101,7 +105,9 @@ def clean_custom_value(field: CustomField, value: Any) -> str:
     return text[:500]
 
 
-def member_set_custom_values(*, actor: Actor | Member, member: Member, values: dict[str, Any]) -> None:
+def member_set_custom_values(
+    *, actor: Actor | Member, member: Member, values: dict[str, Any]
+) -> None:
     """Set custom field values by field key; an empty value removes it."""
     actor = as_actor(actor)
     authorize(actor, Cap.MEMBER_UPDATE, member)
@@ -129,7 +135,10 @@ def member_set_custom_values(*, actor: Actor | Member, member: Member, values: d
                 old.save(update_fields=["value"])
             else:
                 CustomFieldValue.objects.create(
-                    organization_id=member.organization_id, member=member, field=fields[key], value=text
+                    organization_id=member.organization_id,
+                    member=member,
+                    field=fields[key],
+                    value=text,
                 )
         if after:
             record(

@@ -77,7 +77,9 @@ def ensure_login_free(organization_id: int, login: str, exclude_pk: int | None =
     if exclude_pk:
         qs = qs.exclude(pk=exclude_pk)
     if qs.exists():
-        raise Conflict(_("The login “%(login)s” is already taken.") % {"login": login}, field="login")
+        raise Conflict(
+            _("The login “%(login)s” is already taken.") % {"login": login}, field="login"
+        )
 
 
 def check_grantable(actor: Actor, roles: Iterable[str]) -> list[str]:
@@ -259,7 +261,9 @@ def member_update(*, actor: Actor | Member, member: Member, **changes: Any) -> M
             allowed |= SELF_CONTACT_FIELDS
         refused = set(changes) - allowed
         if refused:
-            raise PermissionDenied(_("You cannot change these details yourself; ask an administrator."))
+            raise PermissionDenied(
+                _("You cannot change these details yourself; ask an administrator.")
+            )
         if member.organization_id != actor.organization_id:
             raise PermissionDenied(_("You do not have permission to do this."))
     else:
@@ -373,9 +377,11 @@ def members_deactivate(
             elif actor.member is not None and m.pk == actor.member.pk:
                 result.skip(m, _("You cannot deactivate yourself."))
             elif m.pk not in eligible:
-                result.skip(m, _("You do not have permission to deactivate this member."))
+                result.skip(
+                    m, _("You do not have permission to deactivate this member."), "forbidden"
+                )
             elif m.state == MemberState.DEACTIVATED:
-                result.skip(m, _("Already deactivated."))
+                result.skip(m, _("Already deactivated."), "noop")
             else:
                 todo.append(m)
         if todo:
@@ -426,11 +432,8 @@ def _queue_deactivation_notices(org: Organization, members: list[Member]) -> Non
 
 def member_deactivate(*, actor: Actor | Member, member: Member) -> Member:
     """Deactivate one member, or raise with the reason it cannot be done."""
-    actor = as_actor(actor)
-    authorize(actor, Cap.MEMBER_DEACTIVATE, member)
     result = members_deactivate(actor=actor, organization=member.organization, members=[member])  # type: ignore[arg-type]
-    if result.skipped:
-        raise InvariantViolation(result.skipped[0][1])
+    result.raise_for_single()
     member.refresh_from_db()
     return member
 
@@ -450,9 +453,11 @@ def members_reactivate(
         todo: list[Member] = []
         for m in targets:
             if m.pk not in eligible:
-                result.skip(m, _("You do not have permission to reactivate this member."))
+                result.skip(
+                    m, _("You do not have permission to reactivate this member."), "forbidden"
+                )
             elif m.state != MemberState.DEACTIVATED:
-                result.skip(m, _("Not deactivated."))
+                result.skip(m, _("Not deactivated."), "noop")
             else:
                 todo.append(m)
         if todo:
@@ -483,11 +488,8 @@ def members_reactivate(
 
 
 def member_reactivate(*, actor: Actor | Member, member: Member) -> Member:
-    actor = as_actor(actor)
-    authorize(actor, Cap.MEMBER_REACTIVATE, member)
     result = members_reactivate(actor=actor, organization=member.organization, members=[member])  # type: ignore[arg-type]
-    if result.skipped:
-        raise InvariantViolation(result.skipped[0][1])
+    result.raise_for_single()
     member.refresh_from_db()
     return member
 
@@ -512,7 +514,7 @@ def members_delete(
             elif actor.member is not None and m.pk == actor.member.pk:
                 result.skip(m, _("You cannot delete yourself."))
             elif m.pk not in eligible:
-                result.skip(m, _("You do not have permission to delete this member."))
+                result.skip(m, _("You do not have permission to delete this member."), "forbidden")
             else:
                 todo.append(m)
         if todo:
@@ -547,16 +549,17 @@ def pseudonym(member: Member) -> str:
 
 
 def member_delete(*, actor: Actor | Member, member: Member) -> None:
-    actor = as_actor(actor)
-    authorize(actor, Cap.MEMBER_DELETE, member)
     result = members_delete(actor=actor, organization=member.organization, members=[member])  # type: ignore[arg-type]
-    if result.skipped:
-        raise InvariantViolation(result.skipped[0][1])
+    result.raise_for_single()
 
 
 def member_set_roles(*, actor: Actor | Member, member: Member, roles: Sequence[str]) -> list[str]:
     """Replace a member's organization roles; the owner keeps ownership, nobody grants above themselves."""
     actor = as_actor(actor)
+    authorize(actor, Cap.MEMBER_VIEW, member)
+    is_owner = MemberRole.objects.filter(member=member, role=Role.OWNER).exists()
+    if is_owner and Role.OWNER not in roles:
+        raise InvariantViolation(_("The owner cannot be demoted; transfer ownership first."))
     authorize(actor, Cap.MEMBER_SET_ROLES, member)
     wanted = [r for r in dict.fromkeys(roles) if r != Role.OWNER] or [Role.MEMBER]
     with transaction.atomic():
@@ -576,7 +579,10 @@ def member_set_roles(*, actor: Actor | Member, member: Member, roles: Sequence[s
             return sorted(current)
         MemberRole.objects.filter(member=member, role__in=removed).delete()
         MemberRole.objects.bulk_create(
-            [MemberRole(organization_id=member.organization_id, member=member, role=r) for r in added]
+            [
+                MemberRole(organization_id=member.organization_id, member=member, role=r)
+                for r in added
+            ]
         )
         after = sorted((current - removed) | added)
         record(

@@ -24,9 +24,10 @@ from equipage.permissions import Actor, Cap, as_actor, authorize
 
 
 def _is_active_admin(member: Member) -> bool:
-    return member.state == MemberState.ACTIVE and MemberRole.objects.filter(
-        member=member, role=Role.ADMIN
-    ).exists()
+    return (
+        member.state == MemberState.ACTIVE
+        and MemberRole.objects.filter(member=member, role=Role.ADMIN).exists()
+    )
 
 
 def ownership_transfer_start(*, actor: Actor | Member, to_member: Member) -> OwnershipTransfer:
@@ -117,7 +118,10 @@ def ownership_transfer_accept(*, actor: Actor | Member, transfer: OwnershipTrans
 def ownership_transfer_cancel(*, actor: Actor | Member, transfer: OwnershipTransfer) -> None:
     """Cancel (the owner) or decline (the named admin) a pending transfer."""
     actor = as_actor(actor)
-    if actor.member is None or actor.member.pk not in (transfer.from_member_id, transfer.to_member_id):
+    if actor.member is None or actor.member.pk not in (
+        transfer.from_member_id,
+        transfer.to_member_id,
+    ):
         raise NotFound(_("Ownership transfer not found."))
     with transaction.atomic():
         updated = OwnershipTransfer.objects.filter(
@@ -147,7 +151,11 @@ def ownership_reassign(
         raise InvariantViolation(_("The new owner must be an active member."))
     with transaction.atomic():
         org = lock_organization(organization.pk)
-        old = MemberRole.objects.filter(organization=org, role=Role.OWNER).select_related("member").first()
+        old = (
+            MemberRole.objects.filter(organization=org, role=Role.OWNER)
+            .select_related("member")
+            .first()
+        )
         if old is not None and old.member_id == to_member.pk:
             raise ValidationFailed(_("This member is already the owner."))
         if old is not None:

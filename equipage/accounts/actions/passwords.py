@@ -75,8 +75,15 @@ def member_set_password(*, actor: Actor | Member, member: Member, password: str)
         member.must_change_password = True
         member.uses_temp_password = False
         member.updated_at = clock.now()
-        member.save(update_fields=["password", "must_change_password", "uses_temp_password", "updated_at"])
-        record(actor=actor, organization=member.organization, event=EventType.MEMBER_PASSWORD_SET, target=member)
+        member.save(
+            update_fields=["password", "must_change_password", "uses_temp_password", "updated_at"]
+        )
+        record(
+            actor=actor,
+            organization=member.organization,
+            event=EventType.MEMBER_PASSWORD_SET,
+            target=member,
+        )
 
 
 def password_change(
@@ -94,7 +101,9 @@ def password_change(
         member.must_change_password = False
         member.uses_temp_password = False
         member.updated_at = clock.now()
-        member.save(update_fields=["password", "must_change_password", "uses_temp_password", "updated_at"])
+        member.save(
+            update_fields=["password", "must_change_password", "uses_temp_password", "updated_at"]
+        )
         record(
             actor=actor,
             organization=member.organization,
@@ -149,7 +158,9 @@ def token_member(organization: Organization, raw: str) -> tuple[PasswordToken, M
     return token, token.member
 
 
-def password_set_from_token(*, organization: Organization, raw_token: str, new_password: str, origin: Origin | None = None) -> Member:
+def password_set_from_token(
+    *, organization: Organization, raw_token: str, new_password: str, origin: Origin | None = None
+) -> Member:
     """Set a password from a single-use link; the link dies with its first use."""
     token, member = token_member(organization, raw_token)
     _validate_password(new_password, member)
@@ -163,7 +174,9 @@ def password_set_from_token(*, organization: Organization, raw_token: str, new_p
         member.must_change_password = False
         member.uses_temp_password = False
         member.updated_at = clock.now()
-        member.save(update_fields=["password", "must_change_password", "uses_temp_password", "updated_at"])
+        member.save(
+            update_fields=["password", "must_change_password", "uses_temp_password", "updated_at"]
+        )
         actor = Actor.for_member(member, origin)
         record(
             actor=actor,

@@ -33,14 +33,21 @@ def _record_login(request: HttpRequest, member: object) -> None:
     from equipage.web.tenancy import actor_of
 
     with transaction.atomic():
-        record(actor=actor_of(request), organization=request.user.organization, event=EventType.MEMBER_LOGIN, target=request.user)  # type: ignore[attr-defined]
+        record(
+            actor=actor_of(request),
+            organization=request.user.organization,
+            event=EventType.MEMBER_LOGIN,
+            target=request.user,
+        )  # type: ignore[attr-defined]
 
 
 @require_http_methods(["GET", "POST"])
 def login(request: HttpRequest, slug: str) -> HttpResponse:
     org = organization_or_404(slug)
     next_url = request.POST.get("next") or request.GET.get("next") or _home(org.slug)
-    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}) or not next_url.startswith(f"/o/{org.slug}/"):
+    if not url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}
+    ) or not next_url.startswith(f"/o/{org.slug}/"):
         next_url = _home(org.slug)
     if request.user.is_authenticated and getattr(request.user, "organization_id", None) == org.pk:
         return redirect(next_url)
@@ -108,7 +115,10 @@ def set_password(request: HttpRequest, slug: str, token: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             password_set_from_token(
-                organization=org, raw_token=token, new_password=form.cleaned_data["new_password1"], origin=origin_of(request)
+                organization=org,
+                raw_token=token,
+                new_password=form.cleaned_data["new_password1"],
+                origin=origin_of(request),
             )
         except NotFound:
             return render(request, "web/link_invalid.html", {"organization": org}, status=410)
@@ -117,7 +127,9 @@ def set_password(request: HttpRequest, slug: str, token: str) -> HttpResponse:
         else:
             messages.success(request, _("Your password is set. You can log in now."))
             return redirect(f"/o/{org.slug}/login")
-    return render(request, "web/set_password.html", {"form": form, "organization": org, "member": member})
+    return render(
+        request, "web/set_password.html", {"form": form, "organization": org, "member": member}
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -125,7 +137,9 @@ def reset_request(request: HttpRequest, slug: str) -> HttpResponse:
     org = organization_or_404(slug)
     form = ResetRequestForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        password_reset_request(organization=org, identifier=form.cleaned_data["identifier"], origin=origin_of(request))
+        password_reset_request(
+            organization=org, identifier=form.cleaned_data["identifier"], origin=origin_of(request)
+        )
         # The same answer whether the account exists or not.
         return render(request, "web/reset_sent.html", {"organization": org})
     return render(request, "web/reset_request.html", {"form": form, "organization": org})
