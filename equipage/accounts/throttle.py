@@ -20,7 +20,12 @@ def axes_username(request: HttpRequest, credentials: dict[str, Any] | None) -> s
 
     credentials = credentials or {}
     org = credentials.get("organization")
-    typed = str(credentials.get("username") or "").strip().lower()
+    # Depending on the path, the identifier arrives as "username" or as USERNAME_FIELD ("login").
+    typed = (
+        next((str(v) for k, v in credentials.items() if str(k) in ("username", "login") and v), "")
+        .strip()
+        .lower()
+    )
     if not isinstance(org, Organization):
         return typed
     member = member_by_identifier(org, typed)

@@ -1,0 +1,229 @@
+"""Logging in at /o/<slug>/login: identifiers, tenants, temporary passwords, forced change, sessions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from equipage.accounts.actions import member_create, member_deactivate
+from equipage.accounts.models import Member
+
+PASSWORD = "member-pass-123"
+
+
+def login(client: Client, slug: str, identifier: str, password: str, **extra: Any) -> Any:
+    return client.post(
+        f"/o/{slug}/login", {"identifier": identifier, "password": password}, **extra
+    )
+
+
+def test_member_logs_in_with_login_or_email(org: Any, member: Any) -> None:
+    c = Client()
+    assert login(c, "acme", member.login, PASSWORD).status_code == 302
+    assert c.get("/o/acme/").status_code == 200
+    c2 = Client()
+    r = login(c2, "acme", member.email.upper(), PASSWORD)
+    assert r.status_code == 302 and r["Location"] == "/o/acme/"
+
+
+def test_wrong_password_is_refused_without_saying_which_part_was_wrong(
+    org: Any, member: Any
+) -> None:
+    r = login(Client(), "acme", member.login, "nope-nope-nope")
+    assert r.status_code == 200
+    assert "Wrong login or password" in r.content.decode()
+    r2 = login(Client(), "acme", "nobody-here", "nope-nope-nope")
+    assert r2.content.decode().count("Wrong login or password") == 1
+
+
+def test_member_of_one_tenant_cannot_log_in_at_another(
+    org: Any, other_org: Any, member: Any
+) -> None:
+    c = Client()
+    r = login(c, "globex", member.login, PASSWORD)
+    assert r.status_code == 200 and "Wrong login or password" in r.content.decode()
+    # Even logged in at acme, globex's pages send them to globex's login.
+    login(c, "acme", member.login, PASSWORD)
+    r = c.get("/o/globex/")
+    assert r.status_code == 302 and r["Location"].startswith("/o/globex/login")
+
+
+def test_unknown_organization_answers_404(db: Any) -> None:
+    assert Client().get("/o/nowhere/login").status_code == 404
+
+
+def test_shared_temporary_password_works_for_the_first_login_only(
+    org: Any, admin: Any, frozen_clock: Any
+) -> None:
+    m = member_create(actor=admin, organization=org, first_name="Temp", last_name="Orary")
+    c = Client()
+    r = login(c, "acme", m.login, "tempeos")
+    assert r.status_code == 302 and r["Location"] == "/o/acme/password/change/"
+    c.post("/o/acme/logout")
+    # Not changed, but the first login is spent: the shared password no longer opens it.
+    r = login(Client(), "acme", m.login, "tempeos")
+    assert r.status_code == 200
+
+
+def test_shared_temporary_password_expires_after_14_days(
+    org: Any, admin: Any, frozen_clock: Any
+) -> None:
+    m = member_create(actor=admin, organization=org, first_name="Late", last_name="Comer")
+    frozen_clock.advance(days=15)
+    assert login(Client(), "acme", m.login, "tempeos").status_code == 200
+
+
+def test_link_policy_never_accepts_the_shared_password(org: Any, owner: Any, admin: Any) -> None:
+    from equipage.organizations.actions import organization_update
+
+    organization_update(actor=owner, organization=org, first_password_policy="link")
+    m = member_create(
+        actor=admin, organization=org, first_name="Link", last_name="Only", email="link@acme.test"
+    )
+    assert not m.uses_temp_password
+    assert login(Client(), "acme", m.login, "tempeos").status_code == 200
+
+
+def test_forced_password_change_is_enforced_on_every_page(org: Any, admin: Any) -> None:
+    m = member_create(
+        actor=admin,
+        organization=org,
+        first_name="Force",
+        last_name="Change",
+        password="Admin-set-pass-1",
+    )
+    c = Client()
+    login(c, "acme", m.login, "Admin-set-pass-1")
+    for path in ("/o/acme/", "/o/acme/members", "/o/acme/anything"):
+        r = c.get(path)
+        assert r.status_code == 302 and r["Location"] == "/o/acme/password/change/", path
+    r = c.post(
+        "/o/acme/password/change/",
+        {"new_password1": "Brand-new-pass-42", "new_password2": "Brand-new-pass-42"},
+    )
+    assert r.status_code == 302
+    assert c.get("/o/acme/").status_code == 200
+    m.refresh_from_db()
+    assert not m.must_change_password and m.check_password("Brand-new-pass-42")
+
+
+def test_deactivated_member_is_anonymous_on_their_next_request(
+    org: Any, admin: Any, member: Any
+) -> None:
+    c = Client()
+    login(c, "acme", member.login, PASSWORD)
+    assert c.get("/o/acme/").status_code == 200
+    member_deactivate(actor=admin, member=member)
+    r = c.get("/o/acme/")
+    assert r.status_code == 302 and "/login" in r["Location"]
+    assert login(Client(), "acme", member.login, PASSWORD).status_code == 200
+
+
+def test_login_is_recorded_in_the_audit_log(org: Any, member: Any, audit_events: Any) -> None:
+    login(Client(), "acme", member.login, PASSWORD)
+    assert "member.login" in audit_events(member=member)
+    member.refresh_from_db()
+    assert member.last_login is not None
+
+
+def test_failed_logins_are_throttled_per_account(org: Any, member: Any) -> None:
+    for i in range(5):
+        login(Client(), "acme", member.login, f"wrong-{i}", REMOTE_ADDR=f"10.0.0.{i}")
+    # Even the right password from a fresh address is refused during the pause.
+    r = login(Client(), "acme", member.email, PASSWORD, REMOTE_ADDR="10.0.1.1")
+    assert r.status_code == 429
+
+
+def test_failed_logins_are_throttled_per_client_address(
+    org: Any, member: Any, outsider: Any, admin: Any
+) -> None:
+    for i in range(5):
+        login(Client(), "acme", f"someone-{i}", "wrong", REMOTE_ADDR="10.9.9.9")
+    assert (
+        login(Client(), "acme", member.login, PASSWORD, REMOTE_ADDR="10.9.9.9").status_code == 429
+    )
+    assert (
+        login(Client(), "acme", member.login, PASSWORD, REMOTE_ADDR="10.9.9.8").status_code == 302
+    )
+
+
+def test_password_reset_lifts_the_pause_so_the_owner_is_never_locked_out_for_good(
+    org: Any, owner: Any
+) -> None:
+    from equipage.accounts.actions import password_reset_request, password_set_from_token
+    from equipage.accounts.models import PasswordToken
+    from equipage.permissions import Origin
+
+    for i in range(6):
+        login(Client(), "acme", owner.login, f"attacker-{i}", REMOTE_ADDR=f"10.1.0.{i}")
+    assert (
+        login(Client(), "acme", owner.login, "owner-pass-123", REMOTE_ADDR="10.2.0.1").status_code
+        == 429
+    )
+    password_reset_request(organization=org, identifier=owner.email, origin=Origin("test"))
+    token = PasswordToken.objects.filter(member=owner, purpose="reset").latest("created_at")
+    # The raw token is only in the mail; read it from the outbox like the owner would.
+    from equipage.emails.models import OutboundEmail
+
+    mail = OutboundEmail.objects.filter(member=owner, kind="password_reset").latest("created_at")
+    raw = mail.body_text.split("/password/set/")[1].split("/")[0]
+    assert token.token_hash
+    password_set_from_token(organization=org, raw_token=raw, new_password="Owner-back-in-2026")
+    assert (
+        login(
+            Client(), "acme", owner.login, "Owner-back-in-2026", REMOTE_ADDR="10.2.0.1"
+        ).status_code
+        == 302
+    )
+
+
+@pytest.mark.parametrize(
+    "identifier", ["mia.member", "mia.member@acme.test", "ghost", "ghost@acme.test"]
+)
+def test_reset_request_gives_the_same_answer_whether_the_account_exists_or_not(
+    org: Any, member: Any, identifier: str
+) -> None:
+    from equipage.emails.models import OutboundEmail
+
+    r = Client().post("/o/acme/password/reset/", {"identifier": identifier})
+    assert r.status_code == 200
+    assert "If an active account matches" in r.content.decode()
+    sent = OutboundEmail.objects.filter(kind="password_reset").count()
+    assert sent == (1 if identifier.startswith("mia") else 0)
+
+
+def test_reset_link_works_once(org: Any, member: Any) -> None:
+    from equipage.emails.models import OutboundEmail
+
+    Client().post("/o/acme/password/reset/", {"identifier": member.login})
+    body = OutboundEmail.objects.get(kind="password_reset").body_text
+    path = "/o/acme/password/set/" + body.split("/password/set/")[1].split("/")[0] + "/"
+    c = Client()
+    assert c.get(path).status_code == 200
+    r = c.post(path, {"new_password1": "Reset-pass-2026!", "new_password2": "Reset-pass-2026!"})
+    assert r.status_code == 302
+    assert Member.objects.get(pk=member.pk).check_password("Reset-pass-2026!")
+    assert c.get(path).status_code == 410
+    r = c.post(path, {"new_password1": "Other-pass-2026!", "new_password2": "Other-pass-2026!"})
+    assert r.status_code == 410
+    assert Member.objects.get(pk=member.pk).check_password("Reset-pass-2026!")
+
+
+def test_reset_link_of_one_tenant_is_dead_at_another(org: Any, other_org: Any, member: Any) -> None:
+    from equipage.emails.models import OutboundEmail
+
+    Client().post("/o/acme/password/reset/", {"identifier": member.login})
+    body = OutboundEmail.objects.get(kind="password_reset").body_text
+    token = body.split("/password/set/")[1].split("/")[0]
+    assert Client().get(f"/o/globex/password/set/{token}/").status_code == 410
+
+
+def test_member_home_shows_the_administrators_contact_card(
+    org: Any, owner: Any, admin: Any, member: Any
+) -> None:
+    c = Client()
+    login(c, "acme", member.login, PASSWORD)
+    page = c.get("/o/acme/").content.decode()
+    assert admin.email in page and owner.email in page
