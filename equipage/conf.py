@@ -39,8 +39,8 @@ def database(directory: Path) -> dict[str, Any]:
             raise ConfigError("DATABASE_URL must be a postgres:// URL (or unset for SQLite).")
         config = dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
         if config["ENGINE"].endswith("postgresql"):
-            return config
-        return {**config, "OPTIONS": _sqlite_options()}
+            return dict(config)
+        return {**dict(config), "OPTIONS": _sqlite_options()}
     return {
         "ENGINE": "django.db.backends.sqlite3",
         "NAME": str(directory / "equipage.sqlite3"),

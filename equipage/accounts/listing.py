@@ -33,7 +33,7 @@ def filter_members(
     if state:
         qs = qs.filter(state=state)
     if group not in (None, ""):
-        g = Group.objects.filter(organization_id=actor.organization_id)
+        g = Group.objects.filter(organization_id=actor.organization_id or 0)
         g = (
             g.filter(pk=group)
             if isinstance(group, int) or str(group).isdigit()
@@ -77,21 +77,23 @@ def member_facts(members: Sequence[Member]) -> list[dict[str, Any]]:
     last_mail: dict[int, OutboundEmail] = {}
     for start in range(0, len(ids), 900):
         chunk = ids[start : start + 900]
+        inv: Invitation
         for inv in Invitation.objects.filter(member_id__in=chunk).order_by("created_at", "id"):
             invitations[inv.member_id] = inv
             first_invited.setdefault(inv.member_id, inv.created_at)
+        mail: OutboundEmail
         for mail in OutboundEmail.objects.filter(member_id__in=chunk).order_by("created_at", "id"):
             last_mail[mail.member_id] = mail  # type: ignore[index]
     now = clock.now()
     rows = []
     for m in members:
-        inv = invitations.get(m.pk)
-        mail = last_mail.get(m.pk)
-        bounced = mail is not None and mail.delivery_status == DeliveryStatus.BOUNCED
+        latest_inv = invitations.get(m.pk)
+        latest_mail = last_mail.get(m.pk)
+        bounced = latest_mail is not None and latest_mail.delivery_status == DeliveryStatus.BOUNCED
         guide = compute_guide(
             state=m.state,
-            invitation_status=inv.status if inv else None,
-            invitation_expired=bool(inv and inv.expires_at <= now),
+            invitation_status=latest_inv.status if latest_inv else None,
+            invitation_expired=bool(latest_inv and latest_inv.expires_at <= now),
             last_mail_bounced=bounced,
         )
         rows.append(
@@ -110,7 +112,9 @@ def member_facts(members: Sequence[Member]) -> list[dict[str, Any]]:
                 "first_invited_at": first_invited[m.pk].isoformat()
                 if m.pk in first_invited
                 else None,
-                "mail_status": "bounced" if bounced else (mail.status if mail else None),
+                "mail_status": "bounced"
+                if bounced
+                else (latest_mail.status if latest_mail else None),
             }
         )
     return rows

@@ -74,7 +74,7 @@ class Member(AbstractBaseUser):
 
     USERNAME_FIELD = "login"
     EMAIL_FIELD = "email"
-    REQUIRED_FIELDS: list[str] = []
+    REQUIRED_FIELDS: list[str] = []  # type: ignore[misc]
 
     class Meta:
         constraints = [
@@ -103,10 +103,17 @@ class Member(AbstractBaseUser):
         return self.full_name or self.login
 
     @property
+    def org_id(self) -> int:
+        """Return the organization id of a tenant member (operators have none)."""
+        if self.organization_id is None:
+            raise ValueError("platform operators belong to no organization")
+        return self.organization_id
+
+    @property
     def full_name(self) -> str:
         return f"{self.first_name} {self.last_name}".strip()
 
-    @property
+    @property  # type: ignore[misc]
     def is_active(self) -> bool:  # type: ignore[override]
         return self.state == MemberState.ACTIVE
 

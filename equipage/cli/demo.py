@@ -149,7 +149,7 @@ def build_demo(count: int) -> Any:
             visibility=visibility,
         )
     labels = [label_create(actor=actor, organization=org, name=n, color=c) for n, c in LABELS]
-    members = []
+    members: list[Any] = []
     seen: set[tuple[str, str]] = set()
     while len(members) < count:
         first, last = rng.choice(FIRST), rng.choice(LAST)

@@ -22,7 +22,7 @@ def add_memberships(
     Runs inside the caller's transaction; permission checks are the caller's.
     Existing memberships are kept as they are (a group admin stays one).
     """
-    groups = list(Group.objects.filter(organization_id=member.organization_id, pk__in=group_ids))
+    groups = list(Group.objects.filter(organization_id=member.org_id, pk__in=group_ids))
     wanted: dict[int, tuple[Group, str]] = {}
     for group in groups:
         wanted[group.pk] = (group, role)
@@ -35,7 +35,7 @@ def add_memberships(
         )
     )
     created = [
-        GroupMembership(organization_id=member.organization_id, group=g, member=member, role=r)
+        GroupMembership(organization_id=member.org_id, group=g, member=member, role=r)
         for gid, (g, r) in wanted.items()
         if gid not in existing
     ]

@@ -11,6 +11,8 @@ from equipage.groups.models import Group
 
 def subtree_ids(organization_id: int | None, root_ids: Iterable[int]) -> set[int]:
     """Return ``root_ids`` and the ids of all their descendants, in one query."""
+    if organization_id is None:
+        return set()
     roots = list(Group.objects.filter(organization_id=organization_id, pk__in=list(root_ids)))
     if not roots:
         return set()

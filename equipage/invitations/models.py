@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -48,7 +50,7 @@ class Invitation(OrgScoped):
             models.Index(fields=["member", "created_at"], name="invitation_member"),
         ]
 
-    def is_expired(self, at: object | None = None) -> bool:
+    def is_expired(self, at: dt.datetime | None = None) -> bool:
         from equipage.core import clock
 
         return self.status == InvitationStatus.PENDING and self.expires_at <= (at or clock.now())

@@ -156,7 +156,7 @@ def members_visible_to(actor: Actor | Member) -> QuerySet[Member]:
     base = Member.objects.filter(organization_id=actor.organization_id)
     if actor.is_privileged or Cap.MEMBER_VIEW in _org_caps(actor):
         return base
-    own = base.filter(pk=_self_pk(actor)) if actor.member is not None else base.none()
+    own = base.filter(pk=actor.member.pk) if actor.member is not None else base.none()
     if actor.group_reach:
         in_reach = GroupMembership.objects.filter(
             member=OuterRef("pk"), group_id__in=actor.group_reach
@@ -183,7 +183,9 @@ def members_manageable_by(actor: Actor | Member, cap: Cap) -> QuerySet[Member]:
         return visible
     if cap in GROUP_ADMIN_CAPS and actor.group_reach:
         elevated = MemberRole.objects.filter(member=OuterRef("pk")).exclude(role=Role.MEMBER)
-        qs = visible.exclude(Exists(elevated)).exclude(pk=_self_pk(actor))
+        qs = visible.exclude(Exists(elevated))
+        if actor.member is not None:
+            qs = qs.exclude(pk=actor.member.pk)
         if cap in GROUP_ADMIN_WHOLE_REACH:
             outside = GroupMembership.objects.filter(member=OuterRef("pk")).exclude(
                 group_id__in=actor.group_reach
@@ -212,7 +214,7 @@ def access_group_by_id(actor: Actor | Member, group_id: Any, cap: Cap = Cap.GROU
 
     actor = as_actor(actor)
     try:
-        group = Group.objects.get(pk=int(group_id), organization_id=actor.organization_id)
+        group = Group.objects.get(pk=int(group_id), organization_id=actor.organization_id or 0)
     except (Group.DoesNotExist, ValueError, TypeError):
         raise NotFound(_("Group not found.")) from None
     authorize(actor, cap, group)

@@ -111,7 +111,7 @@ def member_set_custom_values(
     """Set custom field values by field key; an empty value removes it."""
     actor = as_actor(actor)
     authorize(actor, Cap.MEMBER_UPDATE, member)
-    fields = {f.key: f for f in CustomField.objects.filter(organization_id=member.organization_id)}
+    fields = {f.key: f for f in CustomField.objects.filter(organization_id=member.org_id)}
     unknown = set(values) - set(fields)
     if unknown:
         raise ValidationFailed(_("Unknown custom field: %(f)s") % {"f": ", ".join(sorted(unknown))})
@@ -135,7 +135,7 @@ def member_set_custom_values(
                 old.save(update_fields=["value"])
             else:
                 CustomFieldValue.objects.create(
-                    organization_id=member.organization_id,
+                    organization_id=member.org_id,
                     member=member,
                     field=fields[key],
                     value=text,

@@ -579,10 +579,7 @@ def member_set_roles(*, actor: Actor | Member, member: Member, roles: Sequence[s
             return sorted(current)
         MemberRole.objects.filter(member=member, role__in=removed).delete()
         MemberRole.objects.bulk_create(
-            [
-                MemberRole(organization_id=member.organization_id, member=member, role=r)
-                for r in added
-            ]
+            [MemberRole(organization_id=member.org_id, member=member, role=r) for r in added]
         )
         after = sorted((current - removed) | added)
         record(

@@ -32,7 +32,7 @@ def password_token_create(member: Member, purpose: PasswordTokenPurpose) -> str:
         used_at=now
     )
     PasswordToken.objects.create(
-        organization_id=member.organization_id,
+        organization_id=member.org_id,
         member=member,
         purpose=purpose,
         token_hash=digest,

@@ -35,10 +35,10 @@ def _record_login(request: HttpRequest, member: object) -> None:
     with transaction.atomic():
         record(
             actor=actor_of(request),
-            organization=request.user.organization,
+            organization=member.organization,  # type: ignore[attr-defined]
             event=EventType.MEMBER_LOGIN,
-            target=request.user,
-        )  # type: ignore[attr-defined]
+            target=member,
+        )
 
 
 @require_http_methods(["GET", "POST"])
