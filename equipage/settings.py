@@ -39,7 +39,10 @@ INSTALLED_APPS = [
     "equipage.invitations",
     "equipage.emails",
     "equipage.audit",
+    "equipage.directory",
     "equipage.web",
+    "equipage.tokens",
+    "equipage.imports",
 ]
 
 MIDDLEWARE = [
@@ -137,7 +140,8 @@ MAILERS = conf.mailers(DATA_DIR)
 
 LANGUAGE_CODE = "fr"
 LANGUAGES = [("fr", _("French")), ("en", _("English"))]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+# The permissions package is not an app (it has no models); its messages are loaded here.
+LOCALE_PATHS = [BASE_DIR / "locale", BASE_DIR / "permissions" / "locale"]
 USE_I18N = True
 TIME_ZONE = os.environ.get("EQUIPAGE_TIME_ZONE", "Europe/Paris")
 USE_TZ = True
