@@ -46,6 +46,7 @@ class EventType(models.TextChoices):
     INVITATION_CANCELLED = "invitation.cancelled", _("Invitation cancelled")
     INVITATION_REVOKED = "invitation.revoked", _("Access revoked")
     INVITATION_ACCEPTED = "invitation.accepted", _("Invitation accepted")
+    INVITATION_EXPIRED = "invitation.expired", _("Invitation expired")
     IMPORT_APPLIED = "import.applied", _("Import applied")
     EXPORT_DOWNLOADED = "export.downloaded", _("Members exported")
     TOKEN_CREATED = "token.created", _("API token created")
