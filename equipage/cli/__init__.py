@@ -17,6 +17,7 @@ COMMANDS = [
     "equipage.cli.org",
     "equipage.cli.members_list",
     "equipage.cli.demo",
+    "equipage.cli.token",
 ]
 
 

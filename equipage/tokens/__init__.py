@@ -1,0 +1,1 @@
+"""Per-organization API and SCIM tokens: scoped, stored hashed, shown once, revocable."""

@@ -1,0 +1,104 @@
+"""Reading tokens, and turning a bearer token into a bounded, audited actor."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db.models import QuerySet
+from django.utils.translation import gettext as _
+
+from equipage.accounts.models import Member, MemberRole, Role
+from equipage.core import clock
+from equipage.core.errors import DomainError, NotFound
+from equipage.permissions import Actor, Cap, Origin, authorize
+from equipage.tokens.models import ApiToken
+
+# A token's last-used time is written at most this often, so that reads stay reads.
+LAST_USED_RESOLUTION = dt.timedelta(seconds=60)
+
+
+class Unauthenticated(DomainError):
+    """The bearer token is missing, unknown, revoked or belongs to an inactive creator."""
+
+    code = "unauthenticated"
+    status = 401
+
+
+class MissingScope(DomainError):
+    """The token is valid but does not carry the scope this endpoint needs."""
+
+    code = "insufficient_scope"
+    status = 403
+
+
+def tokens_of(actor: Actor) -> QuerySet[ApiToken]:
+    """Return the tokens of the actor's organization, for those who manage tokens."""
+    authorize(actor, Cap.TOKEN_MANAGE)
+    return ApiToken.objects.filter(organization_id=actor.organization_id).select_related(
+        "created_by"
+    )
+
+
+def access_token_by_id(actor: Actor, token_id: Any) -> ApiToken:
+    """Fetch a token of the actor's organization, or raise ``NotFound``."""
+    try:
+        return tokens_of(actor).get(pk=int(token_id))
+    except (ApiToken.DoesNotExist, ValueError, TypeError):
+        raise NotFound(_("Token not found.")) from None
+
+
+def bearer_of(authorization: str | None) -> str:
+    """Return the token of an ``Authorization: Bearer ...`` header, or an empty string."""
+    scheme, _sep, value = (authorization or "").strip().partition(" ")
+    return value.strip() if scheme.lower() == "bearer" else ""
+
+
+def _principal(token: ApiToken) -> Member | None:
+    if token.operator_issued:
+        owner_id = (
+            MemberRole.objects.filter(organization_id=token.organization_id, role=Role.OWNER)
+            .values_list("member_id", flat=True)
+            .first()
+        )
+        return Member.objects.filter(pk=owner_id).first() if owner_id else None
+    return token.created_by
+
+
+def actor_for_token(raw: str, *, scope: str, origin: Origin | None = None) -> Actor:
+    """Return the actor a raw bearer token stands for, or raise ``Unauthenticated``.
+
+    The actor's roles are its principal's (creator, or current owner for
+    operator-issued tokens) capped at admin; a deactivated or deleted creator
+    makes the token unusable.
+    """
+    from equipage.tokens.actions import hash_token
+
+    if not raw:
+        raise Unauthenticated(_("A bearer token is required."))
+    token = (
+        ApiToken.objects.select_related("organization", "created_by")
+        .filter(token_hash=hash_token(raw))
+        .first()
+    )
+    if token is None or token.revoked_at is not None:
+        raise Unauthenticated(_("This token is not valid."))
+    principal = _principal(token)
+    if principal is None or not principal.is_active:
+        raise Unauthenticated(_("This token is not valid."))
+    if not token.has_scope(scope):
+        raise MissingScope(_("This token does not carry the “%(s)s” scope.") % {"s": scope})
+    now = clock.now()
+    if token.last_used_at is None or now - token.last_used_at > LAST_USED_RESOLUTION:
+        # Bookkeeping like last_login, not a change of the organization: no audit event.
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        token.last_used_at = now
+    return Actor(
+        kind="token",
+        label=f"token:{token.name}",
+        organization_id=token.organization_id,
+        member=principal,
+        origin=origin or Origin(channel="api"),
+        roles_cap=frozenset({Role.ADMIN}),
+        token=token,
+    )
