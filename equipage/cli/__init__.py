@@ -16,6 +16,8 @@ COMMANDS = [
     "equipage.cli.worker",
     "equipage.cli.org",
     "equipage.cli.members_list",
+    "equipage.cli.members_import",
+    "equipage.cli.members_export",
     "equipage.cli.demo",
     "equipage.cli.token",
 ]

@@ -1,0 +1,134 @@
+"""The roster's columns, their headers in French and English, and the words cells may hold."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from equipage.core.text import fold
+
+LOGIN = "login"
+LAST_NAME = "last_name"
+FIRST_NAME = "first_name"
+EMAIL = "email"
+PASSWORD = "password"
+STATE = "state"
+GROUPS = "groups"
+ROLES = "roles"
+LABELS = "labels"
+
+REQUIRED = (LAST_NAME, FIRST_NAME, STATE)
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    fr: str
+    en: str
+    synonyms: tuple[str, ...] = ()
+
+
+# SPEC §7 order: the export writes them so, the import accepts them in any order.
+COLUMNS: tuple[Column, ...] = (
+    Column(LOGIN, "Identifiant", "Login", ("identifiant de connexion", "username", "user name")),
+    Column(LAST_NAME, "Nom", "Last name", ("nom de famille", "lastname", "surname", "family name")),
+    Column(FIRST_NAME, "Prénom", "First name", ("firstname", "given name")),
+    Column(
+        EMAIL,
+        "Adresse e-mail",
+        "Email",
+        ("e-mail", "adresse email", "adresse mail", "courriel", "mail", "email address"),
+    ),
+    Column(PASSWORD, "Mot de passe", "Password", ()),
+    Column(STATE, "État", "State", ("statut", "status")),
+    Column(GROUPS, "Groupes", "Groups", ("groupe", "group")),
+    Column(ROLES, "Rôles", "Roles", ("role",)),
+    Column(LABELS, "Étiquettes", "Labels", ("etiquette", "label", "tags", "tag")),
+)
+COLUMN_BY_KEY = {c.key: c for c in COLUMNS}
+
+PASSWORD_PLACEHOLDER = {"fr": "Mot de passe crypté", "en": "Encrypted password"}
+STATE_WORDS = {"fr": ("Activé", "Désactivé"), "en": ("Active", "Deactivated")}
+
+_HEADER_NOISE = re.compile(r"[\s\-_.'’*:]+")
+
+
+def header_key(text: str) -> str:
+    """Fold a header for matching: case, accents, spaces and punctuation ignored."""
+    return _HEADER_NOISE.sub("", fold(text))
+
+
+_HEADERS: dict[str, str] = {}
+for _c in COLUMNS:
+    for _name in (_c.fr, _c.en, _c.key, *_c.synonyms):
+        _HEADERS[header_key(_name)] = _c.key
+
+
+def standard_column(header: str) -> str | None:
+    """Return the column key a header names (``"Adresse E-mail "`` → ``"email"``), if any."""
+    return _HEADERS.get(header_key(header))
+
+
+_ACTIVE = {"active", "activee", "actif", "actifs", "oui", "yes", "1", "true", "vrai"}
+_ACTIVE |= {"enabled", "on", "o", "y", "activated"}
+_INACTIVE = {"desactive", "desactivee", "inactif", "inactive", "deactivated", "non", "no", "0"}
+_INACTIVE |= {"false", "faux", "disabled", "off", "n", "desactivated", "inactivee"}
+
+
+def parse_state(text: str) -> bool | None:
+    """Return True for an active state word, False for a deactivated one, None if unknown."""
+    key = fold(text).replace(" ", "")
+    if key in _ACTIVE:
+        return True
+    if key in _INACTIVE:
+        return False
+    return None
+
+
+def is_password_placeholder(text: str) -> bool:
+    key = fold(text)
+    return key in {fold(v) for v in PASSWORD_PLACEHOLDER.values()}
+
+
+ROLE_WORDS = {
+    "fr": {
+        "owner": "propriétaire",
+        "admin": "administrateur",
+        "user_admin": "administrateur d'utilisateurs",
+        "member": "membre",
+    },
+    "en": {"owner": "owner", "admin": "admin", "user_admin": "user admin", "member": "member"},
+}
+_ROLES: dict[str, str] = {}
+for _words in ROLE_WORDS.values():
+    for _role, _word in _words.items():
+        _ROLES[header_key(_word)] = _role
+        _ROLES[header_key(_role)] = _role
+for _alias, _role in (
+    ("proprietaire", "owner"),
+    ("administratrice", "admin"),
+    ("administrator", "admin"),
+    ("administratrice d'utilisateurs", "user_admin"),
+    ("gestionnaire d'utilisateurs", "user_admin"),
+    ("useradministrator", "user_admin"),
+    ("apprenant", "member"),
+    ("learner", "member"),
+):
+    _ROLES[header_key(_alias)] = _role
+
+
+def parse_role(text: str) -> str | None:
+    return _ROLES.get(header_key(text))
+
+
+_LIST_SEPARATORS = re.compile(r"[,;|\n]")
+
+
+def split_list(text: str) -> list[str]:
+    """Split a Groups/Roles/Labels cell: commas, semicolons, bars or new lines."""
+    seen: dict[str, None] = {}
+    for part in _LIST_SEPARATORS.split(text or ""):
+        part = part.strip()
+        if part:
+            seen.setdefault(part, None)
+    return list(seen)

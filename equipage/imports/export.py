@@ -1,0 +1,115 @@
+"""Export of the roster: CSV (UTF-8 with BOM) or XLSX, streamed, formulas neutralised."""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import tempfile
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from equipage.imports import columns as C
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+DELIMITER = {"fr": ";", "en": ","}
+
+
+def neutralise(text: str) -> str:
+    """Prefix a cell a spreadsheet would run as a formula with an apostrophe (OWASP advice).
+
+    The import strips nothing back: a value stored as ``-x`` exports as ``'-x``,
+    so values starting with these characters are the only ones that do not
+    round-trip unchanged; names and logins practically never start so.
+    """
+    if text and text.startswith(FORMULA_STARTS):
+        return "'" + text
+    return text
+
+
+def headers(language: str, custom_names: list[str]) -> list[str]:
+    lang = "en" if language == "en" else "fr"
+    return [getattr(c, lang) for c in C.COLUMNS] + custom_names
+
+
+def role_words(roles: Iterable[str], language: str) -> str:
+    words = C.ROLE_WORDS["en" if language == "en" else "fr"]
+    order = ["owner", "admin", "user_admin", "member"]
+    return ", ".join(words[r] for r in sorted(roles, key=order.index))
+
+
+def cells(row: dict[str, Any], language: str, custom_keys: list[str]) -> list[str]:
+    lang = "en" if language == "en" else "fr"
+    active, deactivated = C.STATE_WORDS[lang]
+    values = [
+        row["login"],
+        row["last_name"],
+        row["first_name"],
+        row["email"],
+        C.PASSWORD_PLACEHOLDER[lang],
+        deactivated if row["state"] == "deactivated" else active,
+        ", ".join(row["groups"]),
+        role_words(row["roles"] or ["member"], lang),
+        ", ".join(row["labels"]),
+        *(row["custom"].get(k, "") for k in custom_keys),
+    ]
+    return [neutralise(v) for v in values]
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+def csv_chunks(
+    rows: Iterable[dict[str, Any]], language: str, custom: list[tuple[str, str]]
+) -> Iterator[bytes]:
+    """Yield the CSV file in chunks of about 64 KB: BOM, header, then one line per member."""
+    writer = csv.writer(_Echo(), delimiter=DELIMITER.get(language, ";"), lineterminator="\r\n")
+    keys = [k for k, _n in custom]
+    yield "\ufeff".encode() + writer.writerow(headers(language, [n for _k, n in custom])).encode()
+    buffer: list[str] = []
+    size = 0
+    for row in rows:
+        line = writer.writerow(cells(row, language, keys))
+        buffer.append(line)
+        size += len(line)
+        if size > 65536:
+            yield "".join(buffer).encode()
+            buffer, size = [], 0
+    if buffer:
+        yield "".join(buffer).encode()
+
+
+def xlsx_chunks(
+    rows: Iterable[dict[str, Any]], language: str, custom: list[tuple[str, str]]
+) -> Iterator[bytes]:
+    """Write the workbook in openpyxl's write-only mode to a temporary file, then stream it."""
+    from openpyxl import Workbook
+
+    keys = [k for k, _n in custom]
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("Membres" if language == "fr" else "Members")
+    sheet.append(headers(language, [n for _k, n in custom]))
+    for row in rows:
+        sheet.append(cells(row, language, keys))
+    fd, path = tempfile.mkstemp(suffix=".xlsx")
+    os.close(fd)
+    try:
+        book.save(path)
+        with open(path, "rb") as fh:
+            while chunk := fh.read(65536):
+                yield chunk
+    finally:
+        os.unlink(path)
+
+
+def export_bytes(
+    rows: Iterable[dict[str, Any]], language: str, fmt: str, custom: list[tuple[str, str]]
+) -> bytes:
+    """Return the whole export at once (tests and small organizations)."""
+    out = io.BytesIO()
+    chunks = xlsx_chunks if fmt == "xlsx" else csv_chunks
+    for chunk in chunks(rows, language, custom):
+        out.write(chunk)
+    return out.getvalue()

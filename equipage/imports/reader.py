@@ -1,0 +1,183 @@
+"""Reading a roster file (CSV in any usual dialect and encoding, or XLSX) into rows of text.
+
+Pure: bytes in, a ``Table`` out, never an exception for bad input — problems
+become ``Problem`` entries with a line and a column.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from django.utils.translation import gettext as _
+
+XLSX_MAGIC = b"PK\x03\x04"
+MAX_CELL = 100_000
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One error found in the file: ``line`` counts the header as 1; ``column`` as written."""
+
+    line: int
+    column: str
+    message: str
+
+    def as_dict(self) -> dict[str, object]:
+        return {"line": self.line, "column": self.column, "message": self.message}
+
+
+@dataclass
+class Table:
+    headers: list[str]
+    rows: list[tuple[int, list[str]]]
+    encoding: str = ""
+    delimiter: str = ""
+    kind: str = "csv"
+    header_line: int = 1
+    problems: list[Problem] = field(default_factory=list)
+
+
+def read_table(data: bytes, filename: str = "") -> Table:
+    """Read CSV or XLSX bytes into a table; the first non-empty row is the header."""
+    if data.startswith(XLSX_MAGIC) or filename.lower().endswith((".xlsx", ".xlsm")):
+        return _read_xlsx(data)
+    return _read_csv(data)
+
+
+def decode(data: bytes) -> tuple[str, str]:
+    """Return the text and the encoding: UTF-8 (BOM or not), UTF-16 with BOM, else detected.
+
+    French Excel writes Windows-1252; when the detector hesitates between the
+    Latin encodings and cp1252 decodes cleanly, cp1252 wins.
+    """
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8", errors="replace"), "utf-8-sig"
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16", errors="replace"), "utf-16"
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        cp1252 = data.decode("cp1252")
+    except UnicodeDecodeError:
+        cp1252 = None
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data[:200_000]).best()
+    guess = best.encoding if best is not None else None
+    latin = {"cp1252", "latin_1", "iso8859_15", "cp1250", "iso8859_2", "mac_roman", "cp850"}
+    if cp1252 is not None and (guess is None or guess in latin):
+        return cp1252, "cp1252"
+    if guess:
+        try:
+            return data.decode(guess), guess
+        except (UnicodeDecodeError, LookupError):
+            pass
+    return data.decode("cp1252", errors="replace"), "cp1252"
+
+
+def sniff_delimiter(text: str) -> str:
+    """Pick ``;``, ``,`` or tab: the one the header line holds most of (outside quotes)."""
+    first = ""
+    for line in text.splitlines():
+        if line.strip():
+            first = line
+            break
+    counts = {";": 0, ",": 0, "\t": 0}
+    quoted = False
+    for ch in first:
+        if ch == '"':
+            quoted = not quoted
+        elif not quoted and ch in counts:
+            counts[ch] += 1
+    best = max(counts, key=lambda d: (counts[d], d == ";"))
+    return best if counts[best] else ";"
+
+
+def _read_csv(data: bytes) -> Table:
+    text, encoding = decode(data)
+    delimiter = sniff_delimiter(text)
+    table = Table(headers=[], rows=[], encoding=encoding, delimiter=delimiter, kind="csv")
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    record = 0
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            record += 1
+            table.problems.append(
+                Problem(record, "", _("This line cannot be read: %(e)s") % {"e": exc})
+            )
+            continue
+        record += 1
+        _take(table, record, row)
+    return table
+
+
+def _take(table: Table, line: int, row: list[str]) -> None:
+    if not any(cell.strip() for cell in row):
+        return
+    if not table.headers:
+        table.headers = [cell.strip() for cell in row]
+        table.header_line = line
+        return
+    table.rows.append((line, row))
+
+
+def _cell_text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time() else value.isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+def _read_xlsx(data: bytes) -> Table:
+    table = Table(headers=[], rows=[], kind="xlsx")
+    try:
+        for line, row in _xlsx_rows(data):
+            _take(table, line, [_cell_text(v) for v in row])
+    except Exception as exc:  # a damaged workbook is the user's problem to fix, not a crash
+        table.problems.append(
+            Problem(1, "", _("This file is not a readable XLSX workbook (%(e)s).") % {"e": exc})
+        )
+    return table
+
+
+def _xlsx_rows(data: bytes) -> Iterator[tuple[int, list[object]]]:
+    """Yield (spreadsheet row number, values) of the first sheet."""
+    try:
+        from python_calamine import CalamineWorkbook
+    except ImportError:  # pragma: no cover - calamine is a dependency; openpyxl is the fallback
+        yield from _openpyxl_rows(data)
+        return
+    book = CalamineWorkbook.from_filelike(io.BytesIO(data))
+    sheet = book.get_sheet_by_index(0)
+    # Calamine starts at the first used cell; keep the row numbers the user sees.
+    first_row = (sheet.start or (0, 0))[0]
+    for index, row in enumerate(sheet.iter_rows()):
+        yield first_row + index + 1, list(row)
+
+
+def _openpyxl_rows(data: bytes) -> Iterator[tuple[int, list[object]]]:
+    from openpyxl import load_workbook
+
+    book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    try:
+        for index, row in enumerate(book.worksheets[0].iter_rows(values_only=True), start=1):
+            yield index, list(row)
+    finally:
+        book.close()

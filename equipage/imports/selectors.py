@@ -1,0 +1,186 @@
+"""Reads for import and export: the members as plain ``Current`` records, the actor's scope."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator
+from typing import Any
+
+from equipage.accounts.models import CustomField, CustomFieldValue, Member, MemberRole, Role
+from equipage.imports.diff import Current, GroupInfo, Scope
+from equipage.imports.validate import CustomFieldSpec
+from equipage.organizations.models import Organization
+from equipage.permissions import Actor, Cap, grantable_roles, members_manageable_by
+from equipage.permissions.policy import _org_caps, members_visible_to
+
+CHUNK = 5000
+
+
+def custom_field_specs(organization: Organization) -> list[CustomFieldSpec]:
+    return [
+        CustomFieldSpec(key=f.key, name=f.name, kind=f.kind, choices=tuple(f.choices))
+        for f in CustomField.objects.filter(organization=organization)
+    ]
+
+
+def current_members(organization: Organization, columns: set[str]) -> list[Current]:
+    """Load every member of the organization with what the present columns compare."""
+    rows = Member.objects.filter(organization=organization).values_list(
+        "pk", "login", "email", "first_name", "last_name", "state"
+    )
+    members = [Current(pk, lg, em, fn, ln, st) for pk, lg, em, fn, ln, st in rows.iterator(CHUNK)]
+    by_pk = {m.pk: m for m in members}
+    owner = owner_id(organization)
+    if "roles" in columns:
+        roles: dict[int, set[str]] = defaultdict(set)
+        for mid, role in MemberRole.objects.filter(organization=organization).values_list(
+            "member_id", "role"
+        ):
+            roles[mid].add(role)
+        for mid, held in roles.items():
+            if mid in by_pk:
+                by_pk[mid].roles = frozenset(held)
+    elif owner in by_pk:
+        by_pk[owner].roles = frozenset({Role.OWNER})
+    if "groups" in columns:
+        from equipage.groups.models import GroupMembership, GroupRole
+
+        plain: dict[int, set[int]] = defaultdict(set)
+        admin: dict[int, set[int]] = defaultdict(set)
+        for mid, gid, role in GroupMembership.objects.filter(organization=organization).values_list(
+            "member_id", "group_id", "role"
+        ):
+            (admin if role == GroupRole.GROUP_ADMIN else plain)[mid].add(gid)
+        for mid, ids in plain.items():
+            if mid in by_pk:
+                by_pk[mid].groups = frozenset(ids)
+        for mid, ids in admin.items():
+            if mid in by_pk:
+                by_pk[mid].admin_groups = frozenset(ids)
+    if "labels" in columns:
+        from equipage.groups.models import MemberLabel
+
+        labels: dict[int, set[int]] = defaultdict(set)
+        for mid, lid in MemberLabel.objects.filter(organization=organization).values_list(
+            "member_id", "label_id"
+        ):
+            labels[mid].add(lid)
+        for mid, ids in labels.items():
+            if mid in by_pk:
+                by_pk[mid].labels = frozenset(ids)
+    if any(c.startswith("custom:") for c in columns):
+        for mid, key, value in CustomFieldValue.objects.filter(
+            organization=organization
+        ).values_list("member_id", "field__key", "value"):
+            if mid in by_pk:
+                by_pk[mid].custom[key] = value
+    return members
+
+
+def owner_id(organization: Organization) -> int | None:
+    return (
+        MemberRole.objects.filter(organization=organization, role=Role.OWNER)
+        .values_list("member_id", flat=True)
+        .first()
+    )
+
+
+def _ids(qs: Any) -> set[int]:
+    return set(qs.values_list("pk", flat=True).iterator(CHUNK))
+
+
+def import_scope(actor: Actor, organization: Organization, mode: str) -> Scope:
+    """Turn the permission module's answers into the plain ``Scope`` the diff needs."""
+    from equipage.groups.models import Group, Label, Visibility
+
+    caps = _org_caps(actor)
+    everything = actor.is_privileged
+    org_wide = everything or Cap.MEMBER_UPDATE in caps
+    scope = Scope(
+        mode=mode,
+        owner_id=owner_id(organization),
+        actor_id=actor.member.pk if actor.member is not None else None,
+        grantable=frozenset(grantable_roles(actor)),
+        can_assign_labels=everything or Cap.LABEL_ASSIGN in caps,
+    )
+    if not everything:
+        scope.updatable = _ids(members_manageable_by(actor, Cap.MEMBER_UPDATE))
+        scope.deactivatable = _ids(members_manageable_by(actor, Cap.MEMBER_DEACTIVATE))
+        if not org_wide:
+            scope.visible = _ids(members_visible_to(actor))
+            scope.group_reach = frozenset(actor.group_reach)
+            scope.needs_group = True
+        elif Cap.GROUP_MEMBERS not in caps:
+            scope.group_reach = frozenset()
+    scope.groups = {
+        g.pk: GroupInfo(g.pk, g.name, g.parent_id, g.visibility == Visibility.PRIVATE)
+        for g in Group.objects.filter(organization=organization)
+    }
+    scope.label_ids = dict(
+        Label.objects.filter(organization=organization).values_list("name", "pk")
+    )
+    return scope
+
+
+def export_rows(organization: Organization, actor: Actor) -> Iterator[dict[str, Any]]:
+    """Yield the members the actor may see, one plain dict each, in bounded memory."""
+    from equipage.groups.models import GroupMembership, MemberLabel
+
+    fields = list(CustomField.objects.filter(organization=organization))
+    qs = (
+        members_visible_to(actor)
+        .filter(organization=organization)
+        .order_by("last_name", "first_name", "id")
+        .values_list("pk", "login", "last_name", "first_name", "email", "state")
+    )
+    batch: list[tuple[Any, ...]] = []
+
+    def flush() -> Iterator[dict[str, Any]]:
+        ids = [r[0] for r in batch]
+        roles: dict[int, list[str]] = defaultdict(list)
+        groups: dict[int, list[str]] = defaultdict(list)
+        labels: dict[int, list[str]] = defaultdict(list)
+        custom: dict[int, dict[str, str]] = defaultdict(dict)
+        for start in range(0, len(ids), 900):
+            chunk = ids[start : start + 900]
+            for mid, role in MemberRole.objects.filter(member_id__in=chunk).values_list(
+                "member_id", "role"
+            ):
+                roles[mid].append(role)
+            for mid, name in GroupMembership.objects.filter(member_id__in=chunk).values_list(
+                "member_id", "group__name"
+            ):
+                groups[mid].append(name)
+            for mid, name in MemberLabel.objects.filter(member_id__in=chunk).values_list(
+                "member_id", "label__name"
+            ):
+                labels[mid].append(name)
+            if fields:
+                for mid, key, value in CustomFieldValue.objects.filter(
+                    member_id__in=chunk
+                ).values_list("member_id", "field__key", "value"):
+                    custom[mid][key] = value
+        for pk, login, last, first, email, state in batch:
+            yield {
+                "login": login,
+                "last_name": last,
+                "first_name": first,
+                "email": email,
+                "state": state,
+                "roles": roles[pk],
+                "groups": sorted(groups[pk]),
+                "labels": sorted(labels[pk]),
+                "custom": custom[pk],
+            }
+
+    for row in qs.iterator(CHUNK):
+        batch.append(row)
+        if len(batch) >= CHUNK:
+            yield from flush()
+            batch = []
+    if batch:
+        yield from flush()
+
+
+def export_custom_fields(organization: Organization) -> list[CustomField]:
+    return list(CustomField.objects.filter(organization=organization))

@@ -1,0 +1,296 @@
+"""Checking every cell of a roster table and turning rows into plain ``Row`` records.
+
+Pure: no database. Every problem names its line (header = 1), its column as
+written in the file and says what to fix, in the active language.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.utils.translation import gettext as _
+
+from equipage.imports import columns as C
+from equipage.imports.reader import Problem, Table
+
+MAX_LENGTH = {C.LOGIN: 150, C.LAST_NAME: 150, C.FIRST_NAME: 150, C.EMAIL: 254, C.PASSWORD: 1024}
+# Cells of these columns hold lists and may span lines; the others must be one clean line.
+LIST_COLUMNS = frozenset({C.GROUPS, C.ROLES, C.LABELS})
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_LINE_BREAKS = re.compile(r"[\t\r\n\u2028\u2029\x85]")
+
+
+@dataclass(frozen=True, slots=True)
+class CustomFieldSpec:
+    """What the validator needs to know of a custom field (no model, no database)."""
+
+    key: str
+    name: str
+    kind: str = "text"
+    choices: tuple[str, ...] = ()
+
+
+@dataclass(slots=True)
+class Row:
+    """One valid line of the file. ``None`` in an optional field means "column absent"."""
+
+    line: int
+    login: str
+    last_name: str
+    first_name: str
+    email: str
+    # None: keep the current password (empty cell or placeholder) / first-password policy if new.
+    password: str | None
+    active: bool
+    groups: tuple[str, ...] | None = None
+    roles: tuple[str, ...] | None = None
+    labels: tuple[str, ...] | None = None
+    custom: dict[str, str] | None = None
+
+
+@dataclass
+class Validated:
+    rows: list[Row]
+    problems: list[Problem]
+    warnings: list[Problem] = field(default_factory=list)
+    columns: dict[str, str] = field(default_factory=dict)  # key -> header as written
+    total_lines: int = 0
+
+    @property
+    def has(self) -> set[str]:
+        return set(self.columns)
+
+
+def validate_table(table: Table, custom_fields: Sequence[CustomFieldSpec] = ()) -> Validated:
+    """Check the headers and every cell; return the clean rows and every problem found."""
+    problems = list(table.problems)
+    warnings: list[Problem] = []
+    custom_by_header = {C.header_key(f.name): f for f in custom_fields}
+    custom_by_header.update({C.header_key(f.key): f for f in custom_fields})
+    positions: dict[str, int] = {}
+    custom_positions: dict[str, int] = {}
+    written: dict[str, str] = {}
+    hline = table.header_line
+    if not table.headers:
+        if not problems:
+            problems.append(Problem(1, "", _("The file is empty: no header line was found.")))
+        return Validated([], problems, warnings, {}, 0)
+    for index, header in enumerate(table.headers):
+        if not header:
+            continue
+        key = C.standard_column(header)
+        spec = None if key else custom_by_header.get(C.header_key(header))
+        slot = key or (f"custom:{spec.key}" if spec else None)
+        if slot is None:
+            warnings.append(
+                Problem(hline, header, _("Unknown column “%(h)s”: it is ignored.") % {"h": header})
+            )
+            continue
+        if slot in written:
+            problems.append(
+                Problem(
+                    hline,
+                    header,
+                    _("The column “%(h)s” appears twice (also as “%(o)s”).")
+                    % {"h": header, "o": written[slot]},
+                )
+            )
+            continue
+        written[slot] = header
+        if key:
+            positions[key] = index
+        else:
+            custom_positions[spec.key] = index  # type: ignore[union-attr]
+    for key in C.REQUIRED:
+        if key not in positions:
+            col = C.COLUMN_BY_KEY[key]
+            problems.append(
+                Problem(
+                    hline,
+                    col.fr,
+                    _("The required column “%(fr)s” (“%(en)s”) is missing.")
+                    % {"fr": col.fr, "en": col.en},
+                )
+            )
+    specs = {f.key: f for f in custom_fields}
+    rows: list[Row] = []
+    if any(k not in positions for k in C.REQUIRED):
+        return Validated(rows, problems, warnings, written, len(table.rows))
+    width = len(table.headers)
+    for line, cells in table.rows:
+        row = _validate_row(
+            line, cells, width, positions, custom_positions, specs, written, problems
+        )
+        if row is not None:
+            rows.append(row)
+    return Validated(rows, problems, warnings, written, len(table.rows))
+
+
+def _validate_row(
+    line: int,
+    cells: list[str],
+    width: int,
+    positions: dict[str, int],
+    custom_positions: dict[str, int],
+    specs: dict[str, CustomFieldSpec],
+    written: dict[str, str],
+    problems: list[Problem],
+) -> Row | None:
+    before = len(problems)
+    if len(cells) > width and any(c.strip() for c in cells[width:]):
+        problems.append(
+            Problem(
+                line,
+                _("(column %(n)d)") % {"n": width + 1},
+                _("This line has more cells than the header has columns."),
+            )
+        )
+
+    def cell(key: str) -> str:
+        index = positions.get(key)
+        if index is None or index >= len(cells):
+            return ""
+        text = unneutralise(cells[index])
+        header = written[key]
+        if len(text) > 5000:
+            problems.append(Problem(line, header, _("This cell is far too long.")))
+            return ""
+        if _CONTROL.search(text):
+            problems.append(
+                Problem(line, header, _("This cell contains invisible control characters."))
+            )
+            return ""
+        text = text.strip()
+        if key not in LIST_COLUMNS and _LINE_BREAKS.search(text):
+            problems.append(
+                Problem(line, header, _("This cell contains a line break or a tab; remove it."))
+            )
+            return ""
+        limit = MAX_LENGTH.get(key)
+        if limit and len(text) > limit:
+            problems.append(
+                Problem(
+                    line,
+                    header,
+                    _("Too long: at most %(n)d characters (here %(m)d).")
+                    % {"n": limit, "m": len(text)},
+                )
+            )
+            return ""
+        return unicodedata.normalize("NFC", text)
+
+    last_name, first_name = cell(C.LAST_NAME), cell(C.FIRST_NAME)
+    for key, value in ((C.LAST_NAME, last_name), (C.FIRST_NAME, first_name)):
+        if not value and not _has_problem(problems, before, line, written[key]):
+            problems.append(Problem(line, written[key], _("This cell is required.")))
+    state_text = cell(C.STATE)
+    active = C.parse_state(state_text) if state_text else None
+    if active is None and not _has_problem(problems, before, line, written[C.STATE]):
+        if not state_text:
+            problems.append(
+                Problem(line, written[C.STATE], _("This cell is required: Activé or Désactivé."))
+            )
+        else:
+            problems.append(
+                Problem(
+                    line,
+                    written[C.STATE],
+                    _("“%(v)s” is not a state: write Activé or Désactivé (Active or Deactivated).")
+                    % {"v": state_text},
+                )
+            )
+    login = cell(C.LOGIN) if C.LOGIN in positions else ""
+    if login and any(ch.isspace() for ch in login):
+        problems.append(Problem(line, written[C.LOGIN], _("A login cannot contain spaces.")))
+    email = cell(C.EMAIL) if C.EMAIL in positions else ""
+    if email:
+        try:
+            validate_email(email)
+        except ValidationError:
+            problems.append(
+                Problem(
+                    line,
+                    written[C.EMAIL],
+                    _("“%(v)s” is not a valid e-mail address.") % {"v": email},
+                )
+            )
+    password: str | None = None
+    if C.PASSWORD in positions:
+        raw = cell(C.PASSWORD)
+        password = None if (not raw or C.is_password_placeholder(raw)) else raw
+    groups = tuple(C.split_list(cell(C.GROUPS))) if C.GROUPS in positions else None
+    labels = tuple(C.split_list(cell(C.LABELS))) if C.LABELS in positions else None
+    roles: tuple[str, ...] | None = None
+    if C.ROLES in positions:
+        parsed: list[str] = []
+        for word in C.split_list(cell(C.ROLES)):
+            role = C.parse_role(word)
+            if role is None:
+                problems.append(
+                    Problem(
+                        line,
+                        written[C.ROLES],
+                        _("Unknown role “%(v)s” (admin, user admin or member).") % {"v": word},
+                    )
+                )
+            elif role not in parsed:
+                parsed.append(role)
+        roles = tuple(parsed)
+    custom: dict[str, str] | None = None
+    if custom_positions:
+        custom = {}
+        for key, index in custom_positions.items():
+            header = written[f"custom:{key}"]
+            raw = unneutralise(cells[index]) if index < len(cells) else ""
+            if _CONTROL.search(raw) or _LINE_BREAKS.search(raw.strip()) or len(raw) > 5000:
+                problems.append(
+                    Problem(line, header, _("This cell contains invisible control characters."))
+                )
+                continue
+            try:
+                custom[key] = _clean_custom(specs[key], raw)
+            except ValueError as exc:
+                problems.append(Problem(line, header, str(exc)))
+    if len(problems) > before:
+        return None
+    return Row(
+        line=line,
+        login=login,
+        last_name=last_name,
+        first_name=first_name,
+        email=email,
+        password=password,
+        active=bool(active),
+        groups=groups,
+        roles=roles,
+        labels=labels,
+        custom=custom,
+    )
+
+
+def unneutralise(text: str) -> str:
+    """Undo the export's formula guard (``'=x`` → ``=x``) so that export → import is a no-op."""
+    if len(text) > 1 and text[0] == "'" and text[1] in "=+-@\t\r":
+        return text[1:]
+    return text
+
+
+def _has_problem(problems: list[Problem], start: int, line: int, column: str) -> bool:
+    return any(p.line == line and p.column == column for p in problems[start:])
+
+
+def _clean_custom(spec: CustomFieldSpec, value: Any) -> str:
+    """Clean a custom field value with the accounts' own rule; raise ``ValueError`` with why."""
+    from equipage.accounts.actions.customfields import clean_custom_value
+    from equipage.core.errors import ValidationFailed
+
+    try:
+        return clean_custom_value(spec, value)  # type: ignore[arg-type]
+    except ValidationFailed as exc:
+        raise ValueError(str(exc)) from None
