@@ -1,4 +1,4 @@
-"""Template context shared by every page."""
+"""Template context shared by every page: the organization, mail status and the navigation."""
 
 from __future__ import annotations
 
@@ -6,10 +6,63 @@ from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest
+from django.urls import Resolver404, resolve
+from django.utils.translation import gettext_lazy as _
+
+from equipage.permissions import Cap, can
+
+
+def _resolves(path: str) -> bool:
+    """Tell whether another app serves ``path`` (pages built by other issues appear when ready)."""
+    try:
+        resolve(path)
+    except Resolver404:
+        return False
+    return True
+
+
+def navigation(request: HttpRequest) -> tuple[list[dict[str, Any]], dict[str, str]]:
+    """Return the nav entries the current actor may use, and links to optional pages."""
+    org = getattr(request, "organization", None)
+    actor = getattr(request, "actor", None)
+    if org is None or actor is None:
+        return [], {}
+    base = f"/o/{org.slug}"
+    optional = {
+        "import": f"{base}/members/import",
+        "export": f"{base}/members/export",
+        "invitations": f"{base}/invitations/",
+        "invite": f"{base}/invitations/new",
+        "webhooks": f"{base}/webhooks/",
+        "tokens": f"{base}/tokens/",
+    }
+    links = {k: v for k, v in optional.items() if _resolves(v)}
+    entries: list[dict[str, Any]] = []
+
+    def add(key: str, label: Any, url: str, cap: Cap | None = None) -> None:
+        if cap is None or can(actor, cap, org):
+            entries.append({"key": key, "label": label, "url": url})
+
+    add("members", _("Members"), f"{base}/members", Cap.MEMBER_VIEW)
+    if "invitations" in links:
+        add("invitations", _("Invitations"), links["invitations"], Cap.MEMBER_INVITE)
+    add("groups", _("Groups"), f"{base}/groups/", Cap.GROUP_MANAGE)
+    add("labels", _("Labels"), f"{base}/labels/", Cap.LABEL_MANAGE)
+    add("fields", _("Custom fields"), f"{base}/fields/", Cap.CUSTOM_FIELD_MANAGE)
+    add("settings", _("Settings"), f"{base}/settings/", Cap.ORG_SETTINGS)
+    if "webhooks" in links:
+        add("webhooks", _("Webhooks"), links["webhooks"], Cap.WEBHOOK_MANAGE)
+    if "tokens" in links:
+        add("tokens", _("API tokens"), links["tokens"], Cap.TOKEN_MANAGE)
+    add("me", _("My profile"), f"{base}/me/")
+    return entries, links
 
 
 def equipage(request: HttpRequest) -> dict[str, Any]:
+    entries, links = navigation(request)
     return {
         "organization": getattr(request, "organization", None),
         "mail_configured": settings.EQUIPAGE_MAIL_CONFIGURED,
+        "nav_entries": entries,
+        "links": links,
     }

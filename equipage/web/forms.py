@@ -52,3 +52,176 @@ class ChangePasswordForm(NewPasswordForm):
 
 class ResetRequestForm(forms.Form):
     identifier = forms.CharField(label=_("Login or e-mail"), max_length=254)
+
+
+class MemberCreateForm(forms.Form):
+    first_name = forms.CharField(label=_("First name"), max_length=150)
+    last_name = forms.CharField(label=_("Last name"), max_length=150)
+    email = forms.CharField(label=_("E-mail"), max_length=254, required=False)
+    login = forms.CharField(
+        label=_("Login"),
+        max_length=150,
+        required=False,
+        help_text=_("Empty: firstname.lastname, without accents."),
+    )
+    role = forms.ChoiceField(label=_("Role"), choices=())
+    group = forms.TypedChoiceField(label=_("Group"), choices=(), coerce=int, required=False)
+    send = forms.ChoiceField(
+        label=_("Password"),
+        choices=(
+            ("policy", _("As the organization's first-password policy says")),
+            ("credentials", _("Generate a password and send it by e-mail")),
+            ("link", _("Send a single-use link to choose a password")),
+            ("password", _("I set the password now")),
+        ),
+        initial="policy",
+    )
+    password = forms.CharField(
+        label=_("Password to set"),
+        strip=False,
+        required=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=_("Only when you set the password now; the member changes it at first login."),
+    )
+
+    def __init__(
+        self, *args: Any, roles: list[tuple[str, str]], groups: list[tuple[int, str]], **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["role"].choices = roles
+        self.fields["group"].choices = [("", "—"), *groups]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("send") == "password" and not data.get("password"):
+            self.add_error("password", _("Type the password to set."))
+        return data
+
+
+class MemberEditForm(forms.Form):
+    first_name = forms.CharField(label=_("First name"), max_length=150)
+    last_name = forms.CharField(label=_("Last name"), max_length=150)
+    login = forms.CharField(label=_("Login"), max_length=150)
+    email = forms.CharField(label=_("E-mail"), max_length=254, required=False)
+    phone = forms.CharField(label=_("Phone"), max_length=40, required=False)
+    job_title = forms.CharField(label=_("Job title"), max_length=150, required=False)
+    language = forms.ChoiceField(
+        label=_("Language"),
+        choices=(("", _("The organization's language")), ("fr", "Français"), ("en", "English")),
+        required=False,
+    )
+    contact_roles = forms.CharField(
+        label=_("Contact roles"),
+        required=False,
+        help_text=_("Comma-separated, e.g. invoice contact, security contact."),
+    )
+    auto_delete_on = forms.DateField(
+        label=_("Automatic deletion date"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("On this date the account is deleted; the audit trail keeps a pseudonym."),
+    )
+
+
+class SelfContactForm(forms.Form):
+    email = forms.CharField(label=_("E-mail"), max_length=254, required=False)
+    phone = forms.CharField(label=_("Phone"), max_length=40, required=False)
+    job_title = forms.CharField(label=_("Job title"), max_length=150, required=False)
+
+
+class SelfLanguageForm(forms.Form):
+    language = forms.ChoiceField(
+        label=_("Language"),
+        choices=(("", _("The organization's language")), ("fr", "Français"), ("en", "English")),
+        required=False,
+    )
+
+
+class GroupForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=150)
+    parent = forms.TypedChoiceField(label=_("Parent group"), choices=(), coerce=int, required=False)
+    visibility = forms.ChoiceField(
+        label=_("Visibility"),
+        choices=(("public", _("Public")), ("private", _("Private"))),
+        help_text=_(
+            "A member added to a public group also joins its ancestors, up to the first private one."
+        ),
+    )
+
+    def __init__(self, *args: Any, groups: list[tuple[int, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["parent"].choices = [("", _("— none (top level) —")), *groups]
+
+
+class LabelForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=60)
+    color = forms.CharField(
+        label=_("Colour"),
+        max_length=7,
+        initial="#4b6bfb",
+        widget=forms.TextInput(attrs={"type": "color"}),
+    )
+
+
+class CustomFieldForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=100)
+    kind = forms.ChoiceField(
+        label=_("Type"),
+        choices=(
+            ("text", _("Text")),
+            ("number", _("Number")),
+            ("date", _("Date")),
+            ("choice", _("Choice")),
+        ),
+    )
+    choices = forms.CharField(
+        label=_("Choices"),
+        required=False,
+        help_text=_("For a choice field: one choice per line."),
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class SettingsForm(forms.Form):
+    name = forms.CharField(label=_("Organization name"), max_length=200)
+    language = forms.ChoiceField(
+        label=_("Language"), choices=(("fr", "Français"), ("en", "English"))
+    )
+    invitation_lifetime_days = forms.IntegerField(
+        label=_("Invitation lifetime (days)"), min_value=1, max_value=90
+    )
+    first_password_policy = forms.ChoiceField(
+        label=_("First password of accounts created without one"),
+        choices=(
+            ("link", _("Single-use set-password link by e-mail (recommended)")),
+            ("shared", _("Shared temporary password (first login only, within 14 days)")),
+        ),
+        widget=forms.RadioSelect,
+        help_text=_(
+            "A personal single-use link is recommended: a shared password is known to everyone "
+            "who received it, so anyone could log in as a colleague before they do (ASVS 6.4.1)."
+        ),
+    )
+    members_can_edit_contact = forms.BooleanField(
+        label=_("Members may edit their own contact details"), required=False
+    )
+    deactivation_notice = forms.BooleanField(
+        label=_("Send a notice by e-mail to deactivated members"), required=False
+    )
+
+
+class TempPasswordForm(forms.Form):
+    password = forms.CharField(
+        label=_("New temporary password"),
+        min_length=6,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+
+class TransferForm(forms.Form):
+    to_member = forms.TypedChoiceField(label=_("New owner"), choices=(), coerce=int)
+
+    def __init__(self, *args: Any, admins: list[tuple[int, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["to_member"].choices = admins

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from equipage.web.views import auth, home, public
+from equipage.web.views import auth, directory, home, organization, profile, public
 
 urlpatterns = [
     path("", public.index, name="index"),
@@ -10,4 +10,24 @@ urlpatterns = [
     path("o/<slug:slug>/password/set/<str:token>/", auth.set_password, name="password_set"),
     path("o/<slug:slug>/password/reset/", auth.reset_request, name="password_reset"),
     path("o/<slug:slug>/", home.home, name="home"),
+    path("o/<slug:slug>/me/", home.me, name="me"),
+    path("o/<slug:slug>/members", directory.members, name="members"),
+    path("o/<slug:slug>/members/count", directory.members_count, name="members_count"),
+    path("o/<slug:slug>/members/bulk", directory.members_bulk, name="members_bulk"),
+    path("o/<slug:slug>/members/new", profile.member_new, name="member_new"),
+    path("o/<slug:slug>/members/<int:member_id>/", profile.profile, name="member_profile"),
+    path("o/<slug:slug>/members/<int:member_id>/edit", profile.profile_edit, name="member_edit"),
+    path("o/<slug:slug>/members/<int:member_id>/roles", profile.profile_roles, name="member_roles"),
+    path(
+        "o/<slug:slug>/members/<int:member_id>/custom", profile.profile_custom, name="member_custom"
+    ),
+    path(
+        "o/<slug:slug>/members/<int:member_id>/groups", profile.profile_groups, name="member_groups"
+    ),
+    path("o/<slug:slug>/groups/", organization.groups, name="groups"),
+    path("o/<slug:slug>/groups/<int:group_id>/", organization.group_detail, name="group_detail"),
+    path("o/<slug:slug>/labels/", organization.labels, name="labels"),
+    path("o/<slug:slug>/fields/", organization.fields, name="custom_fields"),
+    path("o/<slug:slug>/settings/", organization.settings_page, name="settings"),
+    path("o/<slug:slug>/ownership/<int:transfer_id>/", organization.ownership, name="ownership"),
 ]

@@ -1,0 +1,1 @@
+"""The members directory: an indexed search over the roster, filters, keyset pages, bulk selections."""

@@ -1,0 +1,248 @@
+"""Bulk actions of the directory: which apply to whom, and running them through the actions.
+
+Applicability is computed here, on the server, from the permission module and
+the members' states (seed 001: a button is enabled only when its action applies
+to at least one selected member). Running a bulk action only dispatches to the
+domain actions; nothing here writes by itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import QuerySet
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from equipage.accounts.models import Member, MemberRole, MemberState, Role
+from equipage.core.bulk import BulkResult
+from equipage.core.errors import DomainError
+from equipage.organizations.models import Organization
+from equipage.permissions import Actor, Cap
+from equipage.permissions.policy import members_manageable_by
+
+
+@dataclass(frozen=True)
+class BulkAction:
+    key: str
+    label: Any
+    cap: Cap
+    destructive: bool = False
+    needs: str = ""  # "group", "label" or "role": a second choice the form asks for
+
+
+ACTIONS: dict[str, BulkAction] = {
+    a.key: a
+    for a in (
+        BulkAction("invite", gettext_lazy("Invite"), Cap.MEMBER_INVITE),
+        BulkAction("resend", gettext_lazy("Resend invitation"), Cap.MEMBER_INVITE),
+        BulkAction("revoke", gettext_lazy("Revoke"), Cap.MEMBER_INVITE, destructive=True),
+        BulkAction(
+            "deactivate",
+            gettext_lazy("Deactivate selected members"),
+            Cap.MEMBER_DEACTIVATE,
+            destructive=True,
+        ),
+        BulkAction("reactivate", gettext_lazy("Reactivate"), Cap.MEMBER_REACTIVATE),
+        BulkAction("delete", gettext_lazy("Delete"), Cap.MEMBER_DELETE, destructive=True),
+        BulkAction("group_add", gettext_lazy("Add to group"), Cap.GROUP_MEMBERS, needs="group"),
+        BulkAction(
+            "group_remove", gettext_lazy("Remove from group"), Cap.GROUP_MEMBERS, needs="group"
+        ),
+        BulkAction("label_add", gettext_lazy("Add label"), Cap.LABEL_ASSIGN, needs="label"),
+        BulkAction("label_remove", gettext_lazy("Remove label"), Cap.LABEL_ASSIGN, needs="label"),
+        BulkAction("set_role", gettext_lazy("Change role"), Cap.MEMBER_SET_ROLES, needs="role"),
+    )
+}
+INVITATION_ACTIONS = ("invite", "resend", "revoke")
+
+
+def invitation_actions() -> dict[str, Callable[..., BulkResult]]:
+    """Return the invitation bulk actions when the invitations module provides them."""
+    try:
+        from equipage.invitations import actions as inv  # type: ignore[attr-defined]
+    except ImportError:
+        return {}
+    found: dict[str, Callable[..., BulkResult]] = {}
+    for key, name in (
+        ("invite", "members_invite"),
+        ("resend", "invitations_resend"),
+        ("revoke", "invitations_revoke"),
+    ):
+        fn = getattr(inv, name, None)
+        if callable(fn):
+            found[key] = fn
+    return found
+
+
+def available_actions(actor: Actor) -> list[BulkAction]:
+    """Return the bulk actions this actor's roles allow at all (before looking at members)."""
+    from equipage.permissions import can
+
+    inv = invitation_actions()
+    out = []
+    for action in ACTIONS.values():
+        if action.key in INVITATION_ACTIONS and action.key not in inv:
+            continue
+        if can(actor, action.cap, _org(actor)):
+            out.append(action)
+    return out
+
+
+def _org(actor: Actor) -> Organization:
+    return Organization.objects.get(pk=actor.organization_id)
+
+
+def _owner_id(organization_id: int | None) -> int | None:
+    return (
+        MemberRole.objects.filter(organization_id=organization_id, role=Role.OWNER)
+        .values_list("member_id", flat=True)
+        .first()
+    )
+
+
+def applicability(
+    actor: Actor, members: Sequence[Member], guides: dict[int, str]
+) -> dict[int, list[str]]:
+    """Return, per member id on the page, the keys of the bulk actions that apply to them."""
+    ids = [m.pk for m in members]
+    if not ids:
+        return {}
+    actions = available_actions(actor)
+    owner_id = _owner_id(actor.organization_id)
+    self_id = actor.member.pk if actor.member is not None else None
+    manageable: dict[Cap, set[int]] = {}
+    for cap in {a.cap for a in actions}:
+        manageable[cap] = set(
+            members_manageable_by(actor, cap).filter(pk__in=ids).values_list("pk", flat=True)
+        )
+    out: dict[int, list[str]] = {}
+    for m in members:
+        keys = []
+        for a in actions:
+            if m.pk in manageable[a.cap] and _applies(
+                a.key, m, guides.get(m.pk, ""), owner_id, self_id
+            ):
+                keys.append(a.key)
+        out[m.pk] = keys
+    return out
+
+
+def _applies(key: str, m: Member, guide: str, owner_id: int | None, self_id: int | None) -> bool:
+    protected = m.pk in (owner_id, self_id)
+    if key == "deactivate":
+        return not protected and m.state != MemberState.DEACTIVATED
+    if key == "reactivate":
+        return m.state == MemberState.DEACTIVATED
+    if key in ("delete", "set_role"):
+        return not protected
+    if key == "invite":
+        return bool(m.email) and guide == "invite"
+    if key in ("resend", "revoke"):
+        return guide in ("wait", "resend")
+    return True
+
+
+def applicability_for_query(actor: Actor, qs: QuerySet[Member]) -> list[str]:
+    """Return the bulk actions that apply to at least one member of ``qs`` ("select all N")."""
+    from equipage.directory.selectors import filter_by_guide
+
+    owner_id = _owner_id(actor.organization_id)
+    protected = [i for i in (owner_id, actor.member.pk if actor.member else None) if i]
+    out = []
+    for a in available_actions(actor):
+        scoped = qs.filter(pk__in=members_manageable_by(actor, a.cap).values("pk"))
+        if a.key == "deactivate":
+            scoped = scoped.exclude(pk__in=protected).exclude(state=MemberState.DEACTIVATED)
+        elif a.key == "reactivate":
+            scoped = scoped.filter(state=MemberState.DEACTIVATED)
+        elif a.key in ("delete", "set_role"):
+            scoped = scoped.exclude(pk__in=protected)
+        elif a.key == "invite":
+            scoped = filter_by_guide(scoped, "invite").exclude(email="")
+        elif a.key in ("resend", "revoke"):
+            scoped = filter_by_guide(scoped, "wait") | filter_by_guide(scoped, "resend")
+        if scoped.exists():
+            out.append(a.key)
+    return out
+
+
+def run_bulk(
+    *,
+    actor: Actor,
+    organization: Organization,
+    key: str,
+    ids: list[int],
+    group: Any = None,
+    label: Any = None,
+    role: str = "",
+) -> BulkResult:
+    """Apply bulk action ``key`` to members ``ids`` through the domain actions."""
+    from equipage.accounts.actions import (
+        member_set_roles,
+        members_deactivate,
+        members_delete,
+        members_reactivate,
+    )
+    from equipage.groups.actions import groups_add_members, labels_attach, labels_detach
+
+    if key == "deactivate":
+        return members_deactivate(actor=actor, organization=organization, members=ids)
+    if key == "reactivate":
+        return members_reactivate(actor=actor, organization=organization, members=ids)
+    if key == "delete":
+        return members_delete(actor=actor, organization=organization, members=ids)
+    if key in INVITATION_ACTIONS:
+        fn = invitation_actions().get(key)
+        if fn is None:
+            raise DomainError(_("Invitations are not available yet."))
+        return fn(actor=actor, organization=organization, members=ids)
+    if key == "group_add":
+        return groups_add_members(actor=actor, group=group, members=ids)
+    if key == "label_add":
+        return labels_attach(actor=actor, label=label, members=ids)
+    if key == "label_remove":
+        return labels_detach(actor=actor, label=label, members=ids)
+    if key == "group_remove":
+        return _one_by_one(organization, ids, lambda m: _remove(actor, group, m))
+    if key == "set_role":
+        return _one_by_one(
+            organization,
+            ids,
+            lambda m: member_set_roles(actor=actor, member=m, roles=_roles_for(m, role)),
+        )
+    raise DomainError(_("Unknown action."))
+
+
+def _remove(actor: Actor, group: Any, member: Member) -> None:
+    from equipage.core.errors import InvariantViolation
+    from equipage.groups.actions import group_remove_member
+    from equipage.groups.models import GroupMembership
+
+    if not GroupMembership.objects.filter(group=group, member=member).exists():
+        raise InvariantViolation(_("Not in this group."))
+    group_remove_member(actor=actor, group=group, member=member)
+
+
+def _roles_for(member: Member, role: str) -> list[str]:
+    # "Change role" sets the member's administrative role; the owner keeps ownership.
+    current = set(MemberRole.objects.filter(member=member).values_list("role", flat=True))
+    return [Role.OWNER, role] if Role.OWNER in current else [role]
+
+
+def _one_by_one(
+    organization: Organization, ids: list[int], apply: Callable[[Member], Any]
+) -> BulkResult:
+    result = BulkResult()
+    for start in range(0, len(ids), 2000):
+        chunk = ids[start : start + 2000]
+        for m in Member.objects.filter(organization=organization, pk__in=chunk).order_by("pk"):
+            try:
+                apply(m)
+            except DomainError as exc:
+                result.skip(m, str(exc), "forbidden" if exc.code == "forbidden" else "invariant")
+            else:
+                result.done.append(m)
+    return result

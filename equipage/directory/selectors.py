@@ -1,0 +1,362 @@
+"""Reads of the members directory: filters, indexed search, sort and keyset pages.
+
+Every query starts from ``members_visible_to(actor)``, so the tenant and the
+actor's reach are applied before anything else.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+from urllib.parse import urlencode
+
+from django.db import connection
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models.expressions import RawSQL
+from django.http import QueryDict
+
+from equipage.accounts.models import Member, MemberRole, MemberState
+from equipage.core import clock
+from equipage.core.text import fold
+from equipage.permissions import Actor, members_visible_to
+
+PER_PAGE = 50
+MAX_PER_PAGE = 200
+
+# Sort name → (columns in order, descending?). The last column is always the id.
+SORTS: dict[str, tuple[tuple[str, ...], bool]] = {
+    "name": (("last_name", "first_name", "id"), False),
+    "-name": (("last_name", "first_name", "id"), True),
+    "login": (("login", "id"), False),
+    "-login": (("login", "id"), True),
+    "created": (("created_at", "id"), False),
+    "-created": (("created_at", "id"), True),
+}
+GUIDES = ("invite", "wait", "ok", "resend", "reactivate", "check_email")
+
+
+@dataclass(frozen=True)
+class DirectoryQuery:
+    """What the directory shows, as it lives in the URL (shareable, back-button friendly)."""
+
+    q: str = ""
+    group: int | None = None
+    subgroups: bool = True
+    role: str = ""
+    state: str = ""
+    guide: str = ""
+    label: int | None = None
+    field: str = ""
+    value: str = ""
+    bounced: bool = False
+    sort: str = "name"
+    after: str = ""
+    before: str = ""
+    per_page: int = PER_PAGE
+
+    @classmethod
+    def from_params(cls, params: QueryDict | dict[str, Any]) -> DirectoryQuery:
+        """Parse the query string leniently: unknown or malformed values are ignored."""
+
+        def get(name: str) -> str:
+            value = params.get(name, "")
+            return str(value).strip() if value is not None else ""
+
+        def as_int(name: str) -> int | None:
+            raw = get(name)
+            return int(raw) if raw.isdigit() else None
+
+        sort = get("sort")
+        state = get("state")
+        guide = get("guide")
+        role = get("role")
+        per_page = as_int("per_page") or PER_PAGE
+        return cls(
+            q=get("q")[:200],
+            group=as_int("group"),
+            subgroups=get("subgroups") != "0",
+            role=role if role in ("owner", "admin", "user_admin", "member") else "",
+            state=state if state in MemberState.values else "",
+            guide=guide if guide in GUIDES else "",
+            label=as_int("label"),
+            field=get("field")[:63],
+            value=get("value")[:500],
+            bounced=get("bounced") == "1",
+            sort=sort if sort in SORTS else "name",
+            after=get("after")[:500],
+            before=get("before")[:500],
+            per_page=min(per_page, MAX_PER_PAGE),
+        )
+
+    def params(self, **override: Any) -> dict[str, str]:
+        """Return the non-default filters as URL parameters (cursors dropped unless given)."""
+        q = replace(self, after="", before="", **override)
+        out: dict[str, str] = {}
+        if q.q:
+            out["q"] = q.q
+        if q.group is not None:
+            out["group"] = str(q.group)
+            if not q.subgroups:
+                out["subgroups"] = "0"
+        for name in ("role", "state", "guide"):
+            if getattr(q, name):
+                out[name] = getattr(q, name)
+        if q.label is not None:
+            out["label"] = str(q.label)
+        if q.field:
+            out["field"] = q.field
+            out["value"] = q.value
+        if q.bounced:
+            out["bounced"] = "1"
+        if q.sort != "name":
+            out["sort"] = q.sort
+        if q.per_page != PER_PAGE:
+            out["per_page"] = str(q.per_page)
+        if q.after:
+            out["after"] = q.after
+        if q.before:
+            out["before"] = q.before
+        return out
+
+    def querystring(self, **override: Any) -> str:
+        return urlencode(self.params(**override))
+
+    @property
+    def is_filtered(self) -> bool:
+        return bool(
+            self.q
+            or self.group is not None
+            or self.role
+            or self.state
+            or self.guide
+            or self.label is not None
+            or self.field
+            or self.bounced
+        )
+
+
+def search_members(qs: QuerySet[Member], text: str) -> QuerySet[Member]:
+    """Narrow ``qs`` to members whose names, login or e-mail contain every word of ``text``.
+
+    Case and accents are ignored ("elodie" finds "Élodie"). Words of three
+    letters or more go through the trigram index (FTS5 on SQLite, pg_trgm on
+    PostgreSQL); shorter words can only filter what the other criteria left.
+    """
+    words = [w for w in fold(text).split() if w]
+    if not words:
+        return qs
+    long_words = [w for w in words if len(w) >= 3]
+    short_words = [w for w in words if len(w) < 3]
+    if long_words and connection.vendor == "sqlite":
+        match = " AND ".join('"{}"'.format(w.replace('"', '""')) for w in long_words)
+        qs = qs.filter(
+            pk__in=RawSQL(
+                "SELECT rowid FROM directory_member_fts WHERE directory_member_fts MATCH %s",
+                [match],
+            )
+        )
+    else:
+        for word in long_words:
+            qs = qs.filter(search_text__contains=word)
+    for word in short_words:
+        qs = qs.filter(search_text__contains=word)
+    return qs
+
+
+def _latest_mail_status() -> Subquery:
+    from equipage.emails.models import OutboundEmail
+
+    return Subquery(
+        OutboundEmail.objects.filter(member_id=OuterRef("pk"))
+        .order_by("-created_at", "-id")
+        .values("delivery_status")[:1]
+    )
+
+
+def _latest_invitation(column: str) -> Subquery:
+    from equipage.invitations.models import Invitation
+
+    return Subquery(
+        Invitation.objects.filter(member_id=OuterRef("pk"))
+        .order_by("-created_at", "-id")
+        .values(column)[:1]
+    )
+
+
+def bounced_q() -> Q:
+    """Match members whose last mail bounced (the envelope icon of seed 003)."""
+    from equipage.emails.models import DeliveryStatus
+
+    return Q(_last_delivery=DeliveryStatus.BOUNCED)
+
+
+def with_guide_facts(qs: QuerySet[Member]) -> QuerySet[Member]:
+    return qs.annotate(
+        _last_delivery=_latest_mail_status(),
+        _inv_status=_latest_invitation("status"),
+        _inv_expires=_latest_invitation("expires_at"),
+    )
+
+
+def filter_by_guide(qs: QuerySet[Member], guide: str) -> QuerySet[Member]:
+    """Narrow to members whose Guide is ``guide``; mirrors invitations/guide.py ``compute_guide``."""
+    from equipage.emails.models import DeliveryStatus
+
+    now = clock.now()
+    if guide == "reactivate":
+        return qs.filter(state=MemberState.DEACTIVATED)
+    qs = with_guide_facts(qs).exclude(state=MemberState.DEACTIVATED)
+    not_bounced = Q(_last_delivery__isnull=True) | ~Q(_last_delivery=DeliveryStatus.BOUNCED)
+    if guide == "check_email":
+        return qs.filter(bounced_q())
+    qs = qs.filter(not_bounced)
+    if guide == "ok":
+        return qs.filter(state=MemberState.ACTIVE)
+    qs = qs.exclude(state=MemberState.ACTIVE)
+    if guide == "wait":
+        return qs.filter(_inv_status="pending", _inv_expires__gt=now)
+    if guide == "resend":
+        return qs.filter(_inv_status="pending", _inv_expires__lte=now)
+    if guide == "invite":
+        return qs.filter(Q(_inv_status__isnull=True) | ~Q(_inv_status="pending"))
+    return qs
+
+
+def members_matching(actor: Actor, query: DirectoryQuery) -> QuerySet[Member]:
+    """Return the members the actor may see that match every filter (unordered)."""
+    from equipage.groups.models import Group, GroupMembership, MemberLabel
+    from equipage.groups.selectors import subtree_ids
+
+    qs = members_visible_to(actor)
+    org_id = actor.organization_id
+    if query.q:
+        qs = search_members(qs, query.q)
+    if query.state:
+        qs = qs.filter(state=query.state)
+    if query.role:
+        qs = qs.filter(Exists(MemberRole.objects.filter(member_id=OuterRef("pk"), role=query.role)))
+    if query.group is not None:
+        if not Group.objects.filter(organization_id=org_id, pk=query.group).exists():
+            return qs.none()
+        ids = subtree_ids(org_id, [query.group]) if query.subgroups else {query.group}
+        qs = qs.filter(
+            Exists(GroupMembership.objects.filter(member_id=OuterRef("pk"), group_id__in=ids))
+        )
+    if query.label is not None:
+        qs = qs.filter(
+            Exists(
+                MemberLabel.objects.filter(
+                    member_id=OuterRef("pk"), label_id=query.label, organization_id=org_id
+                )
+            )
+        )
+    if query.field:
+        from equipage.accounts.models import CustomFieldValue
+
+        values = CustomFieldValue.objects.filter(
+            member_id=OuterRef("pk"), field__key=query.field, organization_id=org_id
+        )
+        if query.value:
+            values = values.filter(value__iexact=query.value)
+        qs = qs.filter(Exists(values))
+    if query.guide:
+        qs = filter_by_guide(qs, query.guide)
+    if query.bounced:
+        qs = with_guide_facts(qs).filter(bounced_q()) if not query.guide else qs.filter(bounced_q())
+    return qs
+
+
+# Cursors -------------------------------------------------------------------------------
+
+
+def _encode_value(value: Any) -> Any:
+    if isinstance(value, dt.datetime):
+        return {"dt": value.isoformat()}
+    return value
+
+
+def _decode_value(value: Any) -> Any:
+    if isinstance(value, dict) and "dt" in value:
+        return dt.datetime.fromisoformat(value["dt"])
+    return value
+
+
+def encode_cursor(member: Member, sort: str) -> str:
+    columns, _desc = SORTS[sort]
+    values = [_encode_value(getattr(member, c)) for c in columns]
+    raw = json.dumps(values, separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str, sort: str) -> list[Any] | None:
+    """Return the key values of a cursor, or ``None`` when it is malformed."""
+    columns, _desc = SORTS[sort]
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        values = json.loads(raw)
+    except (ValueError, binascii.Error):
+        return None
+    if not isinstance(values, list) or len(values) != len(columns):
+        return None
+    try:
+        decoded = [_decode_value(v) for v in values]
+    except (TypeError, ValueError):
+        return None
+    if not isinstance(decoded[-1], int):
+        return None
+    return decoded
+
+
+def _keyset(qs: QuerySet[Member], columns: Sequence[str], values: list[Any], op: str) -> Any:
+    # A row-value comparison, which both SQLite and PostgreSQL answer from the composite index.
+    table = Member._meta.db_table
+    cols = ", ".join(f'"{table}"."{c}"' for c in columns)
+    marks = ", ".join(["%s"] * len(values))
+    return qs.extra(where=[f"({cols}) {op} ({marks})"], params=values)  # noqa: S610
+
+
+@dataclass
+class DirectoryPage:
+    members: list[Member]
+    next_cursor: str = ""
+    prev_cursor: str = ""
+
+
+def directory_page(actor: Actor, query: DirectoryQuery) -> DirectoryPage:
+    """Return one keyset page of the directory and the cursors around it."""
+    columns, desc = SORTS[query.sort]
+    qs = members_matching(actor, query)
+    backwards = bool(query.before) and not query.after
+    cursor = decode_cursor(query.before if backwards else query.after, query.sort)
+    forward_desc = desc != backwards
+    if cursor is not None:
+        qs = _keyset(qs, columns, cursor, "<" if forward_desc else ">")
+    order = [f"-{c}" if forward_desc else c for c in columns]
+    rows = list(qs.order_by(*order)[: query.per_page + 1])
+    more = len(rows) > query.per_page
+    rows = rows[: query.per_page]
+    if backwards:
+        rows.reverse()
+    page = DirectoryPage(members=rows)
+    if rows:
+        has_next = more if not backwards else True
+        has_prev = (cursor is not None) if not backwards else more
+        if has_next:
+            page.next_cursor = encode_cursor(rows[-1], query.sort)
+        if has_prev:
+            page.prev_cursor = encode_cursor(rows[0], query.sort)
+    return page
+
+
+def count_matching(actor: Actor, query: DirectoryQuery) -> int:
+    return members_matching(actor, query).count()
+
+
+def matching_ids(actor: Actor, query: DirectoryQuery) -> list[int]:
+    """Return the ids of every member matching the filter ("select all N")."""
+    return list(members_matching(actor, query).values_list("pk", flat=True))

@@ -1,0 +1,74 @@
+// Bulk selection of the directory: show the checkboxes, count the selection, and enable
+// each action button only when the server said it applies to a selected member (seed 001).
+(function () {
+  "use strict";
+  const form = document.getElementById("bulk-form");
+  if (!form) return;
+  const toggle = document.getElementById("bulk-toggle");
+  const panel = document.getElementById("bulk-panel");
+  const counter = document.getElementById("bulk-count");
+  const pageBox = document.getElementById("select-page");
+
+  const boxes = () => Array.from(form.querySelectorAll('input[name="ids"]'));
+  const allBox = () => form.querySelector('input[name="all"]');
+  const words = (s) => (s || "").split(" ").filter(Boolean);
+
+  function update() {
+    const all = allBox();
+    const applies = new Set();
+    let n = 0;
+    if (all && all.checked) {
+      words(all.dataset.actions).forEach((a) => applies.add(a));
+      n = parseInt(all.dataset.total || "0", 10);
+    } else {
+      boxes().forEach((b) => {
+        if (b.checked) {
+          n += 1;
+          words(b.dataset.actions).forEach((a) => applies.add(a));
+        }
+      });
+    }
+    form.querySelectorAll("button[data-action]").forEach((btn) => {
+      btn.disabled = !applies.has(btn.dataset.action);
+    });
+    if (counter) {
+      counter.textContent =
+        n === 0 ? form.dataset.selectedNone
+        : n === 1 ? form.dataset.selectedOne
+        : form.dataset.selectedMany.replace("%(n)s", n.toLocaleString());
+    }
+  }
+
+  if (toggle) {
+    toggle.addEventListener("click", () => {
+      const on = toggle.getAttribute("aria-pressed") !== "true";
+      toggle.setAttribute("aria-pressed", String(on));
+      form.classList.toggle("bulk-on", on);
+      if (panel) panel.hidden = !on;
+      if (on) {
+        const first = boxes()[0];
+        if (first) first.focus();
+      }
+    });
+  }
+  form.addEventListener("change", (event) => {
+    const t = event.target;
+    if (t === pageBox) {
+      boxes().forEach((b) => { b.checked = pageBox.checked; });
+      const all = allBox();
+      if (all && !pageBox.checked) all.checked = false;
+    } else if (t === allBox()) {
+      if (t.checked) {
+        boxes().forEach((b) => { b.checked = true; });
+        if (pageBox) pageBox.checked = true;
+      }
+    } else if (t.name === "ids" && !t.checked) {
+      const all = allBox();
+      if (all) all.checked = false;
+      if (pageBox) pageBox.checked = false;
+    }
+    update();
+  });
+  document.body.addEventListener("htmx:afterSwap", update);
+  update();
+})();

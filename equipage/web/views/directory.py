@@ -1,0 +1,195 @@
+"""The members directory « Membres » and its bulk actions « Action de masse »."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from equipage.accounts.listing import member_facts
+from equipage.accounts.models import CustomField, MemberState, Role
+from equipage.core.errors import DomainError
+from equipage.directory.bulk import (
+    ACTIONS,
+    applicability,
+    applicability_for_query,
+    available_actions,
+    run_bulk,
+)
+from equipage.directory.selectors import (
+    DirectoryQuery,
+    count_matching,
+    directory_page,
+    matching_ids,
+    members_matching,
+)
+from equipage.groups.models import Group, Label
+from equipage.invitations.guide import Guide
+from equipage.organizations.selectors import seat_usage
+from equipage.permissions import Cap, can, grantable_roles
+from equipage.permissions.policy import members_visible_to
+from equipage.web.views.common import actor, requires
+
+# The largest selection one bulk request may carry (seed 000 rosters fit well under it).
+MAX_SELECTION = 100_000
+
+
+def _choices(request: HttpRequest) -> dict[str, Any]:
+    org = request.organization  # type: ignore[attr-defined]
+    groups = list(Group.objects.filter(organization=org).order_by("path"))
+    by_id = {g.pk: g for g in groups}
+    tree = [(g, "— " * len(g.ancestor_ids), by_id) for g in groups]
+    return {
+        "groups": [(g.pk, f"{indent}{g.name}") for g, indent, _m in tree],
+        "labels": list(Label.objects.filter(organization=org).order_by("name")),
+        "fields": list(CustomField.objects.filter(organization=org)),
+        "states": MemberState.choices,
+        "roles": Role.choices,
+        "guides": Guide.choices,
+        "grantable": [(r, Role(r).label) for r in grantable_roles(actor(request))],
+    }
+
+
+@require_GET
+@requires(Cap.MEMBER_VIEW)
+def members(request: HttpRequest, slug: str) -> HttpResponse:
+    org = request.organization  # type: ignore[attr-defined]
+    act = actor(request)
+    query = DirectoryQuery.from_params(request.GET)
+    page = directory_page(act, query)
+    facts = member_facts(page.members)
+    guides = {f["id"]: f["guide"] for f in facts}
+    applies = applicability(act, page.members, guides)
+    rows = [{**f, "actions": " ".join(applies.get(f["id"], []))} for f in facts]
+    context = {
+        "nav": "members",
+        "query": query,
+        "rows": rows,
+        "page": page,
+        "seats": seat_usage(org),
+        "actions": available_actions(act),
+        "can_create": can(act, Cap.MEMBER_CREATE, org),
+        "can_export": can(act, Cap.MEMBER_EXPORT, org),
+        "can_import": can(act, Cap.MEMBER_IMPORT, org),
+        "filter_qs": query.querystring(),
+        **_choices(request),
+    }
+    if request.htmx and request.GET.get("fragment") == "table":  # type: ignore[attr-defined]
+        return render(request, "web/members/_table.html", context)
+    return render(request, "web/members/directory.html", context)
+
+
+@require_GET
+@requires(Cap.MEMBER_VIEW)
+def members_count(request: HttpRequest, slug: str) -> HttpResponse:
+    """Count the whole filter for « select all N » (loaded after the page, by htmx)."""
+    act = actor(request)
+    query = DirectoryQuery.from_params(request.GET)
+    total = count_matching(act, query)
+    applies = applicability_for_query(act, members_matching(act, query)) if total else []
+    return render(
+        request,
+        "web/members/_select_all.html",
+        {"total": total, "applies": " ".join(applies), "filter_qs": query.querystring()},
+    )
+
+
+def _selection(request: HttpRequest) -> tuple[list[int], DirectoryQuery]:
+    act = actor(request)
+    query = DirectoryQuery.from_params(_parse_qs(request.POST.get("filter", "")))
+    if request.POST.get("all") == "1":
+        return matching_ids(act, query)[:MAX_SELECTION], query
+    raw = request.POST.getlist("ids")
+    wanted = [int(i) for i in raw if i.isdigit()][:MAX_SELECTION]
+    visible: list[int] = []
+    for start in range(0, len(wanted), 5000):
+        chunk = wanted[start : start + 5000]
+        visible.extend(members_visible_to(act).filter(pk__in=chunk).values_list("pk", flat=True))
+    return visible, query
+
+
+def _parse_qs(raw: str) -> dict[str, str]:
+    from urllib.parse import parse_qsl
+
+    return dict(parse_qsl(raw[:4000]))
+
+
+@require_POST
+@requires(Cap.MEMBER_VIEW)
+def members_bulk(request: HttpRequest, slug: str) -> HttpResponse:
+    org = request.organization  # type: ignore[attr-defined]
+    act = actor(request)
+    key = request.POST.get("action", "")
+    action = ACTIONS.get(key)
+    ids, query = _selection(request)
+    back = f"/o/{org.slug}/members" + (f"?{query.querystring()}" if query.params() else "")
+    context: dict[str, Any] = {"nav": "members", "action": action, "back": back, "count": len(ids)}
+    allowed = {a.key for a in available_actions(act)}
+    if action is None or key not in allowed:
+        context["error"] = _("Choose an action.")
+        return render(request, "web/members/bulk_result.html", context, status=400)
+    if not ids:
+        context["error"] = _("Select at least one member.")
+        return render(request, "web/members/bulk_result.html", context, status=400)
+    target: dict[str, Any] = {}
+    if action.needs == "group":
+        target["group"] = Group.objects.filter(
+            organization=org, pk=_int(request.POST.get("group"))
+        ).first()
+        if target["group"] is None:
+            context["error"] = _("Choose a group.")
+            return render(request, "web/members/bulk_result.html", context, status=400)
+    if action.needs == "label":
+        target["label"] = Label.objects.filter(
+            organization=org, pk=_int(request.POST.get("label"))
+        ).first()
+        if target["label"] is None:
+            context["error"] = _("Choose a label.")
+            return render(request, "web/members/bulk_result.html", context, status=400)
+    if action.needs == "role":
+        role = request.POST.get("role", "")
+        if role not in grantable_roles(act):
+            context["error"] = _("Choose a role.")
+            return render(request, "web/members/bulk_result.html", context, status=400)
+        target["role"] = role
+    if action.destructive and request.POST.get("confirmed") != "1":
+        context.update(
+            {
+                "confirm": True,
+                "ids": ids if request.POST.get("all") != "1" else [],
+                "all": request.POST.get("all") == "1",
+                "filter": request.POST.get("filter", ""),
+                "target": target,
+            }
+        )
+        return render(request, "web/members/bulk_confirm.html", context)
+    try:
+        result = run_bulk(actor=act, organization=org, key=key, ids=ids, **target)
+    except DomainError as exc:
+        context["error"] = str(exc)
+        return render(request, "web/members/bulk_result.html", context, status=exc.status)
+    reasons = Counter(reason for _item, reason in result.skipped)
+    context.update(
+        {
+            "done": len(result.done),
+            "done_names": [str(m) for m in result.done[:50]],
+            "skipped": len(result.skipped),
+            "reasons": [
+                {
+                    "reason": reason,
+                    "count": n,
+                    "names": [str(i) for i, r in result.skipped if r == reason][:20],
+                }
+                for reason, n in reasons.most_common()
+            ],
+        }
+    )
+    return render(request, "web/members/bulk_result.html", context)
+
+
+def _int(raw: Any) -> int | None:
+    return int(raw) if raw and str(raw).isdigit() else None

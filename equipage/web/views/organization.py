@@ -1,0 +1,412 @@
+"""Groups, labels, custom fields, settings and ownership transfer pages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from equipage.accounts.actions import (
+    custom_field_create,
+    custom_field_delete,
+    ownership_transfer_accept,
+    ownership_transfer_cancel,
+    ownership_transfer_start,
+)
+from equipage.accounts.models import (
+    CustomField,
+    Member,
+    MemberRole,
+    MemberState,
+    OwnershipTransfer,
+    Role,
+    TransferStatus,
+)
+from equipage.core.errors import DomainError
+from equipage.groups.actions import (
+    group_add_member,
+    group_create,
+    group_delete,
+    group_move,
+    group_remove_member,
+    group_update,
+    label_create,
+    label_delete,
+)
+from equipage.groups.models import Group, GroupMembership, GroupRole, Label
+from equipage.organizations.actions import organization_set_temp_password, organization_update
+from equipage.organizations.selectors import seat_usage
+from equipage.permissions import Cap, access_member_by_id, can
+from equipage.permissions.policy import access_group_by_id
+from equipage.web.forms import (
+    CustomFieldForm,
+    GroupForm,
+    LabelForm,
+    SettingsForm,
+    TempPasswordForm,
+    TransferForm,
+)
+from equipage.web.tenancy import member_required
+from equipage.web.views.common import actor, attach_error, requires
+
+
+def _group_choices(org: Any, exclude_subtree_of: Group | None = None) -> list[tuple[int, str]]:
+    out = []
+    for g in Group.objects.filter(organization=org).order_by("path"):
+        if exclude_subtree_of is not None and g.path.startswith(exclude_subtree_of.path):
+            continue
+        out.append((g.pk, f"{'— ' * len(g.ancestor_ids)}{g.name}"))
+    return out
+
+
+def _tree(org: Any) -> list[dict[str, Any]]:
+    """Return the group tree as nested dicts with member counts (one query each)."""
+    from django.db.models import Count
+
+    groups = list(
+        Group.objects.filter(organization=org).annotate(n=Count("memberships")).order_by("path")
+    )
+    nodes: dict[int, dict[str, Any]] = {g.pk: {"g": g, "children": []} for g in groups}
+    roots = []
+    for g in groups:
+        node = nodes[g.pk]
+        if g.parent_id and g.parent_id in nodes:
+            nodes[g.parent_id]["children"].append(node)
+        else:
+            roots.append(node)
+    return roots
+
+
+@require_http_methods(["GET", "POST"])
+@requires(Cap.GROUP_MANAGE)
+def groups(request: HttpRequest, slug: str) -> HttpResponse:
+    org = request.organization  # type: ignore[attr-defined]
+    form = GroupForm(request.POST or None, groups=_group_choices(org))
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            data = form.cleaned_data
+            parent = (
+                access_group_by_id(actor(request), data["parent"]) if data.get("parent") else None
+            )
+            try:
+                group = group_create(
+                    actor=actor(request),
+                    organization=org,
+                    name=data["name"],
+                    parent=parent,
+                    visibility=data["visibility"],
+                )
+            except DomainError as exc:
+                attach_error(form, exc)
+            else:
+                messages.success(request, _("Group “%(g)s” created.") % {"g": group.name})
+                return redirect(f"/o/{slug}/groups/")
+        status = 400
+    return render(
+        request,
+        "web/org/groups.html",
+        {"nav": "groups", "tree": _tree(org), "form": form},
+        status=status,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@requires(Cap.GROUP_MANAGE)
+def group_detail(request: HttpRequest, slug: str, group_id: int) -> HttpResponse:
+    org = request.organization  # type: ignore[attr-defined]
+    act = actor(request)
+    group = access_group_by_id(act, group_id)
+    choices = _group_choices(org, exclude_subtree_of=group)
+    form = GroupForm(
+        request.POST if request.POST.get("op") == "edit" else None,
+        groups=choices,
+        initial={"name": group.name, "parent": group.parent_id, "visibility": group.visibility},
+    )
+    status = 200
+    if request.method == "POST":
+        op = request.POST.get("op")
+        try:
+            if op == "edit":
+                if form.is_valid():
+                    data = form.cleaned_data
+                    group_update(
+                        actor=act, group=group, name=data["name"], visibility=data["visibility"]
+                    )
+                    new_parent = (
+                        access_group_by_id(act, data["parent"]) if data.get("parent") else None
+                    )
+                    if (new_parent.pk if new_parent else None) != group.parent_id:
+                        group_move(actor=act, group=group, new_parent=new_parent)
+                    messages.success(request, _("Group saved."))
+                    return redirect(f"/o/{slug}/groups/{group.pk}/")
+            elif op == "delete":
+                group_delete(actor=act, group=group)
+                messages.success(request, _("Group “%(g)s” deleted.") % {"g": group.name})
+                return redirect(f"/o/{slug}/groups/")
+            elif op in ("add_admin", "remove_admin"):
+                member = access_member_by_id(act, request.POST.get("member"))
+                if op == "add_admin":
+                    group_add_member(
+                        actor=act, group=group, member=member, role=GroupRole.GROUP_ADMIN
+                    )
+                    messages.success(
+                        request, _("%(m)s now administers this group.") % {"m": member}
+                    )
+                else:
+                    group_remove_member(actor=act, group=group, member=member)
+                    messages.success(request, _("%(m)s left this group.") % {"m": member})
+                return redirect(f"/o/{slug}/groups/{group.pk}/")
+        except DomainError as exc:
+            if op == "edit":
+                attach_error(form, exc)
+            else:
+                messages.error(request, str(exc))
+        status = 400
+    admins = list(
+        GroupMembership.objects.filter(group=group, role=GroupRole.GROUP_ADMIN)
+        .select_related("member")
+        .order_by("member__last_name")
+    )
+    candidates = list(
+        Member.objects.filter(organization=org, state=MemberState.ACTIVE)
+        .exclude(pk__in=[a.member_id for a in admins])
+        .order_by("last_name", "first_name")[:500]
+    )
+    return render(
+        request,
+        "web/org/group_detail.html",
+        {
+            "nav": "groups",
+            "group": group,
+            "form": form,
+            "admins": admins,
+            "candidates": candidates,
+            "count": GroupMembership.objects.filter(group=group).count(),
+            "children": list(Group.objects.filter(parent=group).order_by("name")),
+        },
+        status=status,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@requires(Cap.LABEL_MANAGE)
+def labels(request: HttpRequest, slug: str) -> HttpResponse:
+    from django.db.models import Count
+
+    org = request.organization  # type: ignore[attr-defined]
+    form = LabelForm(request.POST if request.POST.get("op") != "delete" else None)
+    status = 200
+    if request.method == "POST":
+        try:
+            if request.POST.get("op") == "delete":
+                label = Label.objects.filter(
+                    organization=org, pk=_int(request.POST.get("label"))
+                ).first()
+                if label is None:
+                    raise Http404("label")
+                label_delete(actor=actor(request), label=label)
+                messages.success(request, _("Label “%(l)s” deleted.") % {"l": label.name})
+                return redirect(f"/o/{slug}/labels/")
+            if form.is_valid():
+                label = label_create(
+                    actor=actor(request),
+                    organization=org,
+                    name=form.cleaned_data["name"],
+                    color=form.cleaned_data["color"] or "#4b6bfb",
+                )
+                messages.success(request, _("Label “%(l)s” created.") % {"l": label.name})
+                return redirect(f"/o/{slug}/labels/")
+        except DomainError as exc:
+            attach_error(form, exc)
+        status = 400
+    rows = Label.objects.filter(organization=org).annotate(n=Count("member_rows")).order_by("name")
+    return render(
+        request,
+        "web/org/labels.html",
+        {"nav": "labels", "labels": rows, "form": form},
+        status=status,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@requires(Cap.CUSTOM_FIELD_MANAGE)
+def fields(request: HttpRequest, slug: str) -> HttpResponse:
+    org = request.organization  # type: ignore[attr-defined]
+    form = CustomFieldForm(request.POST if request.POST.get("op") != "delete" else None)
+    status = 200
+    if request.method == "POST":
+        try:
+            if request.POST.get("op") == "delete":
+                field = CustomField.objects.filter(
+                    organization=org, pk=_int(request.POST.get("field"))
+                ).first()
+                if field is None:
+                    raise Http404("field")
+                custom_field_delete(actor=actor(request), field=field)
+                messages.success(request, _("Field “%(f)s” deleted.") % {"f": field.name})
+                return redirect(f"/o/{slug}/fields/")
+            if form.is_valid():
+                data = form.cleaned_data
+                field = custom_field_create(
+                    actor=actor(request),
+                    organization=org,
+                    name=data["name"],
+                    kind=data["kind"],
+                    choices=[c for c in (data.get("choices") or "").splitlines() if c.strip()],
+                )
+                messages.success(request, _("Field “%(f)s” created.") % {"f": field.name})
+                return redirect(f"/o/{slug}/fields/")
+        except DomainError as exc:
+            attach_error(form, exc)
+        status = 400
+    return render(
+        request,
+        "web/org/fields.html",
+        {"nav": "fields", "fields": CustomField.objects.filter(organization=org), "form": form},
+        status=status,
+    )
+
+
+def _admins_for_transfer(org: Any, owner: Member) -> list[tuple[int, str]]:
+    ids = MemberRole.objects.filter(organization=org, role=Role.ADMIN).values("member_id")
+    return [
+        (m.pk, f"{m.full_name} ({m.login})")
+        for m in Member.objects.filter(pk__in=ids, state=MemberState.ACTIVE)
+        .exclude(pk=owner.pk)
+        .order_by("last_name")
+    ]
+
+
+@require_http_methods(["GET", "POST"])
+@requires(Cap.ORG_SETTINGS)
+def settings_page(request: HttpRequest, slug: str) -> HttpResponse:
+    org = request.organization  # type: ignore[attr-defined]
+    act = actor(request)
+    op = request.POST.get("op", "")
+    initial = {
+        k: getattr(org, k)
+        for k in (
+            "name",
+            "language",
+            "invitation_lifetime_days",
+            "first_password_policy",
+            "members_can_edit_contact",
+            "deactivation_notice",
+        )
+    }
+    form = SettingsForm(request.POST if op == "settings" else None, initial=initial)
+    temp_form = TempPasswordForm(request.POST if op == "temp_password" else None)
+    is_owner = can(act, Cap.OWNERSHIP_TRANSFER, org)
+    transfer_form = (
+        TransferForm(
+            request.POST if op == "transfer" else None,
+            admins=_admins_for_transfer(org, act.member),  # type: ignore[arg-type]
+        )
+        if is_owner and act.member is not None
+        else None
+    )
+    status = 200
+    if request.method == "POST":
+        try:
+            if op == "settings" and form.is_valid():
+                organization_update(actor=act, organization=org, **form.cleaned_data)
+                messages.success(request, _("Settings saved."))
+                return redirect(f"/o/{slug}/settings/")
+            if op == "temp_password" and temp_form.is_valid():
+                organization_set_temp_password(
+                    actor=act, organization=org, password=temp_form.cleaned_data["password"]
+                )
+                messages.success(request, _("Temporary password changed."))
+                return redirect(f"/o/{slug}/settings/")
+            if op == "transfer" and transfer_form is not None and transfer_form.is_valid():
+                to = access_member_by_id(act, transfer_form.cleaned_data["to_member"])
+                ownership_transfer_start(actor=act, to_member=to)
+                messages.success(
+                    request,
+                    _("%(m)s must now accept the transfer; you stay the owner until then.")
+                    % {"m": to.full_name},
+                )
+                return redirect(f"/o/{slug}/settings/")
+            if op == "transfer_cancel":
+                transfer = _pending_transfer(org)
+                if transfer is not None:
+                    ownership_transfer_cancel(actor=act, transfer=transfer)
+                    messages.success(request, _("Transfer cancelled."))
+                return redirect(f"/o/{slug}/settings/")
+        except DomainError as exc:
+            target = {"settings": form, "temp_password": temp_form, "transfer": transfer_form}.get(
+                op
+            )
+            if target is not None:
+                attach_error(target, exc)
+            else:
+                messages.error(request, str(exc))
+        status = 400
+    return render(
+        request,
+        "web/org/settings.html",
+        {
+            "nav": "settings",
+            "form": form,
+            "temp_form": temp_form,
+            "transfer_form": transfer_form,
+            "pending": _pending_transfer(org),
+            "seats": seat_usage(org),
+        },
+        status=status,
+    )
+
+
+def _pending_transfer(org: Any) -> OwnershipTransfer | None:
+    return (
+        OwnershipTransfer.objects.filter(organization=org, status=TransferStatus.PENDING)
+        .select_related("to_member", "from_member")
+        .first()
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@member_required
+def ownership(request: HttpRequest, slug: str, transfer_id: int) -> HttpResponse:
+    """Let the named admin accept or decline the ownership offered to them (seed 004)."""
+    org = request.organization  # type: ignore[attr-defined]
+    act = actor(request)
+    transfer = (
+        OwnershipTransfer.objects.filter(organization=org, pk=transfer_id)
+        .select_related("from_member", "to_member")
+        .first()
+    )
+    if (
+        transfer is None
+        or act.member is None
+        or act.member.pk
+        not in (
+            transfer.to_member_id,
+            transfer.from_member_id,
+        )
+    ):
+        raise Http404("transfer")
+    if request.method == "POST":
+        try:
+            if request.POST.get("op") == "accept":
+                ownership_transfer_accept(actor=act, transfer=transfer)
+                messages.success(request, _("You are now the owner of the organization."))
+            else:
+                ownership_transfer_cancel(actor=act, transfer=transfer)
+                messages.success(request, _("Transfer declined."))
+        except DomainError as exc:
+            messages.error(request, str(exc))
+        return redirect(f"/o/{slug}/")
+    return render(request, "web/org/ownership.html", {"transfer": transfer})
+
+
+def _int(raw: Any) -> int | None:
+    return int(raw) if raw and str(raw).isdigit() else None
+
+
+__all__ = ["fields", "group_detail", "groups", "labels", "ownership", "settings_page"]

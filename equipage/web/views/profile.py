@@ -1,0 +1,202 @@
+"""Adding a member « Ajouter un membre », the member profile and its edit forms."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from equipage.accounts.actions import (
+    member_create,
+    member_set_custom_values,
+    member_set_roles,
+    member_update,
+)
+from equipage.accounts.listing import member_facts
+from equipage.accounts.models import CustomField, CustomFieldValue, Member, MemberRole, Role
+from equipage.audit.models import AuditEvent
+from equipage.core.errors import DomainError
+from equipage.emails.models import OutboundEmail
+from equipage.groups.actions import group_add_member, group_remove_member
+from equipage.groups.models import GroupMembership
+from equipage.permissions import Cap, access_member_by_id, can, grantable_roles
+from equipage.permissions.policy import access_group_by_id
+from equipage.web.forms import MemberCreateForm, MemberEditForm
+from equipage.web.views.common import actor, attach_error, requires
+from equipage.web.views.directory import _choices
+
+
+@require_http_methods(["GET", "POST"])
+@requires(Cap.MEMBER_CREATE)
+def member_new(request: HttpRequest, slug: str) -> HttpResponse:
+    org = request.organization  # type: ignore[attr-defined]
+    act = actor(request)
+    roles = [(r, Role(r).label) for r in grantable_roles(act)]
+    groups = _choices(request)["groups"]
+    if act.group_reach and not can(act, Cap.GROUP_MANAGE, org):
+        groups = [(i, n) for i, n in groups if i in act.group_reach]
+    form = MemberCreateForm(request.POST or None, roles=roles, groups=groups)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        send = data["send"]
+        try:
+            member = member_create(
+                actor=act,
+                organization=org,
+                first_name=data["first_name"],
+                last_name=data["last_name"],
+                email=data["email"],
+                login=data["login"],
+                roles=[data["role"]],
+                group_ids=[data["group"]] if data.get("group") else [],
+                password=data["password"] if send == "password" else None,
+                send=send if send in ("credentials", "link") else "none",
+            )
+        except DomainError as exc:
+            attach_error(form, exc)
+        else:
+            messages.success(
+                request,
+                _("%(name)s was added (login: %(login)s).")
+                % {"name": member.full_name, "login": member.login},
+            )
+            return redirect(f"/o/{org.slug}/members/{member.pk}/")
+    return render(request, "web/members/new.html", {"nav": "members", "form": form})
+
+
+def _profile_context(request: HttpRequest, member: Member) -> dict[str, Any]:
+    act = actor(request)
+    org = request.organization  # type: ignore[attr-defined]
+    facts = member_facts([member])[0]
+    can_edit = can(act, Cap.MEMBER_UPDATE, member)
+    fields = list(CustomField.objects.filter(organization=org))
+    values = {
+        v.field_id: v.value
+        for v in CustomFieldValue.objects.filter(member=member, organization=org)
+    }
+    memberships = list(
+        GroupMembership.objects.filter(member=member, organization=org)
+        .select_related("group")
+        .order_by("group__path")
+    )
+    edit_form = MemberEditForm(
+        initial={
+            "first_name": member.first_name,
+            "last_name": member.last_name,
+            "login": member.login,
+            "email": member.email,
+            "phone": member.phone,
+            "job_title": member.job_title,
+            "language": member.language,
+            "contact_roles": ", ".join(member.contact_roles or []),
+            "auto_delete_on": member.auto_delete_on,
+        }
+    )
+    current_roles = set(MemberRole.objects.filter(member=member).values_list("role", flat=True))
+    return {
+        "nav": "members",
+        "m": member,
+        "facts": facts,
+        "can_edit": can_edit,
+        "can_roles": can(act, Cap.MEMBER_SET_ROLES, member) and Role.OWNER not in current_roles,
+        "can_groups": can(act, Cap.GROUP_MEMBERS, org),
+        "can_deactivate": can(act, Cap.MEMBER_DEACTIVATE, member),
+        "can_reactivate": can(act, Cap.MEMBER_REACTIVATE, member),
+        "can_delete": can(act, Cap.MEMBER_DELETE, member),
+        "is_self": act.member is not None and act.member.pk == member.pk,
+        "is_owner": Role.OWNER in current_roles,
+        "grantable": [(r, Role(r).label) for r in grantable_roles(act)],
+        "current_roles": current_roles,
+        "custom": [(f, values.get(f.pk, "")) for f in fields],
+        "memberships": memberships,
+        "all_groups": _choices(request)["groups"],
+        "edit_form": edit_form,
+        "events": list(AuditEvent.objects.filter(member=member, organization=org)[:25]),
+        "mails": list(OutboundEmail.objects.filter(member=member, organization=org)[:20]),
+    }
+
+
+@require_http_methods(["GET"])
+@requires(Cap.MEMBER_VIEW)
+def profile(request: HttpRequest, slug: str, member_id: int) -> HttpResponse:
+    member = access_member_by_id(actor(request), member_id)
+    return render(request, "web/members/profile.html", _profile_context(request, member))
+
+
+@require_POST
+@requires(Cap.MEMBER_VIEW)
+def profile_edit(request: HttpRequest, slug: str, member_id: int) -> HttpResponse:
+    act = actor(request)
+    member = access_member_by_id(act, member_id, Cap.MEMBER_UPDATE)
+    form = MemberEditForm(request.POST)
+    if form.is_valid():
+        data = dict(form.cleaned_data)
+        data["contact_roles"] = [
+            r.strip() for r in (data.get("contact_roles") or "").split(",") if r.strip()
+        ]
+        try:
+            member_update(actor=act, member=member, **data)
+        except DomainError as exc:
+            attach_error(form, exc)
+        else:
+            messages.success(request, _("Details saved."))
+            return redirect(f"/o/{slug}/members/{member.pk}/")
+    context = _profile_context(request, member)
+    context["edit_form"] = form
+    return render(request, "web/members/profile.html", context, status=400)
+
+
+@require_POST
+@requires(Cap.MEMBER_VIEW)
+def profile_roles(request: HttpRequest, slug: str, member_id: int) -> HttpResponse:
+    act = actor(request)
+    member = access_member_by_id(act, member_id)
+    roles = [r for r in request.POST.getlist("roles") if r in Role.values]
+    try:
+        member_set_roles(actor=act, member=member, roles=roles)
+    except DomainError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("Roles saved."))
+    return redirect(f"/o/{slug}/members/{member.pk}/")
+
+
+@require_POST
+@requires(Cap.MEMBER_VIEW)
+def profile_custom(request: HttpRequest, slug: str, member_id: int) -> HttpResponse:
+    act = actor(request)
+    member = access_member_by_id(act, member_id, Cap.MEMBER_UPDATE)
+    keys = CustomField.objects.filter(organization=request.organization).values_list(  # type: ignore[attr-defined]
+        "key", flat=True
+    )
+    values = {k: request.POST.get(f"cf_{k}", "") for k in keys}
+    try:
+        member_set_custom_values(actor=act, member=member, values=values)
+    except DomainError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("Custom fields saved."))
+    return redirect(f"/o/{slug}/members/{member.pk}/")
+
+
+@require_POST
+@requires(Cap.MEMBER_VIEW)
+def profile_groups(request: HttpRequest, slug: str, member_id: int) -> HttpResponse:
+    act = actor(request)
+    member = access_member_by_id(act, member_id)
+    group = access_group_by_id(act, request.POST.get("group"), Cap.GROUP_MEMBERS)
+    try:
+        if request.POST.get("op") == "remove":
+            group_remove_member(actor=act, group=group, member=member)
+            messages.success(request, _("Removed from %(g)s.") % {"g": group.name})
+        else:
+            role = request.POST.get("role", "member")
+            group_add_member(actor=act, group=group, member=member, role=role)
+            messages.success(request, _("Added to %(g)s.") % {"g": group.name})
+    except DomainError as exc:
+        messages.error(request, str(exc))
+    return redirect(f"/o/{slug}/members/{member.pk}/")
