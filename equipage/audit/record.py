@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -15,6 +15,18 @@ from equipage.core import clock
 if TYPE_CHECKING:
     from equipage.organizations.models import Organization
     from equipage.permissions.actor import Actor
+
+
+AuditListener = Callable[["Actor", "Organization | None", list[AuditEvent]], None]
+
+# Called with the rows just written, in the action's transaction: outgoing webhooks
+# hang here, so every entry point (console, API, SCIM, CLI, import) emits them.
+LISTENERS: list[AuditListener] = []
+
+
+def _notify(actor: Actor, organization: Organization | None, rows: list[AuditEvent]) -> None:
+    for listener in LISTENERS:
+        listener(actor, organization, rows)
 
 
 @dataclass
@@ -80,6 +92,7 @@ def record(
     entry = Entry(event, target, before, after, member, target_label)
     row = _build(actor, organization, entry)
     row.save()
+    _notify(actor, organization, [row])
     return row
 
 
@@ -90,6 +103,8 @@ def record_many(
     _require_transaction()
     rows = [_build(actor, organization, e) for e in entries]
     AuditEvent.objects.bulk_create(rows, batch_size=1000)
+    if rows:
+        _notify(actor, organization, rows)
     return len(rows)
 
 

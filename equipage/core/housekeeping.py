@@ -23,7 +23,9 @@ def periodic(fn: Callable[[], object]) -> Callable[[], object]:
 
 def run_periodic() -> None:
     import equipage.accounts.housekeeping
-    import equipage.emails.housekeeping  # noqa: F401
+    import equipage.emails.housekeeping
+    import equipage.invitations.housekeeping
+    import equipage.webhooks.housekeeping  # noqa: F401
 
     close_old_connections()
     for job in PERIODIC_JOBS:

@@ -124,6 +124,8 @@ def deliver(email_id: int) -> bool:
     )
     if email.body_html:
         message.attach_alternative(email.body_html, "text/html")
+    # With an anymail ESP backend, the provider echoes this back in its tracking events.
+    message.metadata = {"equipage_message_id": email.message_id}  # type: ignore[attr-defined]
     try:
         mail.mailers.default.send_messages([message])
     except Exception as exc:
@@ -139,12 +141,14 @@ def deliver(email_id: int) -> bool:
         log.warning("mail %s failed (attempt %s): %s", email.pk, attempts, exc)
         _enqueue(email.pk, run_after=next_at)
         return False
+    esp_id = getattr(getattr(message, "anymail_status", None), "message_id", None)
     OutboundEmail.objects.filter(pk=email.pk).update(
         status=MailStatus.SENT,
         attempts=email.attempts + 1,
         sent_at=clock.now(),
         last_error="",
         claimed_at=None,
+        esp_message_id=esp_id[:255] if isinstance(esp_id, str) else "",
     )
     return True
 

@@ -1,0 +1,13 @@
+"""Announcing expired invitations (audit trail and the ``invitation.expired`` webhook)."""
+
+from __future__ import annotations
+
+from equipage.core.housekeeping import periodic
+
+
+@periodic
+def announce_expired_invitations() -> int:
+    """Record ``invitation.expired`` once for every invitation whose lifetime has passed."""
+    from equipage.invitations.actions import expire_invitations
+
+    return expire_invitations()

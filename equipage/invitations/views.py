@@ -1,0 +1,192 @@
+"""Invitation pages: invite form, the Invitations list, and the acceptance (first-login) page."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.contrib import auth, messages
+from django.core.exceptions import PermissionDenied as HttpForbidden
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from equipage.accounts.models import Role
+from equipage.core.errors import DomainError, NotFound, PermissionDenied
+from equipage.invitations.actions import (
+    InvitationLinkError,
+    invitation_accept,
+    invitation_by_token,
+    invitation_cancel,
+    invitation_resend,
+    invitations_create,
+)
+from equipage.invitations.forms import AcceptForm, InviteForm
+from equipage.invitations.selectors import access_invitation_by_id, invitations_list
+from equipage.permissions import Actor, Cap, can, grantable_roles
+from equipage.permissions.policy import authorize_groups
+from equipage.web.tenancy import member_required, organization_or_404, origin_of
+
+
+def _may_invite(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Serve the view to members who may invite in this organization; 403 otherwise."""
+
+    @member_required
+    @wraps(view)
+    def wrapper(request: HttpRequest, slug: str, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not can(request.actor, Cap.MEMBER_INVITE, request.organization):  # type: ignore[attr-defined]
+            raise HttpForbidden("invite")
+        return view(request, slug, *args, **kwargs)
+
+    return wrapper
+
+
+def _group_choices(actor: Actor, organization: Any) -> list[tuple[int, str]]:
+    """Return the groups the actor may invite into: all of them, or a group admin's own."""
+    from equipage.groups.models import Group
+
+    groups = list(Group.objects.filter(organization=organization).order_by("name"))
+    try:
+        authorize_groups(actor, [g.pk for g in groups] or [0])
+    except PermissionDenied:
+        groups = [g for g in groups if g.pk in actor.group_reach]
+    return [(g.pk, g.name) for g in groups]
+
+
+@require_http_methods(["GET", "POST"])
+@_may_invite
+def invite(request: HttpRequest, slug: str) -> HttpResponse:
+    """Invite one or several addresses at once, each answered on its own line."""
+    org = request.organization  # type: ignore[attr-defined]
+    actor: Actor = request.actor  # type: ignore[attr-defined]
+    roles = [(r, Role(r).label) for r in grantable_roles(actor)]
+    form = InviteForm(
+        request.POST or None,
+        roles=roles,
+        groups=_group_choices(actor, org),
+        initial={"roles": [Role.MEMBER]},
+    )
+    outcomes = None
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            outcomes = invitations_create(
+                actor=actor,
+                organization=org,
+                emails=data["emails"],
+                roles=data["roles"] or [Role.MEMBER],
+                group_ids=data.get("groups") or [],
+                language=data["language"],
+            )
+        except DomainError as exc:
+            form.add_error("emails" if exc.field in (None, "emails") else None, str(exc))
+    return render(
+        request,
+        "invitations/invite.html",
+        {"nav": "invitations", "form": form, "outcomes": outcomes},
+    )
+
+
+@require_http_methods(["GET"])
+@_may_invite
+def invitations(request: HttpRequest, slug: str) -> HttpResponse:
+    """List pending and expired invitations with cancel and resend (seed 002)."""
+    actor: Actor = request.actor  # type: ignore[attr-defined]
+    state = request.GET.get("state", "")
+    if state not in ("", "pending", "expired"):
+        state = ""
+    rows, total = invitations_list(actor, state=state, search=request.GET.get("q", ""))
+    return render(
+        request,
+        "invitations/list.html",
+        {
+            "nav": "invitations",
+            "rows": rows,
+            "total": total,
+            "state": state,
+            "q": request.GET.get("q", ""),
+        },
+    )
+
+
+def _row_action(request: HttpRequest, slug: str, invitation_id: int, what: str) -> HttpResponse:
+    actor: Actor = request.actor  # type: ignore[attr-defined]
+    try:
+        inv = access_invitation_by_id(actor, invitation_id)
+    except NotFound:
+        raise Http404("invitation") from None
+    try:
+        if what == "cancel":
+            invitation_cancel(actor=actor, invitation=inv)
+            messages.success(
+                request, _("The invitation to %(email)s was cancelled.") % {"email": inv.email}
+            )
+        else:
+            invitation_resend(actor=actor, member=inv.member)
+            messages.success(
+                request, _("A new invitation was sent to %(email)s.") % {"email": inv.email}
+            )
+    except DomainError as exc:
+        messages.error(request, str(exc))
+    return redirect(f"/o/{slug}/invitations/")
+
+
+@require_POST
+@_may_invite
+def cancel(request: HttpRequest, slug: str, invitation_id: int) -> HttpResponse:
+    return _row_action(request, slug, invitation_id, "cancel")
+
+
+@require_POST
+@_may_invite
+def resend(request: HttpRequest, slug: str, invitation_id: int) -> HttpResponse:
+    return _row_action(request, slug, invitation_id, "resend")
+
+
+def _link_problem(request: HttpRequest, org: Any, exc: InvitationLinkError) -> HttpResponse:
+    from equipage.accounts.selectors import administrators
+
+    return render(
+        request,
+        "invitations/link_problem.html",
+        {"organization": org, "reason": exc.code, "admins": administrators(org)},
+        status=410 if exc.code != "invalid" else 404,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def accept(request: HttpRequest, slug: str, token: str) -> HttpResponse:
+    """The first-login form behind the invitation link; the account activates on submit."""
+    org = organization_or_404(slug)
+    try:
+        invitation = invitation_by_token(org, token)
+    except InvitationLinkError as exc:
+        return _link_problem(request, org, exc)
+    form = AcceptForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            member = invitation_accept(
+                organization=org,
+                raw_token=token,
+                first_name=data["first_name"],
+                last_name=data["last_name"],
+                password=data["password1"],
+                origin=origin_of(request),
+            )
+        except InvitationLinkError as exc:
+            return _link_problem(request, org, exc)
+        except DomainError as exc:
+            field = exc.field if exc.field in form.fields else None
+            form.add_error("password1" if field == "password" else field, str(exc))
+        else:
+            auth.login(request, member, backend="equipage.accounts.backends.MemberBackend")
+            messages.success(request, _("Welcome! Your account is active."))
+            return redirect(f"/o/{org.slug}/")
+    return render(
+        request,
+        "invitations/accept.html",
+        {"organization": org, "form": form, "invitation": invitation},
+    )
