@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "equipage.web",
     "equipage.tokens",
     "equipage.imports",
+    "equipage.webhooks",
 ]
 
 MIDDLEWARE = [
@@ -162,3 +163,28 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("EQUIPAGE_LOG_LEVEL", "WARNING")},
     "loggers": {"axes": {"level": "ERROR"}},
 }
+
+# Invitations, mail delivery tracking and outgoing webhooks (issue #4).
+# EQUIPAGE_ESP names the provider whose signed tracking webhooks arrive at
+# /hooks/mail/<esp>/tracking/ (postmark, sendgrid, mailgun, ...); its basic-auth
+# "user:password" and, for providers that sign, its signing key come from the env.
+EQUIPAGE_ESP = os.environ.get("EQUIPAGE_ESP", "").strip().lower()
+_ESP_SIGNING_KEY_NAMES = {
+    "mailgun": "MAILGUN_WEBHOOK_SIGNING_KEY",
+    "mailersend": "MAILERSEND_WEBHOOK_SIGNING_SECRET",
+    "postal": "POSTAL_WEBHOOK_KEY",
+    "resend": "RESEND_SIGNING_SECRET",
+}
+ANYMAIL = {
+    name: value
+    for name, value in (
+        ("WEBHOOK_SECRET", os.environ.get("EQUIPAGE_ESP_WEBHOOK_SECRET", "")),
+        (
+            _ESP_SIGNING_KEY_NAMES.get(EQUIPAGE_ESP, "UNUSED_SIGNING_KEY"),
+            os.environ.get("EQUIPAGE_ESP_SIGNING_KEY", ""),
+        ),
+    )
+    if value
+}
+# Outgoing webhooks refuse private and loopback addresses unless this is "1".
+EQUIPAGE_WEBHOOKS_ALLOW_PRIVATE = os.environ.get("EQUIPAGE_WEBHOOKS_ALLOW_PRIVATE", "") == "1"

@@ -3,4 +3,7 @@ from django.urls import include, path
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("equipage.web.urls")),
+    path("", include("equipage.emails.urls")),
+    path("", include("equipage.invitations.urls")),
+    path("", include("equipage.webhooks.urls")),
 ]
