@@ -139,16 +139,16 @@ def _applies(key: str, m: Member, guide: str, owner_id: int | None, self_id: int
     if key in ("delete", "set_role"):
         return not protected
     if key == "invite":
-        return bool(m.email) and guide == "invite"
-    if key in ("resend", "revoke"):
-        return guide in ("wait", "resend")
+        return bool(m.email) and m.state == MemberState.CREATED
+    if key == "resend":
+        return bool(m.email) and m.state == MemberState.INVITED and guide in ("wait", "resend")
+    if key == "revoke":
+        return m.state == MemberState.INVITED
     return True
 
 
 def applicability_for_query(actor: Actor, qs: QuerySet[Member]) -> list[str]:
     """Return the bulk actions that apply to at least one member of ``qs`` ("select all N")."""
-    from equipage.directory.selectors import filter_by_guide
-
     owner_id = _owner_id(actor.organization_id)
     protected = [i for i in (owner_id, actor.member.pk if actor.member else None) if i]
     out = []
@@ -161,9 +161,9 @@ def applicability_for_query(actor: Actor, qs: QuerySet[Member]) -> list[str]:
         elif a.key in ("delete", "set_role"):
             scoped = scoped.exclude(pk__in=protected)
         elif a.key == "invite":
-            scoped = filter_by_guide(scoped, "invite").exclude(email="")
+            scoped = scoped.filter(state=MemberState.CREATED).exclude(email="")
         elif a.key in ("resend", "revoke"):
-            scoped = filter_by_guide(scoped, "wait") | filter_by_guide(scoped, "resend")
+            scoped = scoped.filter(state=MemberState.INVITED)
         if scoped.exists():
             out.append(a.key)
     return out
