@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "equipage.directory",
     "equipage.web",
     "equipage.tokens",
+    "equipage.scim",
     "equipage.imports",
     "equipage.webhooks",
 ]

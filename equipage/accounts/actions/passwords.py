@@ -65,14 +65,23 @@ def send_set_password_link(member: Member) -> str:
     return link
 
 
-def member_set_password(*, actor: Actor | Member, member: Member, password: str) -> None:
-    """Set a member's password as an admin; they must change it at their next login."""
+def member_set_password(
+    *, actor: Actor | Member, member: Member, password: str, from_identity_provider: bool = False
+) -> None:
+    """Set a member's password as an admin; they must change it at their next login.
+
+    ``from_identity_provider`` (SCIM password sync): the IdP owns the password
+    policy, so Django's validators are skipped and no change is forced.
+    """
     actor = as_actor(actor)
     authorize(actor, Cap.MEMBER_SET_PASSWORD, member)
-    _validate_password(password, member)
+    if not from_identity_provider:
+        _validate_password(password, member)
+    elif not password or len(password) > 4096:
+        raise ValidationFailed(_("This password is not valid."), field="password")
     with transaction.atomic():
         member.set_password(password)
-        member.must_change_password = True
+        member.must_change_password = not from_identity_provider
         member.uses_temp_password = False
         member.updated_at = clock.now()
         member.save(

@@ -1,0 +1,1 @@
+"""The REST API (django-ninja): thin routers over our selectors and actions."""

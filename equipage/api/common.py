@@ -1,0 +1,55 @@
+"""Helpers every router shares: the actor of the request, ETags, keyset cursors."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+from typing import Any
+
+from django.http import HttpRequest
+
+from equipage.api.errors import PreconditionFailed
+from equipage.core.errors import ValidationFailed
+from equipage.organizations.models import Organization
+from equipage.permissions import Actor
+
+
+def actor(request: HttpRequest) -> Actor:
+    return request.actor  # type: ignore[attr-defined, no-any-return]
+
+
+def organization(request: HttpRequest) -> Organization:
+    return request.organization  # type: ignore[attr-defined, no-any-return]
+
+
+def etag_of(data: Any) -> str:
+    """Return a weak ETag of a representation."""
+    body = json.dumps(data, sort_keys=True, default=str)
+    return f'W/"{hashlib.sha256(body.encode()).hexdigest()[:20]}"'
+
+
+def check_if_match(request: HttpRequest, current: str) -> None:
+    """Refuse a write whose If-Match names another version (RFC 9110 §13.1.1)."""
+    wanted = request.headers.get("If-Match")
+    if not wanted or wanted.strip() == "*":
+        return
+    tags = {t.strip() for t in wanted.split(",")}
+    bare = current.removeprefix("W/")
+    if current not in tags and bare not in tags and f"W/{bare}" not in tags:
+        raise PreconditionFailed()
+
+
+def encode_cursor(values: list[Any]) -> str:
+    return base64.urlsafe_b64encode(json.dumps(values).encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str, size: int) -> list[Any]:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        values = json.loads(base64.urlsafe_b64decode(padded.encode()))
+    except (ValueError, TypeError):
+        raise ValidationFailed("This cursor is not valid.", field="cursor") from None
+    if not isinstance(values, list) or len(values) != size:
+        raise ValidationFailed("This cursor is not valid.", field="cursor")
+    return values

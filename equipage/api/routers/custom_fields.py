@@ -1,0 +1,67 @@
+"""Custom fields: list, create, delete."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from django.http import HttpRequest
+from ninja import Field, Router, Schema
+
+from equipage.accounts.actions import custom_field_create, custom_field_delete
+from equipage.accounts.models import CustomField
+from equipage.api.common import actor, organization
+from equipage.api.errors import ERROR_RESPONSES
+from equipage.core.errors import NotFound
+from equipage.permissions import Cap, authorize
+
+router = Router(tags=["custom fields"])
+
+
+class CustomFieldOut(Schema):
+    id: int
+    key: str
+    name: str
+    kind: Literal["text", "number", "date", "choice"]
+    choices: list[str]
+
+
+class CustomFieldIn(Schema):
+    name: str = Field(..., min_length=1, max_length=100)
+    kind: Literal["text", "number", "date", "choice"] = "text"
+    choices: list[str] = []
+
+
+def _out(f: CustomField) -> dict[str, Any]:
+    return {"id": f.pk, "key": f.key, "name": f.name, "kind": f.kind, "choices": list(f.choices)}
+
+
+@router.get(
+    "", response={200: list[CustomFieldOut], **ERROR_RESPONSES}, summary="List custom fields"
+)
+def list_fields(request: HttpRequest) -> Any:
+    authorize(actor(request), Cap.MEMBER_VIEW)
+    return [
+        _out(f) for f in CustomField.objects.filter(organization_id=actor(request).organization_id)
+    ]
+
+
+@router.post("", response={201: CustomFieldOut, **ERROR_RESPONSES}, summary="Create a custom field")
+def create_field(request: HttpRequest, payload: CustomFieldIn) -> Any:
+    return 201, _out(
+        custom_field_create(
+            actor=actor(request), organization=organization(request), **payload.dict()
+        )
+    )
+
+
+@router.delete(
+    "/{field_id}", response={204: None, **ERROR_RESPONSES}, summary="Delete a custom field"
+)
+def delete_field(request: HttpRequest, field_id: int) -> Any:
+    field = CustomField.objects.filter(
+        organization_id=actor(request).organization_id, pk=field_id
+    ).first()
+    if field is None:
+        raise NotFound("Custom field not found.")
+    custom_field_delete(actor=actor(request), field=field)
+    return 204, None

@@ -1,0 +1,91 @@
+"""Labels: list, create, delete, attach to and detach from members."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Field, Router, Schema
+
+from equipage.api.common import actor, organization
+from equipage.api.errors import ERROR_RESPONSES
+from equipage.core.errors import NotFound
+from equipage.groups.actions import label_create, label_delete, labels_attach, labels_detach
+from equipage.groups.models import Label
+from equipage.permissions import Cap, authorize
+
+router = Router(tags=["labels"])
+
+
+class LabelOut(Schema):
+    id: int
+    name: str
+    color: str
+
+
+class LabelIn(Schema):
+    name: str = Field(..., min_length=1, max_length=60)
+    color: str = Field("#4b6bfb", pattern=r"^#[0-9a-fA-F]{6}$")
+
+
+class MembersIn(Schema):
+    member_ids: list[int] = Field(..., min_length=1, max_length=5000)
+
+
+class BulkOut(Schema):
+    done: int
+    skipped: list[dict[str, Any]]
+
+
+def _label(request: HttpRequest, label_id: int) -> Label:
+    label = Label.objects.filter(
+        organization_id=actor(request).organization_id, pk=label_id
+    ).first()
+    if label is None:
+        raise NotFound("Label not found.")
+    return label
+
+
+def _label_out(label: Label) -> dict[str, Any]:
+    return {"id": label.pk, "name": label.name, "color": label.color}
+
+
+@router.get("", response={200: list[LabelOut], **ERROR_RESPONSES}, summary="List labels")
+def list_labels(request: HttpRequest) -> Any:
+    authorize(actor(request), Cap.MEMBER_VIEW)
+    return [
+        _label_out(label)
+        for label in Label.objects.filter(organization_id=actor(request).organization_id)
+    ]
+
+
+@router.post("", response={201: LabelOut, **ERROR_RESPONSES}, summary="Create a label")
+def create_label(request: HttpRequest, payload: LabelIn) -> Any:
+    label = label_create(actor=actor(request), organization=organization(request), **payload.dict())
+    return 201, _label_out(label)
+
+
+@router.delete("/{label_id}", response={204: None, **ERROR_RESPONSES}, summary="Delete a label")
+def delete_label(request: HttpRequest, label_id: int) -> Any:
+    label_delete(actor=actor(request), label=_label(request, label_id))
+    return 204, None
+
+
+@router.post(
+    "/{label_id}/members", response={200: BulkOut, **ERROR_RESPONSES}, summary="Attach a label"
+)
+def attach(request: HttpRequest, label_id: int, payload: MembersIn) -> Any:
+    return labels_attach(
+        actor=actor(request), label=_label(request, label_id), members=payload.member_ids
+    ).summary()
+
+
+@router.post(
+    "/{label_id}/members/remove",
+    response={200: BulkOut, **ERROR_RESPONSES},
+    summary="Detach a label",
+)
+def detach(request: HttpRequest, label_id: int, payload: MembersIn) -> Any:
+    return labels_detach(
+        actor=actor(request), label=_label(request, label_id), members=payload.member_ids
+    ).summary()

@@ -1,0 +1,237 @@
+"""Members: list (filters, search, keyset pagination), read, create, update, lifecycle, roles."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Literal
+
+from django.db.models import Q
+from django.http import HttpRequest, HttpResponse
+from ninja import Field, Query, Router, Schema
+
+from equipage.accounts.actions import (
+    member_create,
+    member_deactivate,
+    member_delete,
+    member_reactivate,
+    member_set_roles,
+    member_update,
+)
+from equipage.accounts.listing import filter_members, member_facts
+from equipage.accounts.models import Member
+from equipage.api.common import (
+    actor,
+    check_if_match,
+    decode_cursor,
+    encode_cursor,
+    etag_of,
+    organization,
+)
+from equipage.api.errors import ERROR_RESPONSES
+from equipage.core.errors import ValidationFailed
+from equipage.permissions import Cap, access_member_by_id
+
+router = Router(tags=["members"])
+
+State = Literal["created", "invited", "active", "deactivated"]
+RoleName = Literal["owner", "admin", "user_admin", "member"]
+
+
+class MemberOut(Schema):
+    id: int
+    login: str
+    email: str
+    first_name: str
+    last_name: str
+    phone: str
+    job_title: str
+    language: str
+    external_id: str
+    state: State
+    guide: str
+    roles: list[str]
+    groups: list[str]
+    labels: list[str]
+    last_login: str | None
+    created_at: str
+
+
+class MemberPage(Schema):
+    items: list[MemberOut]
+    next_cursor: str | None = Field(None, description="Pass it as `cursor` for the next page.")
+
+
+class MemberFilters(Schema):
+    search: str = Field("", max_length=200, description="Names, login, e-mail; accent-insensitive.")
+    group: str = Field("", max_length=150, description="Group id or name (with subgroups).")
+    state: State | Literal[""] = ""
+    role: RoleName | Literal[""] = ""
+    label: str = Field("", max_length=60)
+    limit: int = Field(50, ge=1, le=500)
+    cursor: str = Field("", max_length=500)
+
+
+class MemberCreateIn(Schema):
+    first_name: str = Field(..., min_length=1, max_length=150)
+    last_name: str = Field(..., min_length=1, max_length=150)
+    email: str = Field("", max_length=254)
+    login: str = Field("", max_length=150)
+    roles: list[Literal["admin", "user_admin", "member"]] = ["member"]
+    group_ids: list[int] = []
+    password: str | None = Field(None, max_length=200)
+    phone: str = Field("", max_length=40)
+    job_title: str = Field("", max_length=150)
+    language: Literal["", "fr", "en"] = ""
+    external_id: str = Field("", max_length=255)
+    send: Literal["none", "credentials", "notification", "link"] = "none"
+
+
+class MemberUpdateIn(Schema):
+    login: str | None = Field(None, max_length=150)
+    email: str | None = Field(None, max_length=254)
+    first_name: str | None = Field(None, max_length=150)
+    last_name: str | None = Field(None, max_length=150)
+    phone: str | None = Field(None, max_length=40)
+    job_title: str | None = Field(None, max_length=150)
+    language: Literal["", "fr", "en"] | None = None
+    external_id: str | None = Field(None, max_length=255)
+    auto_delete_on: dt.date | None = None
+
+
+class RolesIn(Schema):
+    roles: list[RoleName] = Field(..., min_length=1)
+
+
+def member_out(member: Member) -> dict[str, Any]:
+    facts = member_facts([member])[0]
+    return {
+        **facts,
+        "phone": member.phone,
+        "job_title": member.job_title,
+        "language": member.language,
+        "external_id": member.external_id,
+        "created_at": member.created_at.isoformat(),
+    }
+
+
+def _with_etag(response: HttpResponse, data: dict[str, Any]) -> HttpResponse:
+    response["ETag"] = etag_of(data)
+    return response
+
+
+@router.get("", response={200: MemberPage, **ERROR_RESPONSES}, summary="List members")
+def list_members(request: HttpRequest, filters: Query[MemberFilters]) -> Any:
+    """List the members the token may see, ordered by last name, first name and id."""
+    from equipage.accounts.models import MemberRole
+    from equipage.groups.models import MemberLabel
+
+    qs = filter_members(
+        actor(request), search=filters.search, group=filters.group or None, state=filters.state
+    )
+    if filters.role:
+        qs = qs.filter(pk__in=MemberRole.objects.filter(role=filters.role).values("member_id"))
+    if filters.label:
+        qs = qs.filter(
+            pk__in=MemberLabel.objects.filter(
+                organization_id=actor(request).organization_id, label__name=filters.label
+            ).values("member_id")
+        )
+    if filters.cursor:
+        last, first, pk = decode_cursor(filters.cursor, 3)
+        if not (isinstance(last, str) and isinstance(first, str) and isinstance(pk, int)):
+            raise ValidationFailed("This cursor is not valid.", field="cursor")
+        qs = qs.filter(
+            Q(last_name__gt=last)
+            | Q(last_name=last, first_name__gt=first)
+            | Q(last_name=last, first_name=first, pk__gt=pk)
+        )
+    rows = list(qs.order_by("last_name", "first_name", "id")[: filters.limit + 1])
+    more = len(rows) > filters.limit
+    rows = rows[: filters.limit]
+    by_id = {m.pk: m for m in rows}
+    items = [
+        {
+            **f,
+            "phone": by_id[f["id"]].phone,
+            "job_title": by_id[f["id"]].job_title,
+            "language": by_id[f["id"]].language,
+            "external_id": by_id[f["id"]].external_id,
+            "created_at": by_id[f["id"]].created_at.isoformat(),
+        }
+        for f in member_facts(rows)
+    ]
+    cursor = encode_cursor([rows[-1].last_name, rows[-1].first_name, rows[-1].pk]) if more else None
+    return {"items": items, "next_cursor": cursor}
+
+
+@router.get("/{member_id}", response={200: MemberOut, **ERROR_RESPONSES}, summary="Get a member")
+def get_member(request: HttpRequest, response: HttpResponse, member_id: int) -> Any:
+    data = member_out(access_member_by_id(actor(request), member_id))
+    response["ETag"] = etag_of(data)
+    return data
+
+
+@router.post("", response={201: MemberOut, **ERROR_RESPONSES}, summary="Create a member")
+def create_member(request: HttpRequest, response: HttpResponse, payload: MemberCreateIn) -> Any:
+    member = member_create(
+        actor=actor(request), organization=organization(request), **payload.dict()
+    )
+    data = member_out(member)
+    response["ETag"] = etag_of(data)
+    return 201, data
+
+
+@router.patch(
+    "/{member_id}", response={200: MemberOut, **ERROR_RESPONSES}, summary="Update a member"
+)
+def update_member(
+    request: HttpRequest, response: HttpResponse, member_id: int, payload: MemberUpdateIn
+) -> Any:
+    """Change profile fields; send ``If-Match`` with the ETag you read to avoid lost updates."""
+    member = access_member_by_id(actor(request), member_id, Cap.MEMBER_VIEW)
+    check_if_match(request, etag_of(member_out(member)))
+    changes = payload.dict(exclude_unset=True)
+    changes = {k: ("" if v is None and k != "auto_delete_on" else v) for k, v in changes.items()}
+    if changes:
+        member = member_update(actor=actor(request), member=member, **changes)
+    data = member_out(member)
+    response["ETag"] = etag_of(data)
+    return data
+
+
+@router.post(
+    "/{member_id}/deactivate",
+    response={200: MemberOut, **ERROR_RESPONSES},
+    summary="Deactivate a member",
+)
+def deactivate_member(request: HttpRequest, member_id: int) -> Any:
+    member = access_member_by_id(actor(request), member_id)
+    return member_out(member_deactivate(actor=actor(request), member=member))
+
+
+@router.post(
+    "/{member_id}/reactivate",
+    response={200: MemberOut, **ERROR_RESPONSES},
+    summary="Reactivate a member",
+)
+def reactivate_member(request: HttpRequest, member_id: int) -> Any:
+    member = access_member_by_id(actor(request), member_id)
+    return member_out(member_reactivate(actor=actor(request), member=member))
+
+
+@router.delete("/{member_id}", response={204: None, **ERROR_RESPONSES}, summary="Delete a member")
+def delete_member(request: HttpRequest, member_id: int) -> Any:
+    member = access_member_by_id(actor(request), member_id)
+    member_delete(actor=actor(request), member=member)
+    return 204, None
+
+
+@router.put(
+    "/{member_id}/roles",
+    response={200: MemberOut, **ERROR_RESPONSES},
+    summary="Set a member's roles",
+)
+def set_roles(request: HttpRequest, member_id: int, payload: RolesIn) -> Any:
+    member = access_member_by_id(actor(request), member_id)
+    member_set_roles(actor=actor(request), member=member, roles=payload.roles)
+    return member_out(member)

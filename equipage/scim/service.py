@@ -1,0 +1,63 @@
+"""scim2-server's service, with the leniency identity providers need."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from scim2_models import InvalidSyntaxException, Resource, ResourceType
+from scim2_server.service import ScimService
+
+from equipage.scim.provider import provider
+
+
+class EquipageService(ScimService):
+    """One per request: remembers the resource a PUT replaces, to fill what it leaves out.
+
+    ``name`` and ``active`` are required in our User schema (every member has
+    names and a state); a client that omits them on POST gets names from its
+    userName and an active account, and on PUT keeps the current values.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(provider())
+        self.current: Resource[Any] | None = None
+
+    def _fill(self, resource_type: ResourceType, body: bytes, content_type: str | None) -> bytes:
+        if resource_type.name != "User":
+            return body
+        payload = self.decode_body(body, content_type)
+        if not isinstance(payload, dict):
+            raise InvalidSyntaxException(detail="The body must be a JSON object")
+        keys = {k.lower(): k for k in payload}
+        if self.current is not None:
+            current = self.current.model_dump(scim_ctx=None, by_alias=True, exclude_none=True)
+            for attr in ("active", "name"):
+                if attr not in keys and attr in current:
+                    payload[attr] = current[attr]
+        else:
+            if "active" not in keys:
+                payload["active"] = True
+            login = str(payload.get(keys.get("username", "userName")) or "")
+            local = login.split("@")[0] or login
+            name = payload.get(keys.get("name", "name"))
+            if not isinstance(name, dict):
+                name = {}
+            name.setdefault("givenName", local)
+            name.setdefault("familyName", local)
+            payload[keys.get("name", "name")] = name
+        return json.dumps(payload).encode()
+
+    def read_creation(
+        self, resource_type: ResourceType, body: bytes, content_type: str | None
+    ) -> Resource[Any]:
+        return super().read_creation(
+            resource_type, self._fill(resource_type, body, content_type), content_type
+        )
+
+    def read_replacement(
+        self, resource_type: ResourceType, body: bytes, content_type: str | None
+    ) -> Resource[Any]:
+        return super().read_replacement(
+            resource_type, self._fill(resource_type, body, content_type), content_type
+        )
