@@ -16,6 +16,7 @@ COMMANDS = [
     "equipage.cli.worker",
     "equipage.cli.org",
     "equipage.cli.members_list",
+    "equipage.cli.members_invite",
     "equipage.cli.members_import",
     "equipage.cli.members_export",
     "equipage.cli.demo",
