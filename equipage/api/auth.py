@@ -26,7 +26,7 @@ def rate_limit(actor: Actor) -> None:
         return
     now = clock.now()
     window = int(now.timestamp() // 60)
-    key = f"api-rate:{actor.token.pk}:{window}"
+    key = f"api-rate:{actor.token.token_hash[:24]}:{window}"
     cache.add(key, 0, timeout=120)
     try:
         used = cache.incr(key)

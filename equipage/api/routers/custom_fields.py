@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from django.http import HttpRequest
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 
 from equipage.accounts.actions import custom_field_create, custom_field_delete
 from equipage.accounts.models import CustomField
@@ -47,11 +47,10 @@ def list_fields(request: HttpRequest) -> Any:
 
 @router.post("", response={201: CustomFieldOut, **ERROR_RESPONSES}, summary="Create a custom field")
 def create_field(request: HttpRequest, payload: CustomFieldIn) -> Any:
-    return 201, _out(
-        custom_field_create(
-            actor=actor(request), organization=organization(request), **payload.dict()
-        )
+    field = custom_field_create(
+        actor=actor(request), organization=organization(request), **payload.dict()
     )
+    return Status(201, _out(field))
 
 
 @router.delete(
@@ -64,4 +63,4 @@ def delete_field(request: HttpRequest, field_id: int) -> Any:
     if field is None:
         raise NotFound("Custom field not found.")
     custom_field_delete(actor=actor(request), field=field)
-    return 204, None
+    return Status(204, None)

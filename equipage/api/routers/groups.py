@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from django.http import HttpRequest
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 
 from equipage.api.common import actor, organization
 from equipage.api.errors import ERROR_RESPONSES
@@ -102,7 +102,7 @@ def create_group(request: HttpRequest, payload: GroupIn) -> Any:
         parent=parent,
         visibility=payload.visibility,
     )
-    return 201, group_out(group)
+    return Status(201, group_out(group))
 
 
 @router.get("/{group_id}", response={200: GroupOut, **ERROR_RESPONSES}, summary="Get a group")
@@ -122,7 +122,7 @@ def update_group(request: HttpRequest, group_id: int, payload: GroupUpdateIn) ->
 @router.delete("/{group_id}", response={204: None, **ERROR_RESPONSES}, summary="Delete a group")
 def delete_group(request: HttpRequest, group_id: int) -> Any:
     group_delete(actor=actor(request), group=access_group_by_id(actor(request), group_id))
-    return 204, None
+    return Status(204, None)
 
 
 @router.get(
@@ -159,7 +159,7 @@ def add_group_member(request: HttpRequest, group_id: int, payload: GroupMemberIn
     group = access_group_by_id(actor(request), group_id, Cap.GROUP_MEMBERS)
     member = access_member_by_id(actor(request), payload.member_id)
     group_add_member(actor=actor(request), group=group, member=member, role=payload.role)
-    return 201, group_members(request, group_id)
+    return Status(201, group_members(request, group_id))
 
 
 @router.delete(
@@ -171,4 +171,4 @@ def remove_group_member(request: HttpRequest, group_id: int, member_id: int) -> 
     group = access_group_by_id(actor(request), group_id, Cap.GROUP_MEMBERS)
     member = access_member_by_id(actor(request), member_id)
     group_remove_member(actor=actor(request), group=group, member=member)
-    return 204, None
+    return Status(204, None)

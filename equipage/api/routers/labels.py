@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 
 from equipage.api.common import actor, organization
 from equipage.api.errors import ERROR_RESPONSES
@@ -62,13 +62,13 @@ def list_labels(request: HttpRequest) -> Any:
 @router.post("", response={201: LabelOut, **ERROR_RESPONSES}, summary="Create a label")
 def create_label(request: HttpRequest, payload: LabelIn) -> Any:
     label = label_create(actor=actor(request), organization=organization(request), **payload.dict())
-    return 201, _label_out(label)
+    return Status(201, _label_out(label))
 
 
 @router.delete("/{label_id}", response={204: None, **ERROR_RESPONSES}, summary="Delete a label")
 def delete_label(request: HttpRequest, label_id: int) -> Any:
     label_delete(actor=actor(request), label=_label(request, label_id))
-    return 204, None
+    return Status(204, None)
 
 
 @router.post(

@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 
 from equipage.accounts.actions import (
     member_create,
@@ -178,7 +178,7 @@ def create_member(request: HttpRequest, response: HttpResponse, payload: MemberC
     )
     data = member_out(member)
     response["ETag"] = etag_of(data)
-    return 201, data
+    return Status(201, data)
 
 
 @router.patch(
@@ -223,7 +223,7 @@ def reactivate_member(request: HttpRequest, member_id: int) -> Any:
 def delete_member(request: HttpRequest, member_id: int) -> Any:
     member = access_member_by_id(actor(request), member_id)
     member_delete(actor=actor(request), member=member)
-    return 204, None
+    return Status(204, None)
 
 
 @router.put(
