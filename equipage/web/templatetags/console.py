@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import template
+from django.utils.translation import gettext_noop
 
 from equipage.accounts.models import MemberState, Role
 from equipage.invitations.guide import Guide
@@ -34,3 +35,30 @@ def state_label(value: str) -> str:
 @register.filter
 def guide_label(value: str) -> str:
     return _label(Guide, value)
+
+
+# Labels defined by apps without a French catalog of their own yet (the Guide, the outbox):
+# listed here so that makemessages puts them in the console's catalog.
+_CONSOLE_WORDS = (
+    gettext_noop("Invite"),
+    gettext_noop("Wait"),
+    gettext_noop("OK"),
+    gettext_noop("Resend invitation"),
+    gettext_noop("Reactivate"),
+    gettext_noop("Check e-mail address"),
+    gettext_noop("Set your password"),
+    gettext_noop("Password reset"),
+    gettext_noop("Invitation"),
+    gettext_noop("Credentials"),
+    gettext_noop("Account created"),
+    gettext_noop("Ownership transfer"),
+    gettext_noop("Deactivation notice"),
+    gettext_noop("Waiting"),
+    gettext_noop("Sending"),
+    gettext_noop("Sent"),
+    gettext_noop("Failed"),
+    gettext_noop("Unknown"),
+    gettext_noop("Delivered"),
+    gettext_noop("Bounced"),
+    gettext_noop("Complained"),
+)

@@ -35,7 +35,7 @@
       counter.textContent =
         n === 0 ? form.dataset.selectedNone
         : n === 1 ? form.dataset.selectedOne
-        : form.dataset.selectedMany.replace("%(n)s", n.toLocaleString());
+        : form.dataset.selectedMany.replace("{n}", n.toLocaleString());
     }
   }
 
