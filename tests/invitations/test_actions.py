@@ -432,3 +432,22 @@ def test_invitation_mail_is_in_the_member_language_and_names_cannot_inject_heade
     assert "invit" in row.subject.lower()
     assert "\n" not in row.subject
     assert mail.outbox == []  # queued, not sent inline
+
+
+def test_french_organization_gets_the_invitation_in_french(org: Any, admin: Any) -> None:
+    org.language = "fr"
+    org.save(update_fields=["language"])
+    invitations_create(actor=admin, organization=org, emails="alice@acme.test")
+    row = OutboundEmail.objects.get(to="alice@acme.test")
+    assert row.language == "fr"
+    assert row.subject == "Vous êtes invité à rejoindre Acme"
+    assert "Acceptez l'invitation" in row.body_text and "&#x27;" not in row.body_text
+
+
+def test_guide_labels_read_in_french() -> None:
+    from django.utils import translation
+
+    with translation.override("fr"):
+        assert str(Guide.RESEND.label) == "Renvoyer l'invitation"
+        assert str(Guide.WAIT.label) == "Attendre"
+        assert str(Guide.INVITE.label) == "Inviter"
