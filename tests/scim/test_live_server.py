@@ -1,0 +1,158 @@
+"""Against a running ``equipage serve``: scim2-tester over HTTP and schemathesis on the API.
+
+The organization and the tokens are made with the CLI, as an operator would.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _cli(env: dict[str, str], *args: str) -> str:
+    done = subprocess.run(
+        [sys.executable, "-m", "equipage", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+@pytest.fixture(scope="module")
+def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    data = tmp_path_factory.mktemp("live")
+    env = {
+        k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DJANGO_SETTINGS_MODULE")
+    }
+    env["EQUIPAGE_DATA_DIR"] = str(Path(data) / "data")
+    _cli(
+        env,
+        "org",
+        "create",
+        "acme",
+        "--name",
+        "Acme",
+        "--owner-email",
+        "owner@acme.test",
+        "--lang",
+        "en",
+    )
+    scim = _cli(env, "token", "create", "--org", "acme", "--scope", "scim").strip().splitlines()[-1]
+    api = _cli(env, "token", "create", "--org", "acme", "--scope", "api").strip().splitlines()[-1]
+    port = _free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "equipage", "serve", "--port", str(port), "--workers", "1"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(150):
+            try:
+                with urllib.request.urlopen(f"{base}/scim/v2/ServiceProviderConfig", timeout=2):
+                    break
+            except OSError:
+                time.sleep(0.2)
+        yield {"base": base, "scim": scim, "api": api}
+    finally:
+        server.terminate()
+        server.wait(20)
+
+
+def http_relay(base: str) -> Any:
+    """Return a WSGI app that forwards every request over real HTTP to ``base``.
+
+    scim2-client's HTTP engine needs httpx2, which is not installed; its WSGI
+    engine over this relay sends the very same requests through the network.
+    """
+    import urllib.error
+
+    def app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        body = environ["wsgi.input"].read(length) if length else None
+        url = (
+            base
+            + environ["PATH_INFO"]
+            + (f"?{environ['QUERY_STRING']}" if environ.get("QUERY_STRING") else "")
+        )
+        headers = {k[5:].replace("_", "-"): v for k, v in environ.items() if k.startswith("HTTP_")}
+        if environ.get("CONTENT_TYPE"):
+            headers["Content-Type"] = environ["CONTENT_TYPE"]
+        request = urllib.request.Request(
+            url, data=body, headers=headers, method=environ["REQUEST_METHOD"]
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=30) as reply:
+                status, reply_headers, data = reply.status, reply.headers, reply.read()
+        except urllib.error.HTTPError as exc:
+            status, reply_headers, data = exc.code, exc.headers, exc.read()
+        hop = {"connection", "transfer-encoding", "keep-alive"}
+        start_response(
+            f"{status} X", [(k, v) for k, v in reply_headers.items() if k.lower() not in hop]
+        )
+        return [data]
+
+    return app
+
+
+def test_cli_token_passes_every_scim2_tester_check_over_http(live: dict[str, Any]) -> None:
+    from scim2_client.engines.wsgi import WSGISCIMClient
+    from scim2_tester import Status, check_server
+
+    client = WSGISCIMClient(
+        http_relay(live["base"]),
+        base_url=f"{live['base']}/scim/v2",
+        headers={"Authorization": f"Bearer {live['scim']}"},
+    )
+    results = check_server(client)
+    failed = [
+        f"{r.status.name} {r.title}: {r.reason}" for r in results if r.status != Status.SUCCESS
+    ]
+    assert not failed, "\n".join(failed)
+    assert len(results) >= 130
+
+
+def test_schemathesis_finds_no_server_error_and_responses_match_the_schema(
+    live: dict[str, Any],
+) -> None:
+    run = subprocess.run(
+        [
+            str(Path(sys.executable).with_name("schemathesis")),
+            "run",
+            f"{live['base']}/api/v1/openapi.json",
+            "--checks",
+            "not_a_server_error,response_schema_conformance",
+            "--max-examples",
+            "8",
+            "--phases",
+            "examples,coverage,fuzzing",
+            "--generation-deterministic",
+            "-H",
+            f"Authorization: Bearer {live['api']}",
+            "--suppress-health-check",
+            "all",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
+    assert run.returncode == 0, run.stdout[-6000:] + run.stderr[-2000:]
