@@ -5,6 +5,7 @@ urlpatterns = [
     path("", include("equipage.scim.urls")),
     path("", include("equipage.api.urls")),
     path("", include("equipage.web.urls")),
+    path("", include("equipage.imports.urls")),
     path("", include("equipage.emails.urls")),
     path("", include("equipage.invitations.urls")),
     path("", include("equipage.webhooks.urls")),

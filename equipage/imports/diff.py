@@ -254,13 +254,14 @@ def compute_plan(
     for row, target in matched:
         if target is not None and C.EMAIL in columns:
             final_email[target.pk] = row.email.lower()
-    owner_of_email: dict[str, int] = {}
+    holders: dict[str, list[int]] = {}
     for pk, email in final_email.items():
         if email:
-            owner_of_email.setdefault(email, pk)
+            holders.setdefault(email, []).append(pk)
     for row, email, pk in email_claims:
-        holder = owner_of_email.get(email)
-        if holder is not None and holder != pk and final_email.get(holder) == email:
+        others = [h for h in holders.get(email, ()) if h != pk]
+        if others:
+            holder = others[0]
             plan.errors.append(
                 Problem(
                     row.line,
@@ -484,11 +485,13 @@ def _plan_update(
     groups = _resolve_groups(row, scope, plan, col, group_by_name)
     if groups is not None:
         current = set(m.groups) | set(m.admin_groups)
-        new = groups - current
-        for gid in new:
-            add_groups.update(g for g in propagation(scope.groups, gid) if g not in current)
+        # Listing a public subgroup implies its ancestors (seed 002), as when adding by hand.
+        desired: set[int] = set()
+        for gid in groups:
+            desired.update(propagation(scope.groups, gid))
+        add_groups = desired - current
         # Group admin memberships are never taken away by a file; plain ones are.
-        remove_groups = set(m.groups) - groups - add_groups - set(m.admin_groups)
+        remove_groups = set(m.groups) - desired - set(m.admin_groups)
         if add_groups or remove_groups:
             if _outside_reach(scope, add_groups | remove_groups):
                 plan.errors.append(

@@ -1,0 +1,35 @@
+"""The upload form of the import page."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from equipage.imports.models import ImportMode
+
+MAX_UPLOAD = 200 * 1024 * 1024
+
+
+class UploadForm(forms.Form):
+    file = forms.FileField(
+        label=_("Roster file (CSV or XLSX)"),
+        help_text=_(
+            "The structure of the export: Identifiant, Nom, Prénom, Adresse e-mail, "
+            "Mot de passe, État (then Groupes, Rôles, Étiquettes)."
+        ),
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.txt,.xlsx"}),
+    )
+    mode = forms.ChoiceField(label=_("Mode"), choices=ImportMode.choices, initial=ImportMode.SYNC)
+
+    def clean_file(self) -> object:
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_UPLOAD:
+            raise forms.ValidationError(_("This file is too large (200 MB at most)."))
+        return upload
+
+
+class ConfirmForm(forms.Form):
+    confirm_mass_deactivation = forms.BooleanField(
+        label=_("I confirm the deactivation of more than half of the active members"),
+        required=False,
+    )

@@ -1,0 +1,187 @@
+"""Running an import job from the web page: its file, its progress, its preview and apply."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import socket
+import uuid
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from equipage.core import clock
+from equipage.core.errors import Conflict, DomainError
+from equipage.imports.models import ImportJob, ImportMode, ImportStatus
+from equipage.organizations.models import Organization
+from equipage.permissions import Actor, Cap, Origin, authorize
+
+
+def _dir() -> Path:
+    path = Path(settings.MEDIA_ROOT) / "imports"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def job_create(
+    *, actor: Actor, organization: Organization, data: bytes, filename: str, mode: str
+) -> ImportJob:
+    """Store the uploaded file and create its job, waiting for the preview."""
+    from equipage.imports.actions import ensure_import_enabled
+
+    authorize(actor, Cap.MEMBER_IMPORT, organization)
+    ensure_import_enabled(organization)
+    if mode not in ImportMode.values:
+        mode = ImportMode.SYNC
+    suffix = ".xlsx" if filename.lower().endswith((".xlsx", ".xlsm")) else ".csv"
+    path = _dir() / f"{organization.pk}-{uuid.uuid4().hex}{suffix}"
+    path.write_bytes(data)
+    now = clock.now()
+    with transaction.atomic():
+        job = ImportJob.objects.create(
+            organization=organization,
+            actor_member=actor.member,
+            actor_label=actor.label[:200],
+            file_name=os.path.basename(filename)[:255],
+            file_path=str(path),
+            mode=mode,
+            status=ImportStatus.PREVIEWING,
+            created_at=now,
+            updated_at=now,
+        )
+    return job
+
+
+def progress_path(job_id: int) -> Path:
+    return _dir() / f"progress-{job_id}.json"
+
+
+def write_progress(job_id: int, phase: str, done: int, total: int) -> None:
+    """Publish progress through a small file: the apply's transaction hides database writes."""
+    path = progress_path(job_id)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps({"phase": phase, "done": done, "total": total}))
+    os.replace(tmp, path)
+
+
+def read_progress(job_id: int) -> dict[str, Any]:
+    try:
+        return json.loads(progress_path(job_id).read_text())
+    except (OSError, ValueError):
+        return {"phase": "", "done": 0, "total": 0}
+
+
+def _actor(job: ImportJob) -> Actor:
+    if job.actor_member is None:
+        raise DomainError(_("The member who started this import no longer exists."))
+    return Actor.for_member(job.actor_member, Origin(channel="web"))
+
+
+def _throttled(job_id: int) -> Any:
+    last = {"t": 0.0}
+
+    def progress(phase: str, done: int, total: int) -> None:
+        import time
+
+        now = time.monotonic()
+        if now - last["t"] > 0.3 or done == total:
+            last["t"] = now
+            write_progress(job_id, phase, done, total)
+
+    return progress
+
+
+def run_preview(job_id: int) -> None:
+    """Compute the dry run of a job and store it for the page."""
+    from equipage.imports.actions import roster_import
+
+    job = ImportJob.objects.select_related("organization", "actor_member").get(pk=job_id)
+    org = job.organization
+    try:
+        with translation.override(
+            job.actor_member.effective_language() if job.actor_member else org.language
+        ):
+            report = roster_import(
+                actor=_actor(job),
+                organization=org,
+                data=Path(job.file_path).read_bytes(),
+                filename=job.file_name,
+                mode=job.mode,
+                dry_run=True,
+                progress=_throttled(job.pk),
+            )
+        preview = report.as_dict()
+        status = ImportStatus.PREVIEWED
+    except (DomainError, OSError) as exc:
+        preview = {"errors": [{"line": 0, "column": "", "message": str(exc)}], "applied": False}
+        status = ImportStatus.FAILED
+    ImportJob.objects.filter(pk=job.pk).update(
+        preview=preview, status=status, updated_at=clock.now()
+    )
+
+
+def job_confirm(*, actor: Actor, job: ImportJob, confirm_mass_deactivation: bool) -> None:
+    """Take the organization's import lock for this job and queue its apply."""
+    from equipage.imports.actions import take_lock
+    from equipage.imports.tasks import apply_import
+
+    authorize(actor, Cap.MEMBER_IMPORT, job.organization)
+    if job.preview and job.preview.get("errors"):
+        raise Conflict(_("This file has errors: fix them and upload it again."))
+    ImportJob.objects.filter(pk=job.pk).update(confirm_mass_deactivation=confirm_mass_deactivation)
+    take_lock(job)
+    write_progress(job.pk, "queued", 0, 0)
+    transaction.on_commit(lambda: apply_import.enqueue(job.pk))
+
+
+def run_apply(job_id: int) -> None:
+    """Apply a confirmed job; the job keeps the lock until it ends, whatever happens."""
+    from equipage.imports.actions import roster_import
+
+    job = ImportJob.objects.select_related("organization", "actor_member").get(pk=job_id)
+    if job.status != ImportStatus.QUEUED:
+        return
+    ImportJob.objects.filter(pk=job.pk).update(
+        status=ImportStatus.RUNNING,
+        pid=os.getpid(),
+        host=socket.gethostname()[:255],
+        updated_at=clock.now(),
+    )
+    org = job.organization
+    result: dict[str, Any]
+    try:
+        with translation.override(
+            job.actor_member.effective_language() if job.actor_member else org.language
+        ):
+            report = roster_import(
+                actor=_actor(job),
+                organization=org,
+                data=Path(job.file_path).read_bytes(),
+                filename=job.file_name,
+                mode=job.mode,
+                confirm_mass_deactivation=job.confirm_mass_deactivation,
+                progress=_throttled(job.pk),
+                job=job,
+            )
+        result = report.as_dict(with_changes=False)
+        status = ImportStatus.APPLIED if report.applied else ImportStatus.FAILED
+    except Exception as exc:
+        result = {"errors": [{"line": 0, "column": "", "message": str(exc)}], "applied": False}
+        status = ImportStatus.FAILED
+        if not isinstance(exc, DomainError | OSError):
+            raise
+    finally:
+        ImportJob.objects.filter(pk=job.pk).update(
+            status=status if "status" in locals() else ImportStatus.FAILED,
+            lock=None,
+            result=result if "result" in locals() else None,
+            finished_at=clock.now(),
+            updated_at=clock.now(),
+        )
+    with contextlib.suppress(OSError):
+        Path(job.file_path).unlink()

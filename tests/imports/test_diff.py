@@ -1,0 +1,205 @@
+"""The diff is pure: rows + members + scope in, a plan out, no database."""
+
+from __future__ import annotations
+
+from equipage.imports.diff import Current, GroupInfo, Scope, compute_plan, propagation
+from equipage.imports.validate import Row
+
+COLUMNS = {
+    "login": "Identifiant",
+    "last_name": "Nom",
+    "first_name": "Prénom",
+    "email": "Adresse e-mail",
+    "state": "État",
+}
+
+
+def row(
+    line: int, first: str, last: str, email: str = "", login: str = "", active: bool = True, **kw
+):  # type: ignore[no-untyped-def]
+    return Row(
+        line=line,
+        login=login,
+        last_name=last,
+        first_name=first,
+        email=email,
+        password=kw.pop("password", None),
+        active=active,
+        **kw,
+    )
+
+
+def member(
+    pk: int,
+    login: str,
+    first: str = "A",
+    last: str = "B",
+    email: str = "",
+    state: str = "active",
+    **kw,
+):  # type: ignore[no-untyped-def]
+    return Current(pk, login, email, first, last, state, **kw)
+
+
+def plan_of(rows, current, **scope):  # type: ignore[no-untyped-def]
+    columns = scope.pop("columns", COLUMNS)
+    return compute_plan(rows, current, Scope(**scope), columns)
+
+
+def test_member_in_file_not_in_organization_is_added() -> None:
+    plan = plan_of([row(2, "Élodie", "Œuvray")], [])
+    assert [(c.kind, c.login) for c in plan.changes] == [("added", "elodie.oeuvray")]
+
+
+def test_member_in_both_is_updated_field_by_field() -> None:
+    current = [member(1, "jd", "Jean", "Dupont", "jd@x.fr")]
+    plan = plan_of([row(2, "Jean", "Dupond", "jd@x.fr", login="jd")], current)
+    assert [(c.kind, c.fields) for c in plan.changes] == [
+        ("updated", {"last_name": ["Dupont", "Dupond"]})
+    ]
+
+
+def test_member_absent_from_file_is_deactivated_in_sync_mode_only() -> None:
+    current = [member(1, "jd"), member(2, "absent")]
+    rows = [row(2, "A", "B", login="jd")]
+    assert [(c.kind, c.login) for c in plan_of(rows, current).changes] == [
+        ("deactivated", "absent")
+    ]
+    assert plan_of(rows, current, mode="upsert").changes == []
+
+
+def test_matching_prefers_login_then_email_then_default_login() -> None:
+    current = [
+        member(1, "custom", "Jean", "Dupont", "jean@x.fr"),
+        member(2, "anne.martin", "Anne", "Martin"),
+    ]
+    rows = [row(2, "Jean", "Dupont", "JEAN@x.fr"), row(3, "Anne", "Martin")]
+    plan = plan_of(rows, current)
+    assert plan.unchanged == 1
+    assert [(c.pk, c.fields) for c in plan.changes] == [(1, {"email": ["jean@x.fr", "JEAN@x.fr"]})]
+
+
+def test_default_login_is_numbered_on_collision() -> None:
+    current = [member(1, "jean.dupont", "Jean", "Dupont", "other@x.fr")]
+    rows = [
+        row(2, "Jean", "Dupont", "jean@x.fr"),
+        row(3, "Jean", "Dupont", "jean2@x.fr"),
+        row(4, "Jean", "Dupont", login="jd"),
+    ]
+    plan = plan_of(rows, current)
+    assert [c.login for c in plan.changes if c.kind == "added"] == [
+        "jean.dupont2",
+        "jean.dupont3",
+        "jd",
+    ]
+
+
+def test_default_login_strips_accents_and_turns_spaces_and_apostrophes_into_dashes() -> None:
+    plan = plan_of([row(2, "Jean Pierre", "D'Artagnan", "jp@x.fr")], [])
+    assert plan.changes[0].login == "jean-pierre.d-artagnan"
+
+
+def test_same_member_twice_is_an_error_on_the_later_line() -> None:
+    current = [member(1, "jd", email="jd@x.fr")]
+    rows = [
+        row(2, "A", "B", login="jd"),
+        row(3, "A", "B", "jd@x.fr"),
+        row(4, "C", "D", "x@x.fr"),
+        row(5, "E", "F", "X@x.fr"),
+    ]
+    plan = plan_of(rows, current)
+    assert [(p.line, p.column, p.message) for p in plan.errors] == [
+        (3, "Adresse e-mail", "Same member as line 2."),
+        (5, "Adresse e-mail", "Same member as line 4."),
+    ]
+
+
+def test_email_of_another_member_is_an_error_unless_they_give_it_away() -> None:
+    current = [member(1, "a", email="a@x.fr"), member(2, "b", email="b@x.fr")]
+    clash = plan_of(
+        [
+            row(2, "A", "B", "b@x.fr", login="a"),
+            row(3, "A", "B", "b@x.fr".replace("b@", "c@"), login="b"),
+        ],
+        current,
+    )
+    assert clash.errors == []  # b gives b@ away to a, and takes c@
+    taken = plan_of([row(2, "A", "B", "b@x.fr", login="a")], current)
+    assert [(p.line, p.column) for p in taken.errors] == [(2, "Adresse e-mail")]
+
+
+def test_owner_and_importer_are_never_deactivated_but_skipped_with_reason() -> None:
+    current = [member(1, "owner"), member(2, "me"), member(3, "x")]
+    plan = plan_of([], current, owner_id=1, actor_id=2)
+    assert [c.login for c in plan.changes] == ["x"]
+    assert [(s.login, s.reason) for s in plan.skipped] == [
+        ("owner", "The owner cannot be deactivated."),
+        ("me", "You are importing: you cannot deactivate yourself."),
+    ]
+
+
+def test_row_deactivating_the_owner_is_skipped() -> None:
+    plan = plan_of(
+        [row(2, "A", "B", login="owner", active=False)], [member(1, "owner")], owner_id=1
+    )
+    assert plan.changes == [] and [s.line for s in plan.skipped] == [2]
+
+
+def test_members_outside_group_admin_reach_are_skipped_or_left_alone() -> None:
+    current = [member(1, "mine"), member(2, "theirs"), member(3, "gone")]
+    rows = [row(2, "X", "Y", login="theirs")]
+    plan = plan_of(rows, current, visible={1, 3}, updatable={1, 3}, deactivatable={1})
+    assert [c.login for c in plan.changes] == ["mine"]
+    assert {(s.login, s.line) for s in plan.skipped} == {("theirs", 2), ("gone", None)}
+
+
+def test_placeholder_password_leaves_member_unchanged() -> None:
+    plan = plan_of([row(2, "A", "B", login="a", password=None)], [member(1, "a")])
+    assert plan.unchanged == 1 and plan.changes == []
+
+
+def test_roles_the_importer_may_not_grant_are_errors() -> None:
+    columns = {**COLUMNS, "roles": "Rôles"}
+    plan = plan_of(
+        [row(2, "A", "B", login="a", roles=("admin",)), row(3, "C", "D", roles=("owner",))],
+        [member(1, "a")],
+        grantable=frozenset({"user_admin", "member"}),
+        columns=columns,
+    )
+    assert [(p.line, p.column) for p in plan.errors] == [(2, "Rôles"), (3, "Rôles")]
+
+
+def test_mass_deactivation_needs_confirmation_over_half_and_over_ten() -> None:
+    current = [member(i, f"m{i}") for i in range(1, 31)]
+    keep = [row(i + 1, "A", "B", login=f"m{i}") for i in range(1, 15)]
+    assert plan_of(keep, current).needs_mass_confirmation is True
+    keep = [row(i + 1, "A", "B", login=f"m{i}") for i in range(1, 16)]
+    assert plan_of(keep, current).needs_mass_confirmation is False
+    small = [member(i, f"m{i}") for i in range(1, 11)]
+    assert plan_of([], small).needs_mass_confirmation is False
+
+
+def test_public_group_passes_members_up_to_first_private_ancestor() -> None:
+    groups = {
+        1: GroupInfo(1, "Siège", None, False),
+        2: GroupInfo(2, "Région", 1, True),
+        3: GroupInfo(3, "Ventes", 2, False),
+        4: GroupInfo(4, "Ventes Nord", 3, False),
+    }
+    assert propagation(groups, 4) == [4, 3, 2]
+    assert propagation(groups, 2) == [2]
+    columns = {**COLUMNS, "groups": "Groupes"}
+    plan = plan_of([row(2, "A", "B", groups=("ventes nord",))], [], groups=groups, columns=columns)
+    assert plan.changes[0].add_groups == frozenset({4, 3, 2})
+
+
+def test_unknown_group_is_an_error() -> None:
+    columns = {**COLUMNS, "groups": "Groupes"}
+    plan = plan_of([row(2, "A", "B", groups=("Nulle part",))], [], columns=columns)
+    assert [(p.line, p.column) for p in plan.errors] == [(2, "Groupes")]
+
+
+def test_reimporting_the_applied_state_is_a_no_op() -> None:
+    current = [member(1, "jd", "Jean", "Dupont", "jd@x.fr"), member(2, "old", state="deactivated")]
+    plan = plan_of([row(2, "Jean", "Dupont", "jd@x.fr", login="jd")], current)
+    assert plan.changes == [] and plan.unchanged == 1

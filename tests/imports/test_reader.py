@@ -1,0 +1,87 @@
+"""Reading roster files the way spreadsheets and people write them."""
+
+from __future__ import annotations
+
+import io
+
+from equipage.imports.reader import decode, read_table, sniff_delimiter
+from tests.imports.helpers import FR_HEADER, csv_bytes
+
+ROWS = [["", "Œuvray", "Élodie", "elodie@exemple.fr", "", "Activé"]]
+
+
+def test_reads_utf8_with_bom_semicolon_as_excel_writes_it() -> None:
+    table = read_table(csv_bytes(ROWS))
+    assert table.encoding == "utf-8-sig"
+    assert table.delimiter == ";"
+    assert table.headers == FR_HEADER
+    assert table.rows == [(2, ROWS[0])]
+
+
+def test_reads_utf8_without_bom_and_comma() -> None:
+    table = read_table(csv_bytes(ROWS, delimiter=",", encoding="utf-8"))
+    assert (table.encoding, table.delimiter) == ("utf-8", ",")
+    assert table.rows[0][1][2] == "Élodie"
+
+
+def test_reads_windows_1252_as_french_excel_writes_it() -> None:
+    rows = [
+        ["", "Lefèvre", "Françoise", "", "", "Désactivé"],
+        ["", "Œuvray", "Zoë", "", "", "Activé"],
+    ]
+    table = read_table(csv_bytes(rows, encoding="cp1252"))
+    assert table.encoding == "cp1252"
+    assert table.headers[2] == "Prénom"
+    assert [r[1][1] for r in table.rows] == ["Lefèvre", "Œuvray"]
+
+
+def test_reads_utf16_tab_separated_unicode_text() -> None:
+    table = read_table(csv_bytes(ROWS, delimiter="\t", encoding="utf-16"))
+    assert table.delimiter == "\t"
+    assert table.rows[0][1][1] == "Œuvray"
+
+
+def test_sniffs_delimiter_from_header_outside_quotes() -> None:
+    assert sniff_delimiter('"Nom, complet";Prénom;État\n') == ";"
+    assert sniff_delimiter("Nom\tPrénom\tÉtat\n") == "\t"
+    assert sniff_delimiter("Nom,Prénom,État\n") == ","
+
+
+def test_line_numbers_count_header_as_one_and_skip_blank_lines() -> None:
+    data = csv_bytes([ROWS[0], ["", "", "", "", "", ""], ROWS[0]])
+    assert [line for line, _ in read_table(data).rows] == [2, 4]
+
+
+def test_quoted_cells_with_new_lines_keep_their_record_number() -> None:
+    data = 'Nom;Prénom;État;Groupes\r\nA;B;Activé;"Ventes\nAtelier"\r\nC;D;Activé;\r\n'.encode()
+    table = read_table(data)
+    assert [line for line, _ in table.rows] == [2, 3]
+    assert table.rows[0][1][3] == "Ventes\nAtelier"
+
+
+def test_reads_xlsx_first_sheet_with_row_numbers() -> None:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(FR_HEADER)
+    sheet.append(["jd", "Dupont", "Jean", "jd@x.fr", None, "Activé"])
+    sheet.append(["id", "Num", "Un", None, 12345, 1])
+    buf = io.BytesIO()
+    book.save(buf)
+    table = read_table(buf.getvalue(), "roster.xlsx")
+    assert table.kind == "xlsx"
+    assert table.headers == FR_HEADER
+    assert table.rows[0] == (2, ["jd", "Dupont", "Jean", "jd@x.fr", "", "Activé"])
+    assert table.rows[1][1][4:] == ["12345", "1"]
+
+
+def test_damaged_xlsx_is_a_problem_not_a_crash() -> None:
+    table = read_table(b"PK\x03\x04garbage", "x.xlsx")
+    assert table.problems and table.problems[0].line == 1
+
+
+def test_decode_prefers_cp1252_for_latin_text() -> None:
+    text, encoding = decode("Prénom;État\r\nAndré;Activé\r\n".encode("cp1252"))
+    assert encoding == "cp1252"
+    assert "André" in text

@@ -1,0 +1,127 @@
+"""Every bad cell is named by its line and its column as written, with a clear message."""
+
+from __future__ import annotations
+
+from equipage.imports.columns import parse_state, standard_column
+from equipage.imports.reader import read_table
+from equipage.imports.validate import CustomFieldSpec, validate_table
+from tests.imports.helpers import EN_HEADER, csv_bytes
+
+
+def check(rows, header=None, custom=()):  # type: ignore[no-untyped-def]
+    data = csv_bytes(rows) if header is None else csv_bytes(rows, header=header)
+    return validate_table(read_table(data), list(custom))
+
+
+def errors(result):  # type: ignore[no-untyped-def]
+    return [(p.line, p.column, p.message) for p in result.problems]
+
+
+def test_headers_match_case_accent_and_space_insensitively() -> None:
+    assert standard_column(" prenom ") == "first_name"
+    assert standard_column("ADRESSE E-MAIL") == "email"
+    assert standard_column("Etat") == "state"
+    assert standard_column("e-mail") == "email"
+    assert standard_column("Last Name") == "last_name"
+    assert standard_column("Rôles") == "roles"
+    assert standard_column("Couleur préférée") is None
+
+
+def test_english_headers_are_accepted() -> None:
+    result = check([["jd", "Doe", "John", "jd@x.org", "", "Active"]], header=EN_HEADER)
+    assert result.problems == []
+    assert result.rows[0].active is True
+
+
+def test_state_accepts_words_and_synonyms() -> None:
+    for word in ("Activé", "activé", "ACTIF", "Active", "Oui", "1", "active"):
+        assert parse_state(word) is True, word
+    for word in ("Désactivé", "desactive", "Inactif", "Deactivated", "Non", "0"):
+        assert parse_state(word) is False, word
+    assert parse_state("peut-être") is None
+
+
+def test_missing_required_columns_are_reported_on_the_header_line() -> None:
+    result = check([["x", "y"]], header=["Nom", "Adresse e-mail"])
+    assert {(line, col) for line, col, _ in errors(result)} == {(1, "Prénom"), (1, "État")}
+
+
+def test_every_bad_cell_has_its_line_and_column_as_written() -> None:
+    header = ["Identifiant", "NOM", "prénom", "Courriel", "Mot de passe", "etat"]
+    rows = [
+        ["ok", "Dupont", "Jean", "jean@x.fr", "", "Activé"],
+        ["", "", "Anne", "pas-un-mail", "", "Peut-être"],
+        ["a b", "Nul\x00", "Ligne\nbreak", "", "", ""],
+        ["", "X" * 151, "Y", "", "", "Activé"],
+    ]
+    result = check(rows, header=header)
+    found = {(line, col) for line, col, _ in errors(result)}
+    assert found == {
+        (3, "NOM"),
+        (3, "Courriel"),
+        (3, "etat"),
+        (4, "Identifiant"),
+        (4, "NOM"),
+        (4, "prénom"),
+        (4, "etat"),
+        (5, "NOM"),
+    }
+    assert [r.line for r in result.rows] == [2]
+    messages = dict(((line, col), msg) for line, col, msg in errors(result))
+    assert "not a valid e-mail" in messages[(3, "Courriel")]
+    assert "control characters" in messages[(4, "NOM")]
+    assert "at most 150" in messages[(5, "NOM")]
+
+
+def test_unknown_columns_are_reported_as_warnings_not_errors() -> None:
+    result = check(
+        [["Dupont", "Jean", "Activé", "bleu"]], header=["Nom", "Prénom", "État", "Couleur"]
+    )
+    assert result.problems == []
+    assert [(w.line, w.column) for w in result.warnings] == [(1, "Couleur")]
+
+
+def test_duplicate_column_is_an_error() -> None:
+    result = check([["a", "b", "c", "Activé"]], header=["Nom", "Prénom", "Prenom", "État"])
+    assert [(line, col) for line, col, _ in errors(result)] == [(1, "Prenom")]
+
+
+def test_placeholder_password_means_unchanged() -> None:
+    result = check(
+        [
+            ["", "A", "B", "", "Mot de passe crypté", "Activé"],
+            ["", "C", "D", "", "Encrypted password", "Activé"],
+            ["", "E", "F", "", "s3cret-Passw0rd", "Activé"],
+        ]
+    )
+    assert [r.password for r in result.rows] == [None, None, "s3cret-Passw0rd"]
+
+
+def test_unknown_role_is_an_error_and_roles_are_read_in_both_languages() -> None:
+    header = ["Nom", "Prénom", "État", "Rôles"]
+    result = check(
+        [["A", "B", "Activé", "Administrateur, membre"], ["C", "D", "Activé", "chef"]],
+        header=header,
+    )
+    assert result.rows[0].roles == ("admin", "member")
+    assert [(line, col) for line, col, _ in errors(result)] == [(3, "Rôles")]
+
+
+def test_custom_fields_are_checked_by_kind() -> None:
+    spec = CustomFieldSpec(key="badge", name="Badge", kind="number")
+    header = ["Nom", "Prénom", "État", "Badge"]
+    result = check(
+        [["A", "B", "Activé", "12"], ["C", "D", "Activé", "douze"]], header=header, custom=[spec]
+    )
+    assert result.rows[0].custom == {"badge": "12"}
+    assert [(line, col) for line, col, _ in errors(result)] == [(3, "Badge")]
+
+
+def test_neutralised_formula_cells_read_back_as_written() -> None:
+    result = check([["", "'=Dupont", "'+Jean", "", "", "Activé"]])
+    assert (result.rows[0].last_name, result.rows[0].first_name) == ("=Dupont", "+Jean")
+
+
+def test_empty_file_is_one_error() -> None:
+    result = validate_table(read_table(b""))
+    assert [(p.line, p.column) for p in result.problems] == [(1, "")]

@@ -1,0 +1,148 @@
+"""The import page: upload → preview → confirm → progress → result; errors as CSV; export."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+
+from equipage.accounts.models import Member
+from equipage.imports.models import ImportJob
+from tests.imports.helpers import csv_bytes
+
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+]
+
+IMMEDIATE = {
+    "default": {
+        "BACKEND": "django.tasks.backends.immediate.ImmediateBackend",
+        "QUEUES": ["default", "imports"],
+    }
+}
+
+
+@pytest.fixture
+def immediate_tasks(settings: Any) -> None:
+    """Run background tasks inline, as soon as the request's transaction commits."""
+    settings.TASKS = IMMEDIATE
+
+
+def login(member: Any) -> Client:
+    client = Client()
+    client.force_login(member)
+    return client
+
+
+def upload(
+    client: Client, org: Any, data: bytes, name: str = "roster.csv", mode: str = "sync"
+) -> Any:
+    return client.post(
+        f"/o/{org.slug}/members/import/",
+        {"file": SimpleUploadedFile(name, data, content_type="text/csv"), "mode": mode},
+    )
+
+
+def test_admin_uploads_previews_confirms_and_sees_the_result(
+    org, admin, owner, immediate_tasks
+) -> None:  # type: ignore[no-untyped-def]
+    client = login(admin)
+    page = client.get(f"/o/{org.slug}/members/import/")
+    assert page.status_code == 200 and b"Preview the import" in page.content
+    data = csv_bytes(
+        [
+            [owner.login, owner.last_name, owner.first_name, owner.email, "", "Activé"],
+            [admin.login, admin.last_name, admin.first_name, admin.email, "", "Activé"],
+            ["", "Neuf", "Nina", "nina@x.fr", "", "Activé"],
+        ]
+    )
+    response = upload(client, org, data)
+    job = ImportJob.objects.filter(organization=org).order_by("-id").first()
+    assert response.status_code == 302 and response["Location"].endswith(f"/import/{job.pk}/")
+    preview = client.get(response["Location"])
+    assert b"Preview: nothing is changed yet" in preview.content and b"nina.neuf" in preview.content
+    assert not Member.objects.filter(login="nina.neuf").exists()
+    client.post(f"/o/{org.slug}/members/import/{job.pk}/confirm")
+    job.refresh_from_db()
+    assert job.status == "applied" and job.lock is None
+    assert Member.objects.get(login="nina.neuf").state == "active"
+    result = client.get(f"/o/{org.slug}/members/import/{job.pk}/")
+    assert b"Import applied" in result.content
+    progress = client.get(f"/o/{org.slug}/members/import/{job.pk}/progress")
+    assert progress["HX-Refresh"] == "true"
+
+
+def test_errors_are_listed_and_downloadable_and_nothing_is_applied(
+    org, admin, immediate_tasks
+) -> None:  # type: ignore[no-untyped-def]
+    client = login(admin)
+    upload(client, org, csv_bytes([["", "", "Jean", "", "", "Peut-être"]]))
+    job = ImportJob.objects.filter(organization=org).order_by("-id").first()
+    page = client.get(f"/o/{org.slug}/members/import/{job.pk}/")
+    assert (
+        b"the file cannot be imported" in page.content and b"Apply the import" not in page.content
+    )
+    errors = client.get(f"/o/{org.slug}/members/import/{job.pk}/errors.csv")
+    text = errors.content.decode("utf-8-sig")
+    assert "2,Nom,This cell is required." in text.replace(";", ",")
+    client.post(f"/o/{org.slug}/members/import/{job.pk}/confirm")
+    job.refresh_from_db()
+    assert job.status == "previewed"
+
+
+def test_mass_deactivation_needs_the_checkbox(org, admin, owner, immediate_tasks) -> None:  # type: ignore[no-untyped-def]
+    from equipage.imports.actions import roster_import
+
+    rows = [["", f"Nom{i}", "P", "", "", "Activé"] for i in range(12)]
+    roster_import(actor=admin, organization=org, data=csv_bytes(rows), mode="upsert")
+    client = login(admin)
+    upload(
+        client,
+        org,
+        csv_bytes([[admin.login, admin.last_name, admin.first_name, admin.email, "", "Activé"]]),
+    )
+    job = ImportJob.objects.filter(organization=org).order_by("-id").first()
+    page = client.get(f"/o/{org.slug}/members/import/{job.pk}/")
+    assert b"confirm_mass_deactivation" in page.content
+    client.post(f"/o/{org.slug}/members/import/{job.pk}/confirm")
+    assert Member.objects.filter(organization=org, state="active").count() == 14
+    client.post(
+        f"/o/{org.slug}/members/import/{job.pk}/confirm", {"confirm_mass_deactivation": "on"}
+    )
+    assert Member.objects.filter(organization=org, state="active").count() == 2
+
+
+def test_member_cannot_open_the_import_page(org, member) -> None:  # type: ignore[no-untyped-def]
+    client = login(member)
+    assert client.get(f"/o/{org.slug}/members/import/").status_code == 403
+    assert client.get(f"/o/{org.slug}/members/export").status_code == 403
+
+
+def test_admin_of_another_tenant_is_sent_to_login_and_cannot_see_jobs(
+    org, admin, other_admin, immediate_tasks
+) -> None:  # type: ignore[no-untyped-def]
+    upload(login(admin), org, csv_bytes([["", "A", "B", "", "", "Activé"]]))
+    job = ImportJob.objects.filter(organization=org).order_by("-id").first()
+    other = login(other_admin)
+    assert other.get(f"/o/{org.slug}/members/import/{job.pk}/").status_code == 302
+    assert other.get(f"/o/{org.slug}/members/export").status_code == 302
+    # Their own organization does not know this job either.
+    assert other.get(f"/o/globex/members/import/{job.pk}/").status_code == 404
+
+
+def test_export_download_streams_csv_and_xlsx(org, admin) -> None:  # type: ignore[no-untyped-def]
+    client = login(admin)
+    response = client.get(f"/o/{org.slug}/members/export?format=csv&lang=fr")
+    body = b"".join(response.streaming_content)
+    assert body.startswith("\ufeffIdentifiant;Nom;Prénom".encode())
+    response = client.get(f"/o/{org.slug}/members/export?format=xlsx&lang=en")
+    assert b"".join(response.streaming_content).startswith(b"PK")
+
+
+def test_feature_switched_off_shows_a_clear_message(org, admin) -> None:  # type: ignore[no-untyped-def]
+    org.features = {**org.features, "import_export": False}
+    org.save(update_fields=["features"])
+    page = login(admin).get(f"/o/{org.slug}/members/import/")
+    assert page.status_code == 403 and b"not enabled" in page.content
