@@ -245,3 +245,19 @@ def test_rolled_back_action_emits_nothing(org: Any, admin: Any, owner: Any) -> N
         member_deactivate(actor=admin, member=owner)
     assert WebhookDelivery.objects.count() == 0
     assert WebhookEndpoint.objects.count() == 1
+
+
+def test_housekeeping_announces_expiries_and_sends_late_deliveries(
+    org: Any, admin: Any, receiver: Receiver, frozen_clock: Any
+) -> None:
+    from equipage.invitations.actions import invitations_create
+    from equipage.invitations.housekeeping import announce_expired_invitations
+    from equipage.webhooks.housekeeping import send_lost_webhooks
+
+    webhook_create(actor=admin, organization=org, url=receiver.url, events=["invitation.expired"])
+    invitations_create(actor=admin, organization=org, emails="bob@acme.test")
+    frozen_clock.advance(days=8)
+    assert announce_expired_invitations() == 1  # records the expiry, queues the delivery
+    frozen_clock.advance(minutes=2)
+    assert send_lost_webhooks() == 1  # the sweep sends it
+    assert [json.loads(r["body"])["type"] for r in receiver.requests] == ["invitation.expired"]
