@@ -13,6 +13,7 @@ urlpatterns = [
     path("o/<slug:slug>/me/", home.me, name="me"),
     path("o/<slug:slug>/members", directory.members, name="members"),
     path("o/<slug:slug>/members/count", directory.members_count, name="members_count"),
+    path("o/<slug:slug>/members/seats", directory.members_seats, name="members_seats"),
     path("o/<slug:slug>/members/bulk", directory.members_bulk, name="members_bulk"),
     path("o/<slug:slug>/members/new", profile.member_new, name="member_new"),
     path("o/<slug:slug>/members/<int:member_id>/", profile.profile, name="member_profile"),

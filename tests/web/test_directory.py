@@ -31,7 +31,9 @@ def test_home_routes_admins_to_the_directory_and_members_to_their_profile(
 
 
 def test_plain_member_cannot_open_the_directory(login_as: Any, member: Any) -> None:
-    assert login_as(member).get("/o/acme/members").status_code == 403
+    client = login_as(member)
+    for url in ("/o/acme/members", "/o/acme/members/count", "/o/acme/members/seats"):
+        assert client.get(url).status_code == 403
 
 
 def test_member_of_another_organization_is_sent_to_the_login(
@@ -188,7 +190,7 @@ def test_seats_header_warns_near_the_limit(
     from equipage.organizations.actions import organization_update
 
     organization_update(actor=operator, organization=org, seats=3)
-    body = login_as(admin).get("/o/acme/members").content.decode()
+    body = login_as(admin).get("/o/acme/members/seats").content.decode()
     assert "Seats used: 2 / 3" in body
     assert "Only 1 seat left" in body
 

@@ -70,7 +70,6 @@ def members(request: HttpRequest, slug: str) -> HttpResponse:
         "query": query,
         "rows": rows,
         "page": page,
-        "seats": seat_usage(org),
         "actions": available_actions(act),
         "can_create": can(act, Cap.MEMBER_CREATE, org),
         "can_export": can(act, Cap.MEMBER_EXPORT, org),
@@ -81,6 +80,17 @@ def members(request: HttpRequest, slug: str) -> HttpResponse:
     if request.htmx and request.GET.get("fragment") == "table":  # type: ignore[attr-defined]
         return render(request, "web/members/_table.html", context)
     return render(request, "web/members/directory.html", context)
+
+
+@require_GET
+@requires(Cap.MEMBER_VIEW)
+def members_seats(request: HttpRequest, slug: str) -> HttpResponse:
+    """Render the seats header (loaded after the page: counting a million rows takes a while)."""
+    return render(
+        request,
+        "web/members/_seats.html",
+        {"seats": seat_usage(request.organization)},  # type: ignore[attr-defined]
+    )
 
 
 @require_GET

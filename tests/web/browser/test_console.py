@@ -33,6 +33,7 @@ def test_search_without_accents_select_and_deactivate(
     page = browser_page
     log_in(page, "acme", admin.email, "member-pass-123")
     expect(page.get_by_role("heading", name="Membres")).to_be_visible()
+    expect(page.get_by_text(re.compile("Sièges utilisés : 4"))).to_be_visible()  # loaded by htmx
     page.get_by_label("Rechercher").fill("elodie")
     page.get_by_role("button", name="Filtrer").click()
     expect(page.get_by_role("link", name="Élodie Martin")).to_be_visible()
