@@ -167,7 +167,7 @@ def measure(fn: Callable[[], Any], runs: int) -> tuple[float, float]:
         fn()
         times.append((time.perf_counter() - t0) * 1000)
     times.sort()
-    p95 = times[min(len(times) - 1, int(round(0.95 * (len(times) - 1))))]
+    p95 = times[min(len(times) - 1, round(0.95 * (len(times) - 1)))]
     return statistics.median(times), p95
 
 
