@@ -9,4 +9,5 @@ urlpatterns = [
     path("", include("equipage.emails.urls")),
     path("", include("equipage.invitations.urls")),
     path("", include("equipage.webhooks.urls")),
+    path("", include("equipage.tokens.urls")),
 ]

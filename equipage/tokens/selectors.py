@@ -35,7 +35,7 @@ class MissingScope(DomainError):
 def tokens_of(actor: Actor) -> QuerySet[ApiToken]:
     """Return the tokens of the actor's organization, for those who manage tokens."""
     authorize(actor, Cap.TOKEN_MANAGE)
-    return ApiToken.objects.filter(organization_id=actor.organization_id).select_related(
+    return ApiToken.objects.filter(organization_id=actor.organization_id or 0).select_related(
         "created_by"
     )
 
