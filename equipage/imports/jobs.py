@@ -79,6 +79,16 @@ def read_progress(job_id: int) -> dict[str, Any]:
 def _actor(job: ImportJob) -> Actor:
     if job.actor_member is None:
         raise DomainError(_("The member who started this import no longer exists."))
+    if job.actor_label.startswith("token:"):
+        # Started over the API: act as that token again (capped at admin, audited as the token).
+        return Actor(
+            kind="token",
+            label=job.actor_label,
+            organization_id=job.organization_id,
+            member=job.actor_member,
+            origin=Origin(channel="api"),
+            roles_cap=frozenset({"admin"}),
+        )
     return Actor.for_member(job.actor_member, Origin(channel="web"))
 
 

@@ -61,6 +61,7 @@ def endpoints(w: dict[str, Any]) -> list[tuple[str, str, Any]]:
         ("DELETE", f"/custom-fields/{f}", None),
         ("POST", "/invitations", {"emails": "new@acme.test"}),
         ("GET", "/audit-events", None),
+        ("GET", "/imports", None),
         ("DELETE", f"/members/{m}", None),
     ]
 
