@@ -252,7 +252,7 @@ def main() -> None:
         if url:
             import psycopg
 
-            name = f"eq_bench_{run}"
+            name = f"eq_imports_bench_{run}"
             admin_url = url.rsplit("/", 1)[0] + "/postgres"
             with psycopg.connect(admin_url, autocommit=True) as con:
                 con.execute(f"DROP DATABASE IF EXISTS {name}")
