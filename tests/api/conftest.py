@@ -1,15 +1,10 @@
-"""API tokens for acme (read, write) and globex, and the edge-only URLconf."""
+"""API tokens for acme (read, write) and globex."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import pytest
-
-
-@pytest.fixture(autouse=True)
-def _edge_urls(settings: Any) -> None:
-    settings.ROOT_URLCONF = "tests.scim.edge_urls"
 
 
 def _token(org: Any, creator: Any, scopes: list[str]) -> str:

@@ -7,11 +7,6 @@ from typing import Any
 import pytest
 
 
-@pytest.fixture(autouse=True)
-def _edge_urls(settings: Any) -> None:
-    settings.ROOT_URLCONF = "tests.scim.edge_urls"
-
-
 @pytest.fixture
 def scim_token(org: Any, owner: Any) -> str:
     from equipage.tokens.actions import token_create
