@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from ninja import NinjaAPI
+from ninja.openapi.schema import OpenAPISchema
 
 from equipage.api import errors
 from equipage.api.auth import TokenAuth
@@ -17,7 +20,18 @@ from equipage.api.routers import (
     members,
 )
 
-api = NinjaAPI(
+
+class EquipageAPI(NinjaAPI):
+    """NinjaAPI whose OpenAPI document gives every error its real media type."""
+
+    def get_openapi_schema(
+        self, *, path_prefix: str | None = None, path_params: dict[str, Any] | None = None
+    ) -> OpenAPISchema:
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        return errors.declare_problem_json(schema)
+
+
+api = EquipageAPI(
     title="Equipage API",
     version="1",
     description=(

@@ -55,6 +55,21 @@ TITLES = {
 }
 
 
+def declare_problem_json(schema: Any) -> Any:
+    """Document 4xx/5xx bodies as ``application/problem+json``, the type they are sent with.
+
+    django-ninja labels every response with its renderer's ``application/json``;
+    clients and schemathesis's content-type check need the truth.
+    """
+    for operations in schema.get("paths", {}).values():
+        for operation in operations.values():
+            for code, response in operation.get("responses", {}).items():
+                content = response.get("content") or {}
+                if int(code) >= 400 and "application/json" in content:
+                    response["content"] = {PROBLEM: content["application/json"]}
+    return schema
+
+
 def problem(
     status: int,
     code: str,

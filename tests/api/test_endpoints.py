@@ -214,3 +214,19 @@ def test_openapi_document_is_3_1_and_public(client: Client, db: Any) -> None:
     doc = client.get(f"{API}/openapi.json").json()
     assert doc["openapi"].startswith("3.1")
     assert "/api/v1/members" in doc["paths"]
+
+
+def test_openapi_documents_errors_as_problem_json(client: Client, db: Any) -> None:
+    doc = client.get(f"{API}/openapi.json").json()
+    seen = 0
+    for operations in doc["paths"].values():
+        for operation in operations.values():
+            for code, response in operation["responses"].items():
+                if int(code) >= 400:
+                    assert list(response["content"]) == ["application/problem+json"], code
+                    seen += 1
+                elif "content" in response:
+                    assert "application/problem+json" not in response["content"]
+    assert seen > 50
+    for path in ("/api/v1/imports", "/api/v1/imports/{job_id}/apply", "/api/v1/exports/members"):
+        assert path in doc["paths"]
