@@ -312,7 +312,9 @@ class OrmStorage(ScimStorage):
         candidates: list[Resource[Any]] = []
         for resource_type in resource_types:
             qs = self._queryset(resource_type)
-            narrowed = _prefilter(scim_filter.ast, resource_type.name) if scim_filter else None
+            narrowed = (
+                _prefilter(scim_filter.ast, resource_type.name or "") if scim_filter else None
+            )
             if narrowed is not None:
                 qs = qs.filter(narrowed)
             candidates.extend(self._resources(resource_type, list(qs.order_by("pk"))))
@@ -492,14 +494,14 @@ def _prefilter(node: FilterNode, resource_name: str) -> Q | None:
             known = [p for p in parts if p is not None]
             if not known:
                 return None
-            combined = known[0]
-            for p in known[1:]:
-                combined &= p
-            return combined
+            both: Q = known[0]
+            for term_q in known[1:]:
+                both &= term_q
+            return both
         if any(p is None for p in parts):
             return None
-        combined = cast(Q, parts[0])
-        for p in parts[1:]:
-            combined |= cast(Q, p)
-        return combined
+        either = cast(Q, parts[0])
+        for part in parts[1:]:
+            either |= cast(Q, part)
+        return either
     return None

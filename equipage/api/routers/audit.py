@@ -7,7 +7,7 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 
-from equipage.api.common import actor, decode_cursor, encode_cursor
+from equipage.api.common import actor, decode_cursor, encode_cursor, organization
 from equipage.api.errors import ERROR_RESPONSES
 from equipage.audit.models import AuditEvent
 from equipage.core.errors import ValidationFailed
@@ -45,7 +45,7 @@ class EventFilters(Schema):
 @router.get("", response={200: EventPage, **ERROR_RESPONSES}, summary="List audit events")
 def list_events(request: HttpRequest, filters: Query[EventFilters]) -> Any:
     authorize(actor(request), Cap.AUDIT_VIEW)
-    qs = AuditEvent.objects.filter(organization_id=actor(request).organization_id)
+    qs = AuditEvent.objects.filter(organization=organization(request))
     if filters.event_type:
         qs = qs.filter(event_type=filters.event_type)
     if filters.member_id is not None:

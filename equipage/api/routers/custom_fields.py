@@ -40,9 +40,7 @@ def _out(f: CustomField) -> dict[str, Any]:
 )
 def list_fields(request: HttpRequest) -> Any:
     authorize(actor(request), Cap.MEMBER_VIEW)
-    return [
-        _out(f) for f in CustomField.objects.filter(organization_id=actor(request).organization_id)
-    ]
+    return [_out(f) for f in CustomField.objects.filter(organization=organization(request))]
 
 
 @router.post("", response={201: CustomFieldOut, **ERROR_RESPONSES}, summary="Create a custom field")
@@ -57,9 +55,7 @@ def create_field(request: HttpRequest, payload: CustomFieldIn) -> Any:
     "/{field_id}", response={204: None, **ERROR_RESPONSES}, summary="Delete a custom field"
 )
 def delete_field(request: HttpRequest, field_id: int) -> Any:
-    field = CustomField.objects.filter(
-        organization_id=actor(request).organization_id, pk=field_id
-    ).first()
+    field = CustomField.objects.filter(organization=organization(request), pk=field_id).first()
     if field is None:
         raise NotFound("Custom field not found.")
     custom_field_delete(actor=actor(request), field=field)

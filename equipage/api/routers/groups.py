@@ -72,7 +72,7 @@ def list_groups(request: HttpRequest) -> Any:
     from django.db.models import Count
 
     authorize(actor(request), Cap.MEMBER_VIEW)
-    groups = Group.objects.filter(organization_id=actor(request).organization_id).annotate(
+    groups = Group.objects.filter(organization=organization(request)).annotate(
         n=Count("memberships")
     )
     return [

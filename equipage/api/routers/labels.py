@@ -38,9 +38,7 @@ class BulkOut(Schema):
 
 
 def _label(request: HttpRequest, label_id: int) -> Label:
-    label = Label.objects.filter(
-        organization_id=actor(request).organization_id, pk=label_id
-    ).first()
+    label = Label.objects.filter(organization=organization(request), pk=label_id).first()
     if label is None:
         raise NotFound("Label not found.")
     return label
@@ -53,10 +51,7 @@ def _label_out(label: Label) -> dict[str, Any]:
 @router.get("", response={200: list[LabelOut], **ERROR_RESPONSES}, summary="List labels")
 def list_labels(request: HttpRequest) -> Any:
     authorize(actor(request), Cap.MEMBER_VIEW)
-    return [
-        _label_out(label)
-        for label in Label.objects.filter(organization_id=actor(request).organization_id)
-    ]
+    return [_label_out(label) for label in Label.objects.filter(organization=organization(request))]
 
 
 @router.post("", response={201: LabelOut, **ERROR_RESPONSES}, summary="Create a label")

@@ -133,7 +133,7 @@ def list_members(request: HttpRequest, filters: Query[MemberFilters]) -> Any:
     if filters.label:
         qs = qs.filter(
             pk__in=MemberLabel.objects.filter(
-                organization_id=actor(request).organization_id, label__name=filters.label
+                organization=organization(request), label__name=filters.label
             ).values("member_id")
         )
     if filters.cursor:
