@@ -65,7 +65,7 @@ def _build(actor: Actor, organization: Organization | None, entry: Entry) -> Aud
         organization=organization,
         organization_slug=organization.slug if organization else "",
         created_at=clock.now(),
-        event_type=entry.event,
+        event_type=EventType(entry.event).value,  # refuses an unregistered type
         actor_id=actor.member.pk if actor.member is not None else None,
         actor_label=actor.label,
         member_id=member.pk if member is not None else None,
