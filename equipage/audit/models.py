@@ -36,5 +36,14 @@ class AuditEvent(models.Model):
             models.Index(fields=["member", "-created_at"], name="audit_member_time"),
         ]
 
+    def get_event_type_display(self) -> str:
+        """Return the event's human label in the active language (the raw type if retired)."""
+        from equipage.audit.events import EventType
+
+        try:
+            return str(EventType(self.event_type).label)
+        except ValueError:
+            return self.event_type
+
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.event_type} {self.target_label}"
