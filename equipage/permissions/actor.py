@@ -70,6 +70,13 @@ class Actor:
         )
 
     @property
+    def org_id(self) -> int:
+        """Return the organization this actor acts in (operators must name one first)."""
+        if self.organization_id is None:
+            raise ValueError("this actor acts in no organization")
+        return self.organization_id
+
+    @property
     def is_privileged(self) -> bool:
         """Operators and the system act above roles (not above invariants)."""
         return self.kind in ("operator", "system")
