@@ -36,6 +36,9 @@ class AuditEvent(models.Model):
             models.Index(fields=["member", "-created_at"], name="audit_member_time"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.event_type} {self.target_label}"
+
     def get_event_type_display(self) -> str:
         """Return the event's human label in the active language (the raw type if retired)."""
         from equipage.audit.events import EventType
@@ -44,6 +47,3 @@ class AuditEvent(models.Model):
             return str(EventType(self.event_type).label)
         except ValueError:
             return self.event_type
-
-    def __str__(self) -> str:
-        return f"{self.created_at:%Y-%m-%d %H:%M} {self.event_type} {self.target_label}"
