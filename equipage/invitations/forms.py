@@ -33,11 +33,11 @@ class InviteForm(forms.Form):
     )
 
     def __init__(
-        self, *args: Any, roles: list[tuple[str, str]], groups: list[tuple[int, str]], **kwargs: Any
+        self, *args: Any, roles: list[tuple[str, Any]], groups: list[tuple[int, str]], **kwargs: Any
     ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["roles"].choices = roles
-        self.fields["groups"].choices = groups
+        self.fields["roles"].choices = roles  # type: ignore[attr-defined]
+        self.fields["groups"].choices = groups  # type: ignore[attr-defined]
         if not groups:
             del self.fields["groups"]
 
