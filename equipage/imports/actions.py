@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import socket
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,10 +27,11 @@ from equipage.accounts.models import (
     MemberState,
 )
 from equipage.audit.events import EventType
-from equipage.audit.record import Entry, record, record_many
+from equipage.audit.record import RowTuple, record, record_rows
 from equipage.core import clock
 from equipage.core.errors import Conflict, PermissionDenied, SeatLimitExceeded, ValidationFailed
 from equipage.core.text import search_key
+from equipage.imports.bulk import execute_many, insert_rows, search_index_deferred
 from equipage.imports.diff import ACTIVE, DEACTIVATED, Change, Plan, compute_plan, settle_passwords
 from equipage.imports.models import ImportJob, ImportMode, ImportStatus
 from equipage.imports.reader import Problem, read_table
@@ -45,7 +46,7 @@ from equipage.organizations.seats import ensure_seats, lock_organization
 from equipage.permissions import Actor, Cap, as_actor, authorize
 
 Progress = Callable[[str, int, int], None]
-BATCH = 2000
+BATCH = 5000
 # A lock older than this whose process cannot be checked is considered abandoned.
 STALE_LOCK_SECONDS = 6 * 3600
 
@@ -339,10 +340,18 @@ def _release_lock(job: ImportJob, report: ImportReport | None) -> None:
     )
 
 
-def _unusable_passwords(n: int) -> list[str]:
+def _unusable_passwords(n: int) -> Iterator[str]:
     # Same shape as Django's set_unusable_password(), without one call per row.
-    blob = os.urandom(20 * n).hex()
-    return [f"!{blob[i * 40 : i * 40 + 40]}" for i in range(n)]
+    for start in range(0, n, BATCH):
+        size = min(BATCH, n - start)
+        blob = os.urandom(20 * size).hex()
+        for i in range(size):
+            yield f"!{blob[i * 40 : i * 40 + 40]}"
+
+
+def _label(first_name: str, last_name: str, login: str) -> str:
+    """Return what ``str(member)`` says (the audit's target label), without a model object."""
+    return f"{first_name} {last_name}".strip() or login
 
 
 def _write(
@@ -359,41 +368,12 @@ def _write(
     added = [c for c in plan.changes if c.pk is None]
     updated = [c for c in plan.changes if c.pk is not None]
     progress("write", 0, total)
-    new_members = _create_members(org, added, now, progress, total)
+    new_ids = _create_members(org, added, now, progress, total)
     progress("write", len(added), total)
     _update_members(org, updated, now)
     progress("write", total, total)
-    _write_relations(org, added, updated, new_members)
-    entries: list[Entry] = []
-    for change, member in zip(added, new_members, strict=True):
-        entries.append(
-            Entry(
-                EventType.MEMBER_CREATED,
-                target=member,
-                after=_after(change),
-                extra={"import": job.pk},
-            )
-        )
-    targets = _targets(org, updated)
-    for change in updated:
-        event = EventType.MEMBER_UPDATED
-        state = change.fields.get("state")
-        if state:
-            event = (
-                EventType.MEMBER_DEACTIVATED
-                if state[1] == DEACTIVATED
-                else EventType.MEMBER_REACTIVATED
-            )
-        entries.append(
-            Entry(
-                event,
-                target=targets[change.pk],  # type: ignore[index]
-                before={k: v[0] for k, v in change.fields.items()},
-                after={k: v[1] for k, v in change.fields.items()},
-                extra={"import": job.pk},
-            )
-        )
-    record_many(actor=actor, organization=org, entries=entries)
+    _write_relations(org, added, updated, new_ids)
+    record_rows(actor=actor, organization=org, rows=_audit_rows(added, new_ids, updated, job.pk))
     record(
         actor=actor,
         organization=org,
@@ -409,18 +389,65 @@ def _write(
             "file": job.file_name,
         },
     )
-    _queue_mails(org, added, new_members, updated, targets)
+    _queue_mails(org, added, new_ids, updated)
 
 
-def _after(change: Change) -> dict[str, Any]:
-    return {k: v[1] for k, v in change.fields.items()}
+def _audit_rows(
+    added: list[Change], new_ids: list[int], updated: list[Change], job_id: int
+) -> Iterator[RowTuple]:
+    """Yield one audit row per changed member: what ``record_many`` would write for it."""
+    for change, pk in zip(added, new_ids, strict=True):
+        row = change.row
+        assert row is not None
+        after = {k: v[1] for k, v in change.fields.items()}
+        after["import"] = job_id
+        label = _label(row.first_name, row.last_name, change.login)
+        yield (EventType.MEMBER_CREATED, pk, "member", str(pk), label, None, after)
+    for change in updated:
+        event = EventType.MEMBER_UPDATED
+        state = change.fields.get("state")
+        if state:
+            event = (
+                EventType.MEMBER_DEACTIVATED
+                if state[1] == DEACTIVATED
+                else EventType.MEMBER_REACTIVATED
+            )
+        m = change.current
+        assert m is not None and change.pk is not None
+        names = change.row or m
+        label = _label(names.first_name, names.last_name, m.login)
+        before = {k: v[0] for k, v in change.fields.items()}
+        after = {k: v[1] for k, v in change.fields.items()}
+        after["import"] = job_id
+        yield (event, change.pk, "member", str(change.pk), label, before, after)
+
+
+_MEMBER_COLUMNS = (
+    "organization_id",
+    "login",
+    "email",
+    "first_name",
+    "last_name",
+    "state",
+    "password",
+    "must_change_password",
+    "uses_temp_password",
+    "search_text",
+    "created_at",
+    "updated_at",
+    "activated_at",
+    "deactivated_at",
+)
 
 
 def _create_members(
     org: Organization, added: list[Change], now: Any, progress: Progress, total: int
-) -> list[Member]:
+) -> list[int]:
+    """Insert the new members with one prepared statement per batch; return their ids in order."""
     if not added:
         return []
+    from django.db import connection
+
     from equipage.imports.passwords import hash_passwords
 
     given = [c for c in added if c.row is not None and c.row.password]
@@ -431,113 +458,77 @@ def _create_members(
             strict=True,
         )
     )
-    unusable = iter(_unusable_passwords(len(added) - len(given)))
+    unusable = _unusable_passwords(len(added) - len(given))
     shared = org.first_password_policy == "shared"
-    members: list[Member] = []
-    for c in added:
-        row = c.row
-        assert row is not None
-        active = row.active
-        login = c.login
-        hashed = hashes.get(id(c))
-        members.append(
-            Member(
-                organization_id=org.pk,
-                login=login,
-                email=row.email,
-                first_name=row.first_name,
-                last_name=row.last_name,
-                state=MemberState.ACTIVE if active else MemberState.DEACTIVATED,
-                password=hashed or next(unusable),
-                must_change_password=bool(hashed) or (active and shared),
-                uses_temp_password=not hashed and active and shared,
-                search_text=search_key(row.first_name, row.last_name, login, row.email),
-                created_at=now,
-                updated_at=now,
-                activated_at=now if active else None,
-                deactivated_at=None if active else now,
+    stamp = connection.ops.adapt_datetimefield_value(now)
+    active_state, inactive_state = str(MemberState.ACTIVE), str(MemberState.DEACTIVATED)
+    org_id = org.pk
+
+    def rows() -> Iterator[tuple[Any, ...]]:
+        for done, c in enumerate(added, start=1):
+            row = c.row
+            assert row is not None
+            active = row.active
+            login = c.login
+            hashed = hashes.get(id(c))
+            yield (
+                org_id,
+                login,
+                row.email,
+                row.first_name,
+                row.last_name,
+                active_state if active else inactive_state,
+                hashed or next(unusable),
+                bool(hashed) or (active and shared),
+                not hashed and active and shared,
+                search_key(row.first_name, row.last_name, login, row.email),
+                stamp,
+                stamp,
+                stamp if active else None,
+                None if active else stamp,
             )
-        )
-    for start in range(0, len(members), BATCH):
-        fast_insert(Member, members[start : start + BATCH])
-        progress("write", min(start + BATCH, len(members)), total)
+            if done % BATCH == 0:
+                progress("write", done, total)
+
+    with search_index_deferred(Member._meta.db_table, len(added)):
+        insert_rows(Member, _MEMBER_COLUMNS, rows())
     # One read gives back every new primary key (the organization is locked: nobody else writes).
-    logins = {m.login: m for m in members}
+    ids: dict[str, int] = {}
+    wanted = {c.login for c in added}
     for login, pk in Member.objects.filter(organization_id=org.pk, created_at=now).values_list(
         "login", "pk"
     ):
-        if login in logins:
-            logins[login].pk = logins[login].id = pk
-            logins[login]._state.adding = False
-    return members
-
-
-def fast_insert(model: Any, objs: list[Any]) -> None:
-    """Insert model instances with one ``executemany``: the ORM's per-value SQL compiling
-    dominated the import's time; values are adapted the way the backend expects."""
-    from django.db import connection
-
-    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
-    ops = connection.ops
-    converters: list[Any] = []
-    for f in fields:
-        kind = f.get_internal_type()
-        if kind == "DateTimeField":
-            converters.append(ops.adapt_datetimefield_value)
-        elif kind in ("JSONField", "DateField", "DecimalField"):
-            converters.append(lambda v, f=f: f.get_db_prep_save(v, connection))
-        else:
-            converters.append(None)
-    attnames = [f.attname for f in fields]
-    table = connection.ops.quote_name(model._meta.db_table)
-    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
-    marks = ", ".join(["%s"] * len(fields))
-    rows = []
-    for obj in objs:
-        values = []
-        for name, conv in zip(attnames, converters, strict=True):
-            value = getattr(obj, name)
-            values.append(conv(value) if conv is not None and value is not None else value)
-        rows.append(values)
-    with connection.cursor() as cursor:
-        cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", rows)  # noqa: S608
-
-
-def _targets(org: Organization, updated: list[Change]) -> dict[int, Member]:
-    """Load the members to update (all fields: they are saved back and audited)."""
-    ids = [c.pk for c in updated if c.pk is not None]
-    found: dict[int, Member] = {}
-    for start in range(0, len(ids), 5000):
-        for m in Member.objects.filter(organization=org, pk__in=ids[start : start + 5000]):
-            found[m.pk] = m
-    return found
+        if login in wanted:
+            ids[login] = pk
+    return [ids[c.login] for c in added]
 
 
 def _update_members(org: Organization, updated: list[Change], now: Any) -> None:
     if not updated:
         return
+    from django.db import connection
+
     from equipage.imports.passwords import hash_passwords
+    from equipage.invitations.models import Invitation, InvitationStatus
 
     deactivate = [c.pk for c in updated if c.fields.get("state", [None, None])[1] == DEACTIVATED]
     reactivate = [c.pk for c in updated if c.fields.get("state", [None, None])[1] == ACTIVE]
     profile = [
         c for c in updated if {"first_name", "last_name", "email", "password"} & set(c.fields)
     ]
-    for start in range(0, len(deactivate), 5000):
-        chunk = deactivate[start : start + 5000]
+    for start in range(0, len(deactivate), BATCH):
+        chunk = deactivate[start : start + BATCH]
         Member.objects.filter(organization=org, pk__in=chunk).update(
             state=MemberState.DEACTIVATED,
             deactivated_at=now,
             updated_at=now,
             session_version=F("session_version") + 1,
         )
-        from equipage.invitations.models import Invitation, InvitationStatus
-
         Invitation.objects.filter(member_id__in=chunk, status=InvitationStatus.PENDING).update(
             status=InvitationStatus.CANCELLED, decided_at=now
         )
-    for start in range(0, len(reactivate), 5000):
-        Member.objects.filter(organization=org, pk__in=reactivate[start : start + 5000]).update(
+    for start in range(0, len(reactivate), BATCH):
+        Member.objects.filter(organization=org, pk__in=reactivate[start : start + BATCH]).update(
             state=MemberState.ACTIVE, deactivated_at=None, activated_at=now, updated_at=now
         )
     if not profile:
@@ -550,134 +541,151 @@ def _update_members(org: Organization, updated: list[Change], now: Any) -> None:
             strict=True,
         )
     )
-    targets = _targets(org, profile)
-    objs: list[Member] = []
-    for c in profile:
-        m = targets[c.pk]  # type: ignore[index]
-        row = c.row
-        assert row is not None
-        m.first_name, m.last_name = row.first_name, row.last_name
-        if "email" in c.fields:
-            m.email = row.email
-        if c.pk in hashes:
-            m.password = hashes[c.pk]
-            m.must_change_password = True
-            m.uses_temp_password = False
-        m.search_text = search_key(m.first_name, m.last_name, m.login, m.email)
-        m.updated_at = now
-        objs.append(m)
-    fields = ["first_name", "last_name", "email", "search_text", "updated_at"]
-    if hashes:
-        fields += ["password", "must_change_password", "uses_temp_password"]
     # E-mails may move between members of the file: free them first, then set them.
     email_changes = [c.pk for c in profile if "email" in c.fields]
-    for start in range(0, len(email_changes), 5000):
-        Member.objects.filter(pk__in=email_changes[start : start + 5000]).update(email="")
-    Member.objects.bulk_update(objs, fields, batch_size=500)
+    for start in range(0, len(email_changes), BATCH):
+        Member.objects.filter(pk__in=email_changes[start : start + BATCH]).update(email="")
+    stamp = connection.ops.adapt_datetimefield_value(now)
+    plain: list[tuple[Any, ...]] = []
+    secret: list[tuple[Any, ...]] = []
+    for c in profile:
+        m, row = c.current, c.row
+        assert m is not None and row is not None
+        email = row.email if "email" in c.fields else m.email
+        values = (
+            row.first_name,
+            row.last_name,
+            email,
+            search_key(row.first_name, row.last_name, m.login, email),
+            stamp,
+        )
+        if c.pk in hashes:
+            secret.append((*values, hashes[c.pk], True, False, c.pk))
+        else:
+            plain.append((*values, c.pk))
+    table = connection.ops.quote_name(Member._meta.db_table)
+    sets = "first_name = %s, last_name = %s, email = %s, search_text = %s, updated_at = %s"
+    execute_many(f"UPDATE {table} SET {sets} WHERE id = %s", plain)  # noqa: S608
+    execute_many(
+        f"UPDATE {table} SET {sets}, password = %s, must_change_password = %s,"  # noqa: S608
+        " uses_temp_password = %s WHERE id = %s",
+        secret,
+    )
 
 
 def _write_relations(
-    org: Organization, added: list[Change], updated: list[Change], new_members: list[Member]
+    org: Organization, added: list[Change], updated: list[Change], new_ids: list[int]
 ) -> None:
+    """Write roles, group memberships, labels and custom values with one statement per batch."""
+    from django.db import connection
+
     from equipage.groups.models import GroupMembership, GroupRole, MemberLabel
 
-    pk_of = {id(c): m.pk for c, m in zip(added, new_members, strict=True)}
-    roles: list[MemberRole] = []
-    memberships: list[GroupMembership] = []
-    labels: list[MemberLabel] = []
-    values: list[CustomFieldValue] = []
+    org_id = org.pk
+    member_role = str(GroupRole.MEMBER)
+    roles: list[tuple[int, int, str]] = []
+    memberships: list[tuple[int, int, int, str]] = []
+    labels: list[tuple[int, int, int]] = []
+    values: list[tuple[int, int, int, str]] = []
     fields = {f.key: f.pk for f in CustomField.objects.filter(organization=org)}
-    for c in added:
-        pk = pk_of[id(c)]
+    for c, pk in zip(added, new_ids, strict=True):
         for role in c.fields["roles"][1]:
-            roles.append(MemberRole(organization_id=org.pk, member_id=pk, role=role))
+            roles.append((org_id, pk, role))
         for gid in c.add_groups:
-            memberships.append(
-                GroupMembership(
-                    organization_id=org.pk, group_id=gid, member_id=pk, role=GroupRole.MEMBER
-                )
-            )
+            memberships.append((org_id, gid, pk, member_role))
         for lid in c.add_labels:
-            labels.append(MemberLabel(organization_id=org.pk, member_id=pk, label_id=lid))
+            labels.append((org_id, pk, lid))
         for key, value in (c.row.custom or {}).items() if c.row else ():
             if value:
-                values.append(
-                    CustomFieldValue(
-                        organization_id=org.pk, member_id=pk, field_id=fields[key], value=value
-                    )
-                )
-    remove_roles: list[tuple[int, str]] = []
-    remove_groups: list[tuple[int, int]] = []
-    remove_labels: list[tuple[int, int]] = []
-    custom_changes: list[tuple[int, str, str]] = []
+                values.append((org_id, pk, fields[key], value))
+    remove_roles: list[tuple[int, int, str]] = []
+    remove_groups: list[tuple[int, int, int]] = []
+    remove_labels: list[tuple[int, int, int]] = []
+    remove_values: list[tuple[int, int]] = []
     for c in updated:
         pk = c.pk
         assert pk is not None
         if "roles" in c.fields:
             before, after = set(c.fields["roles"][0]), set(c.fields["roles"][1])
-            roles.extend(
-                MemberRole(organization_id=org.pk, member_id=pk, role=r) for r in after - before
-            )
-            remove_roles.extend((pk, r) for r in before - after)
-        memberships.extend(
-            GroupMembership(organization_id=org.pk, group_id=g, member_id=pk, role=GroupRole.MEMBER)
-            for g in c.add_groups
-        )
-        remove_groups.extend((pk, g) for g in c.remove_groups)
-        labels.extend(
-            MemberLabel(organization_id=org.pk, member_id=pk, label_id=lid) for lid in c.add_labels
-        )
-        remove_labels.extend((pk, lid) for lid in c.remove_labels)
-        for name, (_before, after) in c.fields.items():
+            roles.extend((org_id, pk, r) for r in sorted(after - before))
+            remove_roles.extend((org_id, pk, r) for r in sorted(before - after))
+        memberships.extend((org_id, g, pk, member_role) for g in c.add_groups)
+        remove_groups.extend((org_id, pk, g) for g in c.remove_groups)
+        labels.extend((org_id, pk, lid) for lid in c.add_labels)
+        remove_labels.extend((org_id, pk, lid) for lid in c.remove_labels)
+        for name, (_before, after_value) in c.fields.items():
             if name.startswith("custom:"):
-                custom_changes.append((pk, name[7:], after))
-    for pk, role in remove_roles:
-        MemberRole.objects.filter(organization=org, member_id=pk, role=role).delete()
-    for pk, gid in remove_groups:
-        GroupMembership.objects.filter(organization=org, member_id=pk, group_id=gid).delete()
-    for pk, lid in remove_labels:
-        MemberLabel.objects.filter(organization=org, member_id=pk, label_id=lid).delete()
-    for pk, key, value in custom_changes:
-        CustomFieldValue.objects.filter(member_id=pk, field_id=fields[key]).delete()
-        if value:
-            values.append(
-                CustomFieldValue(
-                    organization_id=org.pk, member_id=pk, field_id=fields[key], value=value
-                )
-            )
-    fast_insert(MemberRole, roles)
-    fast_insert(GroupMembership, memberships)
-    MemberLabel.objects.bulk_create(labels, batch_size=BATCH)
-    CustomFieldValue.objects.bulk_create(values, batch_size=BATCH)
+                remove_values.append((pk, fields[name[7:]]))
+                if after_value:
+                    values.append((org_id, pk, fields[name[7:]], after_value))
+
+    def table(model: Any) -> str:
+        return str(connection.ops.quote_name(model._meta.db_table))
+
+    # Removals first (a custom value is replaced by delete + insert), then insertions.
+    execute_many(
+        f"DELETE FROM {table(MemberRole)} WHERE organization_id = %s"  # noqa: S608
+        " AND member_id = %s AND role = %s",
+        remove_roles,
+    )
+    execute_many(
+        f"DELETE FROM {table(GroupMembership)} WHERE organization_id = %s"  # noqa: S608
+        " AND member_id = %s AND group_id = %s",
+        remove_groups,
+    )
+    execute_many(
+        f"DELETE FROM {table(MemberLabel)} WHERE organization_id = %s"  # noqa: S608
+        " AND member_id = %s AND label_id = %s",
+        remove_labels,
+    )
+    execute_many(
+        f"DELETE FROM {table(CustomFieldValue)} WHERE member_id = %s AND field_id = %s",  # noqa: S608
+        remove_values,
+    )
+    insert_rows(MemberRole, ("organization_id", "member_id", "role"), roles)
+    insert_rows(GroupMembership, ("organization_id", "group_id", "member_id", "role"), memberships)
+    insert_rows(MemberLabel, ("organization_id", "member_id", "label_id"), labels)
+    insert_rows(CustomFieldValue, ("organization_id", "member_id", "field_id", "value"), values)
 
 
 def _queue_mails(
-    org: Organization,
-    added: list[Change],
-    new_members: list[Member],
-    updated: list[Change],
-    targets: dict[int, Member],
+    org: Organization, added: list[Change], new_ids: list[int], updated: list[Change]
 ) -> None:
     """Queue set-password links (policy ``link``) and deactivation notices, in the transaction."""
     if org.first_password_policy == "link":
         from equipage.accounts.actions.passwords import send_set_password_link
 
-        for change, member in zip(added, new_members, strict=True):
-            wants_link = change.row is not None and not change.row.password
-            if member.email and member.state == MemberState.ACTIVE and wants_link:
-                member.organization = org
-                send_set_password_link(member)
+        wanted = [
+            pk
+            for change, pk in zip(added, new_ids, strict=True)
+            if change.row is not None
+            and not change.row.password
+            and change.row.email
+            and change.row.active
+        ]
+        for member in _members(org, wanted):
+            member.organization = org
+            send_set_password_link(member)
     if org.deactivation_notice:
         from equipage.emails.models import MailKind
         from equipage.emails.outbox import queue_mail
 
-        for change in updated:
-            if change.kind == "deactivated":
-                m = targets.get(change.pk)  # type: ignore[arg-type]
-                if m is not None and m.email:
-                    queue_mail(
-                        kind=MailKind.DEACTIVATION_NOTICE, to=m.email, organization=org, member=m
-                    )
+        gone = [c.pk for c in updated if c.kind == "deactivated" and c.pk is not None]
+        for m in _members(org, gone):
+            if m.email:
+                queue_mail(
+                    kind=MailKind.DEACTIVATION_NOTICE, to=m.email, organization=org, member=m
+                )
+
+
+def _members(org: Organization, ids: list[int]) -> Iterator[Member]:
+    """Yield the members with these ids, in that order, loaded a batch at a time."""
+    for start in range(0, len(ids), BATCH):
+        chunk = ids[start : start + BATCH]
+        found = Member.objects.filter(organization=org, pk__in=chunk).in_bulk()
+        for pk in chunk:
+            if pk in found:
+                yield found[pk]
 
 
 def roster_export(

@@ -83,6 +83,8 @@ class Change:
     add_labels: frozenset[int] = frozenset()
     remove_labels: frozenset[int] = frozenset()
     state_before: str = ""
+    # The member as the database held it (updates and deactivations): the apply reads it.
+    current: Current | None = None
 
     @property
     def kind(self) -> str:
@@ -301,6 +303,7 @@ def compute_plan(
                         pk=m.pk,
                         fields={"state": [m.state, DEACTIVATED]},
                         state_before=m.state,
+                        current=m,
                     )
                 )
     return plan
@@ -533,6 +536,7 @@ def _plan_update(
         add_labels=frozenset(add_labels),
         remove_labels=frozenset(remove_labels),
         state_before=m.state,
+        current=m,
     )
     if len(plan.errors) > errors:
         return

@@ -63,8 +63,12 @@ def on_audit_events(
         return
     from equipage.accounts.models import Member
 
-    member_ids = {row.member_id for row, _e in mapped if row.member_id}
-    members = {m.pk: m for m in Member.objects.filter(pk__in=member_ids)}
+    member_ids = sorted({row.member_id for row, _e in mapped if row.member_id})
+    members: dict[int, Any] = {}
+    # In chunks: a bulk import may name 100k members, beyond SQLite's bound-variable limit.
+    for start in range(0, len(member_ids), 5000):
+        chunk = member_ids[start : start + 5000]
+        members.update((m.pk, m) for m in Member.objects.filter(pk__in=chunk))
     now = clock.now()
     deliveries: list[WebhookDelivery] = []
     for row, event in mapped:
