@@ -72,7 +72,13 @@ class MemberCreateForm(forms.Form):
             ("policy", _("As the organization's first-password policy says")),
             ("credentials", _("Generate a password and send it by e-mail")),
             ("link", _("Send a single-use link to choose a password")),
-            ("password", _("I set the password now")),
+            (
+                "notification",
+                _(
+                    "Send a notification e-mail only (no password in it; set one below or let the policy decide)"
+                ),
+            ),
+            ("password", _("I set the password now (no e-mail sent)")),
         ),
         initial="policy",
     )
@@ -81,7 +87,10 @@ class MemberCreateForm(forms.Form):
         strip=False,
         required=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-        help_text=_("Only when you set the password now; the member changes it at first login."),
+        help_text=_(
+            "When you set the password now, or with the notification e-mail; the member"
+            " changes it at first login. Required for a member without an e-mail address."
+        ),
     )
 
     def __init__(
@@ -93,8 +102,17 @@ class MemberCreateForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        if data.get("send") == "password" and not data.get("password"):
+        send = data.get("send")
+        if send == "password" and not data.get("password"):
             self.add_error("password", _("Type the password to set."))
+        elif not data.get("email") and send != "password" and "email" not in self.errors:
+            # No address to mail: only a password set now lets this member log in.
+            self.add_error(
+                "send",
+                _(
+                    "A member without an e-mail address needs a password set now: choose “I set the password now”."
+                ),
+            )
         return data
 
 

@@ -135,7 +135,13 @@ def test_add_a_member_refused_when_seats_are_full(
     organization_update(actor=operator, organization=org, seats=2)
     response = login_as(admin).post(
         "/o/acme/members/new",
-        {"first_name": "A", "last_name": "B", "role": "member", "send": "policy"},
+        {
+            "first_name": "A",
+            "last_name": "B",
+            "role": "member",
+            "send": "password",
+            "password": "Long-enough-pass-42",
+        },
     )
     assert response.status_code == 200
     assert "Not enough seats" in response.content.decode()

@@ -53,8 +53,10 @@ def member_new(request: HttpRequest, slug: str) -> HttpResponse:
                 login=data["login"],
                 roles=[data["role"]],
                 group_ids=[data["group"]] if data.get("group") else [],
-                password=data["password"] if send == "password" else None,
-                send=send if send in ("credentials", "link") else "none",
+                password=(data["password"] or None)
+                if send in ("password", "notification")
+                else None,
+                send=send if send in ("credentials", "link", "notification") else "none",
             )
         except DomainError as exc:
             attach_error(form, exc)
