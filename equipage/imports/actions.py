@@ -30,8 +30,12 @@ from equipage.audit.events import EventType
 from equipage.audit.record import RowTuple, record, record_rows
 from equipage.core import clock
 from equipage.core.errors import Conflict, PermissionDenied, SeatLimitExceeded, ValidationFailed
-from equipage.core.text import search_key
-from equipage.imports.bulk import execute_many, insert_rows, search_index_deferred
+from equipage.imports.bulk import (
+    execute_many,
+    insert_rows,
+    search_index_deferred,
+    search_key_maker,
+)
 from equipage.imports.diff import ACTIVE, DEACTIVATED, Change, Plan, compute_plan, settle_passwords
 from equipage.imports.models import ImportJob, ImportMode, ImportStatus
 from equipage.imports.reader import Problem, read_table
@@ -463,6 +467,7 @@ def _create_members(
     stamp = connection.ops.adapt_datetimefield_value(now)
     active_state, inactive_state = str(MemberState.ACTIVE), str(MemberState.DEACTIVATED)
     org_id = org.pk
+    search_key = search_key_maker()
 
     def rows() -> Iterator[tuple[Any, ...]]:
         for done, c in enumerate(added, start=1):
@@ -546,6 +551,7 @@ def _update_members(org: Organization, updated: list[Change], now: Any) -> None:
     for start in range(0, len(email_changes), BATCH):
         Member.objects.filter(pk__in=email_changes[start : start + BATCH]).update(email="")
     stamp = connection.ops.adapt_datetimefield_value(now)
+    search_key = search_key_maker()
     plain: list[tuple[Any, ...]] = []
     secret: list[tuple[Any, ...]] = []
     for c in profile:

@@ -8,11 +8,14 @@ import's transaction like everything else it writes.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+import re
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
 from django.db import connection
+
+from equipage.core.text import fold
 
 BATCH = 5000
 # The directory's search index trigger (SQLite FTS5): for big inserts it is
@@ -23,6 +26,32 @@ _FTS_SQL = (
     " directory_member_fts(rowid, search_text) VALUES (new.id, new.search_text); END"
 )
 _FTS_MIN_ROWS = 1000
+
+
+_SPACES = re.compile(r"\s+")
+
+
+def search_key_maker() -> Callable[..., str]:
+    """Return a ``core.text.search_key`` with the same results, faster over a whole roster.
+
+    ASCII text needs no transliteration; other text (names, which repeat a
+    lot) is folded once and remembered for the rest of this import.
+    """
+    cache: dict[str, str] = {}
+    spaces = _SPACES
+
+    def fold_fast(text: str) -> str:
+        if text.isascii():
+            return spaces.sub(" ", text).strip().lower()
+        found = cache.get(text)
+        if found is None:
+            found = cache[text] = fold(text)
+        return found
+
+    def search_key(*parts: str) -> str:
+        return " ".join([fold_fast(p) for p in parts if p])
+
+    return search_key
 
 
 def _quote(name: str) -> str:

@@ -75,8 +75,22 @@ _INACTIVE = {"desactive", "desactivee", "inactif", "inactive", "deactivated", "n
 _INACTIVE |= {"false", "faux", "disabled", "off", "n", "desactivated", "inactivee"}
 
 
+_STATE_CACHE: dict[str, bool | None] = {}
+
+
 def parse_state(text: str) -> bool | None:
     """Return True for an active state word, False for a deactivated one, None if unknown."""
+    try:
+        return _STATE_CACHE[text]
+    except KeyError:
+        pass
+    state = _parse_state(text)
+    if len(_STATE_CACHE) < 1000:  # a file repeats a handful of words; stay bounded anyway
+        _STATE_CACHE[text] = state
+    return state
+
+
+def _parse_state(text: str) -> bool | None:
     key = fold(text).replace(" ", "")
     if key in _ACTIVE:
         return True

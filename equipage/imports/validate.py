@@ -24,6 +24,15 @@ MAX_LENGTH = {C.LOGIN: 150, C.LAST_NAME: 150, C.FIRST_NAME: 150, C.EMAIL: 254, C
 LIST_COLUMNS = frozenset({C.GROUPS, C.ROLES, C.LABELS})
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _LINE_BREAKS = re.compile(r"[\t\r\n\u2028\u2029\x85]")
+_WHITESPACE = re.compile(r"\s")  # the same characters as str.isspace()
+# A plain ASCII address that Django's EmailValidator accepts for sure (a strict subset of its
+# rules): checked first, and only what it does not match goes through the full validator.
+_PLAIN_EMAIL = re.compile(
+    r"[-!#$%&'*+/=?^_`{}|~0-9a-z]+(?:\.[-!#$%&'*+/=?^_`{}|~0-9a-z]+)*"
+    r"@[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*"
+    r"\.[a-z]{2,63}",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,7 +165,12 @@ def _validate_row(
         index = positions.get(key)
         if index is None or index >= len(cells):
             return ""
-        text = unneutralise(cells[index])
+        text = cells[index]
+        # Fast path, same outcome: printable means no control character and no line break.
+        if text.isprintable() and len(text) <= MAX_LENGTH.get(key, 5000) and text[:1] != "'":
+            text = text.strip()
+            return text if text.isascii() else unicodedata.normalize("NFC", text)
+        text = unneutralise(text)
         header = written[key]
         if len(text) > 5000:
             problems.append(Problem(line, header, _("This cell is far too long.")))
@@ -206,10 +220,10 @@ def _validate_row(
                 )
             )
     login = cell(C.LOGIN) if C.LOGIN in positions else ""
-    if login and any(ch.isspace() for ch in login):
+    if login and _WHITESPACE.search(login):
         problems.append(Problem(line, written[C.LOGIN], _("A login cannot contain spaces.")))
     email = cell(C.EMAIL) if C.EMAIL in positions else ""
-    if email:
+    if email and not (len(email) <= 320 and email.isascii() and _PLAIN_EMAIL.fullmatch(email)):
         try:
             validate_email(email)
         except ValidationError:

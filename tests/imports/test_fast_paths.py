@@ -1,0 +1,73 @@
+"""The import's fast paths give exactly the results of the general code they shortcut."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import connection
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from equipage.core.text import search_key
+from equipage.imports.bulk import search_key_maker
+from equipage.imports.validate import _PLAIN_EMAIL
+from tests.imports.helpers import csv_bytes, run_import
+
+EMAIL_ALPHABET = "abcXYZ019.-_+@'é"
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet=EMAIL_ALPHABET, min_size=1, max_size=24))
+def test_plain_email_shortcut_accepts_only_what_django_accepts(text: str) -> None:
+    if _PLAIN_EMAIL.fullmatch(text):
+        validate_email(text)  # raises if the shortcut let through an invalid address
+
+
+def test_plain_email_shortcut_matches_usual_addresses_and_refuses_bad_ones() -> None:
+    assert _PLAIN_EMAIL.fullmatch("jean-pierre.d-artagnan.12@mairie-lyon.fr")
+    for bad in ("a..b@x.fr", ".a@x.fr", "a@-x.fr", "a@x-.fr", "a@x.f", "a@x", "a@@x.fr"):
+        assert not _PLAIN_EMAIL.fullmatch(bad), bad
+        with pytest.raises(ValidationError):
+            validate_email(bad)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.text(max_size=20), min_size=1, max_size=4))
+def test_search_key_maker_gives_core_search_key(parts: list[str]) -> None:
+    fast = search_key_maker()
+    assert fast(*parts) == search_key(*parts)
+    assert fast(*parts) == search_key(*parts)  # the cached second answer too
+
+
+def _fts_trigger_sql() -> str | None:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = %s",
+            ["directory_member_fts_ai"],
+        )
+        found = cursor.fetchone()
+    return found[0] if found else None
+
+
+@pytest.mark.django_db
+def test_big_import_leaves_new_members_searchable_and_the_index_trigger_in_place(
+    org, admin
+) -> None:  # type: ignore[no-untyped-def]
+    from equipage.accounts.models import Member
+    from equipage.directory.selectors import search_members
+
+    trigger = _fts_trigger_sql() if connection.vendor == "sqlite" else None
+    rows = [[f"zorglub.{i}", "Zorglub", f"Éric{i}", "", "", "Activé"] for i in range(1100)]
+    report = run_import(org, admin, csv_bytes(rows), mode="upsert")
+    assert report.errors == [] and report.added == 1100
+    members = Member.objects.filter(organization=org)
+    assert search_members(members, "zorglub").count() == 1100
+    assert search_members(members, "eric1099 zorglub").count() == 1
+    if connection.vendor == "sqlite":
+        assert trigger is not None and _fts_trigger_sql() == trigger
+    # A small import (indexed row by row by the trigger) after the big one is searchable too.
+    run_import(
+        org, admin, csv_bytes([["bidule.1", "Bidule", "Anaïs", "", "", "Activé"]]), mode="upsert"
+    )
+    assert search_members(members, "bidule anais").count() == 1
