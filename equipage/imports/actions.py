@@ -9,6 +9,8 @@ audit event per changed member — or nothing at all.
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import os
 import socket
 from collections.abc import Callable, Iterator
@@ -123,7 +125,8 @@ def _report(validated: Validated, plan: Plan | None, mode: str, dry_run: bool) -
         report.deactivated = plan.count("deactivated")
         report.unchanged = plan.unchanged
         report.skipped = [s.as_dict() for s in plan.skipped]
-        report.changes = [c.as_dict() for c in plan.changes]
+        if dry_run:  # the list of changes is the preview's; an apply only reports counts
+            report.changes = [c.as_dict() for c in plan.changes]
         report.confirmation_required = plan.needs_mass_confirmation
     problems.sort(key=lambda p: (p.line, p.column))
     report.errors = [p.as_dict() for p in problems]
@@ -192,7 +195,48 @@ def roster_import(
     ensure_import_enabled(organization)
     if mode not in ImportMode.values:
         raise ValidationFailed(_("The mode must be sync or upsert."), field="mode")
-    progress = progress or _no_progress
+    with _collector_paused():
+        return _import(
+            actor,
+            organization,
+            data,
+            filename,
+            mode,
+            dry_run,
+            confirm_mass_deactivation,
+            progress or _no_progress,
+            job,
+        )
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector while the import runs.
+
+    The import builds a few objects per row and frees them by reference
+    counting; the collector's repeated scans of those live objects cost about
+    a third of a 100k-row import. It is switched back on (if it was) at the end.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _import(
+    actor: Actor,
+    organization: Organization,
+    data: bytes,
+    filename: str,
+    mode: str,
+    dry_run: bool,
+    confirm_mass_deactivation: bool,
+    progress: Progress,
+    job: ImportJob | None,
+) -> ImportReport:
     progress("read", 0, 0)
     table = read_table(data, filename)
     validated = validate_table(table, custom_field_specs(organization))
