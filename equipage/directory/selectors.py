@@ -140,18 +140,67 @@ class DirectoryQuery:
         )
 
 
-def search_members(qs: QuerySet[Member], text: str) -> QuerySet[Member]:
+# A search whose words match fewer members than this is answered from the trigram
+# index (ids listed); a more frequent one walks the sort index and stops at the page.
+RARE_LIMIT = 1000
+
+
+def _search_words(text: str) -> tuple[list[str], list[str]]:
+    words = [w for w in fold(text).split() if w]
+    return [w for w in words if len(w) >= 3], [w for w in words if len(w) < 3]
+
+
+def probe_search(organization_id: int, text: str, limit: int = RARE_LIMIT) -> list[int] | None:
+    """Return the ids of every member matching ``text`` when fewer than ``limit`` do, else None.
+
+    Asks the trigram index for at most ``limit`` rows, so a frequent word costs
+    about a millisecond (the index stops early) instead of listing 20,000 ids.
+    Short words (under three letters) are left to the caller's filter.
+    """
+    long_words, _short = _search_words(text)
+    if not long_words:
+        return None
+    table = Member._meta.db_table
+    with connection.cursor() as cur:
+        if connection.vendor == "sqlite":
+            match = " AND ".join('"{}"'.format(w.replace('"', '""')) for w in long_words)
+            cur.execute(
+                "SELECT rowid FROM directory_member_fts WHERE directory_member_fts MATCH %s"
+                " LIMIT %s",
+                [match, limit],
+            )
+            ids = [r[0] for r in cur.fetchall()]
+        else:
+            likes = " AND ".join(["search_text LIKE %s"] * len(long_words))
+            cur.execute(
+                f'SELECT id FROM "{table}" WHERE organization_id = %s AND {likes} LIMIT %s',  # noqa: S608
+                [organization_id, *(f"%{_escape_like(w)}%" for w in long_words), limit],
+            )
+            ids = [r[0] for r in cur.fetchall()]
+    return ids if len(ids) < limit else None
+
+
+def _escape_like(word: str) -> str:
+    return word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def search_members(qs: QuerySet[Member], text: str, *, walk: bool = False) -> QuerySet[Member]:
     """Narrow ``qs`` to members whose names, login or e-mail contain every word of ``text``.
 
     Case and accents are ignored ("elodie" finds "Élodie"). Words of three
     letters or more go through the trigram index (FTS5 on SQLite, pg_trgm on
     PostgreSQL); shorter words can only filter what the other criteria left.
+    With ``walk``, every word is a plain filter on the folded text: meant for a
+    frequent word on a sorted page, where the database walks the covering name
+    index (directory migration 0002) and stops after one page of matches.
     """
-    words = [w for w in fold(text).split() if w]
-    if not words:
+    long_words, short_words = _search_words(text)
+    if not long_words and not short_words:
         return qs
-    long_words = [w for w in words if len(w) >= 3]
-    short_words = [w for w in words if len(w) < 3]
+    if walk:
+        for word in [*long_words, *short_words]:
+            qs = qs.filter(search_text__contains=word)
+        return qs
     if long_words and connection.vendor == "sqlite":
         match = " AND ".join('"{}"'.format(w.replace('"', '""')) for w in long_words)
         qs = qs.filter(
@@ -227,14 +276,33 @@ def filter_by_guide(qs: QuerySet[Member], guide: str) -> QuerySet[Member]:
     return qs
 
 
-def members_matching(actor: Actor, query: DirectoryQuery) -> QuerySet[Member]:
-    """Return the members the actor may see that match every filter (unordered)."""
+def members_matching(
+    actor: Actor, query: DirectoryQuery, *, for_page: bool = False
+) -> QuerySet[Member]:
+    """Return the members the actor may see that match every filter (unordered).
+
+    ``for_page`` chooses the plan of a search for one sorted page: a rare
+    search becomes the short list of ids the trigram index gives; a frequent
+    one (``RARE_LIMIT`` matches or more) is left to a walk of the name index,
+    unless the group or label filter is the rarer one, which then gives the list.
+    Counts and "select all" keep the trigram index plan.
+    """
     from equipage.groups.models import Group, GroupMembership, MemberLabel
     from equipage.groups.selectors import subtree_ids
 
     qs = members_visible_to(actor)
     org_id = actor.organization_id
-    if query.q:
+    if query.q and for_page and org_id is not None:
+        text_ids = probe_search(org_id, query.q)
+        if text_ids is not None:
+            qs = qs.filter(pk__in=text_ids)
+            qs = search_members(qs, " ".join(_search_words(query.q)[1]), walk=True)
+        else:
+            small = _small_filter_ids(org_id, query)
+            if small is not None:
+                qs = qs.filter(pk__in=small)
+            qs = search_members(qs, query.q, walk=True)
+    elif query.q:
         qs = search_members(qs, query.q)
     if query.state:
         qs = qs.filter(state=query.state)
@@ -269,6 +337,36 @@ def members_matching(actor: Actor, query: DirectoryQuery) -> QuerySet[Member]:
     if query.bounced:
         qs = with_guide_facts(qs).filter(bounced_q()) if not query.guide else qs.filter(bounced_q())
     return qs
+
+
+def _small_filter_ids(org_id: int, query: DirectoryQuery) -> list[int] | None:
+    """Return the members of the filtered group or label when they are fewer than ``RARE_LIMIT``."""
+    from equipage.groups.models import Group, GroupMembership, MemberLabel
+    from equipage.groups.selectors import subtree_ids
+
+    lists: list[list[int]] = []
+    if (
+        query.group is not None
+        and Group.objects.filter(organization_id=org_id, pk=query.group).exists()
+    ):
+        gids = subtree_ids(org_id, [query.group]) if query.subgroups else {query.group}
+        found = list(
+            GroupMembership.objects.filter(organization_id=org_id, group_id__in=gids).values_list(
+                "member_id", flat=True
+            )[: RARE_LIMIT * 4]
+        )
+        found = list(dict.fromkeys(found))
+        if len(found) < RARE_LIMIT:
+            lists.append(found)
+    if query.label is not None:
+        found = list(
+            MemberLabel.objects.filter(organization_id=org_id, label_id=query.label).values_list(
+                "member_id", flat=True
+            )[:RARE_LIMIT]
+        )
+        if len(found) < RARE_LIMIT:
+            lists.append(found)
+    return min(lists, key=len) if lists else None
 
 
 # Cursors -------------------------------------------------------------------------------
@@ -330,14 +428,17 @@ class DirectoryPage:
 def directory_page(actor: Actor, query: DirectoryQuery) -> DirectoryPage:
     """Return one keyset page of the directory and the cursors around it."""
     columns, desc = SORTS[query.sort]
-    qs = members_matching(actor, query)
+    qs = members_matching(actor, query, for_page=True)
     backwards = bool(query.before) and not query.after
     cursor = decode_cursor(query.before if backwards else query.after, query.sort)
     forward_desc = desc != backwards
     if cursor is not None:
         qs = _keyset(qs, columns, cursor, "<" if forward_desc else ">")
     order = [f"-{c}" if forward_desc else c for c in columns]
-    rows = list(qs.order_by(*order)[: query.per_page + 1])
+    # Ids first, so a walk of the covering name index stays index-only; then the rows.
+    ids = list(qs.order_by(*order).values_list("pk", flat=True)[: query.per_page + 1])
+    by_id = Member.objects.in_bulk(ids)
+    rows = [by_id[i] for i in ids if i in by_id]
     more = len(rows) > query.per_page
     rows = rows[: query.per_page]
     if backwards:
