@@ -17,7 +17,7 @@ from equipage.accounts.logins import free_login_for
 from equipage.accounts.models import ROLE_RANK, Member, MemberRole, MemberState, Role
 from equipage.accounts.snapshots import diff, member_snapshot
 from equipage.audit.events import EventType
-from equipage.audit.record import Entry, record, record_many
+from equipage.audit.record import RowTuple, record, record_rows
 from equipage.core import clock
 from equipage.core.bulk import BulkResult
 from equipage.core.errors import Conflict, InvariantViolation, PermissionDenied, ValidationFailed
@@ -366,6 +366,17 @@ def _load(organization_id: int, ids: list[int]) -> list[Member]:
     return found
 
 
+def _member_row(
+    event: EventType,
+    member: Member,
+    before: dict[str, Any] | None,
+    after: dict[str, Any] | None,
+    label: str = "",
+) -> RowTuple:
+    """Return the audit row ``record_many`` would write for an event about ``member``."""
+    return (event, member.pk, "member", str(member.pk), label or str(member)[:300], before, after)
+
+
 def _member_ids(members: Iterable[Member | int]) -> list[int]:
     return list(dict.fromkeys(m if isinstance(m, int) else m.pk for m in members))
 
@@ -417,15 +428,15 @@ def members_deactivate(
                 Invitation.objects.filter(
                     member_id__in=todo_ids[start : start + 5000], status=InvitationStatus.PENDING
                 ).update(status=InvitationStatus.CANCELLED, decided_at=now)
-            record_many(
+            record_rows(
                 actor=actor,
                 organization=org,
-                entries=(
-                    Entry(
+                rows=(
+                    _member_row(
                         EventType.MEMBER_DEACTIVATED,
-                        target=m,
-                        before={"state": m.state},
-                        after={"state": MemberState.DEACTIVATED},
+                        m,
+                        {"state": m.state},
+                        {"state": MemberState.DEACTIVATED},
                     )
                     for m in todo
                 ),
@@ -485,15 +496,15 @@ def members_reactivate(
                 Member.objects.filter(pk__in=todo_ids[start : start + 5000]).update(
                     state=MemberState.ACTIVE, deactivated_at=None, updated_at=now, activated_at=now
                 )
-            record_many(
+            record_rows(
                 actor=actor,
                 organization=org,
-                entries=(
-                    Entry(
+                rows=(
+                    _member_row(
                         EventType.MEMBER_REACTIVATED,
-                        target=m,
-                        before={"state": MemberState.DEACTIVATED},
-                        after={"state": MemberState.ACTIVE},
+                        m,
+                        {"state": MemberState.DEACTIVATED},
+                        {"state": MemberState.ACTIVE},
                     )
                     for m in todo
                 ),
@@ -535,16 +546,11 @@ def members_delete(
             else:
                 todo.append(m)
         if todo:
-            record_many(
+            record_rows(
                 actor=actor,
                 organization=org,
-                entries=(
-                    Entry(
-                        EventType.MEMBER_DELETED,
-                        target=m,
-                        target_label=pseudonym(m),
-                        before={"state": m.state},
-                    )
+                rows=(
+                    _member_row(EventType.MEMBER_DELETED, m, {"state": m.state}, None, pseudonym(m))
                     for m in todo
                 ),
             )
