@@ -110,22 +110,55 @@ def record_many(
     return len(rows)
 
 
-@dataclass(slots=True)
 class LightEvent:
-    """An audit row written by ``record_rows``: the attributes listeners read, no ORM object."""
+    """An audit row written by ``record_rows``: the attributes listeners read, no ORM object.
 
-    event_type: str
-    member_id: int | None
-    target_type: str
-    target_id: str
-    target_label: str
-    before: dict[str, Any] | None
-    after: dict[str, Any] | None
-    created_at: dt.datetime
-    organization_id: int | None = None
-    actor_id: int | None = None
-    actor_label: str = ""
-    id: int | None = None
+    ``before`` and ``after`` are kept as the JSON text written and decoded when
+    read: a listener that reads them pays, one that returns early does not.
+    """
+
+    __slots__ = (
+        "_after",
+        "_before",
+        "actor_id",
+        "actor_label",
+        "created_at",
+        "event_type",
+        "id",
+        "member_id",
+        "organization_id",
+        "target_id",
+        "target_label",
+        "target_type",
+    )
+
+    def __init__(
+        self,
+        event_type: str,
+        member_id: int | None,
+        target_type: str,
+        target_id: str,
+        target_label: str,
+        before_json: str | None,
+        after_json: str | None,
+        created_at: dt.datetime,
+        organization_id: int | None = None,
+        actor_id: int | None = None,
+        actor_label: str = "",
+    ) -> None:
+        self.event_type, self.member_id = event_type, member_id
+        self.target_type, self.target_id, self.target_label = target_type, target_id, target_label
+        self._before, self._after = before_json, after_json
+        self.created_at, self.organization_id = created_at, organization_id
+        self.actor_id, self.actor_label, self.id = actor_id, actor_label, None
+
+    @property
+    def before(self) -> dict[str, Any] | None:
+        return None if self._before is None else json.loads(self._before)
+
+    @property
+    def after(self) -> dict[str, Any] | None:
+        return None if self._after is None else json.loads(self._after)
 
 
 # (event, member id, target type, target id, target label, before, after)
@@ -143,7 +176,8 @@ def record_rows(
 
     The bulk path of large actions (imports): the same columns and content as
     ``record_many`` — one timestamp for the batch, the origin serialised once —
-    without an ORM object per row. Listeners get ``LightEvent`` rows.
+    without an ORM object per row. Listeners get ``LightEvent`` rows, a batch
+    of at most 5000 at a time.
     """
     from django.db import connection
 
@@ -163,33 +197,36 @@ def record_rows(
     count = 0
     with connection.cursor() as cursor:
         for event, member_id, ttype, tid, tlabel, before, after in rows:
+            event_type, tlabel = str(event), tlabel[:300]
+            before_json = None if before is None else dumps(before)
+            after_json = None if after is None else dumps(after)
             batch.append(
                 (
                     org_id,
                     slug,
                     stamp,
-                    str(event),
+                    event_type,
                     actor_id,
                     label,
                     ttype,
                     tid,
-                    tlabel[:300],
+                    tlabel,
                     member_id,
-                    None if before is None else dumps(before),
-                    None if after is None else dumps(after),
+                    before_json,
+                    after_json,
                     origin,
                 )
             )
             if light is not None:
                 light.append(
                     LightEvent(
-                        str(event),
+                        event_type,
                         member_id,
                         ttype,
                         tid,
-                        tlabel[:300],
-                        before,
-                        after,
+                        tlabel,
+                        before_json,
+                        after_json,
                         now,
                         org_id,
                         actor_id,
@@ -200,6 +237,9 @@ def record_rows(
                 cursor.executemany(sql, batch)
                 count += len(batch)
                 batch = []
+                if light:  # listeners hear each batch: memory stays bounded on 1M rows
+                    _notify(actor, organization, light)  # type: ignore[arg-type]
+                    light = []
         if batch:
             cursor.executemany(sql, batch)
             count += len(batch)

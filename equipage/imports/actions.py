@@ -240,7 +240,9 @@ def _import(
     progress("read", 0, 0)
     table = read_table(data, filename)
     validated = validate_table(table, custom_field_specs(organization))
-    progress("read", len(table.rows), len(table.rows))
+    lines = len(table.rows)
+    del table  # the cells now live in the validated rows; the raw table is not needed again
+    progress("read", lines, lines)
 
     if dry_run:
         plan = _plan(actor, organization, validated, mode, progress)

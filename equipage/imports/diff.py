@@ -21,6 +21,7 @@ from equipage.imports.validate import Row
 
 DEACTIVATED = "deactivated"
 ACTIVE = "active"
+_NO_IDS: frozenset[int] = frozenset()
 
 
 @dataclass(slots=True)
@@ -37,7 +38,7 @@ class Current:
     groups: frozenset[int] = frozenset()
     admin_groups: frozenset[int] = frozenset()
     labels: frozenset[int] = frozenset()
-    custom: dict[str, str] = field(default_factory=dict)
+    custom: dict[str, str] | None = None  # None: no custom value (one dict less per member)
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +103,47 @@ class Change:
             "change": self.kind,
             "fields": {k: {"before": v[0], "after": v[1]} for k, v in self.fields.items()},
         }
+
+
+class NewMemberChange(Change):
+    """A member to add: its field list is derived from its row when read, not stored.
+
+    A fresh import holds one per line; building each one's dict of field
+    pairs up front cost about 1 kB per member.
+    """
+
+    __slots__ = ("extra",)
+
+    def __init__(
+        self,
+        line: int,
+        login: str,
+        row: Row,
+        add_groups: frozenset[int],
+        add_labels: frozenset[int],
+        extra: dict[str, Any] | None,
+    ) -> None:
+        self.line, self.login, self.pk, self.row = line, login, None, row
+        self.add_groups, self.add_labels = add_groups, add_labels
+        self.remove_groups = self.remove_labels = frozenset()
+        self.state_before, self.current = "", None
+        self.extra = extra  # groups, labels and custom values: field -> value after
+
+    @property  # type: ignore[override]
+    def fields(self) -> dict[str, list[Any]]:
+        row = self.row
+        assert row is not None
+        out: dict[str, list[Any]] = {
+            "login": [None, self.login],
+            "last_name": [None, row.last_name],
+            "first_name": [None, row.first_name],
+            "email": [None, row.email],
+            "state": [None, ACTIVE if row.active else DEACTIVATED],
+            "roles": [None, sorted(set(row.roles or ()) or {"member"})],
+        }
+        for key, value in (self.extra or {}).items():
+            out[key] = [None, value]
+        return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,8 +237,8 @@ def compute_plan(
     by_login = {m.login: m for m in members}
     by_login_ci: dict[str, Current] = {}
     for m in members:
-        by_login_ci.setdefault(m.login.lower(), m)
-    by_email = {m.email.lower(): m for m in members if m.email}
+        by_login_ci.setdefault(_lower(m.login), m)
+    by_email = {_lower(m.email): m for m in members if m.email}
     by_pk = {m.pk: m for m in members}
     plan.active_before = sum(1 for m in members if m.state == ACTIVE)
     group_by_name = {fold(g.name): g.pk for g in scope.groups.values()}
@@ -208,24 +250,22 @@ def compute_plan(
     seen_login: dict[str, int] = {}
     seen_email: dict[str, int] = {}
     seen_pk: dict[int, int] = {}
-    reserved: set[str] = {r.login.lower() for r in rows if r.login}
-    taken: set[str] = {m.login.lower() for m in members} | reserved
+    taken: set[str] = {_lower(m.login) for m in members}
+    taken.update(_lower(r.login) for r in rows if r.login)
     matched: list[tuple[Row, Current | None]] = []
-    # Who keeps which e-mail once the file is applied (to catch swaps and collisions).
-    email_claims: list[tuple[Row, str, int | None]] = []
 
     for row in rows:
         error_before = len(plan.errors)
         target: Current | None = None
         if row.login:
-            key = row.login.lower()
+            key = _lower(row.login)
             if key in seen_login:
                 plan.errors.append(_same(row, col(C.LOGIN), seen_login[key]))
                 continue
             seen_login[key] = row.line
             target = by_login.get(row.login) or by_login_ci.get(key)
         if row.email:
-            key = row.email.lower()
+            key = _lower(row.email)
             if key in seen_email:
                 plan.errors.append(_same(row, col(C.EMAIL), seen_email[key]))
                 continue
@@ -246,22 +286,33 @@ def compute_plan(
                 )
                 continue
             seen_pk[target.pk] = row.line
-        if row.email:
-            email_claims.append((row, row.email.lower(), target.pk if target else None))
         if len(plan.errors) == error_before:
             matched.append((row, target))
 
     # E-mails: each must end up with one member only (a member's own row may give theirs away).
-    final_email = {m.pk: m.email.lower() for m in members if m.email}
+    final_email = {m.pk: _lower(m.email) for m in members if m.email}
     for row, target in matched:
         if target is not None and C.EMAIL in columns:
-            final_email[target.pk] = row.email.lower()
-    holders: dict[str, list[int]] = {}
+            final_email[target.pk] = _lower(row.email)
+    # Who keeps which e-mail once the file is applied (to catch swaps and collisions): the
+    # first holder of each address, and the rare further ones, in the members' order.
+    holder_of: dict[str, int] = {}
+    more_holders: dict[str, list[int]] = {}
     for pk, email in final_email.items():
         if email:
-            holders.setdefault(email, []).append(pk)
-    for row, email, pk in email_claims:
-        others = [h for h in holders.get(email, ()) if h != pk]
+            if email in holder_of:
+                more_holders.setdefault(email, []).append(pk)
+            else:
+                holder_of[email] = pk
+    del final_email
+    for row, target in matched:
+        if not row.email:
+            continue
+        email, pk = _lower(row.email), target.pk if target else None
+        first = holder_of.get(email)
+        if first is None or (first == pk and email not in more_holders):
+            continue
+        others = [h for h in (first, *more_holders.get(email, ())) if h != pk]
         if others:
             holder = others[0]
             plan.errors.append(
@@ -307,6 +358,12 @@ def compute_plan(
                     )
                 )
     return plan
+
+
+def _lower(text: str) -> str:
+    """Return ``text`` lower-cased, the same object when it already is (memory)."""
+    low = text.lower()
+    return text if low == text else low
 
 
 def _same(row: Row, column: str, first_line: int) -> Problem:
@@ -396,30 +453,23 @@ def _plan_new(
     add_groups: set[int] = set()
     for gid in groups or ():
         add_groups.update(propagation(scope.groups, gid))
-    fields: dict[str, list[Any]] = {
-        "login": [None, login],
-        "last_name": [None, row.last_name],
-        "first_name": [None, row.first_name],
-        "email": [None, row.email],
-        "state": [None, ACTIVE if row.active else DEACTIVATED],
-        "roles": [None, sorted(roles)],
-    }
+    extra: dict[str, Any] = {}
     if groups:
-        fields["groups"] = [None, _names(scope, add_groups)]
+        extra["groups"] = _names(scope, add_groups)
     if labels:
-        fields["labels"] = [None, sorted(_label_names(scope, labels))]
+        extra["labels"] = sorted(_label_names(scope, labels))
     if row.custom:
         for key, value in row.custom.items():
             if value:
-                fields[f"custom:{key}"] = [None, value]
+                extra[f"custom:{key}"] = value
     plan.changes.append(
-        Change(
-            line=row.line,
-            login=login,
-            row=row,
-            fields=fields,
-            add_groups=frozenset(add_groups),
-            add_labels=frozenset(labels or ()),
+        NewMemberChange(
+            row.line,
+            login,
+            row,
+            frozenset(add_groups) if add_groups else _NO_IDS,
+            frozenset(labels) if labels else _NO_IDS,
+            extra or None,
         )
     )
 
@@ -522,9 +572,10 @@ def _plan_update(
             sorted(_label_names(scope, labels)),
         ]
     if row.custom:
+        held = m.custom or {}
         for key, value in row.custom.items():
-            if m.custom.get(key, "") != value:
-                fields[f"custom:{key}"] = [m.custom.get(key, ""), value]
+            if held.get(key, "") != value:
+                fields[f"custom:{key}"] = [held.get(key, ""), value]
     change = Change(
         line=row.line,
         login=m.login,

@@ -28,7 +28,14 @@ def current_members(organization: Organization, columns: set[str]) -> list[Curre
     rows = Member.objects.filter(organization=organization).values_list(
         "pk", "login", "email", "first_name", "last_name", "state"
     )
-    members = [Current(pk, lg, em, fn, ln, st) for pk, lg, em, fn, ln, st in rows.iterator(CHUNK)]
+    # Names and states repeat across a roster: keep one string object for each (memory).
+    shared: dict[str, str] = {}
+    share = shared.setdefault
+    members = [
+        Current(pk, lg, em, share(fn, fn), share(ln, ln), share(st, st))
+        for pk, lg, em, fn, ln, st in rows.iterator(CHUNK)
+    ]
+    del shared
     by_pk = {m.pk: m for m in members}
     owner = owner_id(organization)
     if "roles" in columns:
@@ -73,7 +80,10 @@ def current_members(organization: Organization, columns: set[str]) -> list[Curre
             organization=organization
         ).values_list("member_id", "field__key", "value"):
             if mid in by_pk:
-                by_pk[mid].custom[key] = value
+                held = by_pk[mid]
+                if held.custom is None:
+                    held.custom = {}
+                held.custom[key] = value
     return members
 
 

@@ -71,3 +71,29 @@ def test_big_import_leaves_new_members_searchable_and_the_index_trigger_in_place
         org, admin, csv_bytes([["bidule.1", "Bidule", "Anaïs", "", "", "Activé"]]), mode="upsert"
     )
     assert search_members(members, "bidule anais").count() == 1
+
+
+@pytest.mark.django_db
+def test_bulk_audit_rows_reach_webhooks_like_single_events(  # type: ignore[no-untyped-def]
+    org, other_org, admin, other_admin, member
+) -> None:
+    from equipage.webhooks.actions import webhook_create
+    from equipage.webhooks.models import WebhookDelivery
+
+    events = ["member.created", "member.updated", "member.deactivated"]
+    here = webhook_create(actor=admin, organization=org, url="https://h.example.com", events=events)
+    webhook_create(
+        actor=other_admin, organization=other_org, url="https://o.example.com", events=events
+    )
+    rows = [
+        [member.login, "Nouveau-Nom", member.first_name, member.email, "", "Activé"],
+        ["zoe.neuve", "Neuve", "Zoé", "zoe@example.fr", "", "Activé"],
+    ]
+    report = run_import(org, admin, csv_bytes(rows), mode="upsert")
+    assert (report.added, report.updated) == (1, 1)
+    sent = {d.event: d.payload["data"] for d in WebhookDelivery.objects.filter(endpoint=here)}
+    assert sent["member.created"]["member"]["login"] == "zoe.neuve"
+    assert sent["member.updated"]["member"]["last_name"] == "Nouveau-Nom"
+    assert sent["member.updated"]["changes"]["before"] == {"last_name": member.last_name}
+    assert sent["member.updated"]["changes"]["after"]["last_name"] == "Nouveau-Nom"
+    assert WebhookDelivery.objects.exclude(endpoint=here).count() == 0
