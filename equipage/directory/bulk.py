@@ -92,10 +92,10 @@ def available_actions(actor: Actor) -> list[BulkAction]:
 
 
 def _org(actor: Actor) -> Organization:
-    return Organization.objects.get(pk=actor.organization_id)
+    return Organization.objects.get(pk=actor.org_id)
 
 
-def _owner_id(organization_id: int | None) -> int | None:
+def _owner_id(organization_id: int) -> int | None:
     return (
         MemberRole.objects.filter(organization_id=organization_id, role=Role.OWNER)
         .values_list("member_id", flat=True)
@@ -111,7 +111,7 @@ def applicability(
     if not ids:
         return {}
     actions = available_actions(actor)
-    owner_id = _owner_id(actor.organization_id)
+    owner_id = _owner_id(actor.org_id)
     self_id = actor.member.pk if actor.member is not None else None
     manageable: dict[Cap, set[int]] = {}
     for cap in {a.cap for a in actions}:
@@ -149,7 +149,7 @@ def _applies(key: str, m: Member, guide: str, owner_id: int | None, self_id: int
 
 def applicability_for_query(actor: Actor, qs: QuerySet[Member]) -> list[str]:
     """Return the bulk actions that apply to at least one member of ``qs`` ("select all N")."""
-    owner_id = _owner_id(actor.organization_id)
+    owner_id = _owner_id(actor.org_id)
     protected = [i for i in (owner_id, actor.member.pk if actor.member else None) if i]
     out = []
     for a in available_actions(actor):

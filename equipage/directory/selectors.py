@@ -268,9 +268,9 @@ def filter_by_guide(qs: QuerySet[Member], guide: str) -> QuerySet[Member]:
         return qs.filter(state=MemberState.ACTIVE)
     qs = qs.exclude(state=MemberState.ACTIVE)
     if guide == "wait":
-        return qs.filter(_inv_status="pending", _inv_expires__gt=now)
+        return qs.filter(Q(_inv_status="pending", _inv_expires__gt=now))
     if guide == "resend":
-        return qs.filter(_inv_status="pending", _inv_expires__lte=now)
+        return qs.filter(Q(_inv_status="pending", _inv_expires__lte=now))
     if guide == "invite":
         return qs.filter(Q(_inv_status__isnull=True) | ~Q(_inv_status="pending"))
     return qs
@@ -290,9 +290,11 @@ def members_matching(
     from equipage.groups.models import Group, GroupMembership, MemberLabel
     from equipage.groups.selectors import subtree_ids
 
+    if actor.organization_id is None:
+        return Member.objects.none()
     qs = members_visible_to(actor)
-    org_id = actor.organization_id
-    if query.q and for_page and org_id is not None:
+    org_id = actor.org_id
+    if query.q and for_page:
         text_ids = probe_search(org_id, query.q)
         if text_ids is not None:
             qs = qs.filter(pk__in=text_ids)

@@ -2,10 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
+
+def _set_choices(form: forms.Form, name: str, choices: Sequence[tuple[Any, StrOrPromise]]) -> None:
+    """Set the choices of a choice field known only at request time."""
+    field = form.fields[name]
+    assert isinstance(field, forms.ChoiceField)
+    field.choices = list(choices)
 
 
 class LoginForm(forms.Form):
@@ -94,11 +105,15 @@ class MemberCreateForm(forms.Form):
     )
 
     def __init__(
-        self, *args: Any, roles: list[tuple[str, str]], groups: list[tuple[int, str]], **kwargs: Any
+        self,
+        *args: Any,
+        roles: Sequence[tuple[str, StrOrPromise]],
+        groups: list[tuple[int, str]],
+        **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["role"].choices = roles
-        self.fields["group"].choices = [("", "—"), *groups]
+        _set_choices(self, "role", roles)
+        _set_choices(self, "group", [("", "—"), *groups])
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -168,7 +183,7 @@ class GroupForm(forms.Form):
 
     def __init__(self, *args: Any, groups: list[tuple[int, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["parent"].choices = [("", _("— none (top level) —")), *groups]
+        _set_choices(self, "parent", [("", _("— none (top level) —")), *groups])
 
 
 class LabelForm(forms.Form):
@@ -242,4 +257,4 @@ class TransferForm(forms.Form):
 
     def __init__(self, *args: Any, admins: list[tuple[int, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["to_member"].choices = admins
+        _set_choices(self, "to_member", admins)

@@ -38,12 +38,11 @@ class edge_errors:
     def __enter__(self) -> None:
         return None
 
-    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> bool:
+    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
         if isinstance(exc, NotFound):
             raise Http404(str(exc)) from exc
         if isinstance(exc, PermissionDenied):
             raise HttpForbidden(str(exc)) from exc
-        return False
 
 
 def attach_error(form: forms.Form, exc: DomainError) -> None:

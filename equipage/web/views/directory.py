@@ -148,14 +148,14 @@ def members_bulk(request: HttpRequest, slug: str) -> HttpResponse:
     target: dict[str, Any] = {}
     if action.needs == "group":
         target["group"] = Group.objects.filter(
-            organization=org, pk=_int(request.POST.get("group"))
+            organization=org, pk=_pk(request.POST.get("group"))
         ).first()
         if target["group"] is None:
             context["error"] = _("Choose a group.")
             return render(request, "web/members/bulk_result.html", context, status=400)
     if action.needs == "label":
         target["label"] = Label.objects.filter(
-            organization=org, pk=_int(request.POST.get("label"))
+            organization=org, pk=_pk(request.POST.get("label"))
         ).first()
         if target["label"] is None:
             context["error"] = _("Choose a label.")
@@ -203,3 +203,8 @@ def members_bulk(request: HttpRequest, slug: str) -> HttpResponse:
 
 def _int(raw: Any) -> int | None:
     return int(raw) if raw and str(raw).isdigit() else None
+
+
+def _pk(raw: Any) -> int:
+    """Return the posted id, or 0 (which names no row) when it is missing or not a number."""
+    return _int(raw) or 0

@@ -205,7 +205,7 @@ def labels(request: HttpRequest, slug: str) -> HttpResponse:
         try:
             if request.POST.get("op") == "delete":
                 label = Label.objects.filter(
-                    organization=org, pk=_int(request.POST.get("label"))
+                    organization=org, pk=_pk(request.POST.get("label"))
                 ).first()
                 if label is None:
                     raise Http404("label")
@@ -243,7 +243,7 @@ def fields(request: HttpRequest, slug: str) -> HttpResponse:
         try:
             if request.POST.get("op") == "delete":
                 field = CustomField.objects.filter(
-                    organization=org, pk=_int(request.POST.get("field"))
+                    organization=org, pk=_pk(request.POST.get("field"))
                 ).first()
                 if field is None:
                     raise Http404("field")
@@ -407,6 +407,11 @@ def ownership(request: HttpRequest, slug: str, transfer_id: int) -> HttpResponse
 
 def _int(raw: Any) -> int | None:
     return int(raw) if raw and str(raw).isdigit() else None
+
+
+def _pk(raw: Any) -> int:
+    """Return the posted id, or 0 (which names no row) when it is missing or not a number."""
+    return _int(raw) or 0
 
 
 __all__ = ["fields", "group_detail", "groups", "labels", "ownership", "settings_page"]
