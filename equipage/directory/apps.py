@@ -4,3 +4,11 @@ from django.apps import AppConfig
 class DirectoryConfig(AppConfig):
     name = "equipage.directory"
     label = "directory"
+
+    def ready(self) -> None:
+        """Register the SQLite name collation on every connection (see collation.py)."""
+        from django.db.backends.signals import connection_created
+
+        from equipage.directory.collation import on_connection_created
+
+        connection_created.connect(on_connection_created, dispatch_uid="directory_eq_name")

@@ -16,13 +16,15 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.db import connection
-from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
-from django.db.models.expressions import RawSQL
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models.expressions import OrderBy, RawSQL
+from django.db.models.functions import Collate
 from django.http import QueryDict
 
 from equipage.accounts.models import Member, MemberRole, MemberState
 from equipage.core import clock
 from equipage.core.text import fold
+from equipage.directory.collation import COLLATED_COLUMNS, NAME_COLLATION
 from equipage.permissions import Actor, members_visible_to
 
 PER_PAGE = 50
@@ -412,10 +414,21 @@ def decode_cursor(cursor: str, sort: str) -> list[Any] | None:
     return decoded
 
 
+def _column_sql(table: str, column: str) -> str:
+    sql = f'"{table}"."{column}"'
+    return f"{sql} COLLATE {NAME_COLLATION}" if column in COLLATED_COLUMNS else sql
+
+
+def _order(column: str, descending: bool) -> OrderBy:
+    """Order by ``column``, names by the accent-insensitive ``eq_name`` collation (collation.py)."""
+    expr = Collate(F(column), NAME_COLLATION) if column in COLLATED_COLUMNS else F(column)
+    return OrderBy(expr, descending=descending)
+
+
 def _keyset(qs: QuerySet[Member], columns: Sequence[str], values: list[Any], op: str) -> Any:
     # A row-value comparison, which both SQLite and PostgreSQL answer from the composite index.
     table = Member._meta.db_table
-    cols = ", ".join(f'"{table}"."{c}"' for c in columns)
+    cols = ", ".join(_column_sql(table, c) for c in columns)
     marks = ", ".join(["%s"] * len(values))
     return qs.extra(where=[f"({cols}) {op} ({marks})"], params=values)  # noqa: S610
 
@@ -436,7 +449,7 @@ def directory_page(actor: Actor, query: DirectoryQuery) -> DirectoryPage:
     forward_desc = desc != backwards
     if cursor is not None:
         qs = _keyset(qs, columns, cursor, "<" if forward_desc else ">")
-    order = [f"-{c}" if forward_desc else c for c in columns]
+    order = [_order(c, forward_desc) for c in columns]
     # Ids first, so a walk of the covering name index stays index-only; then the rows.
     ids = list(qs.order_by(*order).values_list("pk", flat=True)[: query.per_page + 1])
     by_id = Member.objects.in_bulk(ids)
