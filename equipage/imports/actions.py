@@ -35,7 +35,9 @@ from equipage.core.errors import Conflict, PermissionDenied, SeatLimitExceeded, 
 from equipage.imports.bulk import (
     execute_many,
     insert_rows,
+    roomy_page_cache,
     search_index_deferred,
+    search_index_refreshed,
     search_key_maker,
 )
 from equipage.imports.diff import ACTIVE, DEACTIVATED, Change, Plan, compute_plan, settle_passwords
@@ -295,7 +297,8 @@ def _apply(
                 ensure_seats(org, plan.seats_needed())
             except SeatLimitExceeded as exc:
                 raise _Rollback(_file_error(report, str(exc))) from None
-            _write(actor, org, plan, validated, progress, job)
+            with roomy_page_cache():
+                _write(actor, org, plan, validated, progress, job)
             report.applied = True
             report.confirmation_required = False
     except _Rollback as stop:
@@ -617,12 +620,13 @@ def _update_members(org: Organization, updated: list[Change], now: Any) -> None:
             plain.append((*values, c.pk))
     table = connection.ops.quote_name(Member._meta.db_table)
     sets = "first_name = %s, last_name = %s, email = %s, search_text = %s, updated_at = %s"
-    execute_many(f"UPDATE {table} SET {sets} WHERE id = %s", plain)  # noqa: S608
-    execute_many(
-        f"UPDATE {table} SET {sets}, password = %s, must_change_password = %s,"  # noqa: S608
-        " uses_temp_password = %s WHERE id = %s",
-        secret,
-    )
+    with search_index_refreshed(Member._meta.db_table, [c.pk for c in profile if c.pk]):
+        execute_many(f"UPDATE {table} SET {sets} WHERE id = %s", plain)  # noqa: S608
+        execute_many(
+            f"UPDATE {table} SET {sets}, password = %s, must_change_password = %s,"  # noqa: S608
+            " uses_temp_password = %s WHERE id = %s",
+            secret,
+        )
 
 
 def _write_relations(

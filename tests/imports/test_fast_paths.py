@@ -40,12 +40,9 @@ def test_search_key_maker_gives_core_search_key(parts: list[str]) -> None:
     assert fast(*parts) == search_key(*parts)  # the cached second answer too
 
 
-def _fts_trigger_sql() -> str | None:
+def _fts_trigger_sql(name: str = "directory_member_fts_ai") -> str | None:
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = %s",
-            ["directory_member_fts_ai"],
-        )
+        cursor.execute("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = %s", [name])
         found = cursor.fetchone()
     return found[0] if found else None
 
@@ -97,3 +94,29 @@ def test_bulk_audit_rows_reach_webhooks_like_single_events(  # type: ignore[no-u
     assert sent["member.updated"]["changes"]["before"] == {"last_name": member.last_name}
     assert sent["member.updated"]["changes"]["after"]["last_name"] == "Nouveau-Nom"
     assert WebhookDelivery.objects.exclude(endpoint=here).count() == 0
+
+
+@pytest.mark.django_db
+def test_big_update_reindexes_changed_names_and_keeps_the_update_trigger(org, admin) -> None:  # type: ignore[no-untyped-def]
+    from equipage.accounts.models import Member
+    from equipage.directory.selectors import search_members
+
+    sqlite = connection.vendor == "sqlite"
+    trigger = _fts_trigger_sql("directory_member_fts_au") if sqlite else None
+    rows = [[f"zorglub.{i}", "Zorglub", f"Éric{i}", "", "", "Activé"] for i in range(1100)]
+    run_import(org, admin, csv_bytes(rows), mode="upsert")
+    renamed = [[f"zorglub.{i}", "Trombone", f"Éric{i}", "", "", "Activé"] for i in range(1100)]
+    report = run_import(org, admin, csv_bytes(renamed), mode="upsert")
+    assert report.errors == [] and report.updated == 1100
+    members = Member.objects.filter(organization=org)
+    assert search_members(members, "trombone").count() == 1100
+    assert search_members(members, "zorglub trombone eric1099").count() == 1
+    assert search_members(members, "zorglub").count() == 1100  # the logins keep the old word
+    assert search_members(members.filter(last_name="Zorglub"), "trombone").count() == 0
+    if sqlite:
+        assert trigger is not None and _fts_trigger_sql("directory_member_fts_au") == trigger
+    # One more rename through the restored trigger is indexed too.
+    one = [["zorglub.1", "Agrafe", "Éric1", "", "", "Activé"]]
+    run_import(org, admin, csv_bytes(one), mode="upsert")
+    assert search_members(members, "agrafe").count() == 1
+    assert search_members(members, "trombone").count() == 1099
