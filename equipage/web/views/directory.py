@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from equipage.accounts.listing import member_facts
-from equipage.accounts.models import CustomField, MemberState, Role
+from equipage.accounts.models import CustomField, Member, MemberState, Role
 from equipage.core.errors import DomainError
 from equipage.directory.bulk import (
     ACTIONS,
@@ -30,12 +30,14 @@ from equipage.directory.selectors import (
 from equipage.groups.models import Group, Label
 from equipage.invitations.guide import Guide
 from equipage.organizations.selectors import seat_usage
-from equipage.permissions import Cap, can, grantable_roles
+from equipage.permissions import Actor, Cap, can, grantable_roles
 from equipage.permissions.policy import members_visible_to
 from equipage.web.views.common import actor, requires
 
 # The largest selection one bulk request may carry (seed 000 rosters fit well under it).
 MAX_SELECTION = 100_000
+# Explicit selections up to this size are checked before running (a page holds at most 200).
+APPLICABILITY_CHECK_MAX = 1000
 
 
 def _choices(request: HttpRequest) -> dict[str, Any]:
@@ -137,7 +139,13 @@ def members_bulk(request: HttpRequest, slug: str) -> HttpResponse:
     action = ACTIONS.get(key)
     ids, query = _selection(request)
     back = f"/o/{org.slug}/members" + (f"?{query.querystring()}" if query.params() else "")
-    context: dict[str, Any] = {"nav": "members", "action": action, "back": back, "count": len(ids)}
+    context: dict[str, Any] = {
+        "nav": "members",
+        "action": action,
+        "back": back,
+        "count": len(ids),
+        "applicable": None,
+    }
     allowed = {a.key for a in available_actions(act)}
     if action is None or key not in allowed:
         context["error"] = _("Choose an action.")
@@ -166,6 +174,15 @@ def members_bulk(request: HttpRequest, slug: str) -> HttpResponse:
             context["error"] = _("Choose a role.")
             return render(request, "web/members/bulk_result.html", context, status=400)
         target["role"] = role
+    if request.POST.get("all") != "1" and request.POST.get("confirmed") != "1":
+        # A browser without JavaScript posts whatever button was pressed: say at once
+        # when it applies to none of the selection, and name how many it applies to.
+        applicable = _applicable_count(act, key, ids)
+        if applicable == 0:
+            context["none_applies"] = True
+            return render(request, "web/members/bulk_result.html", context)
+        if applicable is not None:
+            context["applicable"] = applicable
     if action.destructive and request.POST.get("confirmed") != "1":
         context.update(
             {
@@ -199,6 +216,16 @@ def members_bulk(request: HttpRequest, slug: str) -> HttpResponse:
         }
     )
     return render(request, "web/members/bulk_result.html", context)
+
+
+def _applicable_count(act: Actor, key: str, ids: list[int]) -> int | None:
+    """Count the selected members ``key`` applies to, as the page's buttons do (None if too many)."""
+    if len(ids) > APPLICABILITY_CHECK_MAX:
+        return None
+    members = list(Member.objects.filter(organization_id=act.org_id, pk__in=ids))
+    guides = {f["id"]: f["guide"] for f in member_facts(members)}
+    applies = applicability(act, members, guides)
+    return sum(1 for keys in applies.values() if key in keys)
 
 
 def _int(raw: Any) -> int | None:

@@ -1,5 +1,7 @@
 // Bulk selection of the directory: show the checkboxes, count the selection, and enable
 // each action button only when the server said it applies to a selected member (seed 001).
+// The page is rendered with every button enabled, for browsers without JavaScript (the
+// server then answers what applied and what was skipped); update() disables them at load.
 (function () {
   "use strict";
   const form = document.getElementById("bulk-form");
