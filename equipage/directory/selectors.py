@@ -428,9 +428,13 @@ def _order(column: str, descending: bool) -> OrderBy:
 def _keyset(qs: QuerySet[Member], columns: Sequence[str], values: list[Any], op: str) -> Any:
     # A row-value comparison, which both SQLite and PostgreSQL answer from the composite index.
     table = Member._meta.db_table
+    # The bound on the first column alone lets SQLite seek the index: it does not turn a
+    # row value with COLLATE into an index range by itself (240 ms → 2 ms at 1M members).
+    first = _column_sql(table, columns[0])
     cols = ", ".join(_column_sql(table, c) for c in columns)
     marks = ", ".join(["%s"] * len(values))
-    return qs.extra(where=[f"({cols}) {op} ({marks})"], params=values)  # noqa: S610
+    where = f"{first} {op}= %s AND ({cols}) {op} ({marks})"
+    return qs.extra(where=[where], params=[values[0], *values])  # noqa: S610
 
 
 @dataclass

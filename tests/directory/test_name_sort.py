@@ -130,3 +130,36 @@ def test_page_walks_the_collated_name_index(named: Any, admin: Any) -> None:
             plan = " | ".join(r[0] for r in cur.fetchall())
             assert "directory_member_name_cover" in plan, plan
             assert "Sort" not in plan.replace("Sort Key", ""), plan
+
+
+def test_keyset_page_seeks_the_name_index_instead_of_scanning(named: Any, admin: Any) -> None:
+    """A page after a cursor starts inside the index (a range on the name), not at its start."""
+    from django.db import connection
+
+    from equipage.directory import selectors
+    from equipage.permissions import Actor
+
+    actor = Actor.for_member(admin)
+    first = selectors.directory_page(actor, selectors.DirectoryQuery.from_params({"per_page": "2"}))
+    cursor = selectors.decode_cursor(first.next_cursor, "name")
+    assert cursor is not None
+    columns, _desc = selectors.SORTS["name"]
+    qs = selectors._keyset(
+        selectors.members_matching(actor, selectors.DirectoryQuery(), for_page=True),
+        columns,
+        cursor,
+        ">",
+    )
+    qs = qs.order_by(*[selectors._order(c, False) for c in columns]).values_list("pk", flat=True)
+    sql, params = qs[:51].query.sql_with_params()
+    with connection.cursor() as cur:
+        if connection.vendor == "sqlite":
+            cur.execute(f"EXPLAIN QUERY PLAN {sql}", params)
+            plan = " | ".join(str(r[-1]) for r in cur.fetchall())
+            assert "directory_member_name_cover (organization_id=? AND last_name>?)" in plan, plan
+        else:
+            cur.execute("SET LOCAL enable_seqscan = off")
+            cur.execute("SET LOCAL enable_sort = off")
+            cur.execute(f"EXPLAIN {sql}", params)
+            plan = " | ".join(r[0] for r in cur.fetchall())
+            assert "directory_member_name_cover" in plan, plan
