@@ -21,11 +21,11 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from equipage.accounts.actions.members import (
-    _member_ids,
     _validate_password,
     check_grantable,
     refresh_search_text,
 )
+from equipage.accounts.bulk import eligible_ids, load_members, unique_ids
 from equipage.accounts.logins import free_login_for
 from equipage.accounts.models import Member, MemberRole, MemberState, Role
 from equipage.accounts.snapshots import member_snapshot
@@ -39,7 +39,7 @@ from equipage.invitations.models import Invitation, InvitationStatus
 from equipage.organizations.models import Organization
 from equipage.organizations.seats import ensure_seats, lock_organization
 from equipage.permissions import Actor, Cap, Origin, as_actor, authorize, can, grantable_roles
-from equipage.permissions.policy import authorize_groups, members_manageable_by
+from equipage.permissions.policy import authorize_groups
 
 _SEPARATORS = re.compile(r"[,;\s]+")
 
@@ -411,22 +411,11 @@ def _set_state(member: Member, state: MemberState) -> None:
 
 
 def _eligible(actor: Actor, ids: list[int]) -> set[int]:
-    eligible: set[int] = set()
-    for start in range(0, len(ids), 5000):
-        chunk = ids[start : start + 5000]
-        eligible |= set(
-            members_manageable_by(actor, Cap.MEMBER_INVITE)
-            .filter(pk__in=chunk)
-            .values_list("pk", flat=True)
-        )
-    return eligible
+    return eligible_ids(actor, Cap.MEMBER_INVITE, ids)
 
 
 def _load(org: Organization, ids: list[int]) -> list[Member]:
-    found: list[Member] = []
-    for start in range(0, len(ids), 5000):
-        found.extend(Member.objects.filter(organization=org, pk__in=ids[start : start + 5000]))
-    return found
+    return load_members(org.pk, ids)
 
 
 def _pending_by_member(member_ids: list[int]) -> dict[int, Invitation]:
@@ -451,7 +440,7 @@ def members_invite(
     """
     actor = as_actor(actor)
     authorize(actor, Cap.MEMBER_INVITE, organization)
-    ids = _member_ids(members)
+    ids = unique_ids(members)
     result = BulkResult()
     with transaction.atomic():
         org = lock_organization(organization.pk)
@@ -496,7 +485,7 @@ def invitations_resend(
     """Send a new invitation to invited members; the old link dies (seed 001 « Renvoyer »)."""
     actor = as_actor(actor)
     authorize(actor, Cap.MEMBER_INVITE, organization)
-    ids = _member_ids(members)
+    ids = unique_ids(members)
     result = BulkResult()
     with transaction.atomic():
         org = lock_organization(organization.pk)
@@ -560,7 +549,7 @@ def invitations_revoke(
     """Revoke invited members' access: the link dies, they stay listed, Guide back to « Inviter »."""
     actor = as_actor(actor)
     authorize(actor, Cap.MEMBER_INVITE, organization)
-    ids = _member_ids(members)
+    ids = unique_ids(members)
     result = BulkResult()
     with transaction.atomic():
         org = lock_organization(organization.pk)

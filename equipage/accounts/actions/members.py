@@ -13,6 +13,7 @@ from django.db.models import CharField, F, Value
 from django.db.models.functions import Cast, Concat
 from django.utils.translation import gettext as _
 
+from equipage.accounts.bulk import eligible_ids, load_members, unique_ids
 from equipage.accounts.logins import free_login_for
 from equipage.accounts.models import ROLE_RANK, Member, MemberRole, MemberState, Role
 from equipage.accounts.snapshots import diff, member_snapshot
@@ -25,7 +26,7 @@ from equipage.core.text import search_key
 from equipage.organizations.models import Organization
 from equipage.organizations.seats import ensure_seats, lock_organization
 from equipage.permissions import Actor, Cap, as_actor, authorize, grantable_roles
-from equipage.permissions.policy import authorize_groups, members_manageable_by
+from equipage.permissions.policy import authorize_groups
 
 UPDATABLE_FIELDS = (
     "login",
@@ -331,16 +332,6 @@ def _owner_id(organization_id: int) -> int | None:
     )
 
 
-def _eligible_ids(actor: Actor, cap: Cap, ids: list[int]) -> set[int]:
-    eligible: set[int] = set()
-    for start in range(0, len(ids), 5000):
-        chunk = ids[start : start + 5000]
-        eligible |= set(
-            members_manageable_by(actor, cap).filter(pk__in=chunk).values_list("pk", flat=True)
-        )
-    return eligible
-
-
 # What the bulk actions read of each target: enough to decide, name it and mail it.
 _BULK_COLUMNS = (
     "id",
@@ -356,14 +347,7 @@ _BULK_COLUMNS = (
 
 def _load(organization_id: int, ids: list[int]) -> list[Member]:
     """Load the bulk targets with only the columns the bulk actions use (50k rows stay cheap)."""
-    found: list[Member] = []
-    for start in range(0, len(ids), 5000):
-        found.extend(
-            Member.objects.filter(
-                organization_id=organization_id, pk__in=ids[start : start + 5000]
-            ).only(*_BULK_COLUMNS)
-        )
-    return found
+    return load_members(organization_id, ids, _BULK_COLUMNS)
 
 
 def _member_row(
@@ -377,10 +361,6 @@ def _member_row(
     return (event, member.pk, "member", str(member.pk), label or str(member)[:300], before, after)
 
 
-def _member_ids(members: Iterable[Member | int]) -> list[int]:
-    return list(dict.fromkeys(m if isinstance(m, int) else m.pk for m in members))
-
-
 def members_deactivate(
     *, actor: Actor | Member, organization: Organization, members: Iterable[Member | int]
 ) -> BulkResult:
@@ -391,12 +371,12 @@ def members_deactivate(
     """
     actor = as_actor(actor)
     authorize(actor, Cap.MEMBER_VIEW, organization)
-    ids = _member_ids(members)
+    ids = unique_ids(members)
     result = BulkResult()
     with transaction.atomic():
         org = lock_organization(organization.pk)
         targets = _load(org.pk, ids)
-        eligible = _eligible_ids(actor, Cap.MEMBER_DEACTIVATE, ids)
+        eligible = eligible_ids(actor, Cap.MEMBER_DEACTIVATE, ids)
         owner_id = _owner_id(org.pk)
         todo: list[Member] = []
         for m in targets:
@@ -472,12 +452,12 @@ def members_reactivate(
     """Reactivate deactivated members; refused as a whole if the seats do not suffice."""
     actor = as_actor(actor)
     authorize(actor, Cap.MEMBER_VIEW, organization)
-    ids = _member_ids(members)
+    ids = unique_ids(members)
     result = BulkResult()
     with transaction.atomic():
         org = lock_organization(organization.pk)
         targets = _load(org.pk, ids)
-        eligible = _eligible_ids(actor, Cap.MEMBER_REACTIVATE, ids)
+        eligible = eligible_ids(actor, Cap.MEMBER_REACTIVATE, ids)
         todo: list[Member] = []
         for m in targets:
             if m.pk not in eligible:
@@ -528,12 +508,12 @@ def members_delete(
     """Delete members: personal data erased, the audit trail kept under a pseudonym."""
     actor = as_actor(actor)
     authorize(actor, Cap.MEMBER_VIEW, organization)
-    ids = _member_ids(members)
+    ids = unique_ids(members)
     result = BulkResult()
     with transaction.atomic():
         org = lock_organization(organization.pk)
         targets = _load(org.pk, ids)
-        eligible = _eligible_ids(actor, Cap.MEMBER_DELETE, ids)
+        eligible = eligible_ids(actor, Cap.MEMBER_DELETE, ids)
         owner_id = _owner_id(org.pk)
         todo: list[Member] = []
         for m in targets:

@@ -1,0 +1,45 @@
+"""Chunked reads shared by the bulk member actions (accounts and invitations).
+
+A bulk action may carry 50,000 ids: every read here goes by chunks of
+``CHUNK`` ids so that no single ``IN (...)`` list grows past what the
+databases answer quickly (and under SQLite's bound-parameter limit).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from equipage.accounts.models import Member
+from equipage.permissions import Actor, Cap
+from equipage.permissions.policy import members_manageable_by
+
+CHUNK = 5000
+
+
+def unique_ids(members: Iterable[Member | int]) -> list[int]:
+    """Return the ids of ``members`` (instances or ids), first occurrence order, no repeats."""
+    return list(dict.fromkeys(m if isinstance(m, int) else m.pk for m in members))
+
+
+def eligible_ids(actor: Actor, cap: Cap, ids: Sequence[int]) -> set[int]:
+    """Return which of ``ids`` the actor may use ``cap`` on (the permission module decides)."""
+    eligible: set[int] = set()
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start : start + CHUNK]
+        eligible |= set(
+            members_manageable_by(actor, cap).filter(pk__in=chunk).values_list("pk", flat=True)
+        )
+    return eligible
+
+
+def load_members(
+    organization_id: int, ids: Sequence[int], columns: Sequence[str] | None = None
+) -> list[Member]:
+    """Load the members of ``ids`` in the organization, only ``columns`` when given."""
+    found: list[Member] = []
+    for start in range(0, len(ids), CHUNK):
+        qs = Member.objects.filter(
+            organization_id=organization_id, pk__in=ids[start : start + CHUNK]
+        )
+        found.extend(qs.only(*columns) if columns else qs)
+    return found
