@@ -172,7 +172,7 @@ _COLUMNS = (
 def record_rows(
     *, actor: Actor, organization: Organization | None, rows: Iterable[RowTuple]
 ) -> int:
-    """Write many audit events from plain tuples with ``executemany``; returns how many.
+    """Write many audit events from plain tuples in bulk; returns how many.
 
     The bulk path of large actions (imports): the same columns and content as
     ``record_many`` — one timestamp for the batch, the origin serialised once —
@@ -192,6 +192,16 @@ def record_rows(
     dumps = json.dumps
     table = connection.ops.quote_name(AuditEvent._meta.db_table)
     sql = f"INSERT INTO {table} ({_COLUMNS}) VALUES ({', '.join(['%s'] * 13)})"  # noqa: S608
+    copy_sql = f"COPY {table} ({_COLUMNS}) FROM STDIN"
+
+    def write(cursor: Any, batch: list[tuple[Any, ...]]) -> None:
+        if connection.vendor == "postgresql":  # COPY: one round trip per batch, not per row
+            with cursor.cursor.copy(copy_sql) as copy:
+                for values in batch:
+                    copy.write_row(values)
+        else:
+            cursor.executemany(sql, batch)
+
     light: list[LightEvent] | None = [] if LISTENERS else None
     batch: list[tuple[Any, ...]] = []
     count = 0
@@ -234,14 +244,14 @@ def record_rows(
                     )
                 )
             if len(batch) >= 5000:
-                cursor.executemany(sql, batch)
+                write(cursor, batch)
                 count += len(batch)
                 batch = []
                 if light:  # listeners hear each batch: memory stays bounded on 1M rows
                     _notify(actor, organization, light)  # type: ignore[arg-type]
                     light = []
         if batch:
-            cursor.executemany(sql, batch)
+            write(cursor, batch)
             count += len(batch)
     if light:
         _notify(actor, organization, light)  # type: ignore[arg-type]

@@ -39,6 +39,7 @@ from equipage.imports.bulk import (
     search_index_deferred,
     search_index_refreshed,
     search_key_maker,
+    update_rows,
 )
 from equipage.imports.diff import ACTIVE, DEACTIVATED, Change, Plan, compute_plan, settle_passwords
 from equipage.imports.models import ImportJob, ImportMode, ImportStatus
@@ -618,15 +619,11 @@ def _update_members(org: Organization, updated: list[Change], now: Any) -> None:
             secret.append((*values, hashes[c.pk], True, False, c.pk))
         else:
             plain.append((*values, c.pk))
-    table = connection.ops.quote_name(Member._meta.db_table)
-    sets = "first_name = %s, last_name = %s, email = %s, search_text = %s, updated_at = %s"
+    names = ["first_name", "last_name", "email", "search_text", "updated_at"]
     with search_index_refreshed(Member._meta.db_table, [c.pk for c in profile if c.pk]):
-        execute_many(f"UPDATE {table} SET {sets} WHERE id = %s", plain)  # noqa: S608
-        execute_many(
-            f"UPDATE {table} SET {sets}, password = %s, must_change_password = %s,"  # noqa: S608
-            " uses_temp_password = %s WHERE id = %s",
-            secret,
-        )
+        update_rows(Member, names, plain)
+        secrets = ["password", "must_change_password", "uses_temp_password"]
+        update_rows(Member, names + secrets, secret)
 
 
 def _write_relations(

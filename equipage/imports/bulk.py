@@ -8,6 +8,8 @@ import's transaction like everything else it writes.
 
 from __future__ import annotations
 
+import itertools
+import json
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -89,15 +91,70 @@ def insert_rows(model: Any, given: Sequence[str], rows: Iterable[Sequence[Any]])
     names, defaults = columns_with_defaults(model, given)
     fields = {f.attname: f for f in model._meta.concrete_fields}
     cols = ", ".join(_quote(fields[n].column) for n in names)
-    marks = ", ".join(["%s"] * len(names))
-    sql = f"INSERT INTO {_quote(model._meta.db_table)} ({cols}) VALUES ({marks})"  # noqa: S608
+    table = _quote(model._meta.db_table)
     tail = tuple(defaults)
+    full = ((*row, *tail) for row in rows)
+    if connection.vendor == "postgresql":
+        tail = tuple(_json_text(d) for d in defaults)  # serialised once, not per row
+        return copy_rows(f"{table} ({cols})", ((*row, *tail) for row in rows))
+    marks = ", ".join(["%s"] * len(names))
+    sql = f"INSERT INTO {table} ({cols}) VALUES ({marks})"  # noqa: S608
     count = 0
     with connection.cursor() as cursor:
-        for batch in batches((*row, *tail) for row in rows):
+        for batch in batches(full):
             cursor.executemany(sql, batch)
             count += len(batch)
     return count
+
+
+def _json_text(value: Any) -> Any:
+    """Return a psycopg ``Jsonb`` default as its JSON text (COPY reads it for a jsonb column)."""
+    from psycopg.types.json import Jsonb
+
+    return json.dumps(value.obj) if isinstance(value, Jsonb) else value
+
+
+def copy_rows(target: str, rows: Iterable[Sequence[Any]]) -> int:
+    """PostgreSQL: stream ``rows`` into ``target`` ("table (columns)") with ``COPY … FROM STDIN``.
+
+    One round trip for the whole stream instead of one statement per row.
+    """
+    count = 0
+    with connection.cursor() as cursor, cursor.cursor.copy(f"COPY {target} FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
+            count += 1
+    return count
+
+
+def update_rows(model: Any, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+    """Set ``columns`` of many rows by id; each row is (values of ``columns``..., id).
+
+    SQLite: one prepared ``UPDATE … WHERE id = ?`` per row (cheap in-process).
+    PostgreSQL: COPY the rows into a temporary table, then one ``UPDATE … FROM``.
+    """
+    table = _quote(model._meta.db_table)
+    fields = {f.attname: f for f in model._meta.concrete_fields}
+    names = [_quote(fields[c].column) for c in columns]
+    if connection.vendor != "postgresql":
+        sets = ", ".join(f"{n} = %s" for n in names)
+        execute_many(f"UPDATE {table} SET {sets} WHERE id = %s", rows)  # noqa: S608
+        return
+    rows = iter(rows)
+    first = next(rows, None)
+    if first is None:
+        return
+    temp = "equipage_import_update"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"CREATE TEMP TABLE {temp} ON COMMIT DROP AS "  # noqa: S608
+            f"SELECT {', '.join(names)}, id FROM {table} LIMIT 0"
+        )
+    copy_rows(temp, itertools.chain([first], rows))
+    sets = ", ".join(f"{n} = u.{n}" for n in names)
+    with connection.cursor() as cursor:
+        cursor.execute(f"UPDATE {table} AS m SET {sets} FROM {temp} AS u WHERE m.id = u.id")  # noqa: S608
+        cursor.execute(f"DROP TABLE {temp}")
 
 
 def execute_many(sql: str, rows: Iterable[Sequence[Any]]) -> None:
