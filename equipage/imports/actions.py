@@ -494,6 +494,14 @@ _MEMBER_COLUMNS = (
 )
 
 
+def _last(values: tuple[Any, ...]) -> Any:
+    return values[-1]
+
+
+def _login_of(change: Change) -> str:
+    return change.login
+
+
 def _create_members(
     org: Organization, added: list[Change], now: Any, progress: Progress, total: int
 ) -> list[int]:
@@ -520,7 +528,9 @@ def _create_members(
     search_key = search_key_maker()
 
     def rows() -> Iterator[tuple[Any, ...]]:
-        for done, c in enumerate(added, start=1):
+        # In login order: the indexes (the collated name index above all) are filled
+        # with far fewer cache misses than in the file's order (100k on SQLite: -1 s).
+        for done, c in enumerate(sorted(added, key=_login_of), start=1):
             row = c.row
             assert row is not None
             active = row.active
@@ -619,6 +629,8 @@ def _update_members(org: Organization, updated: list[Change], now: Any) -> None:
             secret.append((*values, hashes[c.pk], True, False, c.pk))
         else:
             plain.append((*values, c.pk))
+    plain.sort(key=_last)  # by id: the table's pages are visited in order
+    secret.sort(key=_last)
     names = ["first_name", "last_name", "email", "search_text", "updated_at"]
     with search_index_refreshed(Member._meta.db_table, [c.pk for c in profile if c.pk]):
         update_rows(Member, names, plain)
