@@ -157,7 +157,10 @@ def _plan(
                 "pk", "password"
             )
         )
-        pairs = [(c.row.password or "", stored.get(c.pk, "")) for c in plan.password_checks]  # type: ignore[union-attr]
+        pairs = [
+            (c.row.password or "" if c.row else "", stored.get(c.pk or 0, ""))
+            for c in plan.password_checks
+        ]
         same = {
             c.pk
             for c, ok in zip(plan.password_checks, check_passwords(pairs), strict=True)
@@ -576,8 +579,9 @@ def _update_members(org: Organization, updated: list[Change], now: Any) -> None:
     from equipage.imports.passwords import hash_passwords
     from equipage.invitations.models import Invitation, InvitationStatus
 
-    deactivate = [c.pk for c in updated if c.fields.get("state", [None, None])[1] == DEACTIVATED]
-    reactivate = [c.pk for c in updated if c.fields.get("state", [None, None])[1] == ACTIVE]
+    ids = [(c.pk, c.fields.get("state", [None, None])[1]) for c in updated if c.pk is not None]
+    deactivate = [pk for pk, state in ids if state == DEACTIVATED]
+    reactivate = [pk for pk, state in ids if state == ACTIVE]
     profile = [
         c for c in updated if {"first_name", "last_name", "email", "password"} & set(c.fields)
     ]
@@ -607,7 +611,7 @@ def _update_members(org: Organization, updated: list[Change], now: Any) -> None:
         )
     )
     # E-mails may move between members of the file: free them first, then set them.
-    email_changes = [c.pk for c in profile if "email" in c.fields]
+    email_changes = [c.pk for c in profile if "email" in c.fields and c.pk is not None]
     for start in range(0, len(email_changes), BATCH):
         Member.objects.filter(pk__in=email_changes[start : start + BATCH]).update(email="")
     stamp = connection.ops.adapt_datetimefield_value(now)
@@ -653,16 +657,16 @@ def _write_relations(
     labels: list[tuple[int, int, int]] = []
     values: list[tuple[int, int, int, str]] = []
     fields = {f.key: f.pk for f in CustomField.objects.filter(organization=org)}
-    for c, pk in zip(added, new_ids, strict=True):
+    for c, new_pk in zip(added, new_ids, strict=True):
         for role in c.fields["roles"][1]:
-            roles.append((org_id, pk, role))
+            roles.append((org_id, new_pk, role))
         for gid in c.add_groups:
-            memberships.append((org_id, gid, pk, member_role))
+            memberships.append((org_id, gid, new_pk, member_role))
         for lid in c.add_labels:
-            labels.append((org_id, pk, lid))
+            labels.append((org_id, new_pk, lid))
         for key, value in (c.row.custom or {}).items() if c.row else ():
             if value:
-                values.append((org_id, pk, fields[key], value))
+                values.append((org_id, new_pk, fields[key], value))
     remove_roles: list[tuple[int, int, str]] = []
     remove_groups: list[tuple[int, int, int]] = []
     remove_labels: list[tuple[int, int, int]] = []

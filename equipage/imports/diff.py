@@ -129,8 +129,8 @@ class NewMemberChange(Change):
         self.state_before, self.current = "", None
         self.extra = extra  # groups, labels and custom values: field -> value after
 
-    @property  # type: ignore[override]
-    def fields(self) -> dict[str, list[Any]]:
+    @property
+    def fields(self) -> dict[str, list[Any]]:  # type: ignore[override]
         row = self.row
         assert row is not None
         out: dict[str, list[Any]] = {
@@ -308,11 +308,11 @@ def compute_plan(
     for row, target in matched:
         if not row.email:
             continue
-        email, pk = _lower(row.email), target.pk if target else None
+        email, claimant = _lower(row.email), target.pk if target else None
         first = holder_of.get(email)
-        if first is None or (first == pk and email not in more_holders):
+        if first is None or (first == claimant and email not in more_holders):
             continue
-        others = [h for h in (first, *more_holders.get(email, ())) if h != pk]
+        others = [h for h in (first, *more_holders.get(email, ())) if h != claimant]
         if others:
             holder = others[0]
             plan.errors.append(

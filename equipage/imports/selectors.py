@@ -80,10 +80,10 @@ def current_members(organization: Organization, columns: set[str]) -> list[Curre
             organization=organization
         ).values_list("member_id", "field__key", "value"):
             if mid in by_pk:
-                held = by_pk[mid]
-                if held.custom is None:
-                    held.custom = {}
-                held.custom[key] = value
+                holder = by_pk[mid]
+                if holder.custom is None:
+                    holder.custom = {}
+                holder.custom[key] = value
     return members
 
 
