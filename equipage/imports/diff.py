@@ -576,19 +576,6 @@ def _plan_update(
         for key, value in row.custom.items():
             if held.get(key, "") != value:
                 fields[f"custom:{key}"] = [held.get(key, ""), value]
-    change = Change(
-        line=row.line,
-        login=m.login,
-        pk=m.pk,
-        row=row,
-        fields=fields,
-        add_groups=frozenset(add_groups),
-        remove_groups=frozenset(remove_groups),
-        add_labels=frozenset(add_labels),
-        remove_labels=frozenset(remove_labels),
-        state_before=m.state,
-        current=m,
-    )
     if len(plan.errors) > errors:
         return
     if row.password is not None:
@@ -597,6 +584,19 @@ def _plan_update(
     if not fields:
         plan.unchanged += 1
         return
+    change = Change(
+        line=row.line,
+        login=m.login,
+        pk=m.pk,
+        row=row,
+        fields=fields,
+        add_groups=frozenset(add_groups) if add_groups else _NO_IDS,
+        remove_groups=frozenset(remove_groups) if remove_groups else _NO_IDS,
+        add_labels=frozenset(add_labels) if add_labels else _NO_IDS,
+        remove_labels=frozenset(remove_labels) if remove_labels else _NO_IDS,
+        state_before=m.state,
+        current=m,
+    )
     reason = _skip_reason(m, scope, change)
     if reason:
         plan.skipped.append(Skip(row.line, m.login, reason))
