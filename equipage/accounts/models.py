@@ -62,7 +62,8 @@ class Member(AbstractBaseUser):
     contact_roles = models.JSONField(default=list, blank=True)
     auto_delete_on = models.DateField(null=True, blank=True)
     external_id = models.CharField(max_length=255, blank=True, default="")
-    search_text = models.CharField(max_length=800, blank=True, default="", db_index=True)
+    # Searched through the directory's trigram/FTS index; a b-tree here would only slow writes.
+    search_text = models.CharField(max_length=800, blank=True, default="")
     session_version = models.PositiveIntegerField(default=0)
     is_superuser = models.BooleanField(default=False)
     created_at = models.DateTimeField()
