@@ -132,11 +132,14 @@ def validate_table(table: Table, custom_fields: Sequence[CustomFieldSpec] = ()) 
     if any(k not in positions for k in C.REQUIRED):
         return Validated(rows, problems, warnings, written, len(table.rows))
     width = len(table.headers)
+    names: dict[str, str] = {}  # first and last names repeat: one string object each (memory)
     for line, cells in table.rows:
         row = _validate_row(
             line, cells, width, positions, custom_positions, specs, written, problems
         )
         if row is not None:
+            row.first_name = names.setdefault(row.first_name, row.first_name)
+            row.last_name = names.setdefault(row.last_name, row.last_name)
             rows.append(row)
     return Validated(rows, problems, warnings, written, len(table.rows))
 
