@@ -429,6 +429,12 @@ def _write(
     progress("write", len(added), total)
     _update_members(org, updated, now)
     progress("write", total, total)
+    # From here on, in member id order: the roles, memberships and audit rows then refer
+    # to (and check their foreign keys against) the members' table in order, not at random.
+    if new_ids:
+        order = sorted(range(len(added)), key=new_ids.__getitem__)
+        added, new_ids = [added[i] for i in order], [new_ids[i] for i in order]
+    updated.sort(key=_pk_of)
     _write_relations(org, added, updated, new_ids)
     record_rows(actor=actor, organization=org, rows=_audit_rows(added, new_ids, updated, job.pk))
     record(
@@ -499,6 +505,10 @@ _MEMBER_COLUMNS = (
 
 def _last(values: tuple[Any, ...]) -> Any:
     return values[-1]
+
+
+def _pk_of(change: Change) -> int:
+    return change.pk or 0
 
 
 def _login_of(change: Change) -> str:
