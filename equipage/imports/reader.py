@@ -83,11 +83,7 @@ def decode(data: bytes) -> tuple[str, str]:
 
 def sniff_delimiter(text: str) -> str:
     """Pick ``;``, ``,`` or tab: the one the header line holds most of (outside quotes)."""
-    first = ""
-    for line in text.splitlines():
-        if line.strip():
-            first = line
-            break
+    first = _first_filled_line(text)
     counts = {";": 0, ",": 0, "\t": 0}
     quoted = False
     for ch in first:
@@ -99,11 +95,35 @@ def sniff_delimiter(text: str) -> str:
     return best if counts[best] else ";"
 
 
+def _first_filled_line(text: str) -> str:
+    """Return the first line with something in it, as ``text.splitlines()`` would cut it.
+
+    Reads a growing prefix only: splitting a whole million-line file to look
+    at its header cost a copy of every line.
+    """
+    size = 1 << 16
+    while True:
+        part = text[:size]
+        whole = size >= len(text)
+        lines = part.splitlines()
+        for line in lines if whole else lines[:-1]:  # the prefix's last line may be cut
+            if line.strip():
+                return line
+        if whole:
+            return ""
+        size *= 4
+
+
 def _read_csv(data: bytes) -> Table:
     text, encoding = decode(data)
     delimiter = sniff_delimiter(text)
+    del text
     table = Table(headers=[], rows=[], encoding=encoding, delimiter=delimiter, kind="csv")
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    # Decode again, a buffer at a time, as the CSV reader asks: holding the whole text
+    # (and StringIO's own wider copy of it) beside the rows cost three times the file.
+    # For every encoding ``decode`` settles on, this yields the same characters.
+    stream = io.TextIOWrapper(io.BytesIO(data), encoding=encoding, errors="replace", newline="")
+    reader = csv.reader(stream, delimiter=delimiter)
     record = 0
     while True:
         try:

@@ -40,6 +40,26 @@ def test_search_key_maker_gives_core_search_key(parts: list[str]) -> None:
     assert fast(*parts) == search_key(*parts)  # the cached second answer too
 
 
+@settings(max_examples=200, deadline=None)
+@given(
+    st.one_of(
+        st.binary(max_size=200),
+        st.text(max_size=60).map(lambda t: t.encode("utf-8")),
+        st.text(max_size=60).map(lambda t: b"\xef\xbb\xbf" + t.encode("utf-8")),
+        st.text(max_size=60).map(lambda t: t.encode("utf-16")),
+        st.text(alphabet="éèàçôÉ;,abc\r\n", max_size=60).map(lambda t: t.encode("cp1252")),
+    )
+)
+def test_streamed_decoding_gives_the_same_text_as_decode(data: bytes) -> None:
+    import io
+
+    from equipage.imports.reader import decode
+
+    text, encoding = decode(data)
+    stream = io.TextIOWrapper(io.BytesIO(data), encoding=encoding, errors="replace", newline="")
+    assert stream.read() == text
+
+
 def _fts_trigger_sql(name: str = "directory_member_fts_ai") -> str | None:
     with connection.cursor() as cursor:
         cursor.execute("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = %s", [name])
@@ -120,3 +140,23 @@ def test_big_update_reindexes_changed_names_and_keeps_the_update_trigger(org, ad
     run_import(org, admin, csv_bytes(one), mode="upsert")
     assert search_members(members, "agrafe").count() == 1
     assert search_members(members, "trombone").count() == 1099
+
+
+def _reference_first_line(text: str) -> str:
+    return next((line for line in text.splitlines() if line.strip()), "")
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet=" \r\n\t\x0b\x85\u2028ab;", max_size=80))
+def test_first_filled_line_is_the_first_non_blank_line(text: str) -> None:
+    from equipage.imports.reader import _first_filled_line
+
+    assert _first_filled_line(text) == _reference_first_line(text)
+
+
+def test_first_filled_line_found_beyond_the_first_prefix() -> None:
+    from equipage.imports.reader import _first_filled_line
+
+    for pad in (65535, 65536, 65537, 300_000):
+        for text in (" \r\n" * (pad // 3) + "Nom;Prénom\r\nA;B", "\n" * pad + "x" * 70_000 + "\n"):
+            assert _first_filled_line(text) == _reference_first_line(text)
