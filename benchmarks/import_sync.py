@@ -222,8 +222,10 @@ def floor_postgres(url: str, path: Path, fresh: bool) -> float:
             " floor_m.email) IS DISTINCT FROM (EXCLUDED.last, EXCLUDED.first, EXCLUDED.email)"
         )
         cur.execute(
-            "UPDATE floor_m SET state='deactivated' WHERE state='active' AND login NOT IN"
-            " (SELECT login FROM f)"
+            # NOT EXISTS (a hash anti-join): NOT IN over a million logins that do not fit
+            # in work_mem is evaluated row by row, quadratic, and was no floor at all.
+            "UPDATE floor_m SET state='deactivated' WHERE state='active' AND NOT EXISTS"
+            " (SELECT 1 FROM f WHERE f.login = floor_m.login)"
         )
     return time.perf_counter() - start
 
