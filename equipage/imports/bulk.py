@@ -8,6 +8,7 @@ import's transaction like everything else it writes.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 import re
@@ -15,7 +16,8 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from django.db import connection
+from django.db import DatabaseError, connection
+from django.db.transaction import TransactionManagementError
 
 from equipage.core.text import fold
 
@@ -266,5 +268,10 @@ def roomy_page_cache() -> Iterator[None]:
     try:
         yield
     finally:
-        with connection.cursor() as cursor:
+        # Best effort: after a failed write the broken transaction may refuse queries; the
+        # original error matters, a larger cache on this connection does no harm.
+        with (
+            contextlib.suppress(DatabaseError, TransactionManagementError),
+            connection.cursor() as cursor,
+        ):
             cursor.execute(f"PRAGMA cache_size = {previous}")

@@ -160,3 +160,32 @@ def test_first_filled_line_found_beyond_the_first_prefix() -> None:
     for pad in (65535, 65536, 65537, 300_000):
         for text in (" \r\n" * (pad // 3) + "Nom;Prénom\r\nA;B", "\n" * pad + "x" * 70_000 + "\n"):
             assert _first_filled_line(text) == _reference_first_line(text)
+
+
+@pytest.mark.django_db
+def test_a_crash_after_a_big_insert_leaves_the_index_triggers_and_nothing_else(  # type: ignore[no-untyped-def]
+    org, admin, monkeypatch
+) -> None:
+    import equipage.imports.actions as actions
+    from equipage.accounts.models import Member
+    from equipage.directory.selectors import search_members
+
+    def boom(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("disk on fire")
+
+    sqlite = connection.vendor == "sqlite"
+    triggers = [_fts_trigger_sql(n) for n in ("directory_member_fts_ai", "directory_member_fts_au")]
+    monkeypatch.setattr(actions, "_write_relations", boom)
+    rows = [[f"zorglub.{i}", "Zorglub", f"Éric{i}", "", "", "Activé"] for i in range(1100)]
+    with pytest.raises(RuntimeError):
+        run_import(org, admin, csv_bytes(rows), mode="upsert")
+    members = Member.objects.filter(organization=org)
+    assert not members.filter(login__startswith="zorglub.").exists()
+    if sqlite:
+        assert triggers[0] and triggers[1]
+        assert [
+            _fts_trigger_sql(n) for n in ("directory_member_fts_ai", "directory_member_fts_au")
+        ] == triggers
+    monkeypatch.undo()
+    run_import(org, admin, csv_bytes(rows[:3]), mode="upsert")
+    assert search_members(members, "zorglub").count() == 3
