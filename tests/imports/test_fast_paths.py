@@ -174,7 +174,8 @@ def test_a_crash_after_a_big_insert_leaves_the_index_triggers_and_nothing_else( 
         raise RuntimeError("disk on fire")
 
     sqlite = connection.vendor == "sqlite"
-    triggers = [_fts_trigger_sql(n) for n in ("directory_member_fts_ai", "directory_member_fts_au")]
+    names = ("directory_member_fts_ai", "directory_member_fts_au")
+    triggers = [_fts_trigger_sql(n) for n in names] if sqlite else []
     monkeypatch.setattr(actions, "_write_relations", boom)
     rows = [[f"zorglub.{i}", "Zorglub", f"Éric{i}", "", "", "Activé"] for i in range(1100)]
     with pytest.raises(RuntimeError):
@@ -183,9 +184,7 @@ def test_a_crash_after_a_big_insert_leaves_the_index_triggers_and_nothing_else( 
     assert not members.filter(login__startswith="zorglub.").exists()
     if sqlite:
         assert triggers[0] and triggers[1]
-        assert [
-            _fts_trigger_sql(n) for n in ("directory_member_fts_ai", "directory_member_fts_au")
-        ] == triggers
+        assert [_fts_trigger_sql(n) for n in names] == triggers
     monkeypatch.undo()
     run_import(org, admin, csv_bytes(rows[:3]), mode="upsert")
     assert search_members(members, "zorglub").count() == 3
