@@ -204,10 +204,12 @@ def record_rows(
 
     light: list[LightEvent] | None = [] if LISTENERS else None
     batch: list[tuple[Any, ...]] = []
+    types: dict[str, str] = {}  # like record(): an unregistered event type is refused
     count = 0
     with connection.cursor() as cursor:
         for event, member_id, ttype, tid, tlabel, before, after in rows:
-            event_type, tlabel = str(event), tlabel[:300]
+            event_type = types.get(event) or types.setdefault(event, EventType(event).value)
+            tlabel = tlabel[:300]
             before_json = None if before is None else dumps(before)
             after_json = None if after is None else dumps(after)
             batch.append(

@@ -188,3 +188,21 @@ def test_a_crash_after_a_big_insert_leaves_the_index_triggers_and_nothing_else( 
     monkeypatch.undo()
     run_import(org, admin, csv_bytes(rows[:3]), mode="upsert")
     assert search_members(members, "zorglub").count() == 3
+
+
+@pytest.mark.django_db
+def test_bulk_audit_rows_refuse_an_unregistered_event_type_like_record(org, admin) -> None:  # type: ignore[no-untyped-def]
+    from django.db import transaction
+
+    from equipage.audit.models import AuditEvent
+    from equipage.audit.record import record_rows
+    from equipage.permissions import as_actor
+
+    before = AuditEvent.objects.count()
+    with pytest.raises(ValueError), transaction.atomic():
+        record_rows(
+            actor=as_actor(admin),
+            organization=org,
+            rows=[("member.teleported", None, "", "", "", None, {"x": 1})],
+        )
+    assert AuditEvent.objects.count() == before
