@@ -41,7 +41,15 @@ from equipage.imports.bulk import (
     search_key_maker,
     update_rows,
 )
-from equipage.imports.diff import ACTIVE, DEACTIVATED, Change, Plan, compute_plan, settle_passwords
+from equipage.imports.diff import (
+    ACTIVE,
+    DEACTIVATED,
+    Change,
+    NewMemberChange,
+    Plan,
+    compute_plan,
+    settle_passwords,
+)
 from equipage.imports.models import ImportJob, ImportMode, ImportStatus
 from equipage.imports.reader import Problem, read_table
 from equipage.imports.selectors import (
@@ -461,8 +469,8 @@ def _audit_rows(
     """Yield one audit row per changed member: what ``record_many`` would write for it."""
     for change, pk in zip(added, new_ids, strict=True):
         row = change.row
-        assert row is not None
-        after = {k: v[1] for k, v in change.fields.items()}
+        assert row is not None and isinstance(change, NewMemberChange)
+        after = change.values()
         after["import"] = job_id
         label = _label(row.first_name, row.last_name, change.login)
         yield (EventType.MEMBER_CREATED, pk, "member", str(pk), label, None, after)
@@ -668,7 +676,8 @@ def _write_relations(
     values: list[tuple[int, int, int, str]] = []
     fields = {f.key: f.pk for f in CustomField.objects.filter(organization=org)}
     for c, new_pk in zip(added, new_ids, strict=True):
-        for role in c.fields["roles"][1]:
+        assert isinstance(c, NewMemberChange)
+        for role in c.roles():
             roles.append((org_id, new_pk, role))
         for gid in c.add_groups:
             memberships.append((org_id, gid, new_pk, member_role))

@@ -131,19 +131,28 @@ class NewMemberChange(Change):
 
     @property
     def fields(self) -> dict[str, list[Any]]:  # type: ignore[override]
+        return {key: [None, value] for key, value in self.values().items()}
+
+    def values(self) -> dict[str, Any]:
+        """Return each field's value after the import (the audit's ``after``)."""
         row = self.row
         assert row is not None
-        out: dict[str, list[Any]] = {
-            "login": [None, self.login],
-            "last_name": [None, row.last_name],
-            "first_name": [None, row.first_name],
-            "email": [None, row.email],
-            "state": [None, ACTIVE if row.active else DEACTIVATED],
-            "roles": [None, sorted(set(row.roles or ()) or {"member"})],
+        out: dict[str, Any] = {
+            "login": self.login,
+            "last_name": row.last_name,
+            "first_name": row.first_name,
+            "email": row.email,
+            "state": ACTIVE if row.active else DEACTIVATED,
+            "roles": self.roles(),
         }
-        for key, value in (self.extra or {}).items():
-            out[key] = [None, value]
+        if self.extra:
+            out.update(self.extra)
         return out
+
+    def roles(self) -> list[str]:
+        """Return the new member's roles, sorted (``member`` when the file gives none)."""
+        assert self.row is not None
+        return sorted(set(self.row.roles or ()) or {"member"})
 
 
 @dataclass(frozen=True, slots=True)
