@@ -175,3 +175,17 @@ def test_member_edits_own_contact_details_only_when_allowed(
     member_update(actor=member, member=member, phone="0600000000")
     with pytest.raises(PermissionDenied):
         member_update(actor=member, member=member, last_name="Changed")
+
+
+def test_bulk_reactivation_changes_only_deactivated_members(
+    org: Any, admin: Any, member: Any, outsider: Any
+) -> None:
+    from equipage.accounts.actions import members_reactivate
+
+    member_deactivate(actor=admin, member=member)
+    result = members_reactivate(actor=admin, organization=org, members=[member, outsider])
+    assert [m.pk for m in result.done] == [member.pk]
+    assert [(m.pk, r) for m, r in result.skipped] == [(outsider.pk, "Not deactivated.")]
+    assert result.kinds == ["noop"]
+    member.refresh_from_db()
+    assert member.state == MemberState.ACTIVE

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from django.contrib.auth.password_validation import validate_password
@@ -361,6 +361,39 @@ def _member_row(
     return (event, member.pk, "member", str(member.pk), label or str(member)[:300], before, after)
 
 
+def _triage(
+    actor: Actor,
+    organization_id: int,
+    ids: list[int],
+    cap: Cap,
+    result: BulkResult,
+    *,
+    forbidden: str,
+    protected: tuple[str, str] | None = None,
+    noop: tuple[Callable[[Member], bool], str] | None = None,
+) -> list[Member]:
+    """Sort the targets of a bulk member action into the ones to change and the skipped.
+
+    ``protected`` holds the refusals for the owner and for the actor themselves;
+    ``noop`` is ``(already_done, reason)`` for members the action would not change.
+    """
+    eligible = eligible_ids(actor, cap, ids)
+    owner_id = _owner_id(organization_id) if protected else None
+    todo: list[Member] = []
+    for m in _load(organization_id, ids):
+        if protected and m.pk == owner_id:
+            result.skip(m, protected[0])
+        elif protected and actor.member is not None and m.pk == actor.member.pk:
+            result.skip(m, protected[1])
+        elif m.pk not in eligible:
+            result.skip(m, forbidden, "forbidden")
+        elif noop and noop[0](m):
+            result.skip(m, noop[1], "noop")
+        else:
+            todo.append(m)
+    return todo
+
+
 def members_deactivate(
     *, actor: Actor | Member, organization: Organization, members: Iterable[Member | int]
 ) -> BulkResult:
@@ -375,23 +408,16 @@ def members_deactivate(
     result = BulkResult()
     with transaction.atomic():
         org = lock_organization(organization.pk)
-        targets = _load(org.pk, ids)
-        eligible = eligible_ids(actor, Cap.MEMBER_DEACTIVATE, ids)
-        owner_id = _owner_id(org.pk)
-        todo: list[Member] = []
-        for m in targets:
-            if m.pk == owner_id:
-                result.skip(m, _("The owner cannot be deactivated."))
-            elif actor.member is not None and m.pk == actor.member.pk:
-                result.skip(m, _("You cannot deactivate yourself."))
-            elif m.pk not in eligible:
-                result.skip(
-                    m, _("You do not have permission to deactivate this member."), "forbidden"
-                )
-            elif m.state == MemberState.DEACTIVATED:
-                result.skip(m, _("Already deactivated."), "noop")
-            else:
-                todo.append(m)
+        todo = _triage(
+            actor,
+            org.pk,
+            ids,
+            Cap.MEMBER_DEACTIVATE,
+            result,
+            forbidden=_("You do not have permission to deactivate this member."),
+            protected=(_("The owner cannot be deactivated."), _("You cannot deactivate yourself.")),
+            noop=(lambda m: m.state == MemberState.DEACTIVATED, _("Already deactivated.")),
+        )
         if todo:
             now = clock.now()
             todo_ids = [m.pk for m in todo]
@@ -456,18 +482,15 @@ def members_reactivate(
     result = BulkResult()
     with transaction.atomic():
         org = lock_organization(organization.pk)
-        targets = _load(org.pk, ids)
-        eligible = eligible_ids(actor, Cap.MEMBER_REACTIVATE, ids)
-        todo: list[Member] = []
-        for m in targets:
-            if m.pk not in eligible:
-                result.skip(
-                    m, _("You do not have permission to reactivate this member."), "forbidden"
-                )
-            elif m.state != MemberState.DEACTIVATED:
-                result.skip(m, _("Not deactivated."), "noop")
-            else:
-                todo.append(m)
+        todo = _triage(
+            actor,
+            org.pk,
+            ids,
+            Cap.MEMBER_REACTIVATE,
+            result,
+            forbidden=_("You do not have permission to reactivate this member."),
+            noop=(lambda m: m.state != MemberState.DEACTIVATED, _("Not deactivated.")),
+        )
         if todo:
             ensure_seats(org, len(todo))
             now = clock.now()
@@ -512,19 +535,15 @@ def members_delete(
     result = BulkResult()
     with transaction.atomic():
         org = lock_organization(organization.pk)
-        targets = _load(org.pk, ids)
-        eligible = eligible_ids(actor, Cap.MEMBER_DELETE, ids)
-        owner_id = _owner_id(org.pk)
-        todo: list[Member] = []
-        for m in targets:
-            if m.pk == owner_id:
-                result.skip(m, _("The owner cannot be deleted."))
-            elif actor.member is not None and m.pk == actor.member.pk:
-                result.skip(m, _("You cannot delete yourself."))
-            elif m.pk not in eligible:
-                result.skip(m, _("You do not have permission to delete this member."), "forbidden")
-            else:
-                todo.append(m)
+        todo = _triage(
+            actor,
+            org.pk,
+            ids,
+            Cap.MEMBER_DELETE,
+            result,
+            forbidden=_("You do not have permission to delete this member."),
+            protected=(_("The owner cannot be deleted."), _("You cannot delete yourself.")),
+        )
         if todo:
             record_rows(
                 actor=actor,
