@@ -47,14 +47,12 @@ def filter_members(
     return qs.order_by("last_name", "first_name", "id")
 
 
-def member_facts(members: Sequence[Member]) -> list[dict[str, Any]]:
-    """Return one dict per member with roles, groups, labels, Guide and mail facts (batched)."""
-    from equipage.emails.models import DeliveryStatus, OutboundEmail
+def member_relations(
+    ids: Sequence[int],
+) -> tuple[dict[int, list[str]], dict[int, list[str]], dict[int, list[str]]]:
+    """Return the roles, group names and label names of many members, a chunked query each."""
     from equipage.groups.models import GroupMembership, MemberLabel
-    from equipage.invitations.guide import compute_guide
-    from equipage.invitations.models import Invitation
 
-    ids = [m.pk for m in members]
     roles: dict[int, list[str]] = defaultdict(list)
     groups: dict[int, list[str]] = defaultdict(list)
     labels: dict[int, list[str]] = defaultdict(list)
@@ -72,6 +70,17 @@ def member_facts(members: Sequence[Member]) -> list[dict[str, Any]]:
             "member_id", "label__name"
         ):
             labels[mid].append(name)
+    return roles, groups, labels
+
+
+def member_facts(members: Sequence[Member]) -> list[dict[str, Any]]:
+    """Return one dict per member with roles, groups, labels, Guide and mail facts (batched)."""
+    from equipage.emails.models import DeliveryStatus, OutboundEmail
+    from equipage.invitations.guide import compute_guide
+    from equipage.invitations.models import Invitation
+
+    ids = [m.pk for m in members]
+    roles, groups, labels = member_relations(ids)
     invitations: dict[int, Invitation] = {}
     first_invited: dict[int, Any] = {}
     last_mail: dict[int, OutboundEmail] = {}

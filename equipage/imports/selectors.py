@@ -6,6 +6,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 from typing import Any
 
+from equipage.accounts.listing import member_relations
 from equipage.accounts.models import CustomField, CustomFieldValue, Member, MemberRole, Role
 from equipage.imports.diff import Current, GroupInfo, Scope
 from equipage.imports.validate import CustomFieldSpec
@@ -134,7 +135,6 @@ def import_scope(actor: Actor, organization: Organization, mode: str) -> Scope:
 
 def export_rows(organization: Organization, actor: Actor) -> Iterator[dict[str, Any]]:
     """Yield the members the actor may see, one plain dict each, in bounded memory."""
-    from equipage.groups.models import GroupMembership, MemberLabel
 
     fields = list(CustomField.objects.filter(organization=organization))
     qs = (
@@ -147,27 +147,12 @@ def export_rows(organization: Organization, actor: Actor) -> Iterator[dict[str, 
 
     def flush() -> Iterator[dict[str, Any]]:
         ids = [r[0] for r in batch]
-        roles: dict[int, list[str]] = defaultdict(list)
-        groups: dict[int, list[str]] = defaultdict(list)
-        labels: dict[int, list[str]] = defaultdict(list)
+        roles, groups, labels = member_relations(ids)
         custom: dict[int, dict[str, str]] = defaultdict(dict)
-        for start in range(0, len(ids), 900):
-            chunk = ids[start : start + 900]
-            for mid, role in MemberRole.objects.filter(member_id__in=chunk).values_list(
-                "member_id", "role"
-            ):
-                roles[mid].append(role)
-            for mid, name in GroupMembership.objects.filter(member_id__in=chunk).values_list(
-                "member_id", "group__name"
-            ):
-                groups[mid].append(name)
-            for mid, name in MemberLabel.objects.filter(member_id__in=chunk).values_list(
-                "member_id", "label__name"
-            ):
-                labels[mid].append(name)
-            if fields:
+        if fields:
+            for start in range(0, len(ids), 900):
                 for mid, key, value in CustomFieldValue.objects.filter(
-                    member_id__in=chunk
+                    member_id__in=ids[start : start + 900]
                 ).values_list("member_id", "field__key", "value"):
                     custom[mid][key] = value
         for pk, login, last, first, email, state in batch:
