@@ -58,11 +58,29 @@ def navigation(request: HttpRequest) -> tuple[list[dict[str, Any]], dict[str, st
     return entries, links
 
 
+def mail_notices(request: HttpRequest) -> dict[str, Any]:
+    """Tell the organization's admins that mail is off, or that mails wait for the SMTP server."""
+    org = getattr(request, "organization", None)
+    actor = getattr(request, "actor", None)
+    if org is None or actor is None or not can(actor, Cap.MEMBER_VIEW, org):
+        return {"mail_unconfigured_notice": False, "mail_backlog": 0}
+    from equipage.emails.models import MailStatus, OutboundEmail
+
+    backlog = OutboundEmail.objects.filter(
+        organization=org, status=MailStatus.QUEUED, attempts__gt=0
+    ).count()
+    return {
+        "mail_unconfigured_notice": not settings.EQUIPAGE_MAIL_CONFIGURED,
+        "mail_backlog": backlog,
+    }
+
+
 def equipage(request: HttpRequest) -> dict[str, Any]:
     entries, links = navigation(request)
     return {
         "organization": getattr(request, "organization", None),
         "mail_configured": settings.EQUIPAGE_MAIL_CONFIGURED,
+        **mail_notices(request),
         "nav_entries": entries,
         "links": links,
     }
