@@ -7,13 +7,21 @@ databases answer quickly (and under SQLite's bound-parameter limit).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING
 
 from equipage.accounts.models import Member
 from equipage.permissions import Actor, Cap
 from equipage.permissions.policy import members_manageable_by
 
+if TYPE_CHECKING:
+    from equipage.core.bulk import BulkResult
+
 CHUNK = 5000
+
+# (refuses, reason, kind): ``refuses(member)`` true means skip with ``reason`` of ``kind``
+# ("forbidden", "invariant" or "noop", see BulkResult.skip).
+Check = tuple[Callable[[Member], bool], str, str]
 
 
 def unique_ids(members: Iterable[Member | int]) -> list[int]:
@@ -43,3 +51,16 @@ def load_members(
         )
         found.extend(qs.only(*columns) if columns else qs)
     return found
+
+
+def triage(members: Iterable[Member], checks: Sequence[Check], result: BulkResult) -> list[Member]:
+    """Return the members no check refuses; record the first refusal of every other one."""
+    todo: list[Member] = []
+    for m in members:
+        for refuses, reason, kind in checks:
+            if refuses(m):
+                result.skip(m, reason, kind)
+                break
+        else:
+            todo.append(m)
+    return todo

@@ -25,7 +25,7 @@ from equipage.accounts.actions.members import (
     check_grantable,
     refresh_search_text,
 )
-from equipage.accounts.bulk import eligible_ids, load_members, unique_ids
+from equipage.accounts.bulk import eligible_ids, load_members, triage, unique_ids
 from equipage.accounts.logins import free_login_for
 from equipage.accounts.models import Member, MemberRole, MemberState, Role
 from equipage.accounts.snapshots import member_snapshot
@@ -445,20 +445,37 @@ def members_invite(
     with transaction.atomic():
         org = lock_organization(organization.pk)
         eligible = _eligible(actor, ids)
-        todo: list[Member] = []
-        for m in _load(org, ids):
-            if m.pk not in eligible:
-                result.skip(m, _("You do not have permission to invite this member."), "forbidden")
-            elif m.state == MemberState.ACTIVE:
-                result.skip(m, _("This user already has an active account."), "noop")
-            elif m.state == MemberState.DEACTIVATED:
-                result.skip(m, _("Deactivated: reactivate instead."), "invariant")
-            elif m.state == MemberState.INVITED:
-                result.skip(m, _("Already invited: resend the invitation instead."), "noop")
-            elif not m.email:
-                result.skip(m, _("No e-mail address to send the invitation to."), "invariant")
-            else:
-                todo.append(m)
+        todo = triage(
+            _load(org, ids),
+            [
+                (
+                    lambda m: m.pk not in eligible,
+                    _("You do not have permission to invite this member."),
+                    "forbidden",
+                ),
+                (
+                    lambda m: m.state == MemberState.ACTIVE,
+                    _("This user already has an active account."),
+                    "noop",
+                ),
+                (
+                    lambda m: m.state == MemberState.DEACTIVATED,
+                    _("Deactivated: reactivate instead."),
+                    "invariant",
+                ),
+                (
+                    lambda m: m.state == MemberState.INVITED,
+                    _("Already invited: resend the invitation instead."),
+                    "noop",
+                ),
+                (
+                    lambda m: not m.email,
+                    _("No e-mail address to send the invitation to."),
+                    "invariant",
+                ),
+            ],
+            result,
+        )
         budget = _DailyBudget(org)
         if len(todo) > budget.left:
             raise_limit = _limit_message(org)
@@ -492,16 +509,27 @@ def invitations_resend(
         eligible = _eligible(actor, ids)
         targets = _load(org, ids)
         pending = _pending_by_member([m.pk for m in targets])
-        todo: list[Member] = []
-        for m in targets:
-            if m.pk not in eligible:
-                result.skip(m, _("You do not have permission to invite this member."), "forbidden")
-            elif m.state != MemberState.INVITED or m.pk not in pending:
-                result.skip(m, _("No invitation to resend."), "noop")
-            elif not m.email:
-                result.skip(m, _("No e-mail address to send the invitation to."), "invariant")
-            else:
-                todo.append(m)
+        todo = triage(
+            targets,
+            [
+                (
+                    lambda m: m.pk not in eligible,
+                    _("You do not have permission to invite this member."),
+                    "forbidden",
+                ),
+                (
+                    lambda m: m.state != MemberState.INVITED or m.pk not in pending,
+                    _("No invitation to resend."),
+                    "noop",
+                ),
+                (
+                    lambda m: not m.email,
+                    _("No e-mail address to send the invitation to."),
+                    "invariant",
+                ),
+            ],
+            result,
+        )
         budget = _DailyBudget(org)
         if len(todo) > budget.left:
             for m in todo[budget.left :]:
@@ -554,18 +582,27 @@ def invitations_revoke(
     with transaction.atomic():
         org = lock_organization(organization.pk)
         eligible = _eligible(actor, ids)
-        todo: list[Member] = []
-        for m in _load(org, ids):
-            if m.pk not in eligible:
-                result.skip(
-                    m, _("You do not have permission to revoke this member's access."), "forbidden"
-                )
-            elif m.state == MemberState.ACTIVE:
-                result.skip(m, _("Active account: deactivate it instead."), "invariant")
-            elif m.state != MemberState.INVITED:
-                result.skip(m, _("No pending invitation to revoke."), "noop")
-            else:
-                todo.append(m)
+        todo = triage(
+            _load(org, ids),
+            [
+                (
+                    lambda m: m.pk not in eligible,
+                    _("You do not have permission to revoke this member's access."),
+                    "forbidden",
+                ),
+                (
+                    lambda m: m.state == MemberState.ACTIVE,
+                    _("Active account: deactivate it instead."),
+                    "invariant",
+                ),
+                (
+                    lambda m: m.state != MemberState.INVITED,
+                    _("No pending invitation to revoke."),
+                    "noop",
+                ),
+            ],
+            result,
+        )
         if todo:
             now = clock.now()
             todo_ids = [m.pk for m in todo]

@@ -13,7 +13,7 @@ from django.db.models import CharField, F, Value
 from django.db.models.functions import Cast, Concat
 from django.utils.translation import gettext as _
 
-from equipage.accounts.bulk import eligible_ids, load_members, unique_ids
+from equipage.accounts.bulk import Check, eligible_ids, load_members, triage, unique_ids
 from equipage.accounts.logins import free_login_for
 from equipage.accounts.models import ROLE_RANK, Member, MemberRole, MemberState, Role
 from equipage.accounts.snapshots import diff, member_snapshot
@@ -377,21 +377,19 @@ def _triage(
     ``protected`` holds the refusals for the owner and for the actor themselves;
     ``noop`` is ``(already_done, reason)`` for members the action would not change.
     """
+    checks: list[Check] = []
+    if protected:
+        owner_id = _owner_id(organization_id)
+        self_id = actor.member.pk if actor.member is not None else None
+        checks += [
+            (lambda m: m.pk == owner_id, protected[0], "invariant"),
+            (lambda m: m.pk == self_id, protected[1], "invariant"),
+        ]
     eligible = eligible_ids(actor, cap, ids)
-    owner_id = _owner_id(organization_id) if protected else None
-    todo: list[Member] = []
-    for m in _load(organization_id, ids):
-        if protected and m.pk == owner_id:
-            result.skip(m, protected[0])
-        elif protected and actor.member is not None and m.pk == actor.member.pk:
-            result.skip(m, protected[1])
-        elif m.pk not in eligible:
-            result.skip(m, forbidden, "forbidden")
-        elif noop and noop[0](m):
-            result.skip(m, noop[1], "noop")
-        else:
-            todo.append(m)
-    return todo
+    checks.append((lambda m: m.pk not in eligible, forbidden, "forbidden"))
+    if noop:
+        checks.append((noop[0], noop[1], "noop"))
+    return triage(_load(organization_id, ids), checks, result)
 
 
 def members_deactivate(
