@@ -202,3 +202,23 @@ def profile_groups(request: HttpRequest, slug: str, member_id: int) -> HttpRespo
     except DomainError as exc:
         messages.error(request, str(exc))
     return redirect(f"/o/{slug}/members/{member.pk}/")
+
+
+@require_POST
+@requires(Cap.MEMBER_INVITE)
+def resend_invitation(request: HttpRequest, slug: str, member_id: int) -> HttpResponse:
+    """Send a new invitation from the directory's blue envelope (seed 003), then go back."""
+    from equipage.invitations.actions import invitation_resend
+
+    act = actor(request)
+    member = access_member_by_id(act, member_id, Cap.MEMBER_INVITE)
+    try:
+        invitation_resend(actor=act, member=member)
+    except DomainError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(
+            request, _("A new invitation was sent to %(email)s.") % {"email": member.email}
+        )
+    query = request.POST.get("filter", "")
+    return redirect(f"/o/{slug}/members" + (f"?{query}" if query else ""))
