@@ -120,7 +120,13 @@ def test_guide_column_after_an_invitation(
     page.get_by_role("link", name="Retour aux membres").click()
     row = page.get_by_role("row", name=re.compile("Inès Nouvelle"))
     expect(row.get_by_text("Attendre")).to_be_visible()
-    expect(row.get_by_role("img", name=re.compile("Invitation envoyée"))).to_be_visible()
+    # Seed 003: the blue envelope; a click sends a new invitation.
+    envelope = row.get_by_role("button", name=re.compile("Renvoyer l’invitation à Inès"))
+    expect(envelope).to_be_visible()
+    envelope.click()
+    expect(
+        page.get_by_text("Une nouvelle invitation a été envoyée à ines@acme.test.")
+    ).to_be_visible()
 
 
 def test_language_switch(browser_page: Any, french_org: Any, admin: Any) -> None:
