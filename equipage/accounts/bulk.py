@@ -24,9 +24,18 @@ CHUNK = 5000
 Check = tuple[Callable[[Member], bool], str, str]
 
 
+# The largest primary key either database can hold; a larger id names no row.
+MAX_ID = 2**63 - 1
+
+
 def unique_ids(members: Iterable[Member | int]) -> list[int]:
-    """Return the ids of ``members`` (instances or ids), first occurrence order, no repeats."""
-    return list(dict.fromkeys(m if isinstance(m, int) else m.pk for m in members))
+    """Return the ids of ``members`` (instances or ids), first occurrence order, no repeats.
+
+    Ids no row can have (below 1, above ``MAX_ID``) are dropped: SQLite would
+    refuse to even compare them.
+    """
+    ids = (m if isinstance(m, int) else m.pk for m in members)
+    return list(dict.fromkeys(i for i in ids if 1 <= i <= MAX_ID))
 
 
 def eligible_ids(actor: Actor, cap: Cap, ids: Sequence[int]) -> set[int]:

@@ -5,14 +5,19 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-from typing import Any
+from typing import Annotated, Any
 
 from django.http import HttpRequest
+from pydantic import Field
 
+from equipage.accounts.bulk import MAX_ID
 from equipage.api.errors import PreconditionFailed
 from equipage.core.errors import ValidationFailed
 from equipage.organizations.models import Organization
 from equipage.permissions import Actor
+
+# An id a row can have: bigger numbers are refused with a 422, not sent to the database.
+RowId = Annotated[int, Field(ge=1, le=MAX_ID)]
 
 
 def actor(request: HttpRequest) -> Actor:

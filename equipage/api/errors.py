@@ -141,6 +141,11 @@ def install(api: Any) -> None:
             {"WWW-Authenticate": "Bearer"},
         )
 
+    @api.exception_handler(OverflowError)
+    def id_out_of_range(request: HttpRequest, exc: OverflowError) -> HttpResponse:
+        # SQLite refuses to compare an id beyond 64 bits; no such row can exist.
+        return problem(404, "not_found", "Not found.")
+
     @api.exception_handler(HttpError)
     def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
         return problem(exc.status_code, "error", str(exc))

@@ -7,7 +7,7 @@ from typing import Any, Literal
 from django.http import HttpRequest
 from ninja import Field, Router, Schema
 
-from equipage.api.common import actor, organization
+from equipage.api.common import RowId, actor, organization
 from equipage.api.errors import ERROR_RESPONSES
 from equipage.invitations.actions import invitation_cancel, invitation_resend, invitations_create
 from equipage.invitations.selectors import access_invitation_by_id
@@ -24,7 +24,7 @@ class InviteIn(Schema):
         description="Addresses separated by commas, semicolons, spaces or new lines.",
     )
     roles: list[Literal["admin", "user_admin", "member"]] = ["member"]
-    group_ids: list[int] = []
+    group_ids: list[RowId] = []
     language: Literal["", "fr", "en"] = ""
 
 

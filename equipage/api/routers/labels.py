@@ -7,7 +7,7 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 
-from equipage.api.common import actor, organization
+from equipage.api.common import RowId, actor, organization
 from equipage.api.errors import ERROR_RESPONSES
 from equipage.core.errors import NotFound
 from equipage.groups.actions import label_create, label_delete, labels_attach, labels_detach
@@ -29,7 +29,7 @@ class LabelIn(Schema):
 
 
 class MembersIn(Schema):
-    member_ids: list[int] = Field(..., min_length=1, max_length=5000)
+    member_ids: list[RowId] = Field(..., min_length=1, max_length=5000)
 
 
 class BulkOut(Schema):

@@ -20,6 +20,7 @@ from equipage.accounts.actions import (
 from equipage.accounts.listing import filter_members, member_facts
 from equipage.accounts.models import Member
 from equipage.api.common import (
+    RowId,
     actor,
     check_if_match,
     decode_cursor,
@@ -77,7 +78,7 @@ class MemberCreateIn(Schema):
     email: str = Field("", max_length=254)
     login: str = Field("", max_length=150)
     roles: list[Literal["admin", "user_admin", "member"]] = ["member"]
-    group_ids: list[int] = []
+    group_ids: list[RowId] = []
     password: str | None = Field(None, max_length=200)
     phone: str = Field("", max_length=40)
     job_title: str = Field("", max_length=150)
