@@ -81,6 +81,13 @@ def csv_chunks(
         yield "".join(buffer).encode()
 
 
+def _xlsx_safe(value: Any) -> Any:
+    """Drop the control characters a worksheet cannot hold (they would abort the download)."""
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    return ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value
+
+
 def xlsx_chunks(
     rows: Iterable[dict[str, Any]], language: str, custom: list[tuple[str, str]]
 ) -> Iterator[bytes]:
@@ -92,7 +99,7 @@ def xlsx_chunks(
     sheet = book.create_sheet("Membres" if language == "fr" else "Members")
     sheet.append(headers(language, [n for _k, n in custom]))
     for row in rows:
-        sheet.append(cells(row, language, keys))
+        sheet.append([_xlsx_safe(v) for v in cells(row, language, keys)])
     fd, path = tempfile.mkstemp(suffix=".xlsx")
     os.close(fd)
     try:
