@@ -21,7 +21,9 @@ EQUIPAGE_FROM_EMAIL = os.environ.get(
 )
 EQUIPAGE_MAIL_DOMAIN = os.environ.get("EQUIPAGE_MAIL_DOMAIN", "equipage.localhost")
 EQUIPAGE_MAIL_CONFIGURED = conf.mail_configured()
-EQUIPAGE_API_RATE_LIMIT = int(os.environ.get("EQUIPAGE_API_RATE_LIMIT", "600"))  # per token per minute
+EQUIPAGE_API_RATE_LIMIT = int(
+    os.environ.get("EQUIPAGE_API_RATE_LIMIT", "600")
+)  # per token per minute
 CSRF_TRUSTED_ORIGINS = [EQUIPAGE_BASE_URL] if EQUIPAGE_BASE_URL.startswith("http") else []
 
 INSTALLED_APPS = [

@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING
 
 from equipage.accounts.models import Member
+from equipage.core.ids import MAX_ID
 from equipage.permissions import Actor, Cap
 from equipage.permissions.policy import members_manageable_by
 
@@ -22,10 +23,6 @@ CHUNK = 5000
 # (refuses, reason, kind): ``refuses(member)`` true means skip with ``reason`` of ``kind``
 # ("forbidden", "invariant" or "noop", see BulkResult.skip).
 Check = tuple[Callable[[Member], bool], str, str]
-
-
-# The largest primary key either database can hold; a larger id names no row.
-MAX_ID = 2**63 - 1
 
 
 def unique_ids(members: Iterable[Member | int]) -> list[int]:

@@ -10,6 +10,7 @@ from django.db.models import QuerySet
 
 from equipage.accounts.models import Member, MemberRole
 from equipage.core import clock
+from equipage.core.ids import parse_id
 from equipage.core.text import fold
 from equipage.permissions import Actor, members_visible_to
 
@@ -34,11 +35,8 @@ def filter_members(
         qs = qs.filter(state=state)
     if group not in (None, ""):
         g = Group.objects.filter(organization_id=actor.organization_id or 0)
-        g = (
-            g.filter(pk=group)
-            if isinstance(group, int) or str(group).isdigit()
-            else g.filter(name=group)
-        )
+        pk = parse_id(group)
+        g = g.filter(pk=pk) if pk is not None else g.filter(name=group)
         found = g.first()
         if found is None:
             return qs.none()

@@ -10,9 +10,9 @@ from typing import Annotated, Any
 from django.http import HttpRequest
 from pydantic import Field
 
-from equipage.accounts.bulk import MAX_ID
 from equipage.api.errors import PreconditionFailed
 from equipage.core.errors import ValidationFailed
+from equipage.core.ids import MAX_ID
 from equipage.organizations.models import Organization
 from equipage.permissions import Actor
 

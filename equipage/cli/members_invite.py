@@ -7,6 +7,7 @@ import json
 from typing import Any
 
 from equipage.cli.bootstrap import CommandError, cli_actor, group_parser, organization, out
+from equipage.core.ids import parse_id
 
 
 def register(sub: Any, groups: dict[str, Any]) -> None:
@@ -32,7 +33,8 @@ def _group_ids(org: Any, names: list[str]) -> list[int]:
     ids: list[int] = []
     for name in names:
         qs = Group.objects.filter(organization=org)
-        group = qs.filter(pk=int(name)).first() if name.isdigit() else None
+        pk = parse_id(name)
+        group = qs.filter(pk=pk).first() if pk is not None else None
         group = group or qs.filter(name=name).first()
         if group is None:
             raise CommandError(f"unknown group: {name}")

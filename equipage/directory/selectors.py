@@ -23,6 +23,7 @@ from django.http import QueryDict
 
 from equipage.accounts.models import Member, MemberRole, MemberState
 from equipage.core import clock
+from equipage.core.ids import parse_id
 from equipage.core.text import fold
 from equipage.directory.collation import COLLATED_COLUMNS, NAME_COLLATION
 from equipage.permissions import Actor, members_visible_to
@@ -71,7 +72,7 @@ class DirectoryQuery:
 
         def as_int(name: str) -> int | None:
             raw = get(name)
-            return int(raw) if raw.isdigit() else None
+            return parse_id(raw)
 
         sort = get("sort")
         state = get("state")

@@ -97,7 +97,7 @@ def xlsx_chunks(
     keys = [k for k, _n in custom]
     book = Workbook(write_only=True)
     sheet = book.create_sheet("Membres" if language == "fr" else "Members")
-    sheet.append(headers(language, [n for _k, n in custom]))
+    sheet.append([_xlsx_safe(h) for h in headers(language, [n for _k, n in custom])])
     for row in rows:
         sheet.append([_xlsx_safe(v) for v in cells(row, language, keys)])
     fd, path = tempfile.mkstemp(suffix=".xlsx")

@@ -45,6 +45,7 @@ from equipage.core.errors import (
     PermissionDenied,
     ValidationFailed,
 )
+from equipage.core.ids import parse_id
 from equipage.groups.actions import group_delete
 from equipage.groups.models import Group, GroupMembership
 from equipage.organizations.models import Organization
@@ -480,7 +481,8 @@ def _prefilter(node: FilterNode, resource_name: str) -> Q | None:
         attr = _attr(node.attr_path).lower()
         value = node.value
         if attr == "id":
-            return Q(pk=int(value)) if value.isdigit() else Q(pk__in=[])
+            pk = parse_id(value)
+            return Q(pk=pk) if pk is not None else Q(pk__in=[])
         if resource_name == "User" and attr == "username":
             return Q(login__iexact=value)
         if resource_name == "User" and attr == "externalid":

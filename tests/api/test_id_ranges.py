@@ -46,3 +46,11 @@ def test_out_of_range_path_id_is_a_404(org: Any, write_token: str) -> None:
 
 def test_bulk_actions_ignore_ids_no_row_can_have() -> None:
     assert unique_ids([3, -HUGE, HUGE, 0, 3, 7]) == [3, 7]
+
+
+def test_member_list_with_a_non_ascii_digit_group_is_not_a_server_error(
+    org: Any, write_token: str
+) -> None:
+    r = call(write_token, "get", "/api/v1/members?group=%C2%B3")
+    assert r.status_code == 200
+    assert r.json()["items"] == []  # no group is named "³"

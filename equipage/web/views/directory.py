@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_POST
 from equipage.accounts.listing import member_facts
 from equipage.accounts.models import CustomField, Member, MemberState, Role
 from equipage.core.errors import DomainError
+from equipage.core.ids import parse_id
 from equipage.directory.bulk import (
     ACTIONS,
     applicability,
@@ -116,7 +117,7 @@ def _selection(request: HttpRequest) -> tuple[list[int], DirectoryQuery]:
     if request.POST.get("all") == "1":
         return matching_ids(act, query)[:MAX_SELECTION], query
     raw = request.POST.getlist("ids")
-    wanted = [int(i) for i in raw if i.isdigit()][:MAX_SELECTION]
+    wanted = [i for i in map(parse_id, raw) if i is not None][:MAX_SELECTION]
     visible: list[int] = []
     for start in range(0, len(wanted), 5000):
         chunk = wanted[start : start + 5000]
@@ -229,7 +230,7 @@ def _applicable_count(act: Actor, key: str, ids: list[int]) -> int | None:
 
 
 def _int(raw: Any) -> int | None:
-    return int(raw) if raw and str(raw).isdigit() else None
+    return parse_id(raw)
 
 
 def _pk(raw: Any) -> int:

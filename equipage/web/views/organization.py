@@ -27,6 +27,7 @@ from equipage.accounts.models import (
     TransferStatus,
 )
 from equipage.core.errors import DomainError
+from equipage.core.ids import parse_id
 from equipage.groups.actions import (
     group_add_member,
     group_create,
@@ -406,7 +407,7 @@ def ownership(request: HttpRequest, slug: str, transfer_id: int) -> HttpResponse
 
 
 def _int(raw: Any) -> int | None:
-    return int(raw) if raw and str(raw).isdigit() else None
+    return parse_id(raw)
 
 
 def _pk(raw: Any) -> int:
