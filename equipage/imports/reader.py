@@ -142,7 +142,7 @@ def _read_csv(data: bytes) -> Table:
 
 
 def _take(table: Table, line: int, row: list[str]) -> None:
-    if not any(cell.strip() for cell in row):
+    if not "".join(row).strip():  # blank exactly when every cell is
         return
     if not table.headers:
         table.headers = [cell.strip() for cell in row]

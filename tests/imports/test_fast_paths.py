@@ -206,3 +206,110 @@ def test_bulk_audit_rows_refuse_an_unregistered_event_type_like_record(org, admi
             rows=[("member.teleported", None, "", "", "", None, {"x": 1})],
         )
     assert AuditEvent.objects.count() == before
+
+
+def _reference_validate(table):  # type: ignore[no-untyped-def]
+    """Validate every line with the row-by-row reference rules (what the column pass shortcuts)."""
+    from unittest import mock
+
+    from equipage.imports import validate as V
+
+    def row_by_row(table_rows, width, positions, custom_positions, specs, written, problems):  # type: ignore[no-untyped-def]
+        out = []
+        for line, cells in table_rows:
+            row = V._validate_row(
+                line, cells, width, positions, custom_positions, specs, written, problems
+            )
+            if row is not None:
+                out.append(row)
+        return out
+
+    with mock.patch.object(V, "_rows_by_column", row_by_row):
+        return V.validate_table(table, _SPECS)
+
+
+_SPECS = [
+    __import__("equipage.imports.validate", fromlist=["CustomFieldSpec"]).CustomFieldSpec(
+        key="badge", name="Badge", kind="number"
+    )
+]
+_FAST_HEADERS = [
+    "Identifiant",
+    "Nom",
+    "Prénom",
+    "Adresse e-mail",
+    "Mot de passe",
+    "État",
+    "Groupes",
+    "Rôles",
+    "Étiquettes",
+    "Badge",
+]
+_WILD = st.one_of(
+    st.sampled_from(
+        [
+            "",
+            " ",
+            "x y",
+            "'=1",
+            "'Dupont",
+            "Ventes\nNord",
+            "Nul\x00",
+            "X" * 151,
+            "a\u00a0b",
+            "\u0301x",
+        ]
+    ),
+    st.text(max_size=12),
+)
+_GOOD = {
+    "Identifiant": ["jp.martin", "zoe", " loic.2 ", "Élodie.d", "jean dupont"],
+    "Nom": ["Dupont", " Lefèvre", "L'Hôte", "Le\u0301a", "D'Artagnan ", "'=Dupont"],
+    "Prénom": ["Zoé", "Jean-Pierre", " Anaïs ", "E\u0301lodie"],
+    "Adresse e-mail": ["a@b.fr", "", "jp.martin@mairie-lyon.fr", "é@b.fr", "x@y"],
+    "Mot de passe": ["", "s3cret", "Mot de passe crypté", " Encrypted password "],
+    "État": ["Activé", "Désactivé", " oui ", "Active", "0"],
+    "Groupes": ["", "Ventes", "Ventes, Atelier", "Ventes;Ventes"],
+    "Rôles": ["", "admin", "Administrateur, membre", "chef"],
+    "Étiquettes": ["", "VIP", "VIP|Nouveau"],
+    "Badge": ["", "12", "douze"],
+}
+
+
+@st.composite
+def _roster(draw):  # type: ignore[no-untyped-def]
+    optional = [h for h in _FAST_HEADERS if h not in ("Nom", "Prénom", "État")]
+    extra = draw(st.lists(st.sampled_from(optional), unique=True))
+    header = draw(st.permutations(["Nom", "Prénom", "État", *extra]))
+    rows = []
+    for _ in range(draw(st.integers(1, 6))):
+        row = [
+            draw(_WILD) if draw(st.integers(0, 9)) == 0 else draw(st.sampled_from(_GOOD[h]))
+            for h in header
+        ]
+        shape = draw(st.integers(0, 9))
+        if shape == 0:
+            row = row[: draw(st.integers(0, len(row)))]
+        elif shape == 1:
+            row.append(draw(st.sampled_from(["", " ", "surplus"])))
+        rows.append(row)
+    return header, rows
+
+
+@settings(max_examples=400, deadline=None)
+@given(_roster())
+def test_column_pass_gives_the_row_by_row_results(roster) -> None:  # type: ignore[no-untyped-def]
+    from equipage.imports.reader import Table
+    from equipage.imports.validate import validate_table
+
+    header, rows = roster
+    table = Table(headers=header, rows=[(i + 2, list(r)) for i, r in enumerate(rows)])
+    fast = validate_table(table, _SPECS)
+    slow = _reference_validate(table)
+    assert fast.rows == slow.rows
+    assert fast.problems == slow.problems
+    assert (fast.warnings, fast.columns, fast.total_lines) == (
+        slow.warnings,
+        slow.columns,
+        slow.total_lines,
+    )
