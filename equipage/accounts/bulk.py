@@ -1,8 +1,7 @@
-"""Chunked reads shared by the bulk member actions (accounts and invitations).
+"""Reads shared by the bulk member actions (accounts and invitations).
 
-A bulk action may carry 50,000 ids: every read here goes by chunks of
-``CHUNK`` ids so that no single ``IN (...)`` list grows past what the
-databases answer quickly (and under SQLite's bound-parameter limit).
+A bulk action may carry 50,000 ids: every read here binds them as one
+parameter (``core.idlist``), not one placeholder per id.
 """
 
 from __future__ import annotations
@@ -11,14 +10,13 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING
 
 from equipage.accounts.models import Member
+from equipage.core.idlist import id_list
 from equipage.core.ids import MAX_ID
 from equipage.permissions import Actor, Cap
 from equipage.permissions.policy import members_manageable_by
 
 if TYPE_CHECKING:
     from equipage.core.bulk import BulkResult
-
-CHUNK = 5000
 
 # (refuses, reason, kind): ``refuses(member)`` true means skip with ``reason`` of ``kind``
 # ("forbidden", "invariant" or "noop", see BulkResult.skip).
@@ -37,26 +35,20 @@ def unique_ids(members: Iterable[Member | int]) -> list[int]:
 
 def eligible_ids(actor: Actor, cap: Cap, ids: Sequence[int]) -> set[int]:
     """Return which of ``ids`` the actor may use ``cap`` on (the permission module decides)."""
-    eligible: set[int] = set()
-    for start in range(0, len(ids), CHUNK):
-        chunk = ids[start : start + CHUNK]
-        eligible |= set(
-            members_manageable_by(actor, cap).filter(pk__in=chunk).values_list("pk", flat=True)
-        )
-    return eligible
+    if not ids:
+        return set()
+    qs = members_manageable_by(actor, cap).filter(pk__in=id_list(ids))
+    return set(qs.values_list("pk", flat=True))
 
 
 def load_members(
     organization_id: int, ids: Sequence[int], columns: Sequence[str] | None = None
 ) -> list[Member]:
     """Load the members of ``ids`` in the organization, only ``columns`` when given."""
-    found: list[Member] = []
-    for start in range(0, len(ids), CHUNK):
-        qs = Member.objects.filter(
-            organization_id=organization_id, pk__in=ids[start : start + CHUNK]
-        )
-        found.extend(qs.only(*columns) if columns else qs)
-    return found
+    if not ids:
+        return []
+    qs = Member.objects.filter(organization_id=organization_id, pk__in=id_list(ids))
+    return list(qs.only(*columns) if columns else qs)
 
 
 def triage(members: Iterable[Member], checks: Sequence[Check], result: BulkResult) -> list[Member]:

@@ -82,11 +82,12 @@ def available_actions(actor: Actor) -> list[BulkAction]:
     from equipage.permissions import can
 
     inv = invitation_actions()
+    org = _org(actor)
     out = []
     for action in ACTIONS.values():
         if action.key in INVITATION_ACTIONS and action.key not in inv:
             continue
-        if can(actor, action.cap, _org(actor)):
+        if can(actor, action.cap, org):
             out.append(action)
     return out
 
@@ -104,13 +105,20 @@ def _owner_id(organization_id: int) -> int | None:
 
 
 def applicability(
-    actor: Actor, members: Sequence[Member], guides: dict[int, str]
+    actor: Actor,
+    members: Sequence[Member],
+    guides: dict[int, str],
+    actions: Sequence[BulkAction] | None = None,
 ) -> dict[int, list[str]]:
-    """Return, per member id on the page, the keys of the bulk actions that apply to them."""
+    """Return, per member id on the page, the keys of the bulk actions that apply to them.
+
+    ``actions`` are the actor's ``available_actions`` when the caller has them already.
+    """
     ids = [m.pk for m in members]
     if not ids:
         return {}
-    actions = available_actions(actor)
+    if actions is None:
+        actions = available_actions(actor)
     owner_id = _owner_id(actor.org_id)
     self_id = actor.member.pk if actor.member is not None else None
     manageable: dict[Cap, set[int]] = {}

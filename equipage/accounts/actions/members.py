@@ -22,6 +22,7 @@ from equipage.audit.record import RowTuple, record, record_rows
 from equipage.core import clock
 from equipage.core.bulk import BulkResult
 from equipage.core.errors import Conflict, InvariantViolation, PermissionDenied, ValidationFailed
+from equipage.core.idlist import id_list
 from equipage.core.text import search_key
 from equipage.organizations.models import Organization
 from equipage.organizations.seats import ensure_seats, lock_organization
@@ -419,19 +420,17 @@ def members_deactivate(
         if todo:
             now = clock.now()
             todo_ids = [m.pk for m in todo]
-            for start in range(0, len(todo_ids), 5000):
-                Member.objects.filter(pk__in=todo_ids[start : start + 5000]).update(
-                    state=MemberState.DEACTIVATED,
-                    deactivated_at=now,
-                    updated_at=now,
-                    session_version=F("session_version") + 1,
-                )
+            Member.objects.filter(pk__in=id_list(todo_ids)).update(
+                state=MemberState.DEACTIVATED,
+                deactivated_at=now,
+                updated_at=now,
+                session_version=F("session_version") + 1,
+            )
             from equipage.invitations.models import Invitation, InvitationStatus
 
-            for start in range(0, len(todo_ids), 5000):
-                Invitation.objects.filter(
-                    member_id__in=todo_ids[start : start + 5000], status=InvitationStatus.PENDING
-                ).update(status=InvitationStatus.CANCELLED, decided_at=now)
+            Invitation.objects.filter(
+                member_id__in=id_list(todo_ids), status=InvitationStatus.PENDING
+            ).update(status=InvitationStatus.CANCELLED, decided_at=now)
             record_rows(
                 actor=actor,
                 organization=org,
@@ -492,11 +491,9 @@ def members_reactivate(
         if todo:
             ensure_seats(org, len(todo))
             now = clock.now()
-            todo_ids = [m.pk for m in todo]
-            for start in range(0, len(todo_ids), 5000):
-                Member.objects.filter(pk__in=todo_ids[start : start + 5000]).update(
-                    state=MemberState.ACTIVE, deactivated_at=None, updated_at=now, activated_at=now
-                )
+            Member.objects.filter(pk__in=id_list([m.pk for m in todo])).update(
+                state=MemberState.ACTIVE, deactivated_at=None, updated_at=now, activated_at=now
+            )
             record_rows(
                 actor=actor,
                 organization=org,

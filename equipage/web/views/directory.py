@@ -66,14 +66,15 @@ def members(request: HttpRequest, slug: str) -> HttpResponse:
     page = directory_page(act, query)
     facts = member_facts(page.members)
     guides = {f["id"]: f["guide"] for f in facts}
-    applies = applicability(act, page.members, guides)
+    actions = available_actions(act)
+    applies = applicability(act, page.members, guides, actions)
     rows = [{**f, "actions": " ".join(applies.get(f["id"], []))} for f in facts]
     context = {
         "nav": "members",
         "query": query,
         "rows": rows,
         "page": page,
-        "actions": available_actions(act),
+        "actions": actions,
         "can_create": can(act, Cap.MEMBER_CREATE, org),
         "can_export": can(act, Cap.MEMBER_EXPORT, org),
         "can_import": can(act, Cap.MEMBER_IMPORT, org),
