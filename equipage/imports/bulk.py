@@ -55,11 +55,15 @@ def search_key_maker() -> Callable[..., str]:
     spaces = _SPACES
 
     def fold_fast(text: str) -> str:
-        if text.isascii():
-            return spaces.sub(" ", text).strip().lower()
         found = cache.get(text)
-        if found is None:
-            found = cache[text] = fold(text)
+        if found is not None:
+            return found
+        if text.isascii():
+            # Printable ASCII without a space holds no white space at all: nothing to collapse.
+            if text.isprintable() and " " not in text:
+                return text.lower()
+            return spaces.sub(" ", text).strip().lower()
+        found = cache[text] = fold(text)
         return found
 
     def search_key(*parts: str) -> str:

@@ -313,3 +313,36 @@ def test_column_pass_gives_the_row_by_row_results(roster) -> None:  # type: igno
         slow.columns,
         slow.total_lines,
     )
+
+
+@pytest.mark.django_db
+def test_new_member_ids_are_read_back_when_not_consecutive(org, other_org) -> None:  # type: ignore[no-untyped-def]
+    from equipage.accounts.models import Member
+    from equipage.core import clock
+    from equipage.imports.actions import _new_ids
+    from equipage.imports.diff import Change
+
+    now = clock.now()
+    base = (Member.objects.order_by("-pk").values_list("pk", flat=True).first() or 0) + 1000
+
+    def make(pk: int, login: str, organization) -> None:  # type: ignore[no-untyped-def]
+        Member.objects.create(
+            pk=pk, organization=organization, login=login, first_name="A", last_name="B",
+            created_at=now, updated_at=now,
+        )  # fmt: skip
+
+    # Consecutive ids, inserted in this order: taken as they are.
+    for i, login in enumerate(["c1", "c2", "c3"]):
+        make(base + i, login, org)
+    ordered = [Change(line=None, login=x) for x in ("c1", "c2", "c3")]
+    assert _new_ids(org, ordered, now, base - 1) == [base, base + 1, base + 2]
+    assert [c.login for c in ordered] == ["c1", "c2", "c3"]
+    # Another organization's member in between: read back by login, ordered by id.
+    later = base + 100
+    make(later + 5, "g1", org)
+    make(later + 6, "x", other_org)
+    make(later + 7, "g2", org)
+    make(later + 8, "g3", org)
+    ordered = [Change(line=None, login=x) for x in ("g3", "g1", "g2")]
+    assert _new_ids(org, ordered, now, later) == [later + 5, later + 7, later + 8]
+    assert [c.login for c in ordered] == ["g1", "g2", "g3"]
