@@ -244,9 +244,10 @@ def compute_plan(
     plan = Plan()
     members = list(current)
     by_login = {m.login: m for m in members}
-    by_login_ci: dict[str, Current] = {}
-    for m in members:
-        by_login_ci.setdefault(_lower(m.login), m)
+    # The first member (in this order) of each lower-cased login, as setdefault would keep.
+    login_keys = [_lower(m.login) for m in members]
+    by_login_ci = dict(zip(reversed(login_keys), reversed(members), strict=True))
+    del login_keys
     by_email = {_lower(m.email): m for m in members if m.email}
     by_pk = {m.pk: m for m in members}
     plan.active_before = sum(1 for m in members if m.state == ACTIVE)
@@ -259,44 +260,45 @@ def compute_plan(
     seen_login: dict[str, int] = {}
     seen_email: dict[str, int] = {}
     seen_pk: dict[int, int] = {}
-    taken: set[str] = {_lower(m.login) for m in members}
-    taken.update(_lower(r.login) for r in rows if r.login)
     matched: list[tuple[Row, Current | None]] = []
+    errors = plan.errors
 
     for row in rows:
-        error_before = len(plan.errors)
         target: Current | None = None
-        if row.login:
-            key = _lower(row.login)
+        login, email = row.login, row.email
+        if login:
+            key = login.lower()
+            if key == login:
+                key = login  # one string object, not two (memory)
             if key in seen_login:
-                plan.errors.append(_same(row, col(C.LOGIN), seen_login[key]))
+                errors.append(_same(row, col(C.LOGIN), seen_login[key]))
                 continue
             seen_login[key] = row.line
-            target = by_login.get(row.login) or by_login_ci.get(key)
-        if row.email:
-            key = _lower(row.email)
+            target = by_login.get(login) or by_login_ci.get(key)
+        if email:
+            key = email.lower()
+            if key == email:
+                key = email
             if key in seen_email:
-                plan.errors.append(_same(row, col(C.EMAIL), seen_email[key]))
+                errors.append(_same(row, col(C.EMAIL), seen_email[key]))
                 continue
             seen_email[key] = row.line
-            if not row.login:
+            if not login:
                 target = by_email.get(key)
-        if not row.login and not row.email:
+        elif not login:
             base = default_login(row.first_name, row.last_name) or "member"
             if base in seen_login:
-                plan.errors.append(_same(row, col(C.LAST_NAME), seen_login[base]))
+                errors.append(_same(row, col(C.LAST_NAME), seen_login[base]))
                 continue
             seen_login[base] = row.line
             target = by_login.get(base) or by_login_ci.get(base)
         if target is not None:
-            if target.pk in seen_pk:
-                plan.errors.append(
-                    _same(row, col(C.LOGIN) if row.login else col(C.EMAIL), seen_pk[target.pk])
-                )
+            pk = target.pk
+            if pk in seen_pk:
+                errors.append(_same(row, col(C.LOGIN) if login else col(C.EMAIL), seen_pk[pk]))
                 continue
-            seen_pk[target.pk] = row.line
-        if len(plan.errors) == error_before:
-            matched.append((row, target))
+            seen_pk[pk] = row.line
+        matched.append((row, target))
 
     # E-mails: each must end up with one member only (a member's own row may give theirs away).
     final_email = {m.pk: _lower(m.email) for m in members if m.email}
@@ -333,8 +335,33 @@ def compute_plan(
                 )
             )
 
+    taken: set[str] = set()
+    if any(target is None and not row.login for row, target in matched):
+        # Only logins made up for rows without one need to know every login in use.
+        taken = {_lower(m.login) for m in members}
+        taken.update(_lower(r.login) for r in rows if r.login)
+    roles_ok: dict[tuple[str, ...] | None, bool] = {}
     for row, target in matched:
         if target is None:
+            if (
+                row.login
+                and row.groups is None
+                and row.labels is None
+                and not row.custom
+                and not scope.needs_group
+            ):
+                # The usual new member: only its roles can refuse it, the same way for
+                # every line with the same roles cell (_plan_new's outcome, without its work).
+                ok = roles_ok.get(row.roles)
+                if ok is None:
+                    trial = Plan()
+                    _check_roles(row, set(), set(row.roles or ()) or {"member"}, scope, trial, col)
+                    ok = roles_ok[row.roles] = not trial.errors
+                if ok:
+                    plan.changes.append(
+                        NewMemberChange(row.line, row.login, row, _NO_IDS, _NO_IDS, None)
+                    )
+                    continue
             _plan_new(row, scope, plan, taken, col, group_by_name, label_by_name)
         else:
             _plan_update(row, target, scope, plan, col, group_by_name, label_by_name, columns)
