@@ -203,3 +203,21 @@ def test_reimporting_the_applied_state_is_a_no_op() -> None:
     current = [member(1, "jd", "Jean", "Dupont", "jd@x.fr"), member(2, "old", state="deactivated")]
     plan = plan_of([row(2, "Jean", "Dupont", "jd@x.fr", login="jd")], current)
     assert plan.changes == [] and plan.unchanged == 1
+
+
+def test_refused_roles_of_new_members_are_reported_on_every_line() -> None:
+    columns = {**COLUMNS, "roles": "Rôles"}
+    plan = plan_of(
+        [
+            row(2, "A", "B", login="n1", roles=("admin",)),
+            row(3, "C", "D", login="n2", roles=("member",)),
+            row(4, "E", "F", login="n3", roles=("admin",)),
+            row(5, "G", "H", login="n4", roles=("owner",)),
+        ],
+        [],
+        grantable=frozenset({"user_admin", "member"}),
+        columns=columns,
+    )
+    assert [(p.line, p.column) for p in plan.errors] == [(2, "Rôles"), (4, "Rôles"), (5, "Rôles")]
+    assert "ownership" in plan.errors[2].message.lower()
+    assert [c.login for c in plan.changes] == ["n2"]
