@@ -51,13 +51,13 @@ from equipage.imports.diff import (
     settle_passwords,
 )
 from equipage.imports.models import ImportJob, ImportMode, ImportStatus
-from equipage.imports.reader import Problem, read_table
+from equipage.imports.reader import Problem
 from equipage.imports.selectors import (
     current_members,
     custom_field_specs,
     import_scope,
 )
-from equipage.imports.validate import Validated, validate_table
+from equipage.imports.validate import Validated, validate_file
 from equipage.organizations.models import Feature, Organization
 from equipage.organizations.seats import ensure_seats, lock_organization
 from equipage.permissions import Actor, Cap, as_actor, authorize
@@ -252,10 +252,9 @@ def _import(
     job: ImportJob | None,
 ) -> ImportReport:
     progress("read", 0, 0)
-    table = read_table(data, filename)
-    validated = validate_table(table, custom_field_specs(organization))
-    lines = len(table.rows)
-    del table  # the cells now live in the validated rows; the raw table is not needed again
+    # Read and checked a chunk of lines at a time: the raw cells are let go as the rows are made.
+    validated = validate_file(data, filename, custom_field_specs(organization))
+    lines = validated.total_lines
     progress("read", lines, lines)
 
     if dry_run:

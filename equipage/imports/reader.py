@@ -115,6 +115,22 @@ def _first_filled_line(text: str) -> str:
 
 
 def _read_csv(data: bytes) -> Table:
+    table, chunks = csv_chunks(data)
+    for chunk in chunks:
+        table.rows.extend(chunk)
+    return table
+
+
+def csv_chunks(
+    data: bytes, size: int = 20_000
+) -> tuple[Table, Iterator[list[tuple[int, list[str]]]]]:
+    """Read CSV bytes up to the header; return the table so far and its data lines, lazily.
+
+    The lines come in lists of at most ``size`` (blank ones dropped, as
+    ``read_table`` does); reading problems are added to the table's as they
+    are met, so they are complete once the lines are exhausted. A caller that
+    checks each list and lets it go never holds the whole file's cells.
+    """
     text, encoding = decode(data)
     delimiter = sniff_delimiter(text)
     del text
@@ -123,13 +139,21 @@ def _read_csv(data: bytes) -> Table:
     # (and StringIO's own wider copy of it) beside the rows cost three times the file.
     # For every encoding ``decode`` settles on, this yields the same characters.
     stream = io.TextIOWrapper(io.BytesIO(data), encoding=encoding, errors="replace", newline="")
-    reader = csv.reader(stream, delimiter=delimiter)
+    records = _records(csv.reader(stream, delimiter=delimiter), table)
+    for line, row in records:
+        if _take(table, line, row):
+            return table, _chunks(records, table, size)
+    return table, iter(())
+
+
+def _records(reader: Iterator[list[str]], table: Table) -> Iterator[tuple[int, list[str]]]:
+    """Yield (record number, cells); a record the CSV reader refuses becomes a problem."""
     record = 0
     while True:
         try:
             row = next(reader)
         except StopIteration:
-            break
+            return
         except csv.Error as exc:
             record += 1
             table.problems.append(
@@ -137,18 +161,33 @@ def _read_csv(data: bytes) -> Table:
             )
             continue
         record += 1
-        _take(table, record, row)
-    return table
+        yield record, row
 
 
-def _take(table: Table, line: int, row: list[str]) -> None:
+def _chunks(
+    records: Iterator[tuple[int, list[str]]], table: Table, size: int
+) -> Iterator[list[tuple[int, list[str]]]]:
+    chunk: list[tuple[int, list[str]]] = []
+    for line, row in records:
+        if "".join(row).strip():  # blank exactly when every cell is
+            chunk.append((line, row))
+            if len(chunk) >= size:
+                yield chunk
+                chunk = []
+    if chunk:
+        yield chunk
+
+
+def _take(table: Table, line: int, row: list[str]) -> bool:
+    """Add a non-blank row to the table (the first one is the header); say if it was the header."""
     if not "".join(row).strip():  # blank exactly when every cell is
-        return
+        return False
     if not table.headers:
         table.headers = [cell.strip() for cell in row]
         table.header_line = line
-        return
+        return True
     table.rows.append((line, row))
+    return False
 
 
 def _cell_text(value: object) -> str:

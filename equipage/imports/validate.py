@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import repeat
 from operator import itemgetter
@@ -19,7 +19,7 @@ from django.core.validators import validate_email
 from django.utils.translation import gettext as _
 
 from equipage.imports import columns as C
-from equipage.imports.reader import Problem, Table
+from equipage.imports.reader import XLSX_MAGIC, Problem, Table, csv_chunks, read_table
 
 MAX_LENGTH = {C.LOGIN: 150, C.LAST_NAME: 150, C.FIRST_NAME: 150, C.EMAIL: 254, C.PASSWORD: 1024}
 # Cells of these columns hold lists and may span lines; the others must be one clean line.
@@ -80,7 +80,36 @@ class Validated:
 
 def validate_table(table: Table, custom_fields: Sequence[CustomFieldSpec] = ()) -> Validated:
     """Check the headers and every cell; return the clean rows and every problem found."""
-    problems = list(table.problems)
+    return _validate(table, iter([table.rows]), custom_fields)
+
+
+def validate_file(
+    data: bytes,
+    filename: str = "",
+    custom_fields: Sequence[CustomFieldSpec] = (),
+    chunk_size: int = 20_000,
+) -> Validated:
+    """Read and check a roster file: ``validate_table(read_table(...))``, in bounded memory.
+
+    A CSV file is checked a chunk of lines at a time, each chunk's raw cells
+    let go once its rows are made; the result is the same.
+    """
+    if data.startswith(XLSX_MAGIC) or filename.lower().endswith((".xlsx", ".xlsm")):
+        return validate_table(read_table(data, filename), custom_fields)
+    table, chunks = csv_chunks(data, chunk_size)
+    return _validate(table, chunks, custom_fields)
+
+
+def _validate(
+    table: Table,
+    chunks: Iterator[list[tuple[int, list[str]]]],
+    custom_fields: Sequence[CustomFieldSpec],
+) -> Validated:
+    """Check the header, then each chunk of lines; problems in ``validate_table``'s order.
+
+    The reading problems come first: they are complete once the chunks are.
+    """
+    problems: list[Problem] = []
     warnings: list[Problem] = []
     custom_by_header = {C.header_key(f.name): f for f in custom_fields}
     custom_by_header.update({C.header_key(f.key): f for f in custom_fields})
@@ -89,6 +118,7 @@ def validate_table(table: Table, custom_fields: Sequence[CustomFieldSpec] = ()) 
     written: dict[str, str] = {}
     hline = table.header_line
     if not table.headers:
+        problems = list(table.problems)
         if not problems:
             problems.append(Problem(1, "", _("The file is empty: no header line was found.")))
         return Validated([], problems, warnings, {}, 0)
@@ -132,10 +162,19 @@ def validate_table(table: Table, custom_fields: Sequence[CustomFieldSpec] = ()) 
     specs = {f.key: f for f in custom_fields}
     rows: list[Row] = []
     if any(k not in positions for k in C.REQUIRED):
-        return Validated(rows, problems, warnings, written, len(table.rows))
+        total = sum(len(chunk) for chunk in chunks)
+        return Validated(rows, [*table.problems, *problems], warnings, written, total)
     width = len(table.headers)
-    rows = _rows_by_column(table.rows, width, positions, custom_positions, specs, written, problems)
-    return Validated(rows, problems, warnings, written, len(table.rows))
+    found: list[Problem] = []
+    names: dict[str, str] = {}  # first and last names repeat: one string object each (memory)
+    total = 0
+    for chunk in chunks:
+        total += len(chunk)
+        rows += _rows_by_column(
+            chunk, width, positions, custom_positions, specs, written, found, names
+        )
+        del chunk
+    return Validated(rows, [*table.problems, *problems, *found], warnings, written, total)
 
 
 def _rows_by_column(
@@ -146,6 +185,7 @@ def _rows_by_column(
     specs: dict[str, CustomFieldSpec],
     written: dict[str, str],
     problems: list[Problem],
+    names: dict[str, str],
 ) -> list[Row]:
     """Check the cells a column at a time; only lines with a doubtful cell go row by row.
 
@@ -179,12 +219,10 @@ def _rows_by_column(
         slow.update(doubtful)
         return values
 
-    names: dict[str, str] = {}  # first and last names repeat: one string object each (memory)
     last_names = column(C.LAST_NAME)
     last_names = list(map(names.setdefault, last_names, last_names))
     first_names = column(C.FIRST_NAME)
     first_names = list(map(names.setdefault, first_names, first_names))
-    del names
     for values in (last_names, first_names):
         if "" in values:  # required: the reference path says so
             slow.update(i for i, v in enumerate(values) if not v)

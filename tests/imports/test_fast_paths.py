@@ -214,7 +214,7 @@ def _reference_validate(table):  # type: ignore[no-untyped-def]
 
     from equipage.imports import validate as V
 
-    def row_by_row(table_rows, width, positions, custom_positions, specs, written, problems):  # type: ignore[no-untyped-def]
+    def row_by_row(table_rows, width, positions, custom_positions, specs, written, problems, names):  # type: ignore[no-untyped-def]
         out = []
         for line, cells in table_rows:
             row = V._validate_row(
@@ -346,3 +346,40 @@ def test_new_member_ids_are_read_back_when_not_consecutive(org, other_org) -> No
     ordered = [Change(line=None, login=x) for x in ("g3", "g1", "g2")]
     assert _new_ids(org, ordered, now, later) == [later + 5, later + 7, later + 8]
     assert [c.login for c in ordered] == ["g1", "g2", "g3"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    roster=_roster(),
+    blank=st.lists(st.integers(0, 8), max_size=3),
+    bad_quote=st.booleans(),
+    size=st.integers(1, 4),
+)
+def test_file_read_in_chunks_gives_the_whole_table_results(roster, blank, bad_quote, size) -> None:  # type: ignore[no-untyped-def]
+    import csv
+    import io
+
+    from equipage.imports.reader import read_table
+    from equipage.imports.validate import validate_file, validate_table
+
+    header, rows = roster
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
+    writer.writerow(header)
+    for i, r in enumerate(rows):
+        if i in blank:
+            out.write(";;\r\n")
+        writer.writerow(r)
+    text = out.getvalue()
+    if bad_quote:
+        text += 'x;"a"b\r\n' + "\x00" * 3 + ";z\r\n"
+    data = text.encode("utf-8-sig")
+    whole = validate_table(read_table(data, "f.csv"), _SPECS)
+    chunked = validate_file(data, "f.csv", _SPECS, chunk_size=size)
+    assert chunked.rows == whole.rows
+    assert chunked.problems == whole.problems
+    assert (chunked.warnings, chunked.columns, chunked.total_lines) == (
+        whole.warnings,
+        whole.columns,
+        whole.total_lines,
+    )
