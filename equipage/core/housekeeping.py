@@ -23,6 +23,7 @@ def periodic(fn: Callable[[], object]) -> Callable[[], object]:
 
 def run_periodic() -> None:
     import equipage.accounts.housekeeping
+    import equipage.directory.statistics
     import equipage.emails.housekeeping
     import equipage.invitations.housekeeping
     import equipage.webhooks.housekeeping  # noqa: F401

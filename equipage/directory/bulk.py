@@ -122,10 +122,13 @@ def applicability(
     owner_id = _owner_id(actor.org_id)
     self_id = actor.member.pk if actor.member is not None else None
     manageable: dict[Cap, set[int]] = {}
+    asked: dict[str, set[int]] = {}  # caps whose reach is the same query share one answer
     for cap in {a.cap for a in actions}:
-        manageable[cap] = set(
-            members_manageable_by(actor, cap).filter(pk__in=ids).values_list("pk", flat=True)
-        )
+        qs = members_manageable_by(actor, cap).filter(pk__in=ids).values_list("pk", flat=True)
+        sql = str(qs.query)
+        if sql not in asked:
+            asked[sql] = set(qs)
+        manageable[cap] = asked[sql]
     out: dict[int, list[str]] = {}
     for m in members:
         keys = []

@@ -14,6 +14,9 @@ SQLITE_UP = [
     "DROP INDEX IF EXISTS directory_member_name_cover",
     "CREATE INDEX IF NOT EXISTS directory_member_name_cover ON accounts_member "
     "(organization_id, last_name COLLATE eq_name, first_name COLLATE eq_name, id, search_text)",
+    # A new index without statistics looks selective to SQLite's planner: sample it now.
+    "PRAGMA analysis_limit=1000",
+    "ANALYZE accounts_member",
 ]
 SQLITE_DOWN = [
     "DROP INDEX IF EXISTS directory_member_name_cover",
