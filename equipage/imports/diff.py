@@ -244,12 +244,26 @@ def compute_plan(
     plan = Plan()
     members = list(current)
     by_login = {m.login: m for m in members}
-    # The first member (in this order) of each lower-cased login, as setdefault would keep.
-    login_keys = [_lower(m.login) for m in members]
-    by_login_ci = dict(zip(reversed(login_keys), reversed(members), strict=True))
-    del login_keys
+    # Case-insensitive logins: the first member (in this order) of each lower-cased login.
+    # Logins are mostly lower-case already; those are found in ``by_login`` itself, and
+    # only the others need a map, unless one of them clashes with a lower-case login.
+    by_login_ci: dict[str, Current] = {}
+    for m in members:
+        low = m.login.lower()
+        if low != m.login:
+            by_login_ci.setdefault(low, m)
+    clash = any(low in by_login for low in by_login_ci)
+    if clash:
+        by_login_ci = {}
+        for m in members:
+            by_login_ci.setdefault(_lower(m.login), m)
+
+    def ci_get(key: str) -> Current | None:
+        if clash:
+            return by_login_ci.get(key)
+        return by_login.get(key) or by_login_ci.get(key)
+
     by_email = {_lower(m.email): m for m in members if m.email}
-    by_pk = {m.pk: m for m in members}
     plan.active_before = sum(1 for m in members if m.state == ACTIVE)
     group_by_name = {fold(g.name): g.pk for g in scope.groups.values()}
     label_by_name = {fold(name): pk for name, pk in scope.label_ids.items()}
@@ -259,7 +273,7 @@ def compute_plan(
 
     seen_login: dict[str, int] = {}
     seen_email: dict[str, int] = {}
-    seen_pk: dict[int, int] = {}
+    seen_pk: dict[int, Row] = {}  # member id -> the row that matched them
     matched: list[tuple[Row, Current | None]] = []
     errors = plan.errors
 
@@ -274,7 +288,7 @@ def compute_plan(
                 errors.append(_same(row, col(C.LOGIN), seen_login[key]))
                 continue
             seen_login[key] = row.line
-            target = by_login.get(login) or by_login_ci.get(key)
+            target = by_login.get(login) or ci_get(key)
         if email:
             key = email.lower()
             if key == email:
@@ -291,31 +305,45 @@ def compute_plan(
                 errors.append(_same(row, col(C.LAST_NAME), seen_login[base]))
                 continue
             seen_login[base] = row.line
-            target = by_login.get(base) or by_login_ci.get(base)
+            target = by_login.get(base) or ci_get(base)
         if target is not None:
             pk = target.pk
             if pk in seen_pk:
-                errors.append(_same(row, col(C.LOGIN) if login else col(C.EMAIL), seen_pk[pk]))
+                errors.append(_same(row, col(C.LOGIN) if login else col(C.EMAIL), seen_pk[pk].line))
                 continue
-            seen_pk[pk] = row.line
+            seen_pk[pk] = row
         matched.append((row, target))
 
     # E-mails: each must end up with one member only (a member's own row may give theirs away).
-    final_email = {m.pk: _lower(m.email) for m in members if m.email}
-    for row, target in matched:
-        if target is not None and C.EMAIL in columns:
-            final_email[target.pk] = _lower(row.email)
     # Who keeps which e-mail once the file is applied (to catch swaps and collisions): the
-    # first holder of each address, and the rare further ones, in the members' order.
+    # first holder of each address, and the rare further ones, in the members' order (those
+    # who had an address first, then those the file gives one, in the file's order).
+    by_pk: dict[int, Current] = {}
+
+    def login_of(pk: int) -> str:
+        if not by_pk:  # error messages only: the map is built on the first one
+            by_pk.update((m.pk, m) for m in members)
+        return by_pk[pk].login
+
+    email_column = C.EMAIL in columns
     holder_of: dict[str, int] = {}
     more_holders: dict[str, list[int]] = {}
-    for pk, email in final_email.items():
+
+    def hold(email: str, pk: int) -> None:
         if email:
             if email in holder_of:
                 more_holders.setdefault(email, []).append(pk)
             else:
                 holder_of[email] = pk
-    del final_email
+
+    for m in members:
+        if m.email:
+            matching = seen_pk.get(m.pk) if email_column else None
+            hold(_lower(m.email if matching is None else matching.email), m.pk)
+    if email_column:
+        for row, target in matched:
+            if target is not None and not target.email:
+                hold(_lower(row.email), target.pk)
     for row, target in matched:
         if not row.email:
             continue
@@ -331,7 +359,7 @@ def compute_plan(
                     row.line,
                     col(C.EMAIL),
                     _("The e-mail address %(e)s is already used by the member “%(l)s”.")
-                    % {"e": row.email, "l": by_pk[holder].login},
+                    % {"e": row.email, "l": login_of(holder)},
                 )
             )
 

@@ -1,0 +1,652 @@
+"""The import diff as it was before its fast paths (commit 5ad7538), the oracle of test_diff_oracle.
+
+Given the file's rows, the members as they are and what the importing actor
+may do, ``compute_plan`` says exactly what an apply would do — who is added,
+updated (field by field), deactivated, left unchanged or skipped and why —
+and every error that forbids the apply. No database here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from equipage.core.text import default_login, fold
+from equipage.imports import columns as C
+from equipage.imports.reader import Problem
+from equipage.imports.validate import Row
+
+DEACTIVATED = "deactivated"
+ACTIVE = "active"
+_NO_IDS: frozenset[int] = frozenset()
+
+
+@dataclass(slots=True)
+class Current:
+    """A member as the database holds it (only what the import compares)."""
+
+    pk: int
+    login: str
+    email: str
+    first_name: str
+    last_name: str
+    state: str
+    roles: frozenset[str] = frozenset({"member"})
+    groups: frozenset[int] = frozenset()
+    admin_groups: frozenset[int] = frozenset()
+    labels: frozenset[int] = frozenset()
+    custom: dict[str, str] | None = None  # None: no custom value (one dict less per member)
+
+
+@dataclass(frozen=True, slots=True)
+class GroupInfo:
+    pk: int
+    name: str
+    parent_id: int | None
+    private: bool
+
+
+@dataclass
+class Scope:
+    """What the importing actor may do, precomputed from the permission module.
+
+    ``None`` for a set of ids means "every member of the organization".
+    """
+
+    mode: str = "sync"
+    owner_id: int | None = None
+    actor_id: int | None = None
+    visible: set[int] | None = None
+    updatable: set[int] | None = None
+    deactivatable: set[int] | None = None
+    grantable: frozenset[str] = frozenset({"admin", "user_admin", "member"})
+    group_reach: frozenset[int] | None = None  # None: any group
+    needs_group: bool = False  # group admins must put new members in one of their groups
+    can_assign_labels: bool = True
+    groups: dict[int, GroupInfo] = field(default_factory=dict)
+    label_ids: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class Change:
+    """One member the apply writes: a new one (``pk`` None) or field changes of an existing one."""
+
+    line: int | None
+    login: str
+    pk: int | None = None
+    row: Row | None = None
+    fields: dict[str, list[Any]] = field(default_factory=dict)
+    add_groups: frozenset[int] = frozenset()
+    remove_groups: frozenset[int] = frozenset()
+    add_labels: frozenset[int] = frozenset()
+    remove_labels: frozenset[int] = frozenset()
+    state_before: str = ""
+    # The member as the database held it (updates and deactivations): the apply reads it.
+    current: Current | None = None
+
+    @property
+    def kind(self) -> str:
+        if self.pk is None:
+            return "added"
+        state = self.fields.get("state")
+        if state and state[1] == DEACTIVATED:
+            return "deactivated"
+        return "updated"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "line": self.line,
+            "login": self.login,
+            "change": self.kind,
+            "fields": {k: {"before": v[0], "after": v[1]} for k, v in self.fields.items()},
+        }
+
+
+class NewMemberChange(Change):
+    """A member to add: its field list is derived from its row when read, not stored.
+
+    A fresh import holds one per line; building each one's dict of field
+    pairs up front cost about 1 kB per member.
+    """
+
+    __slots__ = ("extra",)
+
+    def __init__(
+        self,
+        line: int,
+        login: str,
+        row: Row,
+        add_groups: frozenset[int],
+        add_labels: frozenset[int],
+        extra: dict[str, Any] | None,
+    ) -> None:
+        self.line, self.login, self.pk, self.row = line, login, None, row
+        self.add_groups, self.add_labels = add_groups, add_labels
+        self.remove_groups = self.remove_labels = frozenset()
+        self.state_before, self.current = "", None
+        self.extra = extra  # groups, labels and custom values: field -> value after
+
+    @property
+    def fields(self) -> dict[str, list[Any]]:  # type: ignore[override]
+        return {key: [None, value] for key, value in self.values().items()}
+
+    def values(self) -> dict[str, Any]:
+        """Return each field's value after the import (the audit's ``after``)."""
+        row = self.row
+        assert row is not None
+        out: dict[str, Any] = {
+            "login": self.login,
+            "last_name": row.last_name,
+            "first_name": row.first_name,
+            "email": row.email,
+            "state": ACTIVE if row.active else DEACTIVATED,
+            "roles": self.roles(),
+        }
+        if self.extra:
+            out.update(self.extra)
+        return out
+
+    def roles(self) -> list[str]:
+        """Return the new member's roles, sorted (``member`` when the file gives none)."""
+        assert self.row is not None
+        return sorted(set(self.row.roles or ()) or {"member"})
+
+
+@dataclass(frozen=True, slots=True)
+class Skip:
+    line: int | None
+    login: str
+    reason: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"line": self.line, "login": self.login, "reason": self.reason}
+
+
+@dataclass
+class Plan:
+    changes: list[Change] = field(default_factory=list)
+    unchanged: int = 0
+    skipped: list[Skip] = field(default_factory=list)
+    errors: list[Problem] = field(default_factory=list)
+    active_before: int = 0
+    # Existing members whose given password must be compared with their hash before applying.
+    password_checks: list[Change] = field(default_factory=list)
+
+    def count(self, kind: str) -> int:
+        return sum(1 for c in self.changes if c.kind == kind)
+
+    @property
+    def deactivating_active(self) -> int:
+        return sum(1 for c in self.changes if c.kind == "deactivated" and c.state_before == ACTIVE)
+
+    @property
+    def needs_mass_confirmation(self) -> bool:
+        """Tell whether the sync deactivates more than half of the active members, and > 10."""
+        n = self.deactivating_active
+        return n > 10 and n * 2 > self.active_before
+
+    def seats_needed(self) -> int:
+        """Return the net change of active accounts (new active + reactivated − deactivated)."""
+        net = 0
+        for c in self.changes:
+            if c.pk is None:
+                net += 1 if c.row is not None and c.row.active else 0
+            elif "state" in c.fields:
+                if c.fields["state"][1] == ACTIVE:
+                    net += 1
+                elif c.state_before == ACTIVE:
+                    net -= 1
+        return net
+
+
+def propagation(groups: dict[int, GroupInfo], group_id: int) -> list[int]:
+    """Return the groups a plain member added to ``group_id`` joins: seed 002's rule.
+
+    A public group passes its members up to every ancestor, up to and including
+    the first private one; a private group passes nothing on.
+    """
+    out = [group_id]
+    group = groups[group_id]
+    if group.private:
+        return out
+    parent = group.parent_id
+    while parent is not None and parent in groups:
+        out.append(parent)
+        if groups[parent].private:
+            break
+        parent = groups[parent].parent_id
+    return out
+
+
+def next_free(base: str, taken: set[str]) -> str:
+    """Return ``base``, else ``base2``, ``base3``... the first not in ``taken`` (lower-cased)."""
+    if base.lower() not in taken:
+        return base
+    n = 2
+    while f"{base}{n}".lower() in taken:
+        n += 1
+    return f"{base}{n}"
+
+
+def compute_plan(
+    rows: Sequence[Row],
+    current: Iterable[Current],
+    scope: Scope,
+    columns: dict[str, str],
+) -> Plan:
+    """Compare the file's rows with the members; say what an apply would do, and every error.
+
+    ``columns`` maps column keys to the headers as written (for error messages).
+    """
+    plan = Plan()
+    members = list(current)
+    by_login = {m.login: m for m in members}
+    by_login_ci: dict[str, Current] = {}
+    for m in members:
+        by_login_ci.setdefault(_lower(m.login), m)
+    by_email = {_lower(m.email): m for m in members if m.email}
+    by_pk = {m.pk: m for m in members}
+    plan.active_before = sum(1 for m in members if m.state == ACTIVE)
+    group_by_name = {fold(g.name): g.pk for g in scope.groups.values()}
+    label_by_name = {fold(name): pk for name, pk in scope.label_ids.items()}
+
+    def col(key: str) -> str:
+        return columns.get(key) or C.COLUMN_BY_KEY[key].fr
+
+    seen_login: dict[str, int] = {}
+    seen_email: dict[str, int] = {}
+    seen_pk: dict[int, int] = {}
+    taken: set[str] = {_lower(m.login) for m in members}
+    taken.update(_lower(r.login) for r in rows if r.login)
+    matched: list[tuple[Row, Current | None]] = []
+
+    for row in rows:
+        error_before = len(plan.errors)
+        target: Current | None = None
+        if row.login:
+            key = _lower(row.login)
+            if key in seen_login:
+                plan.errors.append(_same(row, col(C.LOGIN), seen_login[key]))
+                continue
+            seen_login[key] = row.line
+            target = by_login.get(row.login) or by_login_ci.get(key)
+        if row.email:
+            key = _lower(row.email)
+            if key in seen_email:
+                plan.errors.append(_same(row, col(C.EMAIL), seen_email[key]))
+                continue
+            seen_email[key] = row.line
+            if not row.login:
+                target = by_email.get(key)
+        if not row.login and not row.email:
+            base = default_login(row.first_name, row.last_name) or "member"
+            if base in seen_login:
+                plan.errors.append(_same(row, col(C.LAST_NAME), seen_login[base]))
+                continue
+            seen_login[base] = row.line
+            target = by_login.get(base) or by_login_ci.get(base)
+        if target is not None:
+            if target.pk in seen_pk:
+                plan.errors.append(
+                    _same(row, col(C.LOGIN) if row.login else col(C.EMAIL), seen_pk[target.pk])
+                )
+                continue
+            seen_pk[target.pk] = row.line
+        if len(plan.errors) == error_before:
+            matched.append((row, target))
+
+    # E-mails: each must end up with one member only (a member's own row may give theirs away).
+    final_email = {m.pk: _lower(m.email) for m in members if m.email}
+    for row, target in matched:
+        if target is not None and C.EMAIL in columns:
+            final_email[target.pk] = _lower(row.email)
+    # Who keeps which e-mail once the file is applied (to catch swaps and collisions): the
+    # first holder of each address, and the rare further ones, in the members' order.
+    holder_of: dict[str, int] = {}
+    more_holders: dict[str, list[int]] = {}
+    for pk, email in final_email.items():
+        if email:
+            if email in holder_of:
+                more_holders.setdefault(email, []).append(pk)
+            else:
+                holder_of[email] = pk
+    del final_email
+    for row, target in matched:
+        if not row.email:
+            continue
+        email, claimant = _lower(row.email), target.pk if target else None
+        first = holder_of.get(email)
+        if first is None or (first == claimant and email not in more_holders):
+            continue
+        others = [h for h in (first, *more_holders.get(email, ())) if h != claimant]
+        if others:
+            holder = others[0]
+            plan.errors.append(
+                Problem(
+                    row.line,
+                    col(C.EMAIL),
+                    _("The e-mail address %(e)s is already used by the member “%(l)s”.")
+                    % {"e": row.email, "l": by_pk[holder].login},
+                )
+            )
+
+    for row, target in matched:
+        if target is None:
+            _plan_new(row, scope, plan, taken, col, group_by_name, label_by_name)
+        else:
+            _plan_update(row, target, scope, plan, col, group_by_name, label_by_name, columns)
+
+    if scope.mode == "sync":
+        for m in members:
+            if m.pk in seen_pk or m.state == DEACTIVATED:
+                continue
+            if scope.visible is not None and m.pk not in scope.visible:
+                continue
+            if m.pk == scope.owner_id:
+                plan.skipped.append(Skip(None, m.login, _("The owner cannot be deactivated.")))
+            elif m.pk == scope.actor_id:
+                plan.skipped.append(
+                    Skip(None, m.login, _("You are importing: you cannot deactivate yourself."))
+                )
+            elif scope.deactivatable is not None and m.pk not in scope.deactivatable:
+                plan.skipped.append(
+                    Skip(None, m.login, _("You do not have permission to deactivate this member."))
+                )
+            else:
+                plan.changes.append(
+                    Change(
+                        line=None,
+                        login=m.login,
+                        pk=m.pk,
+                        fields={"state": [m.state, DEACTIVATED]},
+                        state_before=m.state,
+                        current=m,
+                    )
+                )
+    return plan
+
+
+def _lower(text: str) -> str:
+    """Return ``text`` lower-cased, the same object when it already is (memory)."""
+    low = text.lower()
+    return text if low == text else low
+
+
+def _same(row: Row, column: str, first_line: int) -> Problem:
+    return Problem(row.line, column, _("Same member as line %(n)d.") % {"n": first_line})
+
+
+def _resolve_groups(
+    row: Row, scope: Scope, plan: Plan, col: Any, group_by_name: dict[str, int]
+) -> set[int] | None:
+    if row.groups is None:
+        return None
+    ids: set[int] = set()
+    for name in row.groups:
+        pk = group_by_name.get(fold(name))
+        if pk is None:
+            plan.errors.append(
+                Problem(row.line, col(C.GROUPS), _("Unknown group “%(g)s”.") % {"g": name})
+            )
+        else:
+            ids.add(pk)
+    return ids
+
+
+def _resolve_labels(
+    row: Row, plan: Plan, col: Any, label_by_name: dict[str, int]
+) -> set[int] | None:
+    if row.labels is None:
+        return None
+    ids: set[int] = set()
+    for name in row.labels:
+        pk = label_by_name.get(fold(name))
+        if pk is None:
+            plan.errors.append(
+                Problem(row.line, col(C.LABELS), _("Unknown label “%(g)s”.") % {"g": name})
+            )
+        else:
+            ids.add(pk)
+    return ids
+
+
+def _outside_reach(scope: Scope, group_ids: Iterable[int]) -> bool:
+    return scope.group_reach is not None and not set(group_ids) <= scope.group_reach
+
+
+def _plan_new(
+    row: Row,
+    scope: Scope,
+    plan: Plan,
+    taken: set[str],
+    col: Any,
+    group_by_name: dict[str, int],
+    label_by_name: dict[str, int],
+) -> None:
+    errors = len(plan.errors)
+    groups = _resolve_groups(row, scope, plan, col, group_by_name)
+    labels = _resolve_labels(row, plan, col, label_by_name)
+    if scope.needs_group and not groups:
+        plan.errors.append(
+            Problem(
+                row.line,
+                col(C.GROUPS),
+                _("As a group admin, put each new member in at least one of your groups."),
+            )
+        )
+    if groups and _outside_reach(scope, groups):
+        plan.errors.append(
+            Problem(
+                row.line, col(C.GROUPS), _("You can only add members to the groups you administer.")
+            )
+        )
+    if labels and not scope.can_assign_labels:
+        plan.errors.append(
+            Problem(row.line, col(C.LABELS), _("You do not have permission to assign labels."))
+        )
+    roles = set(row.roles or ()) or {"member"}
+    _check_roles(row, set(), roles, scope, plan, col)
+    if len(plan.errors) > errors:
+        return
+    if row.login:
+        login = row.login
+    else:
+        base = default_login(row.first_name, row.last_name) or (
+            row.email.split("@")[0].lower() if row.email else "member"
+        )
+        login = next_free(base, taken)
+        taken.add(login.lower())
+    add_groups: set[int] = set()
+    for gid in groups or ():
+        add_groups.update(propagation(scope.groups, gid))
+    extra: dict[str, Any] = {}
+    if groups:
+        extra["groups"] = _names(scope, add_groups)
+    if labels:
+        extra["labels"] = sorted(_label_names(scope, labels))
+    if row.custom:
+        for key, value in row.custom.items():
+            if value:
+                extra[f"custom:{key}"] = value
+    plan.changes.append(
+        NewMemberChange(
+            row.line,
+            login,
+            row,
+            frozenset(add_groups) if add_groups else _NO_IDS,
+            frozenset(labels) if labels else _NO_IDS,
+            extra or None,
+        )
+    )
+
+
+def _check_roles(
+    row: Row, before: set[str], after: set[str], scope: Scope, plan: Plan, col: Any
+) -> None:
+    if before == after:
+        return
+    if ("owner" in before) != ("owner" in after):
+        message = (
+            _("The owner keeps ownership; transfer it first.")
+            if "owner" in before
+            else _("Ownership is only given by a transfer.")
+        )
+        plan.errors.append(Problem(row.line, col(C.ROLES), message))
+        return
+    refused = sorted((before ^ after) - scope.grantable - {"owner"})
+    if refused:
+        plan.errors.append(
+            Problem(
+                row.line,
+                col(C.ROLES),
+                _("You cannot grant or remove the role %(r)s.") % {"r": ", ".join(refused)},
+            )
+        )
+
+
+def _plan_update(
+    row: Row,
+    m: Current,
+    scope: Scope,
+    plan: Plan,
+    col: Any,
+    group_by_name: dict[str, int],
+    label_by_name: dict[str, int],
+    columns: dict[str, str],
+) -> None:
+    errors = len(plan.errors)
+    fields: dict[str, list[Any]] = {}
+    if row.last_name != m.last_name:
+        fields["last_name"] = [m.last_name, row.last_name]
+    if row.first_name != m.first_name:
+        fields["first_name"] = [m.first_name, row.first_name]
+    if C.EMAIL in columns and row.email != m.email:
+        fields["email"] = [m.email, row.email]
+    if row.active and m.state == DEACTIVATED:
+        fields["state"] = [m.state, ACTIVE]
+    elif not row.active and m.state != DEACTIVATED:
+        fields["state"] = [m.state, DEACTIVATED]
+    if row.roles is not None:
+        wanted = set(row.roles) or {"member"}
+        if wanted != set(m.roles):
+            _check_roles(row, set(m.roles), wanted, scope, plan, col)
+            if m.pk == scope.actor_id and set(m.roles) - wanted:
+                plan.errors.append(
+                    Problem(
+                        row.line,
+                        col(C.ROLES),
+                        _("You cannot remove your own roles; ask another admin."),
+                    )
+                )
+            fields["roles"] = [sorted(m.roles), sorted(wanted)]
+    add_groups: set[int] = set()
+    remove_groups: set[int] = set()
+    groups = _resolve_groups(row, scope, plan, col, group_by_name)
+    if groups is not None:
+        current = set(m.groups) | set(m.admin_groups)
+        # Listing a public subgroup implies its ancestors (seed 002), as when adding by hand.
+        desired: set[int] = set()
+        for gid in groups:
+            desired.update(propagation(scope.groups, gid))
+        add_groups = desired - current
+        # Group admin memberships are never taken away by a file; plain ones are.
+        remove_groups = set(m.groups) - desired - set(m.admin_groups)
+        if add_groups or remove_groups:
+            if _outside_reach(scope, add_groups | remove_groups):
+                plan.errors.append(
+                    Problem(
+                        row.line,
+                        col(C.GROUPS),
+                        _("You can only add members to the groups you administer."),
+                    )
+                )
+            fields["groups"] = [
+                _names(scope, current),
+                _names(scope, (current | add_groups) - remove_groups),
+            ]
+    add_labels: set[int] = set()
+    remove_labels: set[int] = set()
+    labels = _resolve_labels(row, plan, col, label_by_name)
+    if labels is not None and labels != set(m.labels):
+        add_labels, remove_labels = labels - set(m.labels), set(m.labels) - labels
+        if not scope.can_assign_labels:
+            plan.errors.append(
+                Problem(row.line, col(C.LABELS), _("You do not have permission to assign labels."))
+            )
+        fields["labels"] = [
+            sorted(_label_names(scope, m.labels)),
+            sorted(_label_names(scope, labels)),
+        ]
+    if row.custom:
+        held = m.custom or {}
+        for key, value in row.custom.items():
+            if held.get(key, "") != value:
+                fields[f"custom:{key}"] = [held.get(key, ""), value]
+    if len(plan.errors) > errors:
+        return
+    if row.password is not None:
+        # Whether the password really changes is known only against the stored hash.
+        fields["password"] = ["", "********"]
+    if not fields:
+        plan.unchanged += 1
+        return
+    change = Change(
+        line=row.line,
+        login=m.login,
+        pk=m.pk,
+        row=row,
+        fields=fields,
+        add_groups=frozenset(add_groups) if add_groups else _NO_IDS,
+        remove_groups=frozenset(remove_groups) if remove_groups else _NO_IDS,
+        add_labels=frozenset(add_labels) if add_labels else _NO_IDS,
+        remove_labels=frozenset(remove_labels) if remove_labels else _NO_IDS,
+        state_before=m.state,
+        current=m,
+    )
+    reason = _skip_reason(m, scope, change)
+    if reason:
+        plan.skipped.append(Skip(row.line, m.login, reason))
+        return
+    if row.password is not None:
+        plan.password_checks.append(change)
+    plan.changes.append(change)
+
+
+def _skip_reason(m: Current, scope: Scope, change: Change) -> str | None:
+    if scope.visible is not None and m.pk not in scope.visible:
+        return _("This member is outside the groups you administer.")
+    if change.kind == "deactivated":
+        if m.pk == scope.owner_id:
+            return _("The owner cannot be deactivated.")
+        if m.pk == scope.actor_id:
+            return _("You are importing: you cannot deactivate yourself.")
+        if scope.deactivatable is not None and m.pk not in scope.deactivatable:
+            return _("You do not have permission to deactivate this member.")
+    if scope.updatable is not None and m.pk not in scope.updatable:
+        if m.pk == scope.owner_id:
+            return _("Only the owner can change the owner's details.")
+        return _("You cannot change a member whose role is above yours.")
+    return None
+
+
+def settle_passwords(plan: Plan, same: set[int]) -> None:
+    """Drop the password change of members whose stored hash already matches the file."""
+    for change in plan.password_checks:
+        if change.pk in same:
+            change.fields.pop("password", None)
+            if not change.fields:
+                plan.changes.remove(change)
+                plan.unchanged += 1
+    plan.password_checks = []
+
+
+def _names(scope: Scope, ids: Iterable[int]) -> list[str]:
+    return sorted(scope.groups[i].name for i in ids if i in scope.groups)
+
+
+def _label_names(scope: Scope, ids: Iterable[int]) -> list[str]:
+    names = {pk: name for name, pk in scope.label_ids.items()}
+    return [names[i] for i in ids if i in names]
