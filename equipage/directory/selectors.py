@@ -356,11 +356,10 @@ def _small_filter_ids(org_id: int, query: DirectoryQuery) -> list[int] | None:
     ):
         gids = subtree_ids(org_id, [query.group]) if query.subgroups else {query.group}
         found = list(
-            GroupMembership.objects.filter(organization_id=org_id, group_id__in=gids).values_list(
-                "member_id", flat=True
-            )[: RARE_LIMIT * 4]
+            GroupMembership.objects.filter(organization_id=org_id, group_id__in=gids)
+            .values_list("member_id", flat=True)
+            .distinct()[:RARE_LIMIT]
         )
-        found = list(dict.fromkeys(found))
         if len(found) < RARE_LIMIT:
             lists.append(found)
     if query.label is not None:

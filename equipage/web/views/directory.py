@@ -7,6 +7,8 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -35,6 +37,7 @@ from equipage.permissions import Actor, Cap, can, grantable_roles
 from equipage.permissions.policy import members_visible_to
 from equipage.web.views.common import actor, requires
 
+SELECTED = mark_safe(" selected")
 # The largest selection one bulk request may carry (seed 000 rosters fit well under it).
 MAX_SELECTION = 100_000
 # Explicit selections up to this size are checked before running (a page holds at most 200).
@@ -69,6 +72,7 @@ def members(request: HttpRequest, slug: str) -> HttpResponse:
     actions = available_actions(act)
     applies = applicability(act, page.members, guides, actions)
     rows = [{**f, "actions": " ".join(applies.get(f["id"], []))} for f in facts]
+    choices = _choices(request)
     context = {
         "nav": "members",
         "query": query,
@@ -79,7 +83,13 @@ def members(request: HttpRequest, slug: str) -> HttpResponse:
         "can_export": can(act, Cap.MEMBER_EXPORT, org),
         "can_import": can(act, Cap.MEMBER_IMPORT, org),
         "filter_qs": query.querystring(),
-        **_choices(request),
+        **choices,
+        # Hundreds of groups, listed twice (filter and bulk target): built once, here.
+        "group_options": format_html_join(
+            "",
+            '<option value="{}"{}>{}</option>',
+            ((pk, SELECTED if pk == query.group else "", name) for pk, name in choices["groups"]),
+        ),
     }
     if request.htmx and request.GET.get("fragment") == "table":  # type: ignore[attr-defined]
         return render(request, "web/members/_table.html", context)
