@@ -15,6 +15,7 @@ import os
 import socket
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from itertools import chain
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -675,8 +676,13 @@ def _update_members(org: Organization, updated: list[Change], now: Any) -> None:
             strict=True,
         )
     )
-    # E-mails may move between members of the file: free them first, then set them.
-    email_changes = [c.pk for c in profile if "email" in c.fields and c.pk is not None]
+    # E-mails may move between members of the file: free them first, then set them (only
+    # needed when an address one of them gives up is taken by one of them).
+    moving = [c for c in profile if "email" in c.fields and c.pk is not None]
+    given_up = {c.current.email.lower() for c in moving if c.current and c.current.email}
+    taken_up = {c.row.email.lower() for c in moving if c.row and c.row.email}
+    email_changes = [c.pk or 0 for c in moving] if given_up & taken_up else []
+    del moving, given_up, taken_up
     for start in range(0, len(email_changes), BATCH):
         Member.objects.filter(pk__in=email_changes[start : start + BATCH]).update(email="")
     stamp = connection.ops.adapt_datetimefield_value(now)
@@ -723,12 +729,19 @@ def _write_relations(
     values: list[tuple[int, int, int, str]] = []
     fields = {f.key: f.pk for f in CustomField.objects.filter(organization=org)}
     roles_of = _RolesOf()
+
+    def new_roles() -> Iterator[tuple[int, int, str]]:
+        # One row per role of each new member, made as they are written (a million
+        # members' tuples are never all held at once).
+        for c, new_pk in zip(added, new_ids, strict=True):
+            assert c.row is not None
+            for role in roles_of(c.row.roles):
+                yield (org_id, new_pk, role)
+
     for c, new_pk in zip(added, new_ids, strict=True):
         assert isinstance(c, NewMemberChange)
         row = c.row
         assert row is not None
-        for role in roles_of(row.roles):
-            roles.append((org_id, new_pk, role))
         if c.add_groups:
             for gid in c.add_groups:
                 memberships.append((org_id, gid, new_pk, member_role))
@@ -783,7 +796,7 @@ def _write_relations(
         f"DELETE FROM {table(CustomFieldValue)} WHERE member_id = %s AND field_id = %s",  # noqa: S608
         remove_values,
     )
-    insert_rows(MemberRole, ("organization_id", "member_id", "role"), roles)
+    insert_rows(MemberRole, ("organization_id", "member_id", "role"), chain(new_roles(), roles))
     insert_rows(GroupMembership, ("organization_id", "group_id", "member_id", "role"), memberships)
     insert_rows(MemberLabel, ("organization_id", "member_id", "label_id"), labels)
     insert_rows(CustomFieldValue, ("organization_id", "member_id", "field_id", "value"), values)

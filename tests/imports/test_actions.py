@@ -413,3 +413,22 @@ def test_xlsx_export_survives_control_characters_in_names(org: Any, owner: Any) 
     sheet = load_workbook(io.BytesIO(data), read_only=True).active
     names = [(r[1], r[2]) for r in sheet.iter_rows(min_row=2, values_only=True)]
     assert ("Belle", "Zoé") in names
+
+
+def test_members_may_swap_their_emails_or_take_a_new_one(org, admin) -> None:  # type: ignore[no-untyped-def]
+    rows = [
+        ["swap.a", "A", "Anne", "a@swap.fr", "", "Activé"],
+        ["swap.b", "B", "Bruno", "b@swap.fr", "", "Activé"],
+        ["swap.c", "C", "Chloé", "c@swap.fr", "", "Activé"],
+    ]
+    run_import(org, admin, roster(*rows), mode="upsert")
+    rows[0][3], rows[1][3] = "B@swap.fr", "a@swap.fr"  # a swap, one of them in capitals
+    rows[2][3] = "chloe@swap.fr"  # a plain move to a free address
+    report = run_import(org, admin, roster(*rows), mode="upsert")
+    assert (report.errors, report.updated) == ([], 3)
+    emails = dict(Member.objects.filter(login__startswith="swap.").values_list("login", "email"))
+    assert emails == {"swap.a": "B@swap.fr", "swap.b": "a@swap.fr", "swap.c": "chloe@swap.fr"}
+    # A move alone (nothing given up is taken) needs no freeing first, and works too.
+    rows[2][3] = "c@swap.fr"
+    assert run_import(org, admin, roster(*rows), mode="upsert").updated == 1
+    assert Member.objects.get(login="swap.c").email == "c@swap.fr"
