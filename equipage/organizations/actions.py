@@ -1,4 +1,5 @@
-"""Every write about organizations: creation (with its owner), settings, temporary password."""
+"""Every write about organizations: creation (with its owner), settings, temporary password,
+deletion."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from equipage.accounts.models import Member
 from equipage.audit.events import EventType
 from equipage.audit.record import record
 from equipage.core import clock
-from equipage.core.errors import Conflict, PermissionDenied, ValidationFailed
+from equipage.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from equipage.organizations.models import (
     DEFAULT_TEMP_PASSWORD,
     Feature,
@@ -225,3 +226,88 @@ def organization_set_temp_password(
             event=EventType.ORG_TEMP_PASSWORD_CHANGED,
             target=organization,
         )
+
+
+def organization_delete(
+    *, actor: Actor | Member, organization: Organization, confirm_slug: str
+) -> None:
+    """Delete the organization and everything in it, for good (the owner or the operator).
+
+    The ``org.deleted`` audit event is written first; the organization's audit
+    rows survive with ``organization`` cleared and ``organization_slug`` kept.
+    Members, groups, labels, fields, invitations, tokens, webhooks, import jobs
+    and queued e-mails go; members' sessions end because their accounts are gone.
+    """
+    from equipage.imports.models import ImportJob
+    from equipage.organizations.deletion import delete_organization_rows
+    from equipage.organizations.seats import lock_organization
+    from equipage.organizations.selectors import organization_footprint
+
+    actor = as_actor(actor)
+    authorize(actor, Cap.ORG_DELETE, organization)
+    if (confirm_slug or "").strip() != organization.slug:
+        raise ValidationFailed(
+            _("Type the organization's identifier “%(s)s” to confirm the deletion.")
+            % {"s": organization.slug},
+            field="confirm",
+        )
+    with transaction.atomic():
+        try:
+            org = lock_organization(organization.pk)
+        except Organization.DoesNotExist:
+            raise NotFound(_("Not found.")) from None
+        if ImportJob.objects.filter(organization=org, lock=True).exists() and not _stale_import(
+            org
+        ):
+            raise Conflict(
+                _(
+                    "An import is in progress for this organization; wait until it ends, "
+                    "then delete the organization."
+                ),
+                code="import_in_progress",
+            )
+        files = [
+            path
+            for path in ImportJob.objects.filter(organization=org).values_list(
+                "file_path", flat=True
+            )
+            if path
+        ]
+        footprint = organization_footprint(org)
+        record(
+            actor=actor,
+            organization=org,
+            event=EventType.ORG_DELETED,
+            target=org,
+            before={
+                "slug": org.slug,
+                "name": org.name,
+                "members": footprint.members,
+                "groups": footprint.groups,
+                "queued_emails": footprint.queued_emails,
+            },
+        )
+        delete_organization_rows(org.pk)
+        transaction.on_commit(lambda: _remove_import_files(files))
+
+
+def _stale_import(organization: Organization) -> bool:
+    """Break an import lock whose process died, as the import itself does; True if freed."""
+    from equipage.imports.actions import _break_stale_lock
+
+    return _break_stale_lock(organization)
+
+
+def _remove_import_files(paths: list[str]) -> None:
+    """Remove the uploaded rosters of a deleted organization (personal data), only ours."""
+    import contextlib
+    from pathlib import Path
+
+    from django.conf import settings
+
+    root = (Path(settings.MEDIA_ROOT) / "imports").resolve()
+    for raw in paths:
+        path = Path(raw).resolve()
+        if path.parent == root:
+            with contextlib.suppress(OSError):
+                path.unlink()

@@ -48,3 +48,27 @@ def seat_usage(organization: Organization) -> SeatUsage:
     active = Member.objects.filter(organization=organization, state=MemberState.ACTIVE).count()
     pending = pending_invitations(organization).count()
     return SeatUsage(active=active, pending_invitations=pending, paid=organization.seats)
+
+
+@dataclass(frozen=True)
+class Footprint:
+    """What deleting an organization takes with it, as the owner is told before confirming."""
+
+    members: int
+    groups: int
+    queued_emails: int
+
+
+def organization_footprint(organization: Organization) -> Footprint:
+    """Count the members, groups and unsent e-mails of an organization."""
+    from equipage.accounts.models import Member
+    from equipage.emails.models import MailStatus, OutboundEmail
+    from equipage.groups.models import Group
+
+    return Footprint(
+        members=Member.objects.filter(organization=organization).count(),
+        groups=Group.objects.filter(organization=organization).count(),
+        queued_emails=OutboundEmail.objects.filter(
+            organization=organization, status__in=(MailStatus.QUEUED, MailStatus.SENDING)
+        ).count(),
+    )
