@@ -155,7 +155,10 @@ class Member(AbstractBaseUser):
 class MemberRole(OrgScoped):
     """One organization role held by a member; a member may hold several."""
 
-    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="role_rows")
+    # Indexed by member_role_unique (member, role): no index of its own (accounts 0004).
+    member = models.ForeignKey(
+        Member, on_delete=models.CASCADE, related_name="role_rows", db_index=False
+    )
     role = models.CharField(max_length=12, choices=Role.choices)
 
     class Meta:

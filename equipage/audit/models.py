@@ -7,8 +7,13 @@ from django.db import models
 
 class AuditEvent(models.Model):
     # SET_NULL everywhere: the trail outlives the things it talks about.
+    # organization and member are indexed by audit_org_time / audit_member_time (audit 0003).
     organization = models.ForeignKey(
-        "organizations.Organization", on_delete=models.SET_NULL, null=True, related_name="+"
+        "organizations.Organization",
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        db_index=False,
     )
     organization_slug = models.CharField(max_length=63, blank=True, default="")
     created_at = models.DateTimeField()
@@ -23,7 +28,12 @@ class AuditEvent(models.Model):
     target_id = models.CharField(max_length=64, blank=True, default="")
     target_label = models.CharField(max_length=300, blank=True, default="")
     member = models.ForeignKey(
-        "accounts.Member", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        "accounts.Member",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
     )
     before = models.JSONField(null=True, blank=True)
     after = models.JSONField(null=True, blank=True)

@@ -54,9 +54,15 @@ class Group(OrgScoped):
 
 
 class GroupMembership(OrgScoped):
-    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="memberships")
+    # group and member are indexed by the two composite indexes below (groups 0002).
+    group = models.ForeignKey(
+        Group, on_delete=models.CASCADE, related_name="memberships", db_index=False
+    )
     member = models.ForeignKey(
-        "accounts.Member", on_delete=models.CASCADE, related_name="group_memberships"
+        "accounts.Member",
+        on_delete=models.CASCADE,
+        related_name="group_memberships",
+        db_index=False,
     )
     role = models.CharField(max_length=12, choices=GroupRole.choices, default=GroupRole.MEMBER)
 
@@ -82,10 +88,13 @@ class Label(OrgScoped):
 
 
 class MemberLabel(OrgScoped):
+    # member and label are indexed by the two composite indexes below (groups 0002).
     member = models.ForeignKey(
-        "accounts.Member", on_delete=models.CASCADE, related_name="label_rows"
+        "accounts.Member", on_delete=models.CASCADE, related_name="label_rows", db_index=False
     )
-    label = models.ForeignKey(Label, on_delete=models.CASCADE, related_name="member_rows")
+    label = models.ForeignKey(
+        Label, on_delete=models.CASCADE, related_name="member_rows", db_index=False
+    )
 
     class Meta:
         constraints = [
