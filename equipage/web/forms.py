@@ -252,6 +252,19 @@ class TempPasswordForm(forms.Form):
     )
 
 
+class DeleteOrganizationForm(forms.Form):
+    """Ask the owner to type the organization's identifier before it is deleted for good."""
+
+    confirm = forms.CharField(
+        label=_("Type the organization's identifier to confirm"),
+        max_length=63,
+        strip=True,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "off", "autocapitalize": "none", "spellcheck": "false"}
+        ),
+    )
+
+
 class TransferForm(forms.Form):
     to_member = forms.TypedChoiceField(label=_("New owner"), choices=(), coerce=int)
 

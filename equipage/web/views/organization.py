@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import messages
+from django.contrib import auth, messages
+from django.core.exceptions import PermissionDenied as HttpForbidden
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -39,12 +40,17 @@ from equipage.groups.actions import (
     label_delete,
 )
 from equipage.groups.models import Group, GroupMembership, GroupRole, Label
-from equipage.organizations.actions import organization_set_temp_password, organization_update
-from equipage.organizations.selectors import seat_usage
+from equipage.organizations.actions import (
+    organization_delete,
+    organization_set_temp_password,
+    organization_update,
+)
+from equipage.organizations.selectors import organization_footprint, seat_usage
 from equipage.permissions import Cap, access_member_by_id, can
 from equipage.permissions.policy import access_group_by_id
 from equipage.web.forms import (
     CustomFieldForm,
+    DeleteOrganizationForm,
     GroupForm,
     LabelForm,
     SettingsForm,
@@ -311,9 +317,25 @@ def settings_page(request: HttpRequest, slug: str) -> HttpResponse:
         if is_owner and act.member is not None
         else None
     )
+    may_delete = can(act, Cap.ORG_DELETE, org)
+    delete_form = DeleteOrganizationForm(request.POST if op == "delete" else None)
+    if op == "delete" and not may_delete:
+        raise HttpForbidden("org.delete")
     status = 200
     if request.method == "POST":
         try:
+            if op == "delete" and delete_form.is_valid():
+                name = org.name
+                organization_delete(
+                    actor=act, organization=org, confirm_slug=delete_form.cleaned_data["confirm"]
+                )
+                auth.logout(request)  # the account behind this session no longer exists
+                messages.success(
+                    request,
+                    _("The organization “%(o)s” and everything in it have been deleted.")
+                    % {"o": name},
+                )
+                return redirect("/")
             if op == "settings" and form.is_valid():
                 organization_update(actor=act, organization=org, **form.cleaned_data)
                 messages.success(request, _("Settings saved."))
@@ -340,9 +362,12 @@ def settings_page(request: HttpRequest, slug: str) -> HttpResponse:
                     messages.success(request, _("Transfer cancelled."))
                 return redirect(f"/o/{slug}/settings/")
         except DomainError as exc:
-            target = {"settings": form, "temp_password": temp_form, "transfer": transfer_form}.get(
-                op
-            )
+            target = {
+                "settings": form,
+                "temp_password": temp_form,
+                "transfer": transfer_form,
+                "delete": delete_form,
+            }.get(op)
             if target is not None:
                 attach_error(target, exc)
             else:
@@ -358,6 +383,8 @@ def settings_page(request: HttpRequest, slug: str) -> HttpResponse:
             "transfer_form": transfer_form,
             "pending": _pending_transfer(org),
             "seats": seat_usage(org),
+            "delete_form": delete_form if may_delete else None,
+            "footprint": organization_footprint(org) if may_delete else None,
         },
         status=status,
     )
