@@ -1,4 +1,4 @@
-"""``equipage org create`` and ``equipage org reassign-owner``."""
+"""``equipage org create``, ``equipage org reassign-owner`` and ``equipage org delete``."""
 
 from __future__ import annotations
 
@@ -27,6 +27,13 @@ def register(sub: Any, groups: dict[str, Any]) -> None:
     reassign.add_argument("--to", required=True, help="login or e-mail of the new owner")
     reassign.add_argument("--reason", required=True)
     reassign.set_defaults(handler=reassign_owner)
+
+    delete = org.add_parser("delete", help="delete an organization and everything in it, for good")
+    delete.add_argument("slug")
+    delete.add_argument(
+        "--confirm", required=True, metavar="SLUG", help="the organization's slug, typed again"
+    )
+    delete.set_defaults(handler=delete_org)
 
 
 def create_org(args: argparse.Namespace) -> int:
@@ -61,4 +68,19 @@ def reassign_owner(args: argparse.Namespace) -> int:
         raise CommandError(f"no member “{args.to}” in {org.slug}")
     ownership_reassign(actor=cli_actor(), organization=org, to_member=member, reason=args.reason)
     out(f"{member.login} is now the owner of {org.slug}.")
+    return 0
+
+
+def delete_org(args: argparse.Namespace) -> int:
+    from equipage.organizations.actions import organization_delete
+    from equipage.organizations.selectors import organization_footprint
+
+    org = organization(args.slug)
+    footprint = organization_footprint(org)
+    organization_delete(actor=cli_actor(), organization=org, confirm_slug=args.confirm)
+    out(
+        f"Organization {org.slug} deleted: {footprint.members} members, "
+        f"{footprint.groups} groups, {footprint.queued_emails} unsent e-mails dropped; "
+        "its audit log is kept."
+    )
     return 0

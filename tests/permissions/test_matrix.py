@@ -16,7 +16,7 @@ from equipage.accounts import actions as acc
 from equipage.audit.models import AuditEvent
 from equipage.core.errors import NotFound, PermissionDenied
 from equipage.groups import actions as grp
-from equipage.organizations.actions import organization_update
+from equipage.organizations.actions import organization_delete, organization_update
 from tests.conftest import make_member
 
 ACTORS = ["owner", "admin", "user_admin", "group_admin", "member", "other_admin"]
@@ -47,6 +47,7 @@ EXPECTED: dict[str, tuple[bool, ...]] = {
     "change_settings": (Y, Y, N, N, N, N),
     "change_seats": (Y, N, N, N, N, N),
     "start_ownership_transfer": (Y, N, N, N, N, N),
+    "delete_organization": (Y, N, N, N, N, N),
 }
 
 
@@ -120,6 +121,8 @@ def scenario(name: str, w: dict[str, Any]) -> Callable[[Any], Any]:
         return lambda a: organization_update(actor=a, organization=org, seats=500)
     if name == "start_ownership_transfer":
         return lambda a: acc.ownership_transfer_start(actor=a, to_member=admin2)
+    if name == "delete_organization":
+        return lambda a: organization_delete(actor=a, organization=org, confirm_slug=org.slug)
     raise AssertionError(name)
 
 
