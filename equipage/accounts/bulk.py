@@ -57,7 +57,7 @@ def load_members(
     qs = Member.objects.filter(organization_id=organization_id, pk__in=id_list(ids))
     if not columns:
         return list(qs)
-    names = [Member._meta.get_field(c).attname for c in columns]
+    names = [Member._meta.get_field(c).attname for c in columns]  # type: ignore[union-attr]
     db = qs.db
     found: list[Member] = []
     for row in qs.values_list(*names).iterator(chunk_size=5000):
