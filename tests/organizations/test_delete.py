@@ -85,6 +85,29 @@ def populate(org: Any, owner: Any) -> dict[str, Any]:
     return {"admin": admin, "member": plain, "upload": upload}
 
 
+# The tables ``populate`` fills on every engine (a table kept by database triggers on one
+# engine only, such as PostgreSQL's member counts, is counted but not required).
+POPULATED = {
+    "accounts.Member",
+    "accounts.MemberRole",
+    "accounts.CustomField",
+    "accounts.CustomFieldValue",
+    "accounts.PasswordToken",
+    "accounts.OwnershipTransfer",
+    "groups.Group",
+    "groups.GroupMembership",
+    "groups.Label",
+    "groups.MemberLabel",
+    "invitations.Invitation",
+    "emails.OutboundEmail",
+    "tokens.ApiToken",
+    "webhooks.WebhookEndpoint",
+    "webhooks.WebhookDelivery",
+    "scim.ScimExtra",
+    "imports.ImportJob",
+}
+
+
 @pytest.fixture
 def two_worlds(org: Any, owner: Any, other_org: Any, other_owner: Any) -> dict[str, Any]:
     return {"acme": populate(org, owner), "globex": populate(other_org, other_owner)}
@@ -97,7 +120,8 @@ def test_owner_deletes_everything_of_the_organization_and_nothing_of_the_other(
     two_worlds: dict[str, Any],
     django_capture_on_commit_callbacks: Any,
 ) -> None:
-    assert all(rows_of(org.pk).values()), rows_of(org.pk)  # every table is exercised
+    filled = {label for label, n in rows_of(org.pk).items() if n}
+    assert filled >= POPULATED, POPULATED - filled  # every table the actions fill is exercised
     globex_before = rows_of(other_org.pk)
     member_ids = list(Member.objects.filter(organization=org).values_list("pk", flat=True))
 
