@@ -95,8 +95,9 @@ class Member(AbstractBaseUser):
                 name="operator_login_unique",
             ),
         ]
+        # The (organization, state) index is the directory's, per engine (directory 0005):
+        # SQLite has it; PostgreSQL must not, or no state change could be a HOT update.
         indexes = [
-            models.Index(fields=["organization", "state"], name="member_org_state"),
             models.Index(
                 fields=["organization", "last_name", "first_name", "id"], name="member_org_name"
             ),

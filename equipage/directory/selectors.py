@@ -310,7 +310,12 @@ def members_matching(
     elif query.q:
         qs = search_members(qs, query.q)
     if query.state:
-        qs = qs.filter(state=query.state)
+        if for_page and connection.vendor == "postgresql":
+            # No PostgreSQL index holds the state (directory 0005): checked on the rows the
+            # walk keeps, through the primary key, the name walk stays index-only.
+            qs = qs.filter(Exists(Member.objects.filter(pk=OuterRef("pk"), state=query.state)))
+        else:
+            qs = qs.filter(state=query.state)
     if query.role:
         qs = qs.filter(Exists(MemberRole.objects.filter(member_id=OuterRef("pk"), role=query.role)))
     if query.group is not None:

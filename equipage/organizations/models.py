@@ -61,3 +61,22 @@ class Organization(models.Model):
 
     def has_feature(self, feature: Feature | str) -> bool:
         return bool(self.features.get(str(feature), DEFAULT_FEATURES.get(Feature(feature), False)))
+
+
+class MemberCount(models.Model):
+    """How many active members an organization has, kept by the database itself.
+
+    PostgreSQL: statement-level triggers on ``accounts_member`` (organizations
+    0002) update it in the same transaction as every insert, update and delete,
+    whatever wrote them (actions, imports, SCIM, raw SQL). It stands in for an
+    (organization, state) index, which PostgreSQL must not have (directory
+    0005). SQLite keeps that index and counts with it; the table stays empty.
+    """
+
+    organization = models.OneToOneField(
+        Organization, on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    active = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.organization_id}: {self.active} active"

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.db import connection
 from django.utils.translation import gettext as _
 
 from equipage.core.errors import NotFound
-from equipage.organizations.models import Organization
+from equipage.organizations.models import MemberCount, Organization
 
 
 def organization_by_slug(slug: str) -> Organization:
@@ -40,12 +41,26 @@ class SeatUsage:
         return self.used >= self.paid * 0.9 or (self.free or 0) < 3
 
 
+def active_member_count(organization_id: int) -> int:
+    """Count the organization's active members (each takes a seat).
+
+    PostgreSQL reads the count its triggers keep (``MemberCount``): it has no
+    (organization, state) index to count with (directory 0005). SQLite counts
+    with that index.
+    """
+    from equipage.accounts.models import Member, MemberState
+
+    if connection.vendor == "postgresql":
+        row = MemberCount.objects.filter(organization_id=organization_id).values_list("active")
+        return next(iter(row), (0,))[0]
+    return Member.objects.filter(organization_id=organization_id, state=MemberState.ACTIVE).count()
+
+
 def seat_usage(organization: Organization) -> SeatUsage:
     """Count billable accounts and pending invitations (seed 001)."""
-    from equipage.accounts.models import Member, MemberState
     from equipage.invitations.selectors import pending_invitations
 
-    active = Member.objects.filter(organization=organization, state=MemberState.ACTIVE).count()
+    active = active_member_count(organization.pk)
     pending = pending_invitations(organization).count()
     return SeatUsage(active=active, pending_invitations=pending, paid=organization.seats)
 
