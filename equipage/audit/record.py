@@ -189,7 +189,7 @@ def record_rows(
     actor_id = actor.member.pk if actor.member is not None else None
     label = actor.label
     origin = json.dumps(actor.origin.as_dict())
-    dumps = json.dumps
+    dumps = _json_memo()
     table = connection.ops.quote_name(AuditEvent._meta.db_table)
     sql = f"INSERT INTO {table} ({_COLUMNS}) VALUES ({', '.join(['%s'] * 13)})"  # noqa: S608
     copy_sql = f"COPY {table} ({_COLUMNS}) FROM STDIN"
@@ -258,6 +258,34 @@ def record_rows(
     if light:
         _notify(actor, organization, light)  # type: ignore[arg-type]
     return count
+
+
+def _json_memo(size: int = 256) -> Callable[[dict[str, Any]], str]:
+    """Return ``json.dumps`` remembering small dicts: a bulk action repeats the same few.
+
+    Deactivating 50,000 members writes ``{"state": "active"}`` 50,000 times;
+    an import's field-by-field changes never repeat and fill the memory only
+    up to ``size`` entries.
+    """
+    seen: dict[tuple[tuple[str, type, Any], ...], str] = {}
+    dumps = json.dumps
+
+    def dump(value: dict[str, Any]) -> str:
+        if len(value) > 2:
+            return dumps(value)
+        try:
+            # The type too: True == 1 and hash alike, but dump as "true" and "1".
+            key = tuple((k, v.__class__, v) for k, v in value.items())
+            text = seen.get(key)
+        except TypeError:  # an unhashable value (a list of groups): not remembered
+            return dumps(value)
+        if text is None:
+            text = dumps(value)
+            if len(seen) < size:
+                seen[key] = text
+        return text
+
+    return dump
 
 
 def _require_transaction() -> None:
