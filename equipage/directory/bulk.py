@@ -21,7 +21,7 @@ from equipage.core.bulk import BulkResult
 from equipage.core.errors import DomainError
 from equipage.organizations.models import Organization
 from equipage.permissions import Actor, Cap
-from equipage.permissions.policy import members_manageable_by
+from equipage.permissions.policy import members_manageable_by, reach_kind
 
 
 @dataclass(frozen=True)
@@ -77,12 +77,15 @@ def invitation_actions() -> dict[str, Callable[..., BulkResult]]:
     return found
 
 
-def available_actions(actor: Actor) -> list[BulkAction]:
-    """Return the bulk actions this actor's roles allow at all (before looking at members)."""
+def available_actions(actor: Actor, organization: Organization | None = None) -> list[BulkAction]:
+    """Return the bulk actions this actor's roles allow at all (before looking at members).
+
+    ``organization`` is the actor's, when the caller has it loaded already.
+    """
     from equipage.permissions import can
 
     inv = invitation_actions()
-    org = _org(actor)
+    org = organization if organization is not None else _org(actor)
     out = []
     for action in ACTIONS.values():
         if action.key in INVITATION_ACTIONS and action.key not in inv:
@@ -122,22 +125,21 @@ def applicability(
     owner_id = _owner_id(actor.org_id)
     self_id = actor.member.pk if actor.member is not None else None
     manageable: dict[Cap, set[int]] = {}
-    asked: dict[str, set[int]] = {}  # caps whose reach is the same query share one answer
+    by_kind: dict[str, set[int]] = {}  # capabilities of the same reach share one query
     for cap in {a.cap for a in actions}:
-        qs = members_manageable_by(actor, cap).filter(pk__in=ids).values_list("pk", flat=True)
-        sql = str(qs.query)
-        if sql not in asked:
-            asked[sql] = set(qs)
-        manageable[cap] = asked[sql]
+        kind = reach_kind(actor, cap)
+        if kind not in by_kind:
+            qs = members_manageable_by(actor, cap).filter(pk__in=ids)
+            by_kind[kind] = set(qs.values_list("pk", flat=True))
+        manageable[cap] = by_kind[kind]
     out: dict[int, list[str]] = {}
     for m in members:
-        keys = []
-        for a in actions:
-            if m.pk in manageable[a.cap] and _applies(
-                a.key, m, guides.get(m.pk, ""), owner_id, self_id
-            ):
-                keys.append(a.key)
-        out[m.pk] = keys
+        pk, guide = m.pk, guides.get(m.pk, "")
+        out[pk] = [
+            a.key
+            for a in actions
+            if pk in manageable[a.cap] and _applies(a.key, m, guide, owner_id, self_id)
+        ]
     return out
 
 

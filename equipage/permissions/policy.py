@@ -165,28 +165,43 @@ def members_visible_to(actor: Actor | Member) -> QuerySet[Member]:
     return own
 
 
+def reach_kind(actor: Actor | Member, cap: Cap) -> str:
+    """Name the class of members ``actor`` may use ``cap`` on: equal kinds, equal querysets.
+
+    Lets a caller asking about many capabilities (the directory's buttons) run
+    one query per kind instead of one per capability.
+    """
+    actor = as_actor(actor)
+    if actor.is_privileged:
+        return "visible"
+    if cap in _org_caps(actor):
+        return "below" if cap in _MUTATING else "visible"
+    if cap in GROUP_ADMIN_CAPS and actor.group_reach:
+        return "group_whole" if cap in GROUP_ADMIN_WHOLE_REACH else "group"
+    return "none"
+
+
 def members_manageable_by(actor: Actor | Member, cap: Cap) -> QuerySet[Member]:
     """Return the members on which ``actor`` may use ``cap``, for bulk selections."""
     from equipage.groups.models import GroupMembership
 
     actor = as_actor(actor)
+    kind = reach_kind(actor, cap)
     visible = members_visible_to(actor)
-    if actor.is_privileged:
+    if kind == "visible":
         return visible
-    if cap in _org_caps(actor):
-        if cap in _MUTATING:
-            above = MemberRole.objects.filter(
-                member=OuterRef("pk"),
-                role__in=[r for r, rank in ROLE_RANK.items() if rank > actor.rank],
-            )
-            return visible.exclude(Exists(above))
-        return visible
-    if cap in GROUP_ADMIN_CAPS and actor.group_reach:
+    if kind == "below":
+        above = MemberRole.objects.filter(
+            member=OuterRef("pk"),
+            role__in=[r for r, rank in ROLE_RANK.items() if rank > actor.rank],
+        )
+        return visible.exclude(Exists(above))
+    if kind in ("group", "group_whole"):
         elevated = MemberRole.objects.filter(member=OuterRef("pk")).exclude(role=Role.MEMBER)
         qs = visible.exclude(Exists(elevated))
         if actor.member is not None:
             qs = qs.exclude(pk=actor.member.pk)
-        if cap in GROUP_ADMIN_WHOLE_REACH:
+        if kind == "group_whole":
             outside = GroupMembership.objects.filter(member=OuterRef("pk")).exclude(
                 group_id__in=actor.group_reach
             )

@@ -69,7 +69,7 @@ def members(request: HttpRequest, slug: str) -> HttpResponse:
     page = directory_page(act, query)
     facts = member_facts(page.members)
     guides = {f["id"]: f["guide"] for f in facts}
-    actions = available_actions(act)
+    actions = available_actions(act, org)
     applies = applicability(act, page.members, guides, actions)
     rows = [{**f, "actions": " ".join(applies.get(f["id"], []))} for f in facts]
     choices = _choices(request)
