@@ -79,28 +79,36 @@ def member_facts(members: Sequence[Member]) -> list[dict[str, Any]]:
 
     ids = [m.pk for m in members]
     roles, groups, labels = member_relations(ids)
-    invitations: dict[int, Invitation] = {}
+    # Only the columns the Guide and the envelope read: (status, expires_at) of the latest
+    # invitation, (status, delivery_status) of the latest mail.
+    invitations: dict[int, tuple[str, Any]] = {}
     first_invited: dict[int, Any] = {}
-    last_mail: dict[int, OutboundEmail] = {}
+    last_mail: dict[int, tuple[str, str]] = {}
     for start in range(0, len(ids), 900):
         chunk = ids[start : start + 900]
-        inv: Invitation
-        for inv in Invitation.objects.filter(member_id__in=chunk).order_by("created_at", "id"):
-            invitations[inv.member_id] = inv
-            first_invited.setdefault(inv.member_id, inv.created_at)
-        mail: OutboundEmail
-        for mail in OutboundEmail.objects.filter(member_id__in=chunk).order_by("created_at", "id"):
-            last_mail[mail.member_id] = mail  # type: ignore[index]
+        for member_id, status, expires_at, created_at in (
+            Invitation.objects.filter(member_id__in=chunk)
+            .order_by("created_at", "id")
+            .values_list("member_id", "status", "expires_at", "created_at")
+        ):
+            invitations[member_id] = (status, expires_at)
+            first_invited.setdefault(member_id, created_at)
+        for member_id, status, delivery in (
+            OutboundEmail.objects.filter(member_id__in=chunk)
+            .order_by("created_at", "id")
+            .values_list("member_id", "status", "delivery_status")
+        ):
+            last_mail[member_id] = (status, delivery)
     now = clock.now()
     rows = []
     for m in members:
         latest_inv = invitations.get(m.pk)
         latest_mail = last_mail.get(m.pk)
-        bounced = latest_mail is not None and latest_mail.delivery_status == DeliveryStatus.BOUNCED
+        bounced = latest_mail is not None and latest_mail[1] == DeliveryStatus.BOUNCED
         guide = compute_guide(
             state=m.state,
-            invitation_status=latest_inv.status if latest_inv else None,
-            invitation_expired=bool(latest_inv and latest_inv.expires_at <= now),
+            invitation_status=latest_inv[0] if latest_inv else None,
+            invitation_expired=bool(latest_inv and latest_inv[1] <= now),
             last_mail_bounced=bounced,
         )
         rows.append(
@@ -119,9 +127,7 @@ def member_facts(members: Sequence[Member]) -> list[dict[str, Any]]:
                 "first_invited_at": first_invited[m.pk].isoformat()
                 if m.pk in first_invited
                 else None,
-                "mail_status": "bounced"
-                if bounced
-                else (latest_mail.status if latest_mail else None),
+                "mail_status": "bounced" if bounced else (latest_mail[0] if latest_mail else None),
             }
         )
     return rows

@@ -314,20 +314,22 @@ def members_matching(
     unless the group or label filter is the rarer one, which then gives the list.
     Counts and "select all" keep the trigram index plan.
     """
-    from equipage.groups.models import Group, GroupMembership, MemberLabel
-    from equipage.groups.selectors import subtree_ids
+    from equipage.groups.models import GroupMembership, MemberLabel
 
     if actor.organization_id is None:
         return Member.objects.none()
     qs = members_visible_to(actor)
     org_id = actor.org_id
+    gids = _filter_group_ids(org_id, query)
+    if gids is not None and not gids:
+        return qs.none()
     if query.q and for_page:
         text_ids = probe_search(org_id, query.q)
         if text_ids is not None:
             qs = qs.filter(pk__in=text_ids)
             qs = search_members(qs, " ".join(_search_words(query.q)[1]), walk=True)
         else:
-            small = _small_filter_ids(org_id, query)
+            small = _small_filter_ids(org_id, query, gids)
             if small is not None:
                 qs = qs.filter(pk__in=small)
             qs = search_members(qs, query.q, walk=True)
@@ -342,12 +344,9 @@ def members_matching(
             qs = qs.filter(state=query.state)
     if query.role:
         qs = qs.filter(Exists(MemberRole.objects.filter(member_id=OuterRef("pk"), role=query.role)))
-    if query.group is not None:
-        if not Group.objects.filter(organization_id=org_id, pk=query.group).exists():
-            return qs.none()
-        ids = subtree_ids(org_id, [query.group]) if query.subgroups else {query.group}
+    if gids:
         qs = qs.filter(
-            Exists(GroupMembership.objects.filter(member_id=OuterRef("pk"), group_id__in=ids))
+            Exists(GroupMembership.objects.filter(member_id=OuterRef("pk"), group_id__in=gids))
         )
     if query.label is not None:
         qs = qs.filter(
@@ -373,17 +372,38 @@ def members_matching(
     return qs
 
 
-def _small_filter_ids(org_id: int, query: DirectoryQuery) -> list[int] | None:
-    """Return the members of the filtered group or label when they are fewer than ``RARE_LIMIT``."""
-    from equipage.groups.models import Group, GroupMembership, MemberLabel
+def _filter_group_ids(org_id: int, query: DirectoryQuery) -> set[int] | None:
+    """Return the groups the group filter stands for (with subgroups when asked), or None.
+
+    An empty set: the group is not this organization's, nothing matches.
+    """
+    from equipage.groups.models import Group
     from equipage.groups.selectors import subtree_ids
 
+    if query.group is None:
+        return None
+    if query.subgroups:
+        return subtree_ids(org_id, [query.group])
+    return (
+        {query.group}
+        if Group.objects.filter(organization_id=org_id, pk=query.group).exists()
+        else set()
+    )
+
+
+def _small_filter_ids(
+    org_id: int, query: DirectoryQuery, gids: set[int] | None = None
+) -> list[int] | None:
+    """Return the members of the filtered group or label when they are fewer than ``RARE_LIMIT``.
+
+    ``gids`` are the filter's groups (``_filter_group_ids``) when the caller has them.
+    """
+    from equipage.groups.models import GroupMembership, MemberLabel
+
     lists: list[list[int]] = []
-    if (
-        query.group is not None
-        and Group.objects.filter(organization_id=org_id, pk=query.group).exists()
-    ):
-        gids = subtree_ids(org_id, [query.group]) if query.subgroups else {query.group}
+    if gids is None and query.group is not None:
+        gids = _filter_group_ids(org_id, query)
+    if gids:
         found = list(
             GroupMembership.objects.filter(organization_id=org_id, group_id__in=gids)
             .values_list("member_id", flat=True)

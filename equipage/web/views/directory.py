@@ -46,11 +46,10 @@ APPLICABILITY_CHECK_MAX = 1000
 
 def _choices(request: HttpRequest) -> dict[str, Any]:
     org = request.organization  # type: ignore[attr-defined]
-    groups = list(Group.objects.filter(organization=org).order_by("path"))
-    by_id = {g.pk: g for g in groups}
-    tree = [(g, "— " * len(g.ancestor_ids), by_id) for g in groups]
+    # The tree in path order, each name indented by its depth ("/1/4/" is one level down).
+    rows = Group.objects.filter(organization=org).order_by("path").values_list("pk", "name", "path")
     return {
-        "groups": [(g.pk, f"{indent}{g.name}") for g, indent, _m in tree],
+        "groups": [(pk, "— " * (path.count("/") - 2) + name) for pk, name, path in rows],
         "labels": list(Label.objects.filter(organization=org).order_by("name")),
         "fields": list(CustomField.objects.filter(organization=org)),
         "states": MemberState.choices,
