@@ -41,6 +41,18 @@ SORTS: dict[str, tuple[tuple[str, ...], bool]] = {
     "-created": (("created_at", "id"), True),
 }
 GUIDES = ("invite", "wait", "ok", "resend", "reactivate", "check_email")
+# What a directory row shows and its cursors read (not the password hash, nor the search text).
+PAGE_COLUMNS = (
+    "id",
+    "organization_id",
+    "login",
+    "email",
+    "first_name",
+    "last_name",
+    "state",
+    "last_login",
+    "created_at",
+)
 
 
 @dataclass(frozen=True)
@@ -505,7 +517,7 @@ def directory_page(actor: Actor, query: DirectoryQuery) -> DirectoryPage:
     order = [_order(c, forward_desc) for c in columns]
     # Ids first, so a walk of the covering name index stays index-only; then the rows.
     ids = list(qs.order_by(*order).values_list("pk", flat=True)[: query.per_page + 1])
-    by_id = Member.objects.in_bulk(ids)
+    by_id = Member.objects.only(*PAGE_COLUMNS).in_bulk(ids)
     rows = [by_id[i] for i in ids if i in by_id]
     more = len(rows) > query.per_page
     rows = rows[: query.per_page]
