@@ -35,6 +35,7 @@ from equipage.invitations.guide import Guide
 from equipage.organizations.selectors import seat_usage
 from equipage.permissions import Actor, Cap, can, grantable_roles
 from equipage.permissions.policy import members_visible_to
+from equipage.web.templatetags.console import guide_label, role_label, state_label
 from equipage.web.views.common import actor, requires
 
 SELECTED = mark_safe(" selected")
@@ -70,7 +71,20 @@ def members(request: HttpRequest, slug: str) -> HttpResponse:
     guides = {f["id"]: f["guide"] for f in facts}
     actions = available_actions(act, org)
     applies = applicability(act, page.members, guides, actions)
-    rows = [{**f, "actions": " ".join(applies.get(f["id"], []))} for f in facts]
+    base = f"/o/{org.slug}/members/"
+    rows = [
+        {
+            **f,
+            "actions": " ".join(applies.get(f["id"], [])),
+            # Worked out once here rather than by filters for every cell of every row.
+            "name": f"{f['first_name']} {f['last_name']}",
+            "url": f"{base}{f['id']}/",
+            "role_labels": [role_label(r) for r in f["roles"]],
+            "state_label": state_label(f["state"]),
+            "guide_label": guide_label(f["guide"]),
+        }
+        for f in facts
+    ]
     choices = _choices(request)
     context = {
         "nav": "members",
