@@ -25,6 +25,7 @@ def run_periodic() -> None:
     import equipage.accounts.housekeeping
     import equipage.directory.statistics
     import equipage.emails.housekeeping
+    import equipage.imports.housekeeping
     import equipage.invitations.housekeeping
     import equipage.webhooks.housekeeping  # noqa: F401
 

@@ -141,6 +141,8 @@ def job_confirm(*, actor: Actor, job: ImportJob, confirm_mass_deactivation: bool
     from equipage.imports.tasks import apply_import
 
     authorize(actor, Cap.MEMBER_IMPORT, job.organization)
+    if job.status != ImportStatus.PREVIEWED:
+        raise Conflict(_("This preview is no longer valid: upload the file again."))
     if job.preview and job.preview.get("errors"):
         raise Conflict(_("This file has errors: fix them and upload it again."))
     ImportJob.objects.filter(pk=job.pk).update(confirm_mass_deactivation=confirm_mass_deactivation)
