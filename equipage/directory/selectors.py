@@ -347,6 +347,10 @@ def members_matching(
             qs = search_members(qs, query.q, walk=True)
     elif query.q:
         qs = search_members(qs, query.q)
+    elif for_page:
+        few = _rare_state_ids(org_id, query)
+        if few is not None:
+            qs = qs.filter(pk__in=few)
     if query.state:
         if for_page and connection.vendor == "postgresql":
             # No PostgreSQL index holds the state (directory 0005): checked on the rows the
@@ -401,6 +405,30 @@ def _filter_group_ids(org_id: int, query: DirectoryQuery) -> set[int] | None:
         if Group.objects.filter(organization_id=org_id, pk=query.group).exists()
         else set()
     )
+
+
+# Members waiting for their first login are few in a large organization: a filter on
+# their state, or on a Guide only they can have, lists them from the state index
+# (SQLite; PostgreSQL reads the table, see directory 0005) instead of walking every
+# name to find a page of them.
+PENDING_STATES = (MemberState.CREATED, MemberState.INVITED)
+PENDING_GUIDES = ("invite", "wait", "resend")
+
+
+def _rare_state_ids(org_id: int, query: DirectoryQuery) -> list[int] | None:
+    """Return the ids of the members in the pending states the filter asks for, if few."""
+    if query.state in PENDING_STATES:
+        states: tuple[str, ...] = (query.state,)
+    elif query.guide in PENDING_GUIDES:
+        states = PENDING_STATES
+    else:
+        return None
+    found = list(
+        Member.objects.filter(organization_id=org_id, state__in=states).values_list(
+            "pk", flat=True
+        )[:RARE_LIMIT]
+    )
+    return found if len(found) < RARE_LIMIT else None
 
 
 def _small_filter_ids(

@@ -125,3 +125,47 @@ def test_group_admin_search_stays_within_reach(
     for limit in (1000, 3):
         monkeypatch.setattr(selectors, "RARE_LIMIT", limit)
         assert _page(group_admin, q="elodie") == [f"Nom{i:02d}" for i in range(1, 12, 2)]
+
+
+@pytest.fixture
+def pending(org: Any, owner: Any) -> list[Any]:
+    """Six members never logged in: three only created, three invited (one of them expired)."""
+    from equipage.accounts.actions import member_create
+    from equipage.accounts.models import MemberState
+    from equipage.invitations.actions import members_invite
+
+    made = [
+        member_create(
+            actor=owner,
+            organization=org,
+            first_name="Zoé",
+            last_name=f"Attente{i}",
+            email=f"zoe{i}@acme.test",
+            state=MemberState.CREATED,
+        )
+        for i in range(6)
+    ]
+    members_invite(actor=owner, organization=org, members=made[3:])
+    return made
+
+
+@pytest.mark.parametrize("limit", [1000, 2])  # the short list of pending members, then the walk
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"state": "created"},
+        {"state": "invited"},
+        {"guide": "invite"},
+        {"guide": "wait"},
+        {"state": "invited", "q": "zoe"},
+    ],
+)
+def test_pending_member_filters_give_the_same_page_by_either_plan(
+    roster: Any, pending: Any, admin: Any, monkeypatch: Any, limit: int, params: dict[str, str]
+) -> None:
+    from equipage.directory import selectors
+
+    monkeypatch.setattr(selectors, "RARE_LIMIT", limit)
+    expected = _all(admin, **params)[:5]
+    assert expected, "the roster must match something"
+    assert _page(admin, per_page="5", **params) == expected
