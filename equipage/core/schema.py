@@ -33,3 +33,22 @@ def drop_own_index(table: str, column: str) -> migrations.RunPython:
         )
 
     return migrations.RunPython(forward, backward)
+
+
+def sql_per_vendor(
+    up: dict[str, list[str]], down: dict[str, list[str]] | None = None
+) -> migrations.RunPython:
+    """Return a migration step running raw SQL chosen by database vendor ("sqlite", "postgresql").
+
+    For what Django's schema operations cannot say: SQLite FTS5 tables and
+    triggers, PostgreSQL trigram and covering indexes, collations, triggers.
+    """
+
+    def run(statements: dict[str, list[str]]) -> Any:
+        def apply(apps: Any, schema_editor: Any) -> None:
+            for sql in statements.get(schema_editor.connection.vendor, []):
+                schema_editor.execute(sql)
+
+        return apply
+
+    return migrations.RunPython(run(up), run(down or {}))

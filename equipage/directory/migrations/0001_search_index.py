@@ -9,6 +9,8 @@ Both: an (organization, created_at, id) index for the "newest first" sort.
 
 from django.db import migrations
 
+from equipage.core.schema import sql_per_vendor
+
 SQLITE_UP = [
     "CREATE VIRTUAL TABLE IF NOT EXISTS directory_member_fts USING fts5("
     "search_text, content='accounts_member', content_rowid='id', tokenize='trigram')",
@@ -46,20 +48,12 @@ POSTGRES_DOWN = [
 ]
 
 
-def _run(statements: dict[str, list[str]]):
-    def run(apps, schema_editor):
-        for sql in statements.get(schema_editor.connection.vendor, []):
-            schema_editor.execute(sql)
-
-    return run
-
-
 class Migration(migrations.Migration):
     dependencies = [("accounts", "0001_initial")]
 
     operations = [
-        migrations.RunPython(
-            _run({"sqlite": SQLITE_UP, "postgresql": POSTGRES_UP}),
-            _run({"sqlite": SQLITE_DOWN, "postgresql": POSTGRES_DOWN}),
+        sql_per_vendor(
+            {"sqlite": SQLITE_UP, "postgresql": POSTGRES_UP},
+            {"sqlite": SQLITE_DOWN, "postgresql": POSTGRES_DOWN},
         )
     ]

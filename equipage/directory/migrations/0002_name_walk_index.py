@@ -9,6 +9,8 @@ table (SQLite: all columns in the key; PostgreSQL: INCLUDE, index-only scan).
 
 from django.db import migrations
 
+from equipage.core.schema import sql_per_vendor
+
 SQLITE_UP = [
     "CREATE INDEX IF NOT EXISTS directory_member_name_cover ON accounts_member "
     "(organization_id, last_name, first_name, id, state, search_text)",
@@ -20,20 +22,11 @@ POSTGRES_UP = [
 DOWN = ["DROP INDEX IF EXISTS directory_member_name_cover"]
 
 
-def _run(statements: dict[str, list[str]]):
-    def run(apps, schema_editor):
-        for sql in statements.get(schema_editor.connection.vendor, []):
-            schema_editor.execute(sql)
-
-    return run
-
-
 class Migration(migrations.Migration):
     dependencies = [("directory", "0001_search_index")]
 
     operations = [
-        migrations.RunPython(
-            _run({"sqlite": SQLITE_UP, "postgresql": POSTGRES_UP}),
-            _run({"sqlite": DOWN, "postgresql": DOWN}),
+        sql_per_vendor(
+            {"sqlite": SQLITE_UP, "postgresql": POSTGRES_UP}, {"sqlite": DOWN, "postgresql": DOWN}
         )
     ]

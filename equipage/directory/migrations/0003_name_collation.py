@@ -9,6 +9,8 @@ ORDER BY ... COLLATE eq_name still walks it and stops at one page.
 
 from django.db import migrations
 
+from equipage.core.schema import sql_per_vendor
+
 SQLITE_UP = [
     "DROP INDEX IF EXISTS directory_member_name_cover",
     "CREATE INDEX IF NOT EXISTS directory_member_name_cover ON accounts_member "
@@ -35,20 +37,12 @@ POSTGRES_DOWN = [
 ]
 
 
-def _run(statements: dict[str, list[str]]):
-    def run(apps, schema_editor):
-        for sql in statements.get(schema_editor.connection.vendor, []):
-            schema_editor.execute(sql)
-
-    return run
-
-
 class Migration(migrations.Migration):
     dependencies = [("directory", "0002_name_walk_index")]
 
     operations = [
-        migrations.RunPython(
-            _run({"sqlite": SQLITE_UP, "postgresql": POSTGRES_UP}),
-            _run({"sqlite": SQLITE_DOWN, "postgresql": POSTGRES_DOWN}),
+        sql_per_vendor(
+            {"sqlite": SQLITE_UP, "postgresql": POSTGRES_UP},
+            {"sqlite": SQLITE_DOWN, "postgresql": POSTGRES_DOWN},
         )
     ]

@@ -10,6 +10,8 @@ there is never a HOT update, so every index gets a new entry anyway.
 
 from django.db import migrations
 
+from equipage.core.schema import sql_per_vendor
+
 SQLITE_UP = [
     "DROP INDEX IF EXISTS directory_member_name_cover",
     "CREATE INDEX IF NOT EXISTS directory_member_name_cover ON accounts_member "
@@ -26,16 +28,7 @@ SQLITE_DOWN = [
 ]
 
 
-def _run(statements: list[str]):
-    def run(apps, schema_editor):
-        if schema_editor.connection.vendor == "sqlite":
-            for sql in statements:
-                schema_editor.execute(sql)
-
-    return run
-
-
 class Migration(migrations.Migration):
     dependencies = [("directory", "0003_name_collation")]
 
-    operations = [migrations.RunPython(_run(SQLITE_UP), _run(SQLITE_DOWN))]
+    operations = [sql_per_vendor({"sqlite": SQLITE_UP}, {"sqlite": SQLITE_DOWN})]

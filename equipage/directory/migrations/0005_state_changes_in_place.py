@@ -18,6 +18,8 @@ accounts_member`` applies it to an existing table (see the README).
 
 from django.db import migrations
 
+from equipage.core.schema import sql_per_vendor
+
 SQLITE_UP = [
     "CREATE INDEX IF NOT EXISTS member_org_state ON accounts_member (organization_id, state)",
 ]
@@ -40,14 +42,6 @@ POSTGRES_DOWN = [
 ]
 
 
-def _run(statements: dict[str, list[str]]):
-    def run(apps, schema_editor):
-        for sql in statements.get(schema_editor.connection.vendor, []):
-            schema_editor.execute(sql)
-
-    return run
-
-
 class Migration(migrations.Migration):
     dependencies = [
         ("directory", "0004_name_walk_without_state"),
@@ -55,8 +49,8 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.RunPython(
-            _run({"sqlite": SQLITE_UP, "postgresql": POSTGRES_UP}),
-            _run({"sqlite": SQLITE_DOWN, "postgresql": POSTGRES_DOWN}),
+        sql_per_vendor(
+            {"sqlite": SQLITE_UP, "postgresql": POSTGRES_UP},
+            {"sqlite": SQLITE_DOWN, "postgresql": POSTGRES_DOWN},
         )
     ]

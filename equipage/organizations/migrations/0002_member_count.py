@@ -10,6 +10,8 @@ of existing members are filled in here.
 import django.db.models.deletion
 from django.db import migrations, models
 
+from equipage.core.schema import sql_per_vendor
+
 FUNCTION = """
 CREATE OR REPLACE FUNCTION organizations_count_active() RETURNS trigger
 LANGUAGE plpgsql AS $$
@@ -66,15 +68,6 @@ POSTGRES_DOWN = [
 ]
 
 
-def _run(statements: list[str]):
-    def run(apps, schema_editor):
-        if schema_editor.connection.vendor == "postgresql":
-            for sql in statements:
-                schema_editor.execute(sql)
-
-    return run
-
-
 class Migration(migrations.Migration):
     dependencies = [
         ("organizations", "0001_initial"),
@@ -98,5 +91,5 @@ class Migration(migrations.Migration):
                 ("active", models.BigIntegerField(default=0)),
             ],
         ),
-        migrations.RunPython(_run(POSTGRES_UP), _run(POSTGRES_DOWN)),
+        sql_per_vendor({"postgresql": POSTGRES_UP}, {"postgresql": POSTGRES_DOWN}),
     ]
