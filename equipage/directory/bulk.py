@@ -160,12 +160,30 @@ def _applies(key: str, m: Member, guide: str, owner_id: int | None, self_id: int
     return True
 
 
-def applicability_for_query(actor: Actor, qs: QuerySet[Member]) -> list[str]:
-    """Return the bulk actions that apply to at least one member of ``qs`` ("select all N")."""
+def applicability_for_query(actor: Actor, qs: QuerySet[Member], state: str = "") -> list[str]:
+    """Return the bulk actions that apply to at least one member of ``qs`` ("select all N").
+
+    ``state`` is the state ``qs`` is filtered on, if any: it answers which rare states
+    the selection can hold without asking the database.
+    """
     owner_id = _owner_id(actor.org_id)
     protected = [i for i in (owner_id, actor.member.pk if actor.member else None) if i]
+    # Which of the rare states the selection holds at all, in one query: the invitation
+    # buttons otherwise each look for one, and on PostgreSQL (no state index) a search
+    # that finds nothing reads the whole table.
+    rare = (MemberState.CREATED, MemberState.INVITED)
+    if state:
+        pending = {state} & set(rare)
+    else:
+        pending = set(
+            qs.filter(state__in=rare).order_by().values_list("state", flat=True).distinct()
+        )
     out = []
     for a in available_actions(actor):
+        if a.key == "invite" and MemberState.CREATED not in pending:
+            continue
+        if a.key in ("resend", "revoke") and MemberState.INVITED not in pending:
+            continue
         scoped = qs.filter(pk__in=members_manageable_by(actor, a.cap).values("pk"))
         if a.key == "deactivate":
             scoped = scoped.exclude(pk__in=protected).exclude(state=MemberState.DEACTIVATED)

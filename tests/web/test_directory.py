@@ -214,3 +214,30 @@ def test_rows_expose_which_actions_apply(
     assert "reactivate" not in rows[str(member.pk)]
     assert "deactivate" not in rows[str(owner.pk)]  # the owner cannot be deactivated
     assert "deactivate" not in rows[str(admin.pk)]  # nor oneself
+
+
+def test_select_all_offers_invitation_actions_only_where_pending_members_are(
+    login_as: Any, admin: Any, owner: Any, org: Any, member: Any
+) -> None:
+    import re
+
+    from equipage.accounts.actions import member_create
+    from equipage.accounts.models import MemberState
+    from equipage.invitations.actions import members_invite
+
+    def applies(query: str) -> set[str]:
+        body = login_as(admin).get(f"/o/acme/members/count?{query}").content.decode()
+        found = re.search(r'data-actions="([^"]*)"', body)
+        assert found, body
+        return set(found.group(1).split())
+
+    made = [
+        member_create(actor=owner, organization=org, first_name="Zoé", last_name=f"Z{i}",
+                      email=f"z{i}@acme.test", state=MemberState.CREATED)
+        for i in range(2)
+    ]  # fmt: skip
+    assert {"invite"} <= applies("state=created")
+    assert not {"invite", "resend", "revoke"} & applies("state=active")
+    members_invite(actor=owner, organization=org, members=made[:1])
+    assert {"resend", "revoke", "invite"} <= applies("q=zoe")
+    assert not {"resend", "revoke"} & applies("state=created")

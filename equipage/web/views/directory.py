@@ -127,7 +127,8 @@ def members_count(request: HttpRequest, slug: str) -> HttpResponse:
     act = actor(request)
     query = DirectoryQuery.from_params(request.GET)
     total = count_matching(act, query)
-    applies = applicability_for_query(act, members_matching(act, query)) if total else []
+    matching = members_matching(act, query)
+    applies = applicability_for_query(act, matching, query.state) if total else []
     return render(
         request,
         "web/members/_select_all.html",
