@@ -26,6 +26,7 @@ from functools import cache
 from typing import Any
 
 from django.apps import apps
+from django.core.exceptions import ImproperlyConfigured
 from django.db import models
 
 from equipage.organizations.models import Organization
@@ -79,7 +80,10 @@ def deletion_plan() -> Plan:
             elif on_delete is models.SET_NULL:
                 clears.append(Step(model, "set_null", fk.name, None, fk.name))
             elif on_delete is not models.DO_NOTHING:
-                raise NotImplementedError(f"{model._meta.label}.{fk.name}: {on_delete!r}")
+                raise ImproperlyConfigured(
+                    f"organization deletion cannot handle {model._meta.label}.{fk.name}"
+                    f" ({getattr(on_delete, '__name__', on_delete)}): give the key CASCADE or SET_NULL"
+                )
     owned = _children_first(set(org_key))
     steps: list[Step] = []
     # Keys from outside the organization's tables into them, handled before any delete.
@@ -93,10 +97,16 @@ def deletion_plan() -> Plan:
                 steps.append(Step(model, "set_null", fk.name, parent, fk.name))
             elif on_delete is models.CASCADE:
                 if _is_referenced(model):
-                    raise NotImplementedError(f"{model._meta.label}: cascades two levels deep")
+                    raise ImproperlyConfigured(
+                        f"organization deletion cannot handle {model._meta.label}:"
+                        " it cascades two levels deep from an organization's table"
+                    )
                 steps.append(Step(model, "delete", fk.name, parent))
             elif on_delete is not models.DO_NOTHING:
-                raise NotImplementedError(f"{model._meta.label}.{fk.name}: {on_delete!r}")
+                raise ImproperlyConfigured(
+                    f"organization deletion cannot handle {model._meta.label}.{fk.name}"
+                    f" ({getattr(on_delete, '__name__', on_delete)}): give the key CASCADE or SET_NULL"
+                )
     # Within the organization's tables, any key other than CASCADE / SET_NULL / DO_NOTHING
     # (Group.parent is PROTECT) only guards rows that this plan deletes as well.
     steps.extend(Step(m, "delete", org_key[m]) for m in owned)
