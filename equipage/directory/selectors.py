@@ -16,7 +16,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.db import connection
-from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import CharField, Exists, F, Func, OuterRef, Q, QuerySet, Subquery
 from django.db.models.expressions import OrderBy, RawSQL
 from django.db.models.functions import Collate
 from django.http import QueryDict
@@ -25,7 +25,12 @@ from equipage.accounts.models import Member, MemberRole, MemberState
 from equipage.core import clock
 from equipage.core.ids import parse_id
 from equipage.core.text import fold
-from equipage.directory.collation import COLLATED_COLUMNS, NAME_COLLATION
+from equipage.directory.collation import (
+    COLLATED_COLUMNS,
+    NAME_COLLATION,
+    NAME_KEY_FUNCTION,
+    name_sort_key,
+)
 from equipage.permissions import Actor, members_visible_to
 
 PER_PAGE = 50
@@ -210,7 +215,7 @@ SAMPLE_HITS = 3
 def _frequent_in_sample(
     cur: Any, table: str, organization_id: int, likes: str, patterns: list[str]
 ) -> bool:
-    walk = f"last_name COLLATE {NAME_COLLATION}, first_name COLLATE {NAME_COLLATION}, id"
+    walk = f"{_name_sql('last_name')}, {_name_sql('first_name')}, id"
     cur.execute(
         f'SELECT count(*) FROM (SELECT search_text FROM "{table}" WHERE organization_id = %s'  # noqa: S608
         f" ORDER BY {walk} LIMIT %s) AS sample WHERE {likes}",
@@ -500,25 +505,56 @@ def decode_cursor(cursor: str, sort: str) -> list[Any] | None:
         return None
     if not isinstance(decoded[-1], int):
         return None
+    if any(
+        c in COLLATED_COLUMNS and not isinstance(v, str)
+        for c, v in zip(columns, decoded, strict=True)
+    ):
+        return None
     return decoded
+
+
+def _name_sql(sql: str) -> str:
+    """Return a name column's SQL in name order: the key function (SQLite), the collation (PostgreSQL).
+
+    Exactly the expressions of the name-walk index (directory 0006 and 0005),
+    so the planner walks it instead of sorting.
+    """
+    if connection.vendor == "sqlite":
+        return f"{NAME_KEY_FUNCTION}({sql})"
+    return f"{sql} COLLATE {NAME_COLLATION}"
 
 
 def _column_sql(table: str, column: str) -> str:
     sql = f'"{table}"."{column}"'
-    return f"{sql} COLLATE {NAME_COLLATION}" if column in COLLATED_COLUMNS else sql
+    return _name_sql(sql) if column in COLLATED_COLUMNS else sql
+
+
+def _name_order_expression(column: str) -> Any:
+    if connection.vendor == "sqlite":
+        return Func(F(column), function=NAME_KEY_FUNCTION, output_field=CharField())
+    return Collate(F(column), NAME_COLLATION)
 
 
 def _order(column: str, descending: bool) -> OrderBy:
-    """Order by ``column``, names by the accent-insensitive ``eq_name`` collation (collation.py)."""
-    expr = Collate(F(column), NAME_COLLATION) if column in COLLATED_COLUMNS else F(column)
+    """Order by ``column``, names accent-insensitively (collation.py), as the name index does."""
+    expr = _name_order_expression(column) if column in COLLATED_COLUMNS else F(column)
     return OrderBy(expr, descending=descending)
+
+
+def _key_value(column: str, value: Any) -> Any:
+    """Return a cursor value as the database compares it: SQLite compares names by their key."""
+    if column in COLLATED_COLUMNS and connection.vendor == "sqlite":
+        return name_sort_key(value)
+    return value
 
 
 def _keyset(qs: QuerySet[Member], columns: Sequence[str], values: list[Any], op: str) -> Any:
     # A row-value comparison, which both SQLite and PostgreSQL answer from the composite index.
     table = Member._meta.db_table
     # The bound on the first column alone lets SQLite seek the index: it does not turn a
-    # row value with COLLATE into an index range by itself (240 ms → 2 ms at 1M members).
+    # row value of expressions into an index range by itself (240 ms → 2 ms at 1M members).
+    # Cursors keep the raw names; SQLite's keys are computed here, once per page.
+    values = [_key_value(c, v) for c, v in zip(columns, values, strict=True)]
     first = _column_sql(table, columns[0])
     cols = ", ".join(_column_sql(table, c) for c in columns)
     marks = ", ".join(["%s"] * len(values))
