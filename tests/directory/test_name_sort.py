@@ -166,3 +166,132 @@ def test_keyset_page_seeks_the_name_index_instead_of_scanning(named: Any, admin:
             cur.execute(f"EXPLAIN {sql}", params)
             plan = " | ".join(r[0] for r in cur.fetchall())
             assert "directory_member_name_cover" in plan, plan
+
+
+TIE_LAST = [
+    "Élodie",
+    "Elodie",
+    "elodie",
+    "ELODIE",
+    "de la Fontaine",
+    "De La Fontaine",
+    "Delafontaine",
+]
+TIE_FIRST = ["Zoé", "zoe"]
+
+
+@pytest.fixture
+def ties(org: Any, owner: Any) -> list[Any]:
+    """Last and first names equal once folded, and one exact name held by two members."""
+    made = [
+        make_member(org, owner, first, last, email=f"t{i}.{j}@acme.test", login=f"tie{i}.{j}")
+        for i, last in enumerate(TIE_LAST)
+        for j, first in enumerate(TIE_FIRST)
+    ]
+    made.append(make_member(org, owner, "Zoé", "Élodie", email="twin@acme.test", login="twin"))
+    return made
+
+
+def _pages(admin: Any, per_page: int, **params: str) -> tuple[list[list[int]], list[list[int]]]:
+    """Follow the next cursors, then the previous ones back; return both lists of pages."""
+    from equipage.directory.selectors import DirectoryQuery, directory_page
+    from equipage.permissions import Actor
+
+    actor = Actor.for_member(admin)
+    base = {**params, "q": "zoe", "per_page": str(per_page)}
+    forward: list[list[int]] = []
+    page = directory_page(actor, DirectoryQuery.from_params(base))
+    while True:
+        forward.append([m.pk for m in page.members])
+        if not page.next_cursor:
+            break
+        page = directory_page(
+            actor, DirectoryQuery.from_params({**base, "after": page.next_cursor})
+        )
+    backward = [[m.pk for m in page.members]]
+    while page.prev_cursor:
+        page = directory_page(
+            actor, DirectoryQuery.from_params({**base, "before": page.prev_cursor})
+        )
+        backward.append([m.pk for m in page.members])
+    return forward, backward[::-1]
+
+
+@pytest.mark.parametrize("sort", ["name", "-name"])
+def test_keyset_pages_cross_equal_folded_names_both_ways(ties: Any, admin: Any, sort: str) -> None:
+    from django.db import connection
+
+    from equipage.core.text import fold
+    from equipage.directory.collation import name_key
+
+    whole = _pages(admin, 100, sort=sort)[0][0]
+    assert sorted(whole) == sorted(m.pk for m in ties)
+    forward, backward = _pages(admin, 3, sort=sort)
+    assert [pk for page in forward for pk in page] == whole
+    assert backward == forward  # the previous-page cursors give back exactly the same pages
+    by_pk = {m.pk: m for m in ties}
+    if connection.vendor == "sqlite":
+        # The key function: folded name, then the exact text, then the id.
+        expected = sorted(
+            ties,
+            key=lambda m: (name_key(m.last_name), name_key(m.first_name), m.pk),
+            reverse=sort == "-name",
+        )
+        assert whole == [m.pk for m in expected]
+    else:
+        # ICU breaks case and accent ties its own way; the folded order is the same.
+        folded = [(fold(by_pk[pk].last_name), fold(by_pk[pk].first_name)) for pk in whole]
+        assert folded == sorted(folded, reverse=sort == "-name")
+    names = [(by_pk[pk].last_name, by_pk[pk].first_name) for pk in whole]
+    twin = names.index(("Élodie", "Zoé"))
+    assert names[twin : twin + 2] == [("Élodie", "Zoé")] * 2  # one exact name: by id, together
+
+
+@pytest.mark.parametrize("sort", ["name", "-name"])
+@pytest.mark.parametrize("cursor", ["", "after", "before"])
+@pytest.mark.parametrize("q", ["", "zoe"])
+def test_every_name_page_walks_the_name_index_without_sorting(
+    ties: Any, admin: Any, monkeypatch: Any, sort: str, cursor: str, q: str
+) -> None:
+    """Both directions, with or without a cursor or a frequent word: the name index, no sort step.
+
+    On SQLite the index is on ``eq_name_key(...)`` (directory 0006); on PostgreSQL
+    on the ``eq_name`` collation (0005). Each engine's branch checks its own plan.
+    """
+    from django.db import connection
+
+    from equipage.directory import selectors
+    from equipage.permissions import Actor
+
+    monkeypatch.setattr(selectors, "RARE_LIMIT", 1)  # a word is frequent: the walk plan
+    actor = Actor.for_member(admin)
+    query = selectors.DirectoryQuery.from_params({"sort": sort, "q": q, "per_page": "2"})
+    columns, desc = selectors.SORTS[sort]
+    qs = selectors.members_matching(actor, query, for_page=True)
+    descending = desc
+    if cursor:
+        first = selectors.directory_page(actor, query)
+        values = selectors.decode_cursor(first.next_cursor, sort)
+        assert values is not None
+        descending = desc != (cursor == "before")
+        qs = selectors._keyset(qs, columns, values, "<" if descending else ">")
+    qs = qs.order_by(*[selectors._order(c, descending) for c in columns]).values_list("pk")
+    sql, params = qs[:3].query.sql_with_params()
+    with connection.cursor() as cur:
+        if connection.vendor == "sqlite":
+            assert "eq_name_key(" in sql and "COLLATE" not in sql, sql
+            cur.execute(f"EXPLAIN QUERY PLAN {sql}", params)
+            plan = " | ".join(str(r[-1]) for r in cur.fetchall())
+            assert "USING INDEX directory_member_name_cover (organization_id=?" in plan, plan
+            assert "TEMP B-TREE" not in plan, plan
+            if cursor:
+                bound = "<expr><?" if descending else "<expr>>?"
+                assert f"(organization_id=? AND {bound})" in plan, plan
+        else:
+            assert 'COLLATE "eq_name"' in sql or "COLLATE eq_name" in sql, sql
+            cur.execute("SET LOCAL enable_seqscan = off")
+            cur.execute("SET LOCAL enable_sort = off")
+            cur.execute(f"EXPLAIN {sql}", params)
+            plan = " | ".join(r[0] for r in cur.fetchall())
+            assert "directory_member_name_cover" in plan, plan
+            assert "Sort" not in plan.replace("Sort Key", ""), plan
