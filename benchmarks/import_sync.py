@@ -6,10 +6,18 @@ Generates realistic French rosters (accents, compound and apostrophe names,
   (a) a fresh N-row import into a new organization;
   (b) a sync of the next month's file (5% absent, 10% changed, 10% new);
 
-and, in the same run, the raw floor: the same CSV parse and sync with plain
-``sqlite3`` ``executemany`` in one transaction (SQLite), or COPY + upsert
-(PostgreSQL, when ``DATABASE_URL`` is set). Prints medians, the ratio to the
-floor and the peak RSS of the CLI process.
+and, in the same run, two raw floors, each in one transaction with the plain
+driver (``sqlite3`` ``executemany``, or COPY on PostgreSQL when ``DATABASE_URL``
+is set):
+
+- the schema floor: the same parse and the same sync written into a copy of the
+  real database (member rows with every index and the search index, role rows,
+  one audit row per changed member); the run fails if it does not leave the
+  roster the import left. The ratio to it is what the import's own work costs.
+- the bare-table floor: the same parse and sync into a one-index table of six
+  text columns, the least any sync can cost.
+
+Prints medians, both ratios and the peak RSS of the CLI process.
 
     .venv/bin/python benchmarks/import_sync.py --rows 100000 --repeat 3
     DATABASE_URL=postgres://postgres@127.0.0.1:54329/eq_bench .venv/bin/python benchmarks/import_sync.py
@@ -19,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import json
 import os
 import random
 import resource
@@ -230,6 +239,293 @@ def floor_postgres(url: str, path: Path, fresh: bool) -> float:
     return time.perf_counter() - start
 
 
+# The schema floor: the same parse and the same sync, written with the plain driver into
+# the real tables (a copy of the database right after ``org create``), with every index,
+# trigger and constraint they have: per new member its row, its role row and its audit row;
+# per changed member its update and its audit row. What the import adds on top of this is
+# its own work (validation, permissions, the plan, the report), which the ratio measures.
+SQL_MEMBER_COLUMNS = (
+    "organization_id, login, email, first_name, last_name, state, password, last_login,"
+    " phone, job_title, language, must_change_password, uses_temp_password, contact_roles,"
+    " auto_delete_on, external_id, search_text, session_version, is_superuser, created_at,"
+    " updated_at, activated_at, deactivated_at"
+)
+SQL_AUDIT_COLUMNS = (
+    "organization_id, organization_slug, created_at, event_type, actor_id, actor_label,"
+    " target_type, target_id, target_label, member_id, before, after, origin"
+)
+
+
+def search_text(first: str, last: str, login: str, email: str) -> str:
+    from unidecode import unidecode
+
+    return " ".join(unidecode(p).lower() for p in (first, last, login, email) if p)
+
+
+def schema_sync_plan(
+    rows: list[list[str]], current: dict[str, tuple[int, str, str, str, str]], owner_id: int
+) -> tuple[list[list[str]], list[tuple[int, list[str], tuple[str, str, str]]], list[int]]:
+    """Return (new rows, (id, row, old names) of changed members, ids to deactivate)."""
+    new, changed, seen = [], [], set()
+    for row in rows:
+        login, last, first, email = row[0], row[1], row[2], row[3]
+        seen.add(login)
+        old = current.get(login)
+        if old is None:
+            new.append(row)
+        elif old[1:4] != (last, first, email):
+            changed.append((old[0], row, old[1:4]))
+    gone = [
+        v[0]
+        for login, v in current.items()
+        if login not in seen and v[4] == "active" and v[0] != owner_id
+    ]
+    return new, changed, gone
+
+
+def audit_after(login: str, last: str, first: str, email: str) -> str:
+    return json.dumps(
+        {
+            "login": login,
+            "last_name": last,
+            "first_name": first,
+            "email": email,
+            "state": "active",
+            "roles": ["member"],
+        }
+    )
+
+
+def floor_sqlite_schema(db: Path, path: Path, org_id: int, owner_id: int) -> float:
+    """Schema floor (SQLite): the same rows into the real tables with executemany, one transaction."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    from equipage.directory.collation import register_sqlite
+
+    start = time.perf_counter()
+    rows = read_rows(path)
+    con = sqlite3.connect(db, isolation_level=None)
+    register_sqlite(con)  # the directory's name index calls it
+    con.execute("PRAGMA journal_mode=WAL")
+    con.execute("PRAGMA synchronous=NORMAL")
+    con.execute("PRAGMA foreign_keys=ON")
+    con.execute("PRAGMA cache_size=-32000")
+    now = time.strftime("%Y-%m-%d %H:%M:%S")
+    con.execute("BEGIN IMMEDIATE")
+    current = {
+        r[0]: r[1:]
+        for r in con.execute(
+            "SELECT login, id, last_name, first_name, email, state FROM accounts_member"
+            " WHERE organization_id = ?",
+            (org_id,),
+        )
+    }
+    new, changed, gone = schema_sync_plan(rows, current, owner_id)
+    new.sort()  # by login: the indexes are filled with fewer cache misses
+    top = con.execute("SELECT COALESCE(MAX(id), 0) FROM accounts_member").fetchone()[0]
+    # The search index filled once after the rows rather than by its trigger row by row.
+    trigger = con.execute(
+        "SELECT sql FROM sqlite_master WHERE name = 'directory_member_fts_ai'"
+    ).fetchone()[0]
+    con.execute("DROP TRIGGER directory_member_fts_ai")
+    con.executemany(
+        f"INSERT INTO accounts_member ({SQL_MEMBER_COLUMNS}) VALUES"
+        " (?, ?, ?, ?, ?, 'active', '!', NULL, '', '', 'fr', 0, 0, '[]', NULL, '', ?, 0, 0,"
+        " ?, ?, ?, NULL)",
+        (
+            (org_id, r[0], r[3], r[2], r[1], search_text(r[2], r[1], r[0], r[3]), now, now, now)
+            for r in new
+        ),
+    )
+    con.execute(
+        "INSERT INTO directory_member_fts (rowid, search_text) SELECT id, search_text"
+        " FROM accounts_member WHERE id > ?",
+        (top,),
+    )
+    con.execute(trigger)
+    ids = dict(
+        con.execute(
+            "SELECT login, id FROM accounts_member WHERE organization_id = ? AND id > ?",
+            (org_id, top),
+        )
+    )
+    con.executemany(
+        "INSERT INTO accounts_memberrole (organization_id, member_id, role) VALUES (?, ?, 'member')",
+        ((org_id, ids[r[0]]) for r in new),
+    )
+    con.executemany(
+        "UPDATE accounts_member SET last_name = ?, first_name = ?, email = ?, search_text = ?,"
+        " updated_at = ? WHERE id = ?",
+        (
+            (r[1], r[2], r[3], search_text(r[2], r[1], r[0], r[3]), now, pk)
+            for pk, r, _old in changed
+        ),
+    )
+    con.executemany(
+        "UPDATE accounts_member SET state = 'deactivated', deactivated_at = ?, updated_at = ?,"
+        " session_version = session_version + 1 WHERE id = ?",
+        ((now, now, pk) for pk in gone),
+    )
+    audit = f"INSERT INTO audit_auditevent ({SQL_AUDIT_COLUMNS}) VALUES ({', '.join('?' * 13)})"
+    head = (org_id, "bench", now)
+    con.executemany(
+        audit,
+        (
+            (*head, "member.created", owner_id, "owner", "member", str(ids[r[0]]),
+             f"{r[2]} {r[1]}", ids[r[0]], None, audit_after(r[0], r[1], r[2], r[3]), "{}")
+            for r in new
+        ),
+    )  # fmt: skip
+    con.executemany(
+        audit,
+        (
+            (*head, "member.updated", owner_id, "owner", "member", str(pk), f"{r[2]} {r[1]}", pk,
+             json.dumps({"last_name": old[0], "first_name": old[1], "email": old[2]}),
+             json.dumps({"last_name": r[1], "first_name": r[2], "email": r[3]}), "{}")
+            for pk, r, old in changed
+        ),
+    )  # fmt: skip
+    con.executemany(
+        audit,
+        (
+            (*head, "member.deactivated", owner_id, "owner", "member", str(pk), "", pk,
+             '{"state": "active"}', '{"state": "deactivated"}', "{}")
+            for pk in gone
+        ),
+    )  # fmt: skip
+    con.execute("COMMIT")
+    con.close()
+    return time.perf_counter() - start
+
+
+def floor_postgres_schema(url: str, path: Path, org_id: int, owner_id: int) -> float:
+    """Schema floor (PostgreSQL): the same rows into the real tables with COPY, one transaction."""
+    import psycopg
+
+    start = time.perf_counter()
+    rows = read_rows(path)
+    with psycopg.connect(url) as con, con.cursor() as cur:
+        now = cur.execute("SELECT now()").fetchone()[0]  # type: ignore[index]
+        current = {
+            r[0]: r[1:]
+            for r in cur.execute(
+                "SELECT login, id, last_name, first_name, email, state FROM accounts_member"
+                " WHERE organization_id = %s",
+                (org_id,),
+            )
+        }
+        new, changed, gone = schema_sync_plan(rows, current, owner_id)
+        top = cur.execute("SELECT COALESCE(MAX(id), 0) FROM accounts_member").fetchone()[0]  # type: ignore[index]
+        with cur.copy(f"COPY accounts_member ({SQL_MEMBER_COLUMNS}) FROM STDIN") as copy:
+            for r in new:
+                copy.write_row(
+                    (org_id, r[0], r[3], r[2], r[1], "active", "!", None, "", "", "fr", False,
+                     False, "[]", None, "", search_text(r[2], r[1], r[0], r[3]), 0, False, now,
+                     now, now, None)
+                )  # fmt: skip
+        ids = dict(
+            cur.execute(
+                "SELECT login, id FROM accounts_member WHERE organization_id = %s AND id > %s",
+                (org_id, top),
+            ).fetchall()
+        )
+        with cur.copy(
+            "COPY accounts_memberrole (organization_id, member_id, role) FROM STDIN"
+        ) as copy:
+            for r in new:
+                copy.write_row((org_id, ids[r[0]], "member"))
+        cur.execute(
+            "CREATE TEMP TABLE u (id bigint, last text, first text, email text, search text)"
+        )
+        with cur.copy("COPY u FROM STDIN") as copy:
+            for pk, r, _old in changed:
+                copy.write_row((pk, r[1], r[2], r[3], search_text(r[2], r[1], r[0], r[3])))
+        cur.execute(
+            "UPDATE accounts_member m SET last_name = u.last, first_name = u.first,"
+            " email = u.email, search_text = u.search, updated_at = %s FROM u WHERE m.id = u.id",
+            (now,),
+        )
+        cur.execute(
+            "UPDATE accounts_member SET state = 'deactivated', deactivated_at = %s,"
+            " updated_at = %s, session_version = session_version + 1 WHERE id = ANY(%s)",
+            (now, now, gone),
+        )
+        with cur.copy(f"COPY audit_auditevent ({SQL_AUDIT_COLUMNS}) FROM STDIN") as copy:
+            head = (org_id, "bench", now)
+            for r in new:
+                pk = ids[r[0]]
+                copy.write_row(
+                    (*head, "member.created", owner_id, "owner", "member", str(pk),
+                     f"{r[2]} {r[1]}", pk, None, audit_after(r[0], r[1], r[2], r[3]), "{}")
+                )  # fmt: skip
+            for pk, r, old in changed:
+                copy.write_row(
+                    (*head, "member.updated", owner_id, "owner", "member", str(pk),
+                     f"{r[2]} {r[1]}", pk,
+                     json.dumps({"last_name": old[0], "first_name": old[1], "email": old[2]}),
+                     json.dumps({"last_name": r[1], "first_name": r[2], "email": r[3]}), "{}")
+                )  # fmt: skip
+            for pk in gone:
+                copy.write_row(
+                    (*head, "member.deactivated", owner_id, "owner", "member", str(pk), "", pk,
+                     '{"state": "active"}', '{"state": "deactivated"}', "{}")
+                )  # fmt: skip
+    return time.perf_counter() - start
+
+
+def bench_ids(env: dict[str, str]) -> tuple[int, int]:
+    """Return the bench organization's id and its owner's id."""
+    org_sql = "SELECT id FROM organizations_organization WHERE slug = 'bench'"
+    owner_sql = (
+        "SELECT member_id FROM accounts_memberrole WHERE organization_id = {} AND role = 'owner'"
+    )
+    if env.get("DATABASE_URL", "").startswith("postgres"):
+        import psycopg
+
+        with psycopg.connect(env["DATABASE_URL"]) as con:
+            org_id = con.execute(org_sql).fetchone()[0]  # type: ignore[index]
+            return org_id, con.execute(owner_sql.format(int(org_id))).fetchone()[0]  # type: ignore[index]
+    con = sqlite3.connect(Path(env["EQUIPAGE_DATA_DIR"]) / "equipage.sqlite3")
+    org_id = con.execute(org_sql).fetchone()[0]
+    owner_id = con.execute(owner_sql.format(int(org_id))).fetchone()[0]
+    con.close()
+    return org_id, owner_id
+
+
+def roster_counts(address: str, org_id: int) -> list[tuple[str, int]]:
+    """Return (state, members) of the bench organization: the floor must leave what the import left."""
+    sql = (
+        f"SELECT state, count(*) FROM accounts_member WHERE organization_id = {int(org_id)}"
+        " GROUP BY state ORDER BY state"
+    )
+    if address.startswith("postgres"):
+        import psycopg
+
+        with psycopg.connect(address) as con:
+            return [(r[0], r[1]) for r in con.execute(sql)]  # type: ignore[call-overload]
+    con = sqlite3.connect(address)
+    try:
+        return [(r[0], r[1]) for r in con.execute(sql)]
+    finally:
+        con.close()
+
+
+def copy_database(env: dict[str, str], run: int, work: Path) -> str:
+    """Copy the database as ``org create`` left it, for the schema floor; return its address."""
+    url = env.get("DATABASE_URL", "")
+    if url.startswith("postgres"):
+        import psycopg
+
+        name = f"eq_imports_floor_{run}"
+        source = url.rsplit("/", 1)[1]
+        with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as con:
+            con.execute(f"DROP DATABASE IF EXISTS {name}")
+            con.execute(f"CREATE DATABASE {name} TEMPLATE {source}")
+        return url.rsplit("/", 1)[0] + "/" + name
+    target = work / f"schema-floor{run}.sqlite3"
+    shutil.copyfile(Path(env["EQUIPAGE_DATA_DIR"]) / "equipage.sqlite3", target)
+    return str(target)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawTextHelpFormatter
@@ -247,7 +543,10 @@ def main() -> None:
     write_csv(month1, people)
     write_csv(month2, next_month(people, rng))
     print(f"{engine}, {args.rows} rows, {args.repeat} run(s); files in {work}", flush=True)
-    fresh_t, sync_t, floor_fresh, floor_sync, rss = [], [], [], [], []
+    times: dict[str, list[float]] = {
+        k: [] for k in ("fresh", "sync", "schema_fresh", "schema_sync", "bare_fresh", "bare_sync")
+    }
+    rss = []
     for run in range(args.repeat):
         data = work / f"data{run}"
         env = {**os.environ, "EQUIPAGE_DATA_DIR": str(data), "EQUIPAGE_LOG_LEVEL": "ERROR"}
@@ -263,33 +562,45 @@ def main() -> None:
         run_cli(
             ["org", "create", "bench", "--name", "Bench", "--owner-email", "owner@bench.fr"], env
         )
+        org_id, owner_id = bench_ids(env)
+        floor_db = copy_database(env, run, work)
         t, r, out = run_cli(["members", "import", str(month1), "--org", "bench", "--json"], env)
-        fresh_t.append(t)
+        times["fresh"].append(t)
         rss.append(r)
         t, r, out = run_cli(["members", "import", str(month2), "--org", "bench", "--json"], env)
-        sync_t.append(t)
+        times["sync"].append(t)
         rss.append(r)
         if url:
-            floor_fresh.append(floor_postgres(env["DATABASE_URL"], month1, fresh=True))
-            floor_sync.append(floor_postgres(env["DATABASE_URL"], month2, fresh=False))
+            schema = floor_postgres_schema
+            times["bare_fresh"].append(floor_postgres(env["DATABASE_URL"], month1, fresh=True))
+            times["bare_sync"].append(floor_postgres(env["DATABASE_URL"], month2, fresh=False))
         else:
+            schema = floor_sqlite_schema  # type: ignore[assignment]
             db = work / f"floor{run}.sqlite3"
-            floor_fresh.append(floor_sqlite(db, month1))
-            floor_sync.append(floor_sqlite(db, month2))
+            times["bare_fresh"].append(floor_sqlite(db, month1))
+            times["bare_sync"].append(floor_sqlite(db, month2))
+        times["schema_fresh"].append(schema(floor_db, month1, org_id, owner_id))  # type: ignore[arg-type]
+        times["schema_sync"].append(schema(floor_db, month2, org_id, owner_id))  # type: ignore[arg-type]
+        app_db = env.get("DATABASE_URL") or str(data / "equipage.sqlite3")
+        if roster_counts(app_db, org_id) != roster_counts(floor_db, org_id):
+            raise SystemExit(
+                f"the schema floor left {roster_counts(floor_db, org_id)}, the import"
+                f" {roster_counts(app_db, org_id)}: the floor does not do the same sync"
+            )
         print(
-            f"  run {run + 1}: fresh {fresh_t[-1]:.2f}s (floor {floor_fresh[-1]:.2f}s), "
-            f"sync {sync_t[-1]:.2f}s (floor {floor_sync[-1]:.2f}s) — {out.strip()[:160]}",
+            f"  run {run + 1}: fresh {times['fresh'][-1]:.2f}s (schema floor"
+            f" {times['schema_fresh'][-1]:.2f}s, bare {times['bare_fresh'][-1]:.2f}s), sync"
+            f" {times['sync'][-1]:.2f}s (schema floor {times['schema_sync'][-1]:.2f}s, bare"
+            f" {times['bare_sync'][-1]:.2f}s) — {out.strip()[:120]}",
             flush=True,
         )
-    med = statistics.median
-    print(
-        f"(a) fresh import: {med(fresh_t):.2f}s, floor {med(floor_fresh):.2f}s, "
-        f"ratio {med(fresh_t) / med(floor_fresh):.1f}"
-    )
-    print(
-        f"(b) sync next month: {med(sync_t):.2f}s, floor {med(floor_sync):.2f}s, "
-        f"ratio {med(sync_t) / med(floor_sync):.1f}"
-    )
+    med = {k: statistics.median(v) for k, v in times.items()}
+    for label, key in (("(a) fresh import", "fresh"), ("(b) sync next month", "sync")):
+        print(
+            f"{label}: {med[key]:.2f}s; schema floor {med['schema_' + key]:.2f}s, ratio"
+            f" {med[key] / med['schema_' + key]:.1f}; bare-table floor"
+            f" {med['bare_' + key]:.2f}s, ratio {med[key] / med['bare_' + key]:.1f}"
+        )
     print(f"peak RSS of the equipage process: {max(rss):.0f} MB")
     shutil.rmtree(work, ignore_errors=True)
 
