@@ -383,3 +383,33 @@ def test_file_read_in_chunks_gives_the_whole_table_results(roster, blank, bad_qu
         whole.columns,
         whole.total_lines,
     )
+
+
+NAME_TEXT = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=12)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    login=NAME_TEXT,
+    last=NAME_TEXT,
+    first=NAME_TEXT,
+    email=NAME_TEXT,
+    active=st.booleans(),
+    roles=st.one_of(st.none(), st.sampled_from([("admin",), ("member", "user_admin"), ()])),
+)
+def test_new_member_audit_text_is_what_json_dumps_writes_of_its_values(
+    login: str, last: str, first: str, email: str, active: bool, roles: tuple[str, ...] | None
+) -> None:
+    import json
+
+    from equipage.imports.actions import _audit_rows
+    from equipage.imports.diff import NewMemberChange
+    from equipage.imports.validate import Row
+
+    row = Row(7, login, last, first, email, None, active, None, roles)
+    change = NewMemberChange(7, login, row, frozenset(), frozenset(), None)
+    ((_event, pk, _type, _tid, _label, before, after),) = list(_audit_rows([change], [42], [], 9))
+    expected = {**change.values(), "import": 9}
+    assert pk == 42 and before is None
+    assert after == json.dumps(expected)  # the same text the general path writes
+    assert json.loads(str(after)) == expected
