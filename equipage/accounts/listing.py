@@ -12,6 +12,7 @@ from equipage.accounts.models import Member, MemberRole
 from equipage.core import clock
 from equipage.core.ids import parse_id
 from equipage.core.text import fold
+from equipage.directory.ordering import name_order
 from equipage.permissions import Actor, members_visible_to
 
 
@@ -23,7 +24,10 @@ def filter_members(
     state: str = "",
     with_subgroups: bool = True,
 ) -> QuerySet[Member]:
-    """Return the members the actor may see, narrowed by search text, group and state."""
+    """Return the members the actor may see, narrowed by search text, group and state, by name.
+
+    Ordered as the console orders names (``name_order``: accent-insensitive).
+    """
     from equipage.groups.models import Group, GroupMembership
     from equipage.groups.selectors import subtree_ids
 
@@ -42,7 +46,7 @@ def filter_members(
             return qs.none()
         ids = subtree_ids(actor.organization_id, [found.pk]) if with_subgroups else {found.pk}
         qs = qs.filter(pk__in=GroupMembership.objects.filter(group_id__in=ids).values("member_id"))
-    return qs.order_by("last_name", "first_name", "id")
+    return qs.order_by(*name_order())
 
 
 def member_relations(

@@ -97,10 +97,9 @@ class Member(AbstractBaseUser):
         ]
         # The (organization, state) index is the directory's, per engine (directory 0005):
         # SQLite has it; PostgreSQL must not, or no state change could be a HOT update.
+        # The name order is the directory's accent-insensitive index too
+        # (directory_member_name_cover, directory/ordering.py); no binary name index.
         indexes = [
-            models.Index(
-                fields=["organization", "last_name", "first_name", "id"], name="member_org_name"
-            ),
             models.Index(fields=["organization", "external_id"], name="member_org_external"),
         ]
 

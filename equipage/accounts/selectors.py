@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db.models import Q
 
 from equipage.accounts.models import Member, MemberRole, Role
+from equipage.directory.ordering import name_order
 from equipage.organizations.models import Organization
 
 
@@ -41,8 +42,4 @@ def administrators(organization: Organization) -> list[Member]:
     ids = MemberRole.objects.filter(
         organization=organization, role__in=[Role.OWNER, Role.ADMIN]
     ).values("member_id")
-    return list(
-        Member.objects.filter(pk__in=ids, state=MemberState.ACTIVE).order_by(
-            "last_name", "first_name"
-        )
-    )
+    return list(Member.objects.filter(pk__in=ids, state=MemberState.ACTIVE).order_by(*name_order()))

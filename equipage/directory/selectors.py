@@ -16,21 +16,16 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.db import connection
-from django.db.models import CharField, Exists, F, Func, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.db.models.expressions import OrderBy, RawSQL
-from django.db.models.functions import Collate
 from django.http import QueryDict
 
 from equipage.accounts.models import Member, MemberRole, MemberState
 from equipage.core import clock
 from equipage.core.ids import parse_id
 from equipage.core.text import fold
-from equipage.directory.collation import (
-    COLLATED_COLUMNS,
-    NAME_COLLATION,
-    NAME_KEY_FUNCTION,
-    name_sort_key,
-)
+from equipage.directory.collation import COLLATED_COLUMNS
+from equipage.directory.ordering import keyset, name_sql, order_expression
 from equipage.permissions import Actor, members_visible_to
 
 PER_PAGE = 50
@@ -513,53 +508,18 @@ def decode_cursor(cursor: str, sort: str) -> list[Any] | None:
     return decoded
 
 
-def _name_sql(sql: str) -> str:
-    """Return a name column's SQL in name order: the key function (SQLite), the collation (PostgreSQL).
-
-    Exactly the expressions of the name-walk index (directory 0006 and 0005),
-    so the planner walks it instead of sorting.
-    """
-    if connection.vendor == "sqlite":
-        return f"{NAME_KEY_FUNCTION}({sql})"
-    return f"{sql} COLLATE {NAME_COLLATION}"
-
-
-def _column_sql(table: str, column: str) -> str:
-    sql = f'"{table}"."{column}"'
-    return _name_sql(sql) if column in COLLATED_COLUMNS else sql
-
-
-def _name_order_expression(column: str) -> Any:
-    if connection.vendor == "sqlite":
-        return Func(F(column), function=NAME_KEY_FUNCTION, output_field=CharField())
-    return Collate(F(column), NAME_COLLATION)
+# The name order lives in ordering.py, shared with the API, the export and the console.
+_name_sql = name_sql
 
 
 def _order(column: str, descending: bool) -> OrderBy:
     """Order by ``column``, names accent-insensitively (collation.py), as the name index does."""
-    expr = _name_order_expression(column) if column in COLLATED_COLUMNS else F(column)
-    return OrderBy(expr, descending=descending)
-
-
-def _key_value(column: str, value: Any) -> Any:
-    """Return a cursor value as the database compares it: SQLite compares names by their key."""
-    if column in COLLATED_COLUMNS and connection.vendor == "sqlite":
-        return name_sort_key(value)
-    return value
+    return order_expression(column, descending)
 
 
 def _keyset(qs: QuerySet[Member], columns: Sequence[str], values: list[Any], op: str) -> Any:
-    # A row-value comparison, which both SQLite and PostgreSQL answer from the composite index.
-    table = Member._meta.db_table
-    # The bound on the first column alone lets SQLite seek the index: it does not turn a
-    # row value of expressions into an index range by itself (240 ms → 2 ms at 1M members).
-    # Cursors keep the raw names; SQLite's keys are computed here, once per page.
-    values = [_key_value(c, v) for c, v in zip(columns, values, strict=True)]
-    first = _column_sql(table, columns[0])
-    cols = ", ".join(_column_sql(table, c) for c in columns)
-    marks = ", ".join(["%s"] * len(values))
-    where = f"{first} {op}= %s AND ({cols}) {op} ({marks})"
-    return qs.extra(where=[where], params=[values[0], *values])  # noqa: S610
+    # Cursors keep the raw names; SQLite's keys are computed in ``keyset``, once per page.
+    return keyset(qs, columns, values, op)
 
 
 @dataclass

@@ -8,6 +8,7 @@ from typing import Any
 
 from equipage.accounts.listing import member_relations
 from equipage.accounts.models import CustomField, CustomFieldValue, Member, MemberRole, Role
+from equipage.directory.ordering import name_order
 from equipage.imports.diff import Current, GroupInfo, Scope
 from equipage.imports.validate import CustomFieldSpec
 from equipage.organizations.models import Organization
@@ -140,7 +141,7 @@ def export_rows(organization: Organization, actor: Actor) -> Iterator[dict[str, 
     qs = (
         members_visible_to(actor)
         .filter(organization=organization)
-        .order_by("last_name", "first_name", "id")
+        .order_by(*name_order())
         .values_list("pk", "login", "last_name", "first_name", "email", "state")
     )
     batch: list[tuple[Any, ...]] = []

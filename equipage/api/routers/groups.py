@@ -9,6 +9,7 @@ from ninja import Field, Router, Schema, Status
 
 from equipage.api.common import actor, organization
 from equipage.api.errors import ERROR_RESPONSES
+from equipage.directory.ordering import name_order
 from equipage.groups.actions import (
     group_add_member,
     group_create,
@@ -135,7 +136,7 @@ def group_members(request: HttpRequest, group_id: int) -> Any:
     rows = (
         GroupMembership.objects.filter(group=group)
         .select_related("member")
-        .order_by("member__last_name", "member__first_name", "member_id")
+        .order_by(*name_order("member__"))
     )
     return [
         {

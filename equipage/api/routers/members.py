@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Literal
 
-from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, Query, Router, Schema, Status
 
@@ -30,6 +29,7 @@ from equipage.api.common import (
 )
 from equipage.api.errors import ERROR_RESPONSES
 from equipage.core.errors import ValidationFailed
+from equipage.directory.ordering import after_name, name_order
 from equipage.permissions import Cap, access_member_by_id
 
 router = Router(tags=["members"])
@@ -122,7 +122,11 @@ def _with_etag(response: HttpResponse, data: dict[str, Any]) -> HttpResponse:
 
 @router.get("", response={200: MemberPage, **ERROR_RESPONSES}, summary="List members")
 def list_members(request: HttpRequest, filters: Query[MemberFilters]) -> Any:
-    """List the members the token may see, ordered by last name, first name and id."""
+    """List the members the token may see, ordered by last name, first name and id.
+
+    Names sort accent- and case-insensitively, as in the console (« Élodie »
+    before « Zoé »); the cursor holds the last row's [last name, first name, id].
+    """
     from equipage.accounts.models import MemberRole
     from equipage.groups.models import MemberLabel
 
@@ -141,12 +145,8 @@ def list_members(request: HttpRequest, filters: Query[MemberFilters]) -> Any:
         last, first, pk = decode_cursor(filters.cursor, 3)
         if not (isinstance(last, str) and isinstance(first, str) and isinstance(pk, int)):
             raise ValidationFailed("This cursor is not valid.", field="cursor")
-        qs = qs.filter(
-            Q(last_name__gt=last)
-            | Q(last_name=last, first_name__gt=first)
-            | Q(last_name=last, first_name=first, pk__gt=pk)
-        )
-    rows = list(qs.order_by("last_name", "first_name", "id")[: filters.limit + 1])
+        qs = after_name(qs, last, first, pk)
+    rows = list(qs.order_by(*name_order())[: filters.limit + 1])
     more = len(rows) > filters.limit
     rows = rows[: filters.limit]
     by_id = {m.pk: m for m in rows}

@@ -29,6 +29,7 @@ from equipage.accounts.models import (
 )
 from equipage.core.errors import DomainError
 from equipage.core.ids import parse_id
+from equipage.directory.ordering import name_order
 from equipage.groups.actions import (
     group_add_member,
     group_create,
@@ -177,12 +178,12 @@ def group_detail(request: HttpRequest, slug: str, group_id: int) -> HttpResponse
     admins = list(
         GroupMembership.objects.filter(group=group, role=GroupRole.GROUP_ADMIN)
         .select_related("member")
-        .order_by("member__last_name")
+        .order_by(*name_order("member__"))
     )
     candidates = list(
         Member.objects.filter(organization=org, state=MemberState.ACTIVE)
         .exclude(pk__in=[a.member_id for a in admins])
-        .order_by("last_name", "first_name")[:500]
+        .order_by(*name_order())[:500]
     )
     return render(
         request,
@@ -285,7 +286,7 @@ def _admins_for_transfer(org: Any, owner: Member) -> list[tuple[int, str]]:
         (m.pk, f"{m.full_name} ({m.login})")
         for m in Member.objects.filter(pk__in=ids, state=MemberState.ACTIVE)
         .exclude(pk=owner.pk)
-        .order_by("last_name")
+        .order_by(*name_order())
     ]
 
 
