@@ -71,7 +71,10 @@ def test_migration_down_restores_the_collated_index_and_up_the_key_function(
     assert up == latest
     if connection.vendor == "sqlite":
         assert "COLLATE eq_name" in down and "eq_name_key" not in down, down
-        assert "eq_name_key(last_name), eq_name_key(first_name), id, search_text" in up, up
+        assert (
+            "(organization_id, eq_name_key(last_name), eq_name_key(first_name), id, search_text,"
+            " last_name, first_name)" in up
+        ), up
         with connection.cursor() as cur:
             cur.execute("PRAGMA integrity_check")
             assert cur.fetchone()[0] == "ok"

@@ -7,6 +7,13 @@ deterministic function ``eq_name_key(name)`` (folded name, NUL, exact text:
 directory/collation.py) orders the same way and costs two calls per row.
 The directory's queries order and compare by the same expressions
 (selectors), so they still walk this index and stop at one page.
+
+The raw names close the index: SQLite 3.40 counts a query that mentions
+``last_name`` (even only inside ``eq_name_key(last_name)``) as needing the
+column itself. Without them every row a keyset page skips was read from the
+table (a deep page at a million members: 5.4 ms instead of 1.7 ms), and a
+walk showing no state was no longer index-only. They cost ~15 % more index,
+no Python call (``id`` before them is unique, so they are never compared).
 PostgreSQL keeps its ICU collation: nothing changes there.
 """
 
@@ -19,7 +26,8 @@ ANALYZE = ["PRAGMA analysis_limit=1000", "ANALYZE accounts_member"]
 SQLITE_UP = [
     "DROP INDEX IF EXISTS directory_member_name_cover",
     "CREATE INDEX IF NOT EXISTS directory_member_name_cover ON accounts_member "
-    "(organization_id, eq_name_key(last_name), eq_name_key(first_name), id, search_text)",
+    "(organization_id, eq_name_key(last_name), eq_name_key(first_name), id, search_text,"
+    " last_name, first_name)",
     *ANALYZE,
 ]
 SQLITE_DOWN = [
