@@ -189,3 +189,29 @@ def test_bulk_reactivation_changes_only_deactivated_members(
     assert result.kinds == ["noop"]
     member.refresh_from_db()
     assert member.state == MemberState.ACTIVE
+
+
+@pytest.mark.parametrize("bad", ["Du\x00pont", "Du\tpont", "Dupont\x1b", "Du\u2028pont"])
+def test_create_member_refuses_control_characters_in_names(org: Any, admin: Any, bad: str) -> None:
+    from equipage.core.errors import ValidationFailed
+
+    with pytest.raises(ValidationFailed) as refused:
+        member_create(actor=admin, organization=org, first_name="Jean", last_name=bad)
+    assert refused.value.field == "last_name"
+    assert not Member.objects.filter(organization=org, first_name="Jean").exists()
+
+
+def test_update_member_refuses_control_characters_and_over_long_text(
+    org: Any, admin: Any, member: Any
+) -> None:
+    from equipage.core.errors import ValidationFailed
+
+    with pytest.raises(ValidationFailed) as refused:
+        member_update(actor=admin, member=member, first_name="Zo\x00é")
+    assert refused.value.field == "first_name"
+    with pytest.raises(ValidationFailed) as too_long:
+        member_update(actor=admin, member=member, job_title="x" * 151)
+    assert too_long.value.field == "job_title"
+    member.refresh_from_db()
+    assert "\x00" not in member.first_name and len(member.job_title) <= 150
+    assert not AuditEvent.objects.filter(event_type="member.updated", member=member).exists()

@@ -230,3 +230,18 @@ def test_openapi_documents_errors_as_problem_json(client: Client, db: Any) -> No
     assert seen > 50
     for path in ("/api/v1/imports", "/api/v1/imports/{job_id}/apply", "/api/v1/exports/members"):
         assert path in doc["paths"]
+
+
+def test_control_characters_in_a_name_are_a_field_error_not_a_server_error(
+    client: Client, write_token: str, member: Any
+) -> None:
+    from equipage.accounts.models import Member
+
+    created = call(
+        client, write_token, "POST", "/members", {"first_name": "Zo\u0000é", "last_name": "B"}
+    )
+    assert created.status_code == 400 and created.json()["errors"][0]["field"] == "first_name"
+    assert "contrôle" in created.json()["detail"]  # the organization speaks French
+    assert not Member.objects.filter(last_name="B").exists()
+    changed = call(client, write_token, "PATCH", f"/members/{member.pk}", {"last_name": "A\u0007"})
+    assert changed.status_code == 400 and changed.json()["errors"][0]["field"] == "last_name"

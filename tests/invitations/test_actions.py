@@ -424,8 +424,13 @@ def test_invitation_mail_is_in_the_member_language_and_names_cannot_inject_heade
     org: Any, owner: Any
 ) -> None:
     from equipage.accounts.actions import member_update
+    from equipage.accounts.models import Member
+    from equipage.core.errors import ValidationFailed
 
-    member_update(actor=owner, member=owner, first_name="Eve\r\nBcc: evil@x.test")
+    with pytest.raises(ValidationFailed):  # the actions refuse line breaks in a name...
+        member_update(actor=owner, member=owner, first_name="Eve\r\nBcc: evil@x.test")
+    # ...and a name stored before that rule still cannot inject a header.
+    Member.objects.filter(pk=owner.pk).update(first_name="Eve\r\nBcc: evil@x.test")
     invitations_create(actor=owner, organization=org, emails="alice@acme.test", language="fr")
     row = OutboundEmail.objects.get(to="alice@acme.test")
     assert row.language == "fr"

@@ -256,3 +256,14 @@ def test_filters_sorting_and_pagination(client: Client, scim_token: str) -> None
     assert "name" not in resp["Resources"][0]
     bad = call(client, scim_token, "GET", "/Users?filter=userName eq")
     assert bad.status_code == 400 and bad.json()["scimType"] == "invalidFilter"
+
+
+def test_control_characters_in_a_scim_name_answer_400(client: Client, scim_token: str) -> None:
+    from equipage.accounts.models import Member
+
+    user = okta_user("nul@acme.test")
+    user["name"] = {"givenName": "Élo\u0000die", "familyName": "Œuvray"}
+    resp = call(client, scim_token, "POST", "/Users", user)
+    assert resp.status_code == 400, resp.content
+    assert resp.json()["schemas"] == ["urn:ietf:params:scim:api:messages:2.0:Error"]
+    assert not Member.objects.filter(login="nul@acme.test").exists()

@@ -50,6 +50,28 @@ def refresh_search_text(member: Member) -> None:
     member.search_text = search_key(member.first_name, member.last_name, member.login, member.email)
 
 
+# Text fields a member's profile holds, checked the same way whichever edge wrote them.
+TEXT_FIELDS = ("login", "first_name", "last_name", "phone", "job_title", "external_id")
+
+
+def clean_text(name: str, value: Any) -> str:
+    """Return ``value`` stripped, or refuse control characters and over-long text.
+
+    The import refuses them per cell; forms refuse NUL. The API and SCIM reach the
+    actions directly, so the rule lives here: a NUL stored on SQLite would break the
+    name order, and PostgreSQL refuses it outright.
+    """
+    text = str(value).strip()
+    if not text.isprintable():
+        raise ValidationFailed(_("This text contains invisible control characters."), field=name)
+    limit = getattr(Member._meta.get_field(name), "max_length", None)
+    if limit is not None and len(text) > limit:
+        raise ValidationFailed(
+            _("This text is too long (%(n)d characters at most).") % {"n": limit}, field=name
+        )
+    return text
+
+
 def clean_email(email: str) -> str:
     email = (email or "").strip()
     if email:
@@ -129,9 +151,14 @@ def member_create(
     """
     actor = as_actor(actor)
     authorize(actor, Cap.MEMBER_CREATE, organization)
-    first_name, last_name = first_name.strip(), last_name.strip()
+    first_name, last_name = clean_text("first_name", first_name), clean_text("last_name", last_name)
     if not first_name or not last_name:
         raise ValidationFailed(_("First name and last name are required."))
+    login, phone = clean_text("login", login), clean_text("phone", phone)
+    job_title, external_id = (
+        clean_text("job_title", job_title),
+        clean_text("external_id", external_id),
+    )
     email = clean_email(email)
     roles = check_grantable(actor, roles or [Role.MEMBER])
     authorize_groups(actor, list(group_ids))
@@ -273,15 +300,14 @@ def member_update(*, actor: Actor | Member, member: Member, **changes: Any) -> M
         authorize(actor, Cap.MEMBER_UPDATE, member)
     if "email" in changes:
         changes["email"] = clean_email(changes["email"])
-    for name in ("first_name", "last_name"):
+    for name in TEXT_FIELDS:
         if name in changes:
-            changes[name] = str(changes[name]).strip()
-            if not changes[name]:
-                raise ValidationFailed(_("First name and last name are required."), field=name)
-    if "login" in changes:
-        changes["login"] = str(changes["login"]).strip()
-        if not changes["login"]:
-            raise ValidationFailed(_("The login cannot be empty."), field="login")
+            changes[name] = clean_text(name, changes[name])
+    for name in ("first_name", "last_name"):
+        if name in changes and not changes[name]:
+            raise ValidationFailed(_("First name and last name are required."), field=name)
+    if "login" in changes and not changes["login"]:
+        raise ValidationFailed(_("The login cannot be empty."), field="login")
     if "language" in changes and changes["language"] not in ("", "fr", "en"):
         raise ValidationFailed(_("Language must be fr or en."), field="language")
 
