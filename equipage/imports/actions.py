@@ -327,6 +327,7 @@ def _acquire_lock(actor: Actor, organization: Organization, filename: str, mode:
         organization=organization,
         actor_member=actor.member,
         actor_label=actor.label[:200],
+        token=actor.token if actor.kind == "token" else None,
         file_name=os.path.basename(filename)[:255],
         mode=mode,
         status=ImportStatus.RUNNING,

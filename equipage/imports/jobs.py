@@ -47,6 +47,7 @@ def job_create(
             organization=organization,
             actor_member=actor.member,
             actor_label=actor.label[:200],
+            token=actor.token if actor.kind == "token" else None,
             file_name=os.path.basename(filename)[:255],
             file_path=str(path),
             mode=mode,
@@ -77,18 +78,23 @@ def read_progress(job_id: int) -> dict[str, Any]:
 
 
 def _actor(job: ImportJob) -> Actor:
+    """Return who the job acts for now: the token that started it, else the member.
+
+    The worker runs a job after its request has ended: a token revoked (or
+    deleted) meanwhile, or a member who left, stops the job.
+    """
+    from equipage.tokens.models import Scope
+    from equipage.tokens.selectors import token_actor
+
+    if job.token is not None:
+        # Started over the API: act as that token again (capped at admin, audited as the token).
+        return token_actor(job.token, scope=Scope.API_WRITE, origin=Origin(channel="api"))
+    if job.actor_label.startswith("token:") and job.actor_member is not None:
+        member_label = Actor.for_member(job.actor_member).label
+        if job.actor_label != member_label:
+            raise DomainError(_("The API token that started this import no longer exists."))
     if job.actor_member is None:
         raise DomainError(_("The member who started this import no longer exists."))
-    if job.actor_label.startswith("token:"):
-        # Started over the API: act as that token again (capped at admin, audited as the token).
-        return Actor(
-            kind="token",
-            label=job.actor_label,
-            organization_id=job.organization_id,
-            member=job.actor_member,
-            origin=Origin(channel="api"),
-            roles_cap=frozenset({"admin"}),
-        )
     return Actor.for_member(job.actor_member, Origin(channel="web"))
 
 
@@ -110,7 +116,7 @@ def run_preview(job_id: int) -> None:
     """Compute the dry run of a job and store it for the page."""
     from equipage.imports.actions import roster_import
 
-    job = ImportJob.objects.select_related("organization", "actor_member").get(pk=job_id)
+    job = ImportJob.objects.select_related("organization", "actor_member", "token").get(pk=job_id)
     org = job.organization
     try:
         with translation.override(
@@ -155,7 +161,7 @@ def run_apply(job_id: int) -> None:
     """Apply a confirmed job; the job keeps the lock until it ends, whatever happens."""
     from equipage.imports.actions import roster_import
 
-    job = ImportJob.objects.select_related("organization", "actor_member").get(pk=job_id)
+    job = ImportJob.objects.select_related("organization", "actor_member", "token").get(pk=job_id)
     if job.status != ImportStatus.QUEUED:
         return
     ImportJob.objects.filter(pk=job.pk).update(

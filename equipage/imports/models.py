@@ -39,6 +39,11 @@ class ImportJob(OrgScoped):
         "accounts.Member", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     actor_label = models.CharField(max_length=200, blank=True, default="")
+    # The API token that started the job, if one did: the worker acts as that token again,
+    # and only while it is still valid (jobs.py).
+    token = models.ForeignKey(
+        "tokens.ApiToken", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     file_name = models.CharField(max_length=255, blank=True, default="")
     file_path = models.CharField(max_length=500, blank=True, default="")
     mode = models.CharField(max_length=8, choices=ImportMode.choices, default=ImportMode.SYNC)

@@ -81,18 +81,31 @@ def actor_for_token(raw: str, *, scope: str, origin: Origin | None = None) -> Ac
         .filter(token_hash=hash_token(raw))
         .first()
     )
-    if token is None or token.revoked_at is not None:
+    if token is None:
+        raise Unauthenticated(_("This token is not valid."))
+    actor = token_actor(token, scope=scope, origin=origin)
+    now = clock.now()
+    if token.last_used_at is None or now - token.last_used_at > LAST_USED_RESOLUTION:
+        # Bookkeeping like last_login, not a change of the organization: no audit event.
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        token.last_used_at = now
+    return actor
+
+
+def token_actor(token: ApiToken, *, scope: str, origin: Origin | None = None) -> Actor:
+    """Return the actor ``token`` stands for now, or raise if it may no longer act.
+
+    Also used for work a token started and the worker finishes later (an import
+    job): a token revoked, stripped of the scope or left without an active
+    principal meanwhile stops it there.
+    """
+    if token.revoked_at is not None:
         raise Unauthenticated(_("This token is not valid."))
     principal = _principal(token)
     if principal is None or not principal.is_active:
         raise Unauthenticated(_("This token is not valid."))
     if not token.has_scope(scope):
         raise MissingScope(_("This token does not carry the “%(s)s” scope.") % {"s": scope})
-    now = clock.now()
-    if token.last_used_at is None or now - token.last_used_at > LAST_USED_RESOLUTION:
-        # Bookkeeping like last_login, not a change of the organization: no audit event.
-        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
-        token.last_used_at = now
     return Actor(
         kind="token",
         label=f"token:{token.name}",

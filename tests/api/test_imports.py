@@ -221,3 +221,42 @@ def test_other_tenant_export_holds_only_its_own_members(
     text = b"".join(_export(client, other_token).streaming_content).decode("utf-8")
     assert other_member.login in text and member.login not in text
     assert client.get(f"{API}/exports/members").status_code == 401
+
+
+def test_token_revoked_before_the_worker_applies_stops_the_import(
+    client: Client, write_token: str, owner: Any, immediate_tasks: Any
+) -> None:
+    from equipage.tokens.actions import token_revoke
+    from equipage.tokens.models import ApiToken
+
+    with immediate_tasks(execute=True):
+        created = _upload(client, write_token, "/imports", _roster([owner], ("Nina", "Neuf")))
+    job_id = created.json()["id"]
+    assert ImportJob.objects.get(pk=job_id).token is not None
+    with immediate_tasks() as queued:  # the apply waits in the queue...
+        applied = client.post(f"{API}/imports/{job_id}/apply", **_auth(write_token))
+    assert applied.status_code == 202, applied.content
+    token_revoke(actor=owner, token=ApiToken.objects.get(organization=owner.organization))
+    for run in queued:  # ...and the worker takes it after the revocation
+        run()
+    job = ImportJob.objects.get(pk=job_id)
+    assert job.status == "failed" and job.lock is None
+    assert job.result is not None and job.result["applied"] is False
+    assert not Member.objects.filter(login="nina.neuf").exists()
+
+
+def test_job_of_a_deleted_token_is_not_run_as_its_creator(
+    client: Client, write_token: str, owner: Any, immediate_tasks: Any
+) -> None:
+    from equipage.imports.jobs import run_preview
+    from equipage.tokens.models import ApiToken
+
+    with immediate_tasks():  # uploaded, the preview not computed yet
+        created = _upload(client, write_token, "/imports", _roster([owner], ("Nina", "Neuf")))
+    job_id = created.json()["id"]
+    ApiToken.objects.filter(organization=owner.organization).delete()
+    run_preview(job_id)
+    job = ImportJob.objects.get(pk=job_id)
+    assert job.status == "failed" and job.token is None
+    message = job.preview["errors"][0]["message"] if job.preview else ""
+    assert "token" in message or "jeton" in message
