@@ -11,7 +11,8 @@ from datetime import datetime
 from typing import Any, Union, cast
 
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet, TextField
+from django.db.models.functions import Cast
 from scim2_models import (
     Extension,
     ForbiddenException,
@@ -559,6 +560,29 @@ def _extra_has(resource_name: str, *keys: str) -> Q:
     return Q(Exists(ScimExtra.objects.filter(**{owner: OuterRef("pk"), lookup: keys[-1]})))
 
 
+def _extra_emails_q(value: str, case_exact: bool) -> Q:
+    """Keep the members whose ScimExtra e-mails may hold ``value`` (in comparison form).
+
+    Each ASCII run of the value is searched in the JSON text of the row: JSON
+    writes an ASCII character as itself unless it is a quote, a backslash, a
+    control character (or a slash, for some encoders), so a run free of those
+    is a superset test. The four
+    characters of _FOLDS_TO_ASCII are looked for as themselves and as the
+    escapes JSON may spell them with.
+    """
+    rows = ScimExtra.objects.filter(member_id=OuterRef("pk"), data__has_key="emails")
+    runs = [run for _, run in _ascii_runs(value) if run]
+    if not runs or any(c in '"\\/' or c < " " for c in "".join(runs)):
+        return Q(Exists(rows))
+    found = Q()
+    for run in runs:
+        found &= Q(text__icontains=run)
+    if set(value) & _ASCII_IMAGES[case_exact]:
+        for char in _FOLDS_TO_ASCII:
+            found |= Q(text__contains=char) | Q(text__icontains=f"\\u{ord(char):04x}")
+    return Q(Exists(rows.annotate(text=Cast("data", TextField())).filter(found)))
+
+
 def _alias(model: type[Any] | None, field_name: str) -> str | None:
     """Return the SCIM name a pydantic field of ``model`` is published under."""
     field = getattr(model, "model_fields", {}).get(field_name)
@@ -659,7 +683,8 @@ def _extra_q(binding: AttributeBinding, resource_name: str) -> Q | None:
     if binding.field_name in ("groups", "members", "active"):
         return None  # computed from memberships or a column: never in ScimExtra
     if resource_name == "User" and binding.field_name == "emails":
-        return _extra_has(resource_name, "emails")
+        # The entry built from Member.email carries a value and primary=true.
+        return ~Q(email="") | _extra_has(resource_name, "emails")
     head = _alias(binding.model, binding.field_name)
     if head is None:
         return None
@@ -714,8 +739,8 @@ def _comparison_q(node: Comparison, binding: AttributeBinding, resource_name: st
         if narrowed is None:
             return None
         if column == "email":
-            # Other addresses, and the primary one's other attributes, live in ScimExtra.
-            narrowed |= _extra_has(resource_name, "emails")
+            # The other addresses live in ScimExtra.
+            narrowed |= _extra_emails_q(compared, binding.case_exact)
         return narrowed
     return _extra_q(binding, resource_name)
 

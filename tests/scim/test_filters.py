@@ -56,6 +56,15 @@ PEOPLE: dict[str, tuple[str, str, list[dict[str, Any]], dict[str, Any]]] = {
         ],
         {"name": {"formatted": "Anne Alias"}},
     ),
+    "kate": (
+        "Kate",
+        "Escape",
+        [
+            {"value": "kate@acme.test", "primary": True},
+            {"value": "\u212aate.b@other.test", "type": "other"},
+        ],
+        {},
+    ),
 }
 
 
@@ -162,13 +171,23 @@ USER_CASES: list[tuple[str, set[str]]] = [
     ('nickName eq "jeannot"', {"JEAN.Martin"}),
     (f'{ENTERPRISE}:employeeNumber eq "42"', {"elodie"}),
     ('emails.value eq "jm@acme.test"', {"JEAN.Martin"}),
-    ('emails co "acme.TEST"', {"jean.dupont", "JEAN.Martin", "elodie", "alias.owner"}),
+    ('emails co "acme.TEST"', {"jean.dupont", "JEAN.Martin", "elodie", "alias.owner", "kate"}),
+    ('emails co "/"', set()),
     ('emails.value eq "alias@other.test"', {"alias.owner"}),
-    ('emails[value ew "other.test"]', {"alias.owner"}),
+    ('emails[value ew "other.test"]', {"alias.owner", "kate"}),
     ('emails[type eq "home"]', {"alias.owner"}),
     ('emails[primary eq true and value sw "JEAN"]', {"jean.dupont"}),
-    ("emails pr", {"jean.dupont", "JEAN.Martin", "elodie", "alias.owner"}),
-    ("emails.value pr", {"jean.dupont", "JEAN.Martin", "elodie", "alias.owner"}),
+    ("emails pr", {"jean.dupont", "JEAN.Martin", "elodie", "alias.owner", "kate"}),
+    ("emails.primary eq true", {"jean.dupont", "JEAN.Martin", "elodie", "alias.owner", "kate"}),
+    ("emails.primary pr", {"jean.dupont", "JEAN.Martin", "elodie", "alias.owner", "kate"}),
+    ('emails.type eq "work"', {"alias.owner"}),
+    ('emails.value sw "kate.b"', {"kate"}),
+    ('emails.value eq "KATE.B@OTHER.TEST"', {"kate"}),
+    ('emails co "b@other"', {"kate"}),
+    ('emails[value co "ate.b@"]', {"kate"}),
+    (f"{ENTERPRISE}:employeeNumber pr", {"elodie"}),
+    ('addresses[type eq "work"]', set()),
+    ("emails.value pr", {"jean.dupont", "JEAN.Martin", "elodie", "alias.owner", "kate"}),
     ('externalId eq "EXT-001"', {"jean.dupont"}),
     ('externalId eq "ext-001"', set()),
     ('externalId sw "ext"', {"JEAN.Martin"}),
@@ -313,7 +332,49 @@ def test_username_sw_builds_only_the_matching_members(
     assert built and built[0] > len(PEOPLE)
 
 
+# filter -> how many members the narrowed search builds (only PEOPLE can match these).
+PRECISION = [
+    ('userName sw "100%"', 1),
+    ('userName co "0_s"', 0),
+    ('name.familyName eq "underxscore"', 0),
+    # "i" may come from U+0130: the names holding one of the four stay (İrem, Kelvin).
+    ('name.givenName eq "élodie"', 4),
+    ('name.familyName co "dupr"', 1),
+    ('externalId eq "EXT-001"', 1),
+    ('emails.value eq "alias@other.test"', 2),  # and kate, whose JSON holds U+212A
+    ('emails.value eq "jm@acme.test"', 1),
+    ("active eq false", 1),
+    ('meta.created gt "{created:elodie}"', len(PEOPLE) - 3),
+    ('nickName eq "x"', 1),
+    ('userName sw "jean" or name.familyName co "dup"', 3),
+    ('userName sw "jean" and not (name.familyName co "dup")', 2),
+]
+
+
+@pytest.mark.django_db
+def test_narrowed_searches_build_only_their_candidates(
+    client: Client, scim_token: str, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from equipage.scim.storage import OrmStorage
+
+    built: list[int] = []
+    original = OrmStorage._users
+
+    def spy(self: Any, resource_type: Any, members: Any) -> Any:
+        built.append(len(members))
+        return original(self, resource_type, members)
+
+    monkeypatch.setattr(OrmStorage, "_users", spy)
+    counts = []
+    for scim_filter, _ in PRECISION:
+        built.clear()
+        search(client, scim_token, "Users", _expand(scim_filter, world))
+        counts.append(sum(built))
+    assert counts == [n for _, n in PRECISION]
+
+
 def test_prefilter_keeps_negations_and_unmapped_attributes_unnarrowed() -> None:
+    from django.db.models import Q
     from scim2_models import ScimFilter
 
     from equipage.scim.storage import _prefilter
@@ -324,3 +385,8 @@ def test_prefilter_keeps_negations_and_unmapped_attributes_unnarrowed() -> None:
     assert _prefilter(ScimFilter('userName sw "a" or groups pr').ast, "User") is None
     narrowed = _prefilter(ScimFilter('userName sw "a" and groups pr').ast, "User")
     assert narrowed is not None and "login__istartswith" in str(narrowed)
+    # An externalId without K, ";" or "`" is equal to itself only: one indexed lookup.
+    assert _prefilter(ScimFilter('externalId eq "ext-1"').ast, "User") == Q(
+        external_id__exact="ext-1"
+    )
+    assert "\u212a" in str(_prefilter(ScimFilter('externalId eq "K-1"').ast, "User"))
