@@ -506,13 +506,15 @@ _TEXT_OPERATORS = (CompareOperator.eq, CompareOperator.co, CompareOperator.sw, C
 
 
 def _ascii_runs(value: str) -> list[tuple[int, str]]:
-    """Return the maximal ASCII runs of ``value`` with their start offsets."""
+    """Return the maximal runs of ASCII characters but NUL in ``value``, with their offsets."""
     runs: list[tuple[int, str]] = []
     start: int | None = None
     for index, char in enumerate(value + "\x80"):
-        if char.isascii() and start is None:
+        # NUL breaks a run too: PostgreSQL refuses it in a parameter, and no column holds it.
+        plain = char.isascii() and char != "\x00"
+        if plain and start is None:
             start = index
-        elif not char.isascii() and start is not None:
+        elif not plain and start is not None:
             runs.append((start, value[start:index]))
             start = None
     return runs
@@ -532,7 +534,7 @@ def _text_q(column: str, op: CompareOperator, value: str, case_exact: bool) -> Q
         # The value holds a character one of _FOLDS_TO_ASCII can become: keep those rows.
         for char in _FOLDS_TO_ASCII:
             escape |= Q(**{f"{column}__contains": char})
-    if op == CompareOperator.eq and value.isascii():
+    if op == CompareOperator.eq and value.isascii() and "\x00" not in value:
         return Q(**{f"{column}__{exact}": value}) | escape
     runs = [(start, run) for start, run in _ascii_runs(value) if run]
     if not runs:
