@@ -1,6 +1,6 @@
 """SCIM filters narrowed in the database never lose a match scim2-models would find.
 
-The oracle is the same search with ``_prefilter`` disabled: every member of the
+The oracle is the same search with ``prefilter`` disabled: every member of the
 organization is then built and evaluated by scim2-models, so any difference is
 a row the database narrowing dropped (or a tenant leak).
 """
@@ -133,7 +133,7 @@ def full_scan(monkeypatch: pytest.MonkeyPatch) -> Any:
     """Disable the narrowing: every member goes through scim2-models."""
     from equipage.scim import storage
 
-    monkeypatch.setattr(storage, "_prefilter", lambda node, resource_name: None)
+    monkeypatch.setattr(storage, "prefilter", lambda node, resource_name: None)
 
 
 # (filter, logins of PEOPLE expected among the matches). {created:login} is replaced.
@@ -380,16 +380,16 @@ def test_prefilter_keeps_negations_and_unmapped_attributes_unnarrowed() -> None:
     from django.db.models import Q
     from scim2_models import ScimFilter
 
-    from equipage.scim.storage import _prefilter
+    from equipage.scim.filters import prefilter
 
-    assert _prefilter(ScimFilter('not (userName sw "a")').ast, "User") is None
-    assert _prefilter(ScimFilter('userName ne "a"').ast, "User") is None
-    assert _prefilter(ScimFilter('groups.value eq "3"').ast, "User") is None
-    assert _prefilter(ScimFilter('userName sw "a" or groups pr').ast, "User") is None
-    narrowed = _prefilter(ScimFilter('userName sw "a" and groups pr').ast, "User")
+    assert prefilter(ScimFilter('not (userName sw "a")').ast, "User") is None
+    assert prefilter(ScimFilter('userName ne "a"').ast, "User") is None
+    assert prefilter(ScimFilter('groups.value eq "3"').ast, "User") is None
+    assert prefilter(ScimFilter('userName sw "a" or groups pr').ast, "User") is None
+    narrowed = prefilter(ScimFilter('userName sw "a" and groups pr').ast, "User")
     assert narrowed is not None and "login__istartswith" in str(narrowed)
     # An externalId without K, ";" or "`" is equal to itself only: one indexed lookup.
-    assert _prefilter(ScimFilter('externalId eq "ext-1"').ast, "User") == Q(
+    assert prefilter(ScimFilter('externalId eq "ext-1"').ast, "User") == Q(
         external_id__exact="ext-1"
     )
-    assert "\u212a" in str(_prefilter(ScimFilter('externalId eq "K-1"').ast, "User"))
+    assert "\u212a" in str(prefilter(ScimFilter('externalId eq "K-1"').ast, "User"))
