@@ -38,7 +38,9 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 FIRST = [
     "Élodie",
@@ -296,6 +298,30 @@ def audit_after(login: str, last: str, first: str, email: str) -> str:
     )
 
 
+def audit_rows(
+    org_id: int,
+    owner_id: int,
+    now: Any,
+    new: list[list[str]],
+    ids: dict[str, int],
+    changed: list[tuple[int, list[str], tuple[str, str, str]]],
+    gone: list[int],
+) -> Iterator[tuple[Any, ...]]:
+    """Yield one audit row (SQL_AUDIT_COLUMNS) per member the sync adds, changes or deactivates."""
+    head = (org_id, "bench", now)
+    for r in new:
+        pk = ids[r[0]]
+        yield (*head, "member.created", owner_id, "owner", "member", str(pk), f"{r[2]} {r[1]}",
+               pk, None, audit_after(r[0], r[1], r[2], r[3]), "{}")  # fmt: skip
+    for pk, r, old in changed:
+        yield (*head, "member.updated", owner_id, "owner", "member", str(pk), f"{r[2]} {r[1]}",
+               pk, json.dumps({"last_name": old[0], "first_name": old[1], "email": old[2]}),
+               json.dumps({"last_name": r[1], "first_name": r[2], "email": r[3]}), "{}")  # fmt: skip
+    for pk in gone:
+        yield (*head, "member.deactivated", owner_id, "owner", "member", str(pk), "", pk,
+               '{"state": "active"}', '{"state": "deactivated"}', "{}")  # fmt: skip
+
+
 def floor_sqlite_schema(db: Path, path: Path, org_id: int, owner_id: int) -> float:
     """Schema floor (SQLite): the same rows into the real tables with executemany, one transaction."""
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -366,32 +392,7 @@ def floor_sqlite_schema(db: Path, path: Path, org_id: int, owner_id: int) -> flo
         ((now, now, pk) for pk in gone),
     )
     audit = f"INSERT INTO audit_auditevent ({SQL_AUDIT_COLUMNS}) VALUES ({', '.join('?' * 13)})"
-    head = (org_id, "bench", now)
-    con.executemany(
-        audit,
-        (
-            (*head, "member.created", owner_id, "owner", "member", str(ids[r[0]]),
-             f"{r[2]} {r[1]}", ids[r[0]], None, audit_after(r[0], r[1], r[2], r[3]), "{}")
-            for r in new
-        ),
-    )  # fmt: skip
-    con.executemany(
-        audit,
-        (
-            (*head, "member.updated", owner_id, "owner", "member", str(pk), f"{r[2]} {r[1]}", pk,
-             json.dumps({"last_name": old[0], "first_name": old[1], "email": old[2]}),
-             json.dumps({"last_name": r[1], "first_name": r[2], "email": r[3]}), "{}")
-            for pk, r, old in changed
-        ),
-    )  # fmt: skip
-    con.executemany(
-        audit,
-        (
-            (*head, "member.deactivated", owner_id, "owner", "member", str(pk), "", pk,
-             '{"state": "active"}', '{"state": "deactivated"}', "{}")
-            for pk in gone
-        ),
-    )  # fmt: skip
+    con.executemany(audit, audit_rows(org_id, owner_id, now, new, ids, changed, gone))
     con.execute("COMMIT")
     con.close()
     return time.perf_counter() - start
@@ -450,25 +451,8 @@ def floor_postgres_schema(url: str, path: Path, org_id: int, owner_id: int) -> f
             (now, now, gone),
         )
         with cur.copy(f"COPY audit_auditevent ({SQL_AUDIT_COLUMNS}) FROM STDIN") as copy:
-            head = (org_id, "bench", now)
-            for r in new:
-                pk = ids[r[0]]
-                copy.write_row(
-                    (*head, "member.created", owner_id, "owner", "member", str(pk),
-                     f"{r[2]} {r[1]}", pk, None, audit_after(r[0], r[1], r[2], r[3]), "{}")
-                )  # fmt: skip
-            for pk, r, old in changed:
-                copy.write_row(
-                    (*head, "member.updated", owner_id, "owner", "member", str(pk),
-                     f"{r[2]} {r[1]}", pk,
-                     json.dumps({"last_name": old[0], "first_name": old[1], "email": old[2]}),
-                     json.dumps({"last_name": r[1], "first_name": r[2], "email": r[3]}), "{}")
-                )  # fmt: skip
-            for pk in gone:
-                copy.write_row(
-                    (*head, "member.deactivated", owner_id, "owner", "member", str(pk), "", pk,
-                     '{"state": "active"}', '{"state": "deactivated"}', "{}")
-                )  # fmt: skip
+            for values in audit_rows(org_id, owner_id, now, new, ids, changed, gone):
+                copy.write_row(values)
     return time.perf_counter() - start
 
 

@@ -16,14 +16,12 @@ from django.test import Client
 
 from tests.api.test_endpoints import call
 from tests.conftest import make_member
+from tests.directory.names import make_ties
 from tests.directory.plans import assert_walks_name_index, captured, name_query
 
 NAMES = ["Zoé", "Zola", "Élodie", "Emma", "de la Fontaine", "Dupont", "Durand", "Eva"]
 # Binary order would put « Élodie » and « de la Fontaine » after « Zola ».
 SORTED = ["de la Fontaine", "Dupont", "Durand", "Élodie", "Emma", "Eva", "Zoé", "Zola"]
-
-TIE_LAST = ["Élodie", "Elodie", "elodie", "ELODIE", "de la Fontaine", "De La Fontaine"]
-TIE_FIRST = ["Zoé", "zoe"]
 
 
 @pytest.fixture
@@ -36,14 +34,7 @@ def named(org: Any, owner: Any) -> list[Any]:
 
 @pytest.fixture
 def ties(org: Any, owner: Any) -> list[Any]:
-    """Names equal once folded, and one exact name held by two members (ties by id)."""
-    made = [
-        make_member(org, owner, first, last, email=f"t{i}.{j}@acme.test", login=f"tie{i}.{j}")
-        for i, last in enumerate(TIE_LAST)
-        for j, first in enumerate(TIE_FIRST)
-    ]
-    made.append(make_member(org, owner, "Zoé", "Élodie", email="twin@acme.test", login="twin"))
-    return made
+    return make_ties(org, owner)
 
 
 def _walk(client: Client, token: str, limit: int, search: str = "") -> list[dict[str, Any]]:

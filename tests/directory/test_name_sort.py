@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import make_member
+from tests.directory.names import make_ties
 
 pytestmark = pytest.mark.django_db
 
@@ -168,28 +169,9 @@ def test_keyset_page_seeks_the_name_index_instead_of_scanning(named: Any, admin:
             assert "directory_member_name_cover" in plan, plan
 
 
-TIE_LAST = [
-    "Élodie",
-    "Elodie",
-    "elodie",
-    "ELODIE",
-    "de la Fontaine",
-    "De La Fontaine",
-    "Delafontaine",
-]
-TIE_FIRST = ["Zoé", "zoe"]
-
-
 @pytest.fixture
 def ties(org: Any, owner: Any) -> list[Any]:
-    """Last and first names equal once folded, and one exact name held by two members."""
-    made = [
-        make_member(org, owner, first, last, email=f"t{i}.{j}@acme.test", login=f"tie{i}.{j}")
-        for i, last in enumerate(TIE_LAST)
-        for j, first in enumerate(TIE_FIRST)
-    ]
-    made.append(make_member(org, owner, "Zoé", "Élodie", email="twin@acme.test", login="twin"))
-    return made
+    return make_ties(org, owner)
 
 
 def _pages(admin: Any, per_page: int, **params: str) -> tuple[list[list[int]], list[list[int]]]:

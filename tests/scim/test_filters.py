@@ -308,20 +308,26 @@ def test_filters_never_reach_another_organization(
     assert Group.objects.get(pk=ids[0]).organization.slug != "acme"
 
 
-@pytest.mark.django_db
-def test_username_sw_builds_only_the_matching_members(
-    client: Client, scim_token: str, world: World, monkeypatch: pytest.MonkeyPatch
-) -> None:
+@pytest.fixture
+def built(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Record how many members each search turns into SCIM users (the candidates it built)."""
     from equipage.scim.storage import OrmStorage
 
-    built: list[int] = []
+    sizes: list[int] = []
     original = OrmStorage._users
 
     def spy(self: Any, resource_type: Any, members: Any) -> Any:
-        built.append(len(members))
+        sizes.append(len(members))
         return original(self, resource_type, members)
 
     monkeypatch.setattr(OrmStorage, "_users", spy)
+    return sizes
+
+
+@pytest.mark.django_db
+def test_username_sw_builds_only_the_matching_members(
+    client: Client, scim_token: str, world: World, monkeypatch: pytest.MonkeyPatch, built: list[int]
+) -> None:
     with CaptureQueriesContext(connection) as queries:
         total, _ = search(client, scim_token, "Users", 'userName sw "JEAN"')
     assert total == 2
@@ -356,18 +362,8 @@ PRECISION = [
 
 @pytest.mark.django_db
 def test_narrowed_searches_build_only_their_candidates(
-    client: Client, scim_token: str, world: World, monkeypatch: pytest.MonkeyPatch
+    client: Client, scim_token: str, world: World, built: list[int]
 ) -> None:
-    from equipage.scim.storage import OrmStorage
-
-    built: list[int] = []
-    original = OrmStorage._users
-
-    def spy(self: Any, resource_type: Any, members: Any) -> Any:
-        built.append(len(members))
-        return original(self, resource_type, members)
-
-    monkeypatch.setattr(OrmStorage, "_users", spy)
     counts = []
     for scim_filter, _ in PRECISION:
         built.clear()
