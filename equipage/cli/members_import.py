@@ -67,12 +67,15 @@ def import_members(args: argparse.Namespace) -> int:
     from equipage.imports.actions import roster_import
 
     org = organization(args.org)
+    data: bytes | Path
     if args.file == "-":
         data, name = sys.stdin.buffer.read(), "stdin.csv"
     else:
-        path = Path(args.file)
+        # The import reads the file itself, and lets its bytes go once they are checked.
+        data, name = Path(args.file), Path(args.file).name
         try:
-            data, name = path.read_bytes(), path.name
+            with data.open("rb"):
+                pass
         except OSError as exc:
             raise CommandError(f"cannot read {args.file}: {exc.strerror}") from None
     actor = cli_actor()

@@ -105,38 +105,49 @@ class Change:
         }
 
 
-class NewMemberChange(Change):
-    """A member to add: its field list is derived from its row when read, not stored.
+class NewMemberChange:
+    """A member to add, read like a ``Change`` (``pk`` None): five slots, not a ``Change``'s twelve.
 
-    A fresh import holds one per line; building each one's dict of field
-    pairs up front cost about 1 kB per member.
+    A fresh import holds one per line: its line and field list are derived from
+    its row when read, not stored (a dict of field pairs per member cost about
+    1 kB; a ``Change``'s slots 64 bytes more than these).
     """
 
-    __slots__ = ("extra",)
+    __slots__ = ("add_groups", "add_labels", "extra", "login", "row")
+
+    pk: None = None
+    remove_groups: frozenset[int] = frozenset()
+    remove_labels: frozenset[int] = frozenset()
+    state_before = ""
+    current: Current | None = None
+    kind = "added"
 
     def __init__(
         self,
-        line: int,
         login: str,
         row: Row,
         add_groups: frozenset[int],
         add_labels: frozenset[int],
         extra: dict[str, Any] | None,
     ) -> None:
-        self.line, self.login, self.pk, self.row = line, login, None, row
+        self.login, self.row = login, row
         self.add_groups, self.add_labels = add_groups, add_labels
-        self.remove_groups = self.remove_labels = frozenset()
-        self.state_before, self.current = "", None
         self.extra = extra  # groups, labels and custom values: field -> value after
 
     @property
-    def fields(self) -> dict[str, list[Any]]:  # type: ignore[override]
+    def line(self) -> int:
+        return self.row.line
+
+    @property
+    def fields(self) -> dict[str, list[Any]]:
         return {key: [None, value] for key, value in self.values().items()}
+
+    def as_dict(self) -> dict[str, Any]:
+        return Change.as_dict(self)  # type: ignore[arg-type]
 
     def values(self) -> dict[str, Any]:
         """Return each field's value after the import (the audit's ``after``)."""
         row = self.row
-        assert row is not None
         out: dict[str, Any] = {
             "login": self.login,
             "last_name": row.last_name,
@@ -151,8 +162,10 @@ class NewMemberChange(Change):
 
     def roles(self) -> list[str]:
         """Return the new member's roles, sorted (``member`` when the file gives none)."""
-        assert self.row is not None
         return sorted(set(self.row.roles or ()) or {"member"})
+
+
+AnyChange = Change | NewMemberChange
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,7 +180,7 @@ class Skip:
 
 @dataclass
 class Plan:
-    changes: list[Change] = field(default_factory=list)
+    changes: list[AnyChange] = field(default_factory=list)
     unchanged: int = 0
     skipped: list[Skip] = field(default_factory=list)
     errors: list[Problem] = field(default_factory=list)
@@ -243,6 +256,133 @@ def compute_plan(
     """
     plan = Plan()
     members = list(current)
+    plan.active_before = sum(1 for m in members if m.state == ACTIVE)
+    group_by_name = {fold(g.name): g.pk for g in scope.groups.values()}
+    label_by_name = {fold(name): pk for name, pk in scope.label_ids.items()}
+
+    def col(key: str) -> str:
+        return columns.get(key) or C.COLUMN_BY_KEY[key].fr
+
+    kept, targets, seen_pk = _match(rows, members, col, plan.errors)
+
+    # E-mails: each must end up with one member only (a member's own row may give theirs away).
+    # Who keeps which e-mail once the file is applied (to catch swaps and collisions): the
+    # first holder of each address, and the rare further ones, in the members' order (those
+    # who had an address first, then those the file gives one, in the file's order).
+    by_pk: dict[int, Current] = {}
+
+    def login_of(pk: int) -> str:
+        if not by_pk:  # error messages only: the map is built on the first one
+            by_pk.update((m.pk, m) for m in members)
+        return by_pk[pk].login
+
+    email_column = C.EMAIL in columns
+    holder_of: dict[str, int] = {}
+    more_holders: dict[str, list[int]] = {}
+
+    def hold(email: str, pk: int) -> None:
+        if email:
+            if email in holder_of:
+                more_holders.setdefault(email, []).append(pk)
+            else:
+                holder_of[email] = pk
+
+    for m in members:
+        if m.email:
+            matching = seen_pk.get(m.pk) if email_column else None
+            hold(_lower(m.email if matching is None else matching.email), m.pk)
+    if email_column:
+        for row, target in zip(kept, targets, strict=True):
+            if target is not None and not target.email:
+                hold(_lower(row.email), target.pk)
+    for row, target in zip(kept, targets, strict=True):
+        if not row.email:
+            continue
+        email, claimant = _lower(row.email), target.pk if target else None
+        first = holder_of.get(email)
+        if first is None or (first == claimant and email not in more_holders):
+            continue
+        others = [h for h in (first, *more_holders.get(email, ())) if h != claimant]
+        if others:
+            holder = others[0]
+            plan.errors.append(
+                Problem(
+                    row.line,
+                    col(C.EMAIL),
+                    _("The e-mail address %(e)s is already used by the member “%(l)s”.")
+                    % {"e": row.email, "l": login_of(holder)},
+                )
+            )
+
+    taken: set[str] = set()
+    if any(target is None and not row.login for row, target in zip(kept, targets, strict=True)):
+        # Only logins made up for rows without one need to know every login in use.
+        taken = {_lower(m.login) for m in members}
+        taken.update(_lower(r.login) for r in rows if r.login)
+    roles_ok: dict[tuple[str, ...] | None, bool] = {}
+    for row, target in zip(kept, targets, strict=True):
+        if target is None:
+            if (
+                row.login
+                and row.groups is None
+                and row.labels is None
+                and not row.custom
+                and not scope.needs_group
+            ):
+                # The usual new member: only its roles can refuse it, the same way for
+                # every line with the same roles cell (_plan_new's outcome, without its work).
+                ok = roles_ok.get(row.roles)
+                if ok is None:
+                    trial = Plan()
+                    _check_roles(row, set(), set(row.roles or ()) or {"member"}, scope, trial, col)
+                    ok = roles_ok[row.roles] = not trial.errors
+                if ok:
+                    plan.changes.append(NewMemberChange(row.login, row, _NO_IDS, _NO_IDS, None))
+                    continue
+            _plan_new(row, scope, plan, taken, col, group_by_name, label_by_name)
+        else:
+            _plan_update(row, target, scope, plan, col, group_by_name, label_by_name, columns)
+
+    if scope.mode == "sync":
+        for m in members:
+            if m.pk in seen_pk or m.state == DEACTIVATED:
+                continue
+            if scope.visible is not None and m.pk not in scope.visible:
+                continue
+            if m.pk == scope.owner_id:
+                plan.skipped.append(Skip(None, m.login, _("The owner cannot be deactivated.")))
+            elif m.pk == scope.actor_id:
+                plan.skipped.append(
+                    Skip(None, m.login, _("You are importing: you cannot deactivate yourself."))
+                )
+            elif scope.deactivatable is not None and m.pk not in scope.deactivatable:
+                plan.skipped.append(
+                    Skip(None, m.login, _("You do not have permission to deactivate this member."))
+                )
+            else:
+                plan.changes.append(
+                    Change(
+                        line=None,
+                        login=m.login,
+                        pk=m.pk,
+                        fields={"state": [m.state, DEACTIVATED]},
+                        state_before=m.state,
+                        current=m,
+                    )
+                )
+    return plan
+
+
+def _match(
+    rows: Sequence[Row], members: list[Current], col: Any, errors: list[Problem]
+) -> tuple[list[Row], list[Current | None], dict[int, Row]]:
+    """Pair each row with the member it updates (None: a new one).
+
+    A second row for one member is an error ("same member as line N"). Return
+    the rows kept, their members, and each matched member's row. The maps
+    built here are freed on return, before the changes are made (a million
+    lines: about 150 MB that never meet the changes' memory).
+    """
     by_login = {m.login: m for m in members}
     # Case-insensitive logins: the first member (in this order) of each lower-cased login.
     # Logins are mostly lower-case already; those are found in ``by_login`` itself, and
@@ -264,18 +404,13 @@ def compute_plan(
         return by_login.get(key) or by_login_ci.get(key)
 
     by_email = {_lower(m.email): m for m in members if m.email}
-    plan.active_before = sum(1 for m in members if m.state == ACTIVE)
-    group_by_name = {fold(g.name): g.pk for g in scope.groups.values()}
-    label_by_name = {fold(name): pk for name, pk in scope.label_ids.items()}
-
-    def col(key: str) -> str:
-        return columns.get(key) or C.COLUMN_BY_KEY[key].fr
-
     seen_login: dict[str, int] = {}
     seen_email: dict[str, int] = {}
     seen_pk: dict[int, Row] = {}  # member id -> the row that matched them
-    matched: list[tuple[Row, Current | None]] = []
-    errors = plan.errors
+    # The rows without a "same member" error and the member each one matches (None: a new
+    # one), as two lists: a pair per line cost 64 bytes a line more (a million lines: 64 MB).
+    kept: list[Row] = []
+    targets: list[Current | None] = []
 
     for row in rows:
         target: Current | None = None
@@ -312,116 +447,9 @@ def compute_plan(
                 errors.append(_same(row, col(C.LOGIN) if login else col(C.EMAIL), seen_pk[pk].line))
                 continue
             seen_pk[pk] = row
-        matched.append((row, target))
-
-    # E-mails: each must end up with one member only (a member's own row may give theirs away).
-    # Who keeps which e-mail once the file is applied (to catch swaps and collisions): the
-    # first holder of each address, and the rare further ones, in the members' order (those
-    # who had an address first, then those the file gives one, in the file's order).
-    by_pk: dict[int, Current] = {}
-
-    def login_of(pk: int) -> str:
-        if not by_pk:  # error messages only: the map is built on the first one
-            by_pk.update((m.pk, m) for m in members)
-        return by_pk[pk].login
-
-    email_column = C.EMAIL in columns
-    holder_of: dict[str, int] = {}
-    more_holders: dict[str, list[int]] = {}
-
-    def hold(email: str, pk: int) -> None:
-        if email:
-            if email in holder_of:
-                more_holders.setdefault(email, []).append(pk)
-            else:
-                holder_of[email] = pk
-
-    for m in members:
-        if m.email:
-            matching = seen_pk.get(m.pk) if email_column else None
-            hold(_lower(m.email if matching is None else matching.email), m.pk)
-    if email_column:
-        for row, target in matched:
-            if target is not None and not target.email:
-                hold(_lower(row.email), target.pk)
-    for row, target in matched:
-        if not row.email:
-            continue
-        email, claimant = _lower(row.email), target.pk if target else None
-        first = holder_of.get(email)
-        if first is None or (first == claimant and email not in more_holders):
-            continue
-        others = [h for h in (first, *more_holders.get(email, ())) if h != claimant]
-        if others:
-            holder = others[0]
-            plan.errors.append(
-                Problem(
-                    row.line,
-                    col(C.EMAIL),
-                    _("The e-mail address %(e)s is already used by the member “%(l)s”.")
-                    % {"e": row.email, "l": login_of(holder)},
-                )
-            )
-
-    taken: set[str] = set()
-    if any(target is None and not row.login for row, target in matched):
-        # Only logins made up for rows without one need to know every login in use.
-        taken = {_lower(m.login) for m in members}
-        taken.update(_lower(r.login) for r in rows if r.login)
-    roles_ok: dict[tuple[str, ...] | None, bool] = {}
-    for row, target in matched:
-        if target is None:
-            if (
-                row.login
-                and row.groups is None
-                and row.labels is None
-                and not row.custom
-                and not scope.needs_group
-            ):
-                # The usual new member: only its roles can refuse it, the same way for
-                # every line with the same roles cell (_plan_new's outcome, without its work).
-                ok = roles_ok.get(row.roles)
-                if ok is None:
-                    trial = Plan()
-                    _check_roles(row, set(), set(row.roles or ()) or {"member"}, scope, trial, col)
-                    ok = roles_ok[row.roles] = not trial.errors
-                if ok:
-                    plan.changes.append(
-                        NewMemberChange(row.line, row.login, row, _NO_IDS, _NO_IDS, None)
-                    )
-                    continue
-            _plan_new(row, scope, plan, taken, col, group_by_name, label_by_name)
-        else:
-            _plan_update(row, target, scope, plan, col, group_by_name, label_by_name, columns)
-
-    if scope.mode == "sync":
-        for m in members:
-            if m.pk in seen_pk or m.state == DEACTIVATED:
-                continue
-            if scope.visible is not None and m.pk not in scope.visible:
-                continue
-            if m.pk == scope.owner_id:
-                plan.skipped.append(Skip(None, m.login, _("The owner cannot be deactivated.")))
-            elif m.pk == scope.actor_id:
-                plan.skipped.append(
-                    Skip(None, m.login, _("You are importing: you cannot deactivate yourself."))
-                )
-            elif scope.deactivatable is not None and m.pk not in scope.deactivatable:
-                plan.skipped.append(
-                    Skip(None, m.login, _("You do not have permission to deactivate this member."))
-                )
-            else:
-                plan.changes.append(
-                    Change(
-                        line=None,
-                        login=m.login,
-                        pk=m.pk,
-                        fields={"state": [m.state, DEACTIVATED]},
-                        state_before=m.state,
-                        current=m,
-                    )
-                )
-    return plan
+        kept.append(row)
+        targets.append(target)
+    return kept, targets, seen_pk
 
 
 def _lower(text: str) -> str:
@@ -528,7 +556,6 @@ def _plan_new(
                 extra[f"custom:{key}"] = value
     plan.changes.append(
         NewMemberChange(
-            row.line,
             login,
             row,
             frozenset(add_groups) if add_groups else _NO_IDS,

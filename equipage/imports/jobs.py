@@ -125,7 +125,7 @@ def run_preview(job_id: int) -> None:
             report = roster_import(
                 actor=_actor(job),
                 organization=org,
-                data=Path(job.file_path).read_bytes(),
+                data=Path(job.file_path),
                 filename=job.file_name,
                 mode=job.mode,
                 dry_run=True,
@@ -179,7 +179,7 @@ def run_apply(job_id: int) -> None:
             report = roster_import(
                 actor=_actor(job),
                 organization=org,
-                data=Path(job.file_path).read_bytes(),
+                data=Path(job.file_path),
                 filename=job.file_name,
                 mode=job.mode,
                 confirm_mass_deactivation=job.confirm_mass_deactivation,
