@@ -335,7 +335,7 @@ def test_new_member_ids_are_read_back_when_not_consecutive(org, other_org) -> No
     for i, login in enumerate(["c1", "c2", "c3"]):
         make(base + i, login, org)
     ordered = [Change(line=None, login=x) for x in ("c1", "c2", "c3")]
-    assert _new_ids(org, ordered, now, base - 1) == [base, base + 1, base + 2]
+    assert list(_new_ids(org, ordered, now, base - 1)) == [base, base + 1, base + 2]
     assert [c.login for c in ordered] == ["c1", "c2", "c3"]
     # Another organization's member in between: read back by login, ordered by id.
     later = base + 100
