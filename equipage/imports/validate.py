@@ -47,9 +47,14 @@ class CustomFieldSpec:
     choices: tuple[str, ...] = ()
 
 
-@dataclass(slots=True)
 class Row:
-    """One valid line of the file. ``None`` in an optional field means "column absent"."""
+    """One valid line of the file. ``None`` in an optional field means "column absent".
+
+    The four optional fields share one slot (``None`` when all are): a million
+    rows are 32 MB lighter than with a slot each.
+    """
+
+    __slots__ = ("_more", "active", "email", "first_name", "last_name", "line", "login", "password")
 
     line: int
     login: str
@@ -59,10 +64,60 @@ class Row:
     # None: keep the current password (empty cell or placeholder) / first-password policy if new.
     password: str | None
     active: bool
-    groups: tuple[str, ...] | None = None
-    roles: tuple[str, ...] | None = None
-    labels: tuple[str, ...] | None = None
-    custom: dict[str, str] | None = None
+    _more: tuple[Any, ...] | None
+
+    def __init__(
+        self,
+        line: int,
+        login: str,
+        last_name: str,
+        first_name: str,
+        email: str,
+        password: str | None,
+        active: bool,
+        groups: tuple[str, ...] | None = None,
+        roles: tuple[str, ...] | None = None,
+        labels: tuple[str, ...] | None = None,
+        custom: dict[str, str] | None = None,
+    ) -> None:
+        self.line, self.login, self.last_name, self.first_name = line, login, last_name, first_name
+        self.email, self.password, self.active = email, password, active
+        absent = groups is None and roles is None and labels is None and custom is None
+        self._more = None if absent else (groups, roles, labels, custom)
+
+    @property
+    def groups(self) -> tuple[str, ...] | None:
+        return None if self._more is None else self._more[0]
+
+    @property
+    def roles(self) -> tuple[str, ...] | None:
+        return None if self._more is None else self._more[1]
+
+    @property
+    def labels(self) -> tuple[str, ...] | None:
+        return None if self._more is None else self._more[2]
+
+    @property
+    def custom(self) -> dict[str, str] | None:
+        return None if self._more is None else self._more[3]
+
+    def _fields(self) -> tuple[Any, ...]:
+        return (
+            self.line, self.login, self.last_name, self.first_name, self.email, self.password,
+            self.active, self.groups, self.roles, self.labels, self.custom,
+        )  # fmt: skip
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Row):
+            return NotImplemented
+        return self._fields() == other._fields()
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, compared by value
+
+    def __repr__(self) -> str:
+        names = "line login last_name first_name email password active groups roles labels custom"
+        pairs = ", ".join(f"{n}={v!r}" for n, v in zip(names.split(), self._fields(), strict=True))
+        return f"Row({pairs})"
 
 
 @dataclass
