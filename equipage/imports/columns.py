@@ -99,9 +99,23 @@ def _parse_state(text: str) -> bool | None:
     return None
 
 
+_PLACEHOLDER_KEYS = frozenset(fold(v) for v in PASSWORD_PLACEHOLDER.values())
+_PLACEHOLDER_TEXTS: set[str] = set(PASSWORD_PLACEHOLDER.values())
+
+
 def is_password_placeholder(text: str) -> bool:
-    key = fold(text)
-    return key in {fold(v) for v in PASSWORD_PLACEHOLDER.values()}
+    """Tell whether a password cell holds the export's placeholder (in any language or case).
+
+    The exact words the export writes are known at once: a re-imported export
+    repeats them on every line, and folding each cost seconds per million.
+    """
+    if text in _PLACEHOLDER_TEXTS:
+        return True
+    if fold(text) not in _PLACEHOLDER_KEYS:
+        return False
+    if len(_PLACEHOLDER_TEXTS) < 100:  # other spellings seen; stay bounded anyway
+        _PLACEHOLDER_TEXTS.add(text)
+    return True
 
 
 ROLE_WORDS = {

@@ -97,6 +97,14 @@ def test_placeholder_password_means_unchanged() -> None:
     assert [r.password for r in result.rows] == [None, None, "s3cret-Passw0rd"]
 
 
+def test_placeholder_password_is_recognised_in_any_case_and_accents_every_time() -> None:
+    spellings = ["MOT DE PASSE CRYPTE", "mot de passe  crypté", "encrypted PASSWORD"]
+    lines = [["", "A", "B", "", word, "Activé"] for word in spellings * 2]
+    lines.append(["", "C", "D", "", "mot de passe crypté!", "Activé"])
+    result = check(lines)
+    assert [r.password for r in result.rows] == [None] * 6 + ["mot de passe crypté!"]
+
+
 def test_unknown_role_is_an_error_and_roles_are_read_in_both_languages() -> None:
     header = ["Nom", "Prénom", "État", "Rôles"]
     result = check(
