@@ -5,6 +5,8 @@ Generates realistic French rosters (accents, compound and apostrophe names,
 
   (a) a fresh N-row import into a new organization;
   (b) a sync of the next month's file (5% absent, 10% changed, 10% new);
+  (c) the coordinator's round trip: the roster exported, and that file imported
+      back (which must change nothing; shown for information, no target);
 
 and, in the same run, two raw floors, each in one transaction with the plain
 driver (``sqlite3`` ``executemany``, or COPY on PostgreSQL when ``DATABASE_URL``
@@ -17,7 +19,7 @@ is set):
 - the bare-table floor: the same parse and sync into a one-index table of six
   text columns, the least any sync can cost.
 
-Prints medians, both ratios and the peak RSS of the CLI process.
+Prints medians, both ratios and the peak RSS of each CLI process.
 
     .venv/bin/python benchmarks/import_sync.py --rows 100000 --repeat 3
     DATABASE_URL=postgres://postgres@127.0.0.1:54329/eq_bench .venv/bin/python benchmarks/import_sync.py
@@ -30,13 +32,13 @@ import csv
 import json
 import os
 import random
-import resource
 import shutil
 import sqlite3
 import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -161,16 +163,22 @@ def write_csv(path: Path, rows: list[list[str]]) -> None:
 
 
 def run_cli(args: list[str], env: dict[str, str]) -> tuple[float, float, str]:
-    """Run ``equipage ARGS`` and return (seconds, peak RSS in MB, stdout)."""
+    """Run ``equipage ARGS`` and return (seconds, this process's peak RSS in MB, stdout)."""
     exe = shutil.which("equipage", path=str(Path(sys.executable).parent)) or "equipage"
     start = time.perf_counter()
     proc = subprocess.Popen([exe, *args], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    out, err = proc.communicate()
+    err: list[bytes] = []
+    reader = threading.Thread(target=lambda: err.append(proc.stderr.read()))  # type: ignore[union-attr]
+    reader.start()
+    out = proc.stdout.read()  # type: ignore[union-attr]
+    reader.join()
+    # wait4, not wait: the resource usage of this child alone (RUSAGE_CHILDREN is the max of all).
+    _pid, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
     elapsed = time.perf_counter() - start
-    rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    if proc.returncode not in (0,):
-        raise SystemExit(f"equipage {' '.join(args)} failed:\n{err.decode()[-3000:]}")
-    return elapsed, rss, out.decode()
+    if proc.returncode != 0:
+        raise SystemExit(f"equipage {' '.join(args)} failed:\n{err[0].decode()[-3000:]}")
+    return elapsed, usage.ru_maxrss / 1024, out.decode()
 
 
 def read_rows(path: Path) -> list[list[str]]:
@@ -528,9 +536,13 @@ def main() -> None:
     write_csv(month2, next_month(people, rng))
     print(f"{engine}, {args.rows} rows, {args.repeat} run(s); files in {work}", flush=True)
     times: dict[str, list[float]] = {
-        k: [] for k in ("fresh", "sync", "schema_fresh", "schema_sync", "bare_fresh", "bare_sync")
-    }
-    rss = []
+        k: []
+        for k in (
+            "fresh", "sync", "schema_fresh", "schema_sync", "bare_fresh", "bare_sync", "export",
+            "reimport",
+        )
+    }  # fmt: skip
+    rss: dict[str, list[float]] = {"fresh": [], "sync": [], "export": [], "reimport": []}
     for run in range(args.repeat):
         data = work / f"data{run}"
         env = {**os.environ, "EQUIPAGE_DATA_DIR": str(data), "EQUIPAGE_LOG_LEVEL": "ERROR"}
@@ -550,10 +562,21 @@ def main() -> None:
         floor_db = copy_database(env, run, work)
         t, r, out = run_cli(["members", "import", str(month1), "--org", "bench", "--json"], env)
         times["fresh"].append(t)
-        rss.append(r)
+        rss["fresh"].append(r)
         t, r, out = run_cli(["members", "import", str(month2), "--org", "bench", "--json"], env)
         times["sync"].append(t)
-        rss.append(r)
+        rss["sync"].append(r)
+        # (c) The coordinator's round trip: export the roster, import that file back unchanged.
+        exported = work / f"export{run}.csv"
+        t, r, _ = run_cli(["members", "export", "--org", "bench", "-o", str(exported)], env)
+        times["export"].append(t)
+        rss["export"].append(r)
+        t, r, again = run_cli(["members", "import", str(exported), "--org", "bench", "--json"], env)
+        times["reimport"].append(t)
+        rss["reimport"].append(r)
+        noop = json.loads(again)
+        if noop["added"] or noop["updated"] or noop["deactivated"] or noop["errors"]:
+            raise SystemExit(f"re-importing the export changed something: {again[:500]}")
         if url:
             schema = floor_postgres_schema
             times["bare_fresh"].append(floor_postgres(env["DATABASE_URL"], month1, fresh=True))
@@ -585,7 +608,15 @@ def main() -> None:
             f" {med[key] / med['schema_' + key]:.1f}; bare-table floor"
             f" {med['bare_' + key]:.2f}s, ratio {med[key] / med['bare_' + key]:.1f}"
         )
-    print(f"peak RSS of the equipage process: {max(rss):.0f} MB")
+    print(
+        f"(c) export {med['export']:.2f}s, then its re-import (changes nothing)"
+        f" {med['reimport']:.2f}s"
+    )
+    print(
+        "peak RSS of the equipage process: "
+        + ", ".join(f"{k} {max(v):.0f} MB" for k, v in rss.items())
+        + f"; highest {max(max(v) for v in rss.values()):.0f} MB"
+    )
     shutil.rmtree(work, ignore_errors=True)
 
 

@@ -324,6 +324,8 @@ def compute_plan(
         if target is None:
             if (
                 row.login
+                and row.last_name
+                and row.first_name
                 and row.groups is None
                 and row.labels is None
                 and not row.custom
@@ -510,6 +512,7 @@ def _plan_new(
     label_by_name: dict[str, int],
 ) -> None:
     errors = len(plan.errors)
+    _require_names(row, None, plan, col)
     groups = _resolve_groups(row, scope, plan, col, group_by_name)
     labels = _resolve_labels(row, plan, col, label_by_name)
     if scope.needs_group and not groups:
@@ -565,6 +568,20 @@ def _plan_new(
     )
 
 
+def _require_names(row: Row, member: Current | None, plan: Plan, col: Any) -> None:
+    """Refuse an empty name cell for a new member, or for a member whose stored name is not empty.
+
+    A member created without a name (an identity provider may send none) is
+    exported with an empty cell: importing that file back changes nothing.
+    """
+    for key, given, held in (
+        (C.LAST_NAME, row.last_name, member.last_name if member else None),
+        (C.FIRST_NAME, row.first_name, member.first_name if member else None),
+    ):
+        if not given and held != "":
+            plan.errors.append(Problem(row.line, col(key), _("This cell is required.")))
+
+
 def _check_roles(
     row: Row, before: set[str], after: set[str], scope: Scope, plan: Plan, col: Any
 ) -> None:
@@ -600,6 +617,7 @@ def _plan_update(
     columns: dict[str, str],
 ) -> None:
     errors = len(plan.errors)
+    _require_names(row, m, plan, col)
     fields: dict[str, list[Any]] = {}
     if row.last_name != m.last_name:
         fields["last_name"] = [m.last_name, row.last_name]

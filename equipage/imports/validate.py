@@ -278,9 +278,6 @@ def _rows_by_column(
     last_names = list(map(names.setdefault, last_names, last_names))
     first_names = column(C.FIRST_NAME)
     first_names = list(map(names.setdefault, first_names, first_names))
-    for values in (last_names, first_names):
-        if "" in values:  # required: the reference path says so
-            slow.update(i for i, v in enumerate(values) if not v)
     state_texts = column(C.STATE)
     states = {text: (C.parse_state(text) if text else None) for text in set(state_texts)}
     active = list(map(states.__getitem__, state_texts))
@@ -470,10 +467,11 @@ def _validate_row(
             return ""
         return unicodedata.normalize("NFC", text)
 
+    # An empty name is the diff's to judge: refused for a new member, and for a member whose
+    # stored name is not empty (export → import of a member without one changes nothing).
+    # A line refused here for another cell never reaches the diff: its empty names are
+    # reported with the rest, so that one pass names every cell to fix.
     last_name, first_name = cell(C.LAST_NAME), cell(C.FIRST_NAME)
-    for key, value in ((C.LAST_NAME, last_name), (C.FIRST_NAME, first_name)):
-        if not value and not _has_problem(problems, before, line, written[key]):
-            problems.append(Problem(line, written[key], _("This cell is required.")))
     state_text = cell(C.STATE)
     active = C.parse_state(state_text) if state_text else None
     if active is None and not _has_problem(problems, before, line, written[C.STATE]):
@@ -531,6 +529,9 @@ def _validate_row(
     if custom_positions:
         custom = _custom_values(line, cells, custom_positions, specs, written, problems)
     if len(problems) > before:
+        for key, value in ((C.LAST_NAME, last_name), (C.FIRST_NAME, first_name)):
+            if not value and not _has_problem(problems, before, line, written[key]):
+                problems.append(Problem(line, written[key], _("This cell is required.")))
         return None
     return Row(
         line=line,

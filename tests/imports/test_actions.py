@@ -115,6 +115,19 @@ def test_export_then_reimport_is_a_no_op_in_both_languages_and_formats(
         assert state_of(org) == before
 
 
+def test_export_then_reimport_of_members_without_a_name_is_a_no_op(org, admin, member) -> None:  # type: ignore[no-untyped-def]
+    # As `org create` makes an owner from an e-mail, or an identity provider sends a user
+    # without name.familyName: a stored empty name, exported as an empty cell.
+    Member.objects.filter(pk=member.pk).update(last_name="")
+    Member.objects.filter(pk=admin.pk).update(first_name="")
+    before = state_of(org)
+    report = run_import(org, admin, export(org, admin, "csv", "fr"))
+    assert report.errors == [] and report.applied is True
+    assert (report.added, report.updated, report.deactivated) == (0, 0, 0)
+    assert state_of(org) == before
+    assert Member.objects.get(pk=member.pk).last_name == ""
+
+
 def test_export_writes_spec_columns_placeholder_and_state_words(org, admin, member) -> None:  # type: ignore[no-untyped-def]
     text = export(org, admin, "csv", "fr").decode("utf-8")
     assert text.startswith(

@@ -221,3 +221,25 @@ def test_refused_roles_of_new_members_are_reported_on_every_line() -> None:
     assert [(p.line, p.column) for p in plan.errors] == [(2, "Rôles"), (4, "Rôles"), (5, "Rôles")]
     assert "ownership" in plan.errors[2].message.lower()
     assert [c.login for c in plan.changes] == ["n2"]
+
+
+def test_empty_name_cell_is_required_for_a_new_member() -> None:
+    plan = plan_of([row(2, "", "Neuf", login="n1"), row(3, "Anne", "", login="n2")], [])
+    assert [(e.line, e.column, e.message) for e in plan.errors] == [
+        (2, "Prénom", "This cell is required."),
+        (3, "Nom", "This cell is required."),
+    ]
+    assert plan.changes == []
+
+
+def test_empty_name_cell_keeps_a_member_without_that_name_unchanged() -> None:
+    current = [member(1, "sans.nom", first="Sans", last="")]
+    plan = plan_of([row(2, "Sans", "", login="sans.nom")], current)
+    assert plan.errors == [] and plan.changes == [] and plan.unchanged == 1
+
+
+def test_empty_name_cell_cannot_clear_a_stored_name() -> None:
+    current = [member(1, "jd", first="Jean", last="Dupont")]
+    plan = plan_of([row(2, "Jean", "", login="jd")], current)
+    assert [(e.line, e.column) for e in plan.errors] == [(2, "Nom")]
+    assert plan.changes == []

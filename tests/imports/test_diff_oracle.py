@@ -39,7 +39,7 @@ def cases(draw):  # type: ignore[no-untyped-def]
     for line in range(2, draw(st.integers(0, 7)) + 2):
         first, last = draw(st.sampled_from(NAMES))
         rows.append(
-            (line, draw(st.sampled_from(LOGINS)), last or "X", first, draw(st.sampled_from(EMAILS)), draw(st.booleans()), draw(st.sampled_from(ROLES)))
+            (line, draw(st.sampled_from(LOGINS)), last or "X", first or "Y", draw(st.sampled_from(EMAILS)), draw(st.booleans()), draw(st.sampled_from(ROLES)))
         )  # fmt: skip
     with_email = draw(st.booleans())
     with_roles = draw(st.booleans())
