@@ -412,13 +412,16 @@ def _break_stale_lock(organization: Organization) -> bool:
 
 
 def _release_lock(job: ImportJob, report: ImportReport | None) -> None:
+    from equipage.imports.jobs import summarised
+
     status = ImportStatus.APPLIED if report is not None and report.applied else ImportStatus.FAILED
     ImportJob.objects.filter(pk=job.pk).update(
         lock=None,
         status=status,
         finished_at=clock.now(),
         updated_at=clock.now(),
-        result=report.as_dict(with_changes=False) if report is not None else None,
+        # The caller has the whole report; the job's row keeps its counts and first lines.
+        result=summarised(report.as_dict(with_changes=False)) if report is not None else None,
     )
 
 

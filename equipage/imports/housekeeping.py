@@ -15,7 +15,7 @@ from pathlib import Path
 
 from equipage.core import clock
 from equipage.core.housekeeping import periodic
-from equipage.imports.jobs import progress_path
+from equipage.imports.jobs import progress_path, report_path
 from equipage.imports.models import ImportJob, ImportStatus
 
 PREVIEW_HOURS = 24
@@ -25,7 +25,12 @@ FINISHED = (ImportStatus.APPLIED, ImportStatus.FAILED, ImportStatus.CANCELLED)
 
 
 def _remove_files(job_id: int, file_path: str) -> None:
-    for path in (Path(file_path) if file_path else None, progress_path(job_id)):
+    for path in (
+        Path(file_path) if file_path else None,
+        progress_path(job_id),
+        report_path(job_id, "preview"),
+        report_path(job_id, "result"),
+    ):
         if path is not None:
             with contextlib.suppress(OSError):
                 path.unlink()

@@ -77,6 +77,58 @@ def read_progress(job_id: int) -> dict[str, Any]:
         return {"phase": "", "done": 0, "total": 0}
 
 
+# What a job's row keeps of a report: every count, and the first lines of each list. The
+# whole report (a million-line file previews a million changes: hundreds of MB of JSON)
+# goes to a file beside the upload, read only by the downloads and the API.
+REPORT_LIMIT = 500
+_LISTS = {"errors": "error_count", "changes": "change_count", "skipped": "skipped_count"}
+
+
+def report_path(job_id: int, kind: str) -> Path:
+    """Return where the whole ``preview`` or ``result`` report of a job is kept."""
+    return _dir() / f"report-{job_id}-{kind}.json"
+
+
+def summarised(report: dict[str, Any]) -> dict[str, Any]:
+    """Return the report as a job's row keeps it: lists cut at ``REPORT_LIMIT``, with counts."""
+    out = dict(report)
+    for key, count in _LISTS.items():
+        items = report.get(key)
+        if items is not None:
+            out[key] = items[:REPORT_LIMIT]
+            out[count] = len(items)
+    return out
+
+
+def keep_report(job_id: int, kind: str, report: dict[str, Any]) -> dict[str, Any]:
+    """Write the whole report to its file when a list is cut; return what the row keeps."""
+    summary = summarised(report)
+    if any(len(report.get(key) or ()) > REPORT_LIMIT for key in _LISTS):
+        path = report_path(job_id, kind)
+        tmp = path.with_suffix(".tmp")
+        with tmp.open("w", encoding="utf-8") as fh:
+            json.dump(report, fh, ensure_ascii=False)
+        os.replace(tmp, path)
+    return summary
+
+
+def full_report(job: ImportJob, kind: str) -> dict[str, Any] | None:
+    """Return a job's whole ``preview`` or ``result`` report: its row's, or its file's when cut.
+
+    Once the file is gone (the history is tidied after ``KEEP_DAYS``), the
+    row's summary is what is left.
+    """
+    stored: dict[str, Any] | None = getattr(job, kind)
+    if not stored or not any(stored.get(c, 0) > REPORT_LIMIT for c in _LISTS.values()):
+        return stored
+    try:
+        with report_path(job.pk, kind).open(encoding="utf-8") as fh:
+            whole: dict[str, Any] = json.load(fh)
+        return whole
+    except (OSError, ValueError):
+        return stored
+
+
 def _actor(job: ImportJob) -> Actor:
     """Return who the job acts for now: the token that started it, else the member.
 
@@ -131,7 +183,7 @@ def run_preview(job_id: int) -> None:
                 dry_run=True,
                 progress=_throttled(job.pk),
             )
-        preview = report.as_dict()
+        preview = keep_report(job.pk, "preview", report.as_dict())
         status = ImportStatus.PREVIEWED
     except (DomainError, OSError) as exc:
         preview = {"errors": [{"line": 0, "column": "", "message": str(exc)}], "applied": False}
@@ -186,7 +238,7 @@ def run_apply(job_id: int) -> None:
                 progress=_throttled(job.pk),
                 job=job,
             )
-        result = report.as_dict(with_changes=False)
+        result = keep_report(job.pk, "result", report.as_dict(with_changes=False))
         status = ImportStatus.APPLIED if report.applied else ImportStatus.FAILED
     except Exception as exc:
         result = {"errors": [{"line": 0, "column": "", "message": str(exc)}], "applied": False}
@@ -201,5 +253,7 @@ def run_apply(job_id: int) -> None:
             finished_at=clock.now(),
             updated_at=clock.now(),
         )
-    with contextlib.suppress(OSError):
-        Path(job.file_path).unlink()
+    # The roster leaves the disk once applied (the whole preview with it; the row keeps its summary).
+    for path in (Path(job.file_path), report_path(job.pk, "preview")):
+        with contextlib.suppress(OSError):
+            path.unlink()

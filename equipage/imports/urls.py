@@ -21,5 +21,10 @@ urlpatterns = [
         views.job_errors_csv,
         name="import_errors",
     ),
+    path(
+        "o/<slug:slug>/members/import/<int:job_id>/changes.csv",
+        views.job_changes_csv,
+        name="import_changes",
+    ),
     path("o/<slug:slug>/members/export", views.export_download, name="members_export"),
 ]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterator
+from itertools import chain
 
 from django.contrib import messages
 from django.db import transaction
@@ -25,14 +27,20 @@ from equipage.imports.models import ImportJob, ImportStatus
 from equipage.permissions import Cap, can
 from equipage.web.tenancy import member_required
 
-PREVIEW_ROWS = 500
+PREVIEW_ROWS = jobs.REPORT_LIMIT  # the page shows what the job's row keeps
 
 
-def _job(request: HttpRequest, job_id: int) -> ImportJob:
-    """Fetch a job of this organization that the actor may see (imports are the importers')."""
+def _job(request: HttpRequest, job_id: int, light: bool = False) -> ImportJob:
+    """Fetch a job of this organization that the actor may see (imports are the importers').
+
+    ``light``: without its reports (the progress poll's).
+    """
     if not can(request.actor, Cap.MEMBER_IMPORT, request.organization):  # type: ignore[attr-defined]
         raise Http404("import")
-    job = ImportJob.objects.filter(pk=job_id, organization=request.organization).first()  # type: ignore[attr-defined]
+    jobs_of_org = ImportJob.objects.filter(pk=job_id, organization=request.organization)  # type: ignore[attr-defined]
+    if light:
+        jobs_of_org = jobs_of_org.defer("preview", "result")
+    job = jobs_of_org.first()
     if job is None:
         raise Http404("import")
     return job
@@ -80,27 +88,34 @@ def import_page(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
+def _finished(job: ImportJob) -> bool:
+    return job.status in (ImportStatus.APPLIED, ImportStatus.FAILED) and bool(job.result)
+
+
 def _job_context(job: ImportJob) -> dict[str, object]:
-    report = (
-        job.result
-        if job.status in (ImportStatus.APPLIED, ImportStatus.FAILED) and job.result
-        else job.preview
-    )
-    report = report or {}
-    changes = (job.preview or {}).get("changes", [])
+    # The row keeps each list's first lines and its count (``jobs.summarised``).
+    report = (job.result if _finished(job) else job.preview) or {}
+    preview = job.preview or {}
+    errors = report.get("errors", [])
+    changes = preview.get("changes", [])
+    change_count = preview.get("change_count", len(changes))
     return {
         "job": job,
         "report": report,
-        "errors": report.get("errors", [])[:PREVIEW_ROWS],
-        "error_count": len(report.get("errors", [])),
+        "errors": errors[:PREVIEW_ROWS],
+        "error_count": report.get("error_count", len(errors)),
         "changes": changes[:PREVIEW_ROWS],
-        "change_count": len(changes),
-        "more_changes": max(len(changes) - PREVIEW_ROWS, 0),
+        "change_count": change_count,
+        "more_changes": max(change_count - PREVIEW_ROWS, 0),
+        "skipped_count": report.get("skipped_count", len(report.get("skipped", []))),
         "progress": jobs.read_progress(job.pk),
-        "working": job.status
-        in (ImportStatus.PREVIEWING, ImportStatus.QUEUED, ImportStatus.RUNNING),
+        "working": _working(job),
         "confirm_form": ConfirmForm(),
     }
+
+
+def _working(job: ImportJob) -> bool:
+    return job.status in (ImportStatus.PREVIEWING, ImportStatus.QUEUED, ImportStatus.RUNNING)
 
 
 @member_required
@@ -114,10 +129,12 @@ def job_page(request: HttpRequest, slug: str, job_id: int) -> HttpResponse:
 @require_GET
 def job_progress(request: HttpRequest, slug: str, job_id: int) -> HttpResponse:
     """The progress fragment polled by htmx; reloads the page once the work is done."""
-    job = _job(request, job_id)
-    context = _job_context(job)
+    # Polled every second while the job works: the reports are not read (nor needed).
+    job = _job(request, job_id, light=True)
+    working = _working(job)
+    context = {"job": job, "progress": jobs.read_progress(job.pk), "working": working}
     response = render(request, "imports/_progress.html", context)
-    if not context["working"]:
+    if not working:
         response["HX-Refresh"] = "true"
     return response
 
@@ -152,11 +169,7 @@ def job_confirm(request: HttpRequest, slug: str, job_id: int) -> HttpResponse:
 def job_errors_csv(request: HttpRequest, slug: str, job_id: int) -> HttpResponse:
     """Download every error of the file as CSV (line, column, message)."""
     job = _job(request, job_id)
-    report = (
-        job.result
-        if job.status in (ImportStatus.APPLIED, ImportStatus.FAILED) and job.result
-        else job.preview
-    )
+    report = jobs.full_report(job, "result" if _finished(job) else "preview")
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";" if request.LANGUAGE_CODE == "fr" else ",")
     writer.writerow([_("Line"), _("Column"), _("Message")])
@@ -169,6 +182,49 @@ def job_errors_csv(request: HttpRequest, slug: str, job_id: int) -> HttpResponse
     )
     response["Content-Disposition"] = f'attachment; filename="import-{job.pk}-errors.csv"'
     return response
+
+
+def _cell(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    return str(value)
+
+
+@member_required
+@require_GET
+def job_changes_csv(request: HttpRequest, slug: str, job_id: int) -> HttpResponse:
+    """Download every change the preview lists, a line per field (line, login, change, field,
+    before, after): the page shows the first ones only."""
+    from equipage.imports.export import neutralise
+
+    job = _job(request, job_id)
+    changes = (jobs.full_report(job, "preview") or {}).get("changes", [])
+    words = {"added": _("added"), "updated": _("updated"), "deactivated": _("deactivated")}
+    delimiter = ";" if request.LANGUAGE_CODE == "fr" else ","
+
+    def lines() -> Iterator[str]:
+        out = io.StringIO()
+        writer = csv.writer(out, delimiter=delimiter)
+        writer.writerow([_("Line"), _("Login"), _("Change"), _("Field"), _("Before"), _("After")])
+        for n, c in enumerate(changes, start=1):
+            kind = words.get(c["change"], c["change"])
+            for name, pair in (c.get("fields") or {"": {}}).items():
+                cells = [c.get("line") or "", c["login"], kind, name]
+                cells += [_cell(pair.get("before")), _cell(pair.get("after"))]
+                writer.writerow([neutralise(str(v)) for v in cells])
+            if n % 1000 == 0:
+                yield out.getvalue()
+                out.seek(0)
+                out.truncate()
+        yield out.getvalue()
+
+    response = StreamingHttpResponse(
+        chain(["\ufeff"], lines()), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="import-{job.pk}-changes.csv"'
+    return response  # type: ignore[return-value]
 
 
 @member_required

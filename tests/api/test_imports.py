@@ -260,3 +260,18 @@ def test_job_of_a_deleted_token_is_not_run_as_its_creator(
     assert job.status == "failed" and job.token is None
     message = job.preview["errors"][0]["message"] if job.preview else ""
     assert "token" in message or "jeton" in message
+
+
+def test_getting_an_import_gives_every_change_and_the_list_the_first_ones(
+    client: Client, write_token: str, owner: Any, immediate_tasks: Any, monkeypatch: Any
+) -> None:
+    from equipage.imports import jobs
+
+    monkeypatch.setattr(jobs, "REPORT_LIMIT", 2)
+    people = [(f"Nina{i}", "Neuf") for i in range(4)]
+    with immediate_tasks(execute=True):
+        job_id = _upload(client, write_token, "/imports", _roster([owner], *people)).json()["id"]
+    job = client.get(f"{API}/imports/{job_id}", **_auth(write_token)).json()
+    assert len(job["preview"]["changes"]) == 4 and job["preview"]["change_count"] == 4
+    (listed,) = client.get(f"{API}/imports", **_auth(write_token)).json()
+    assert len(listed["preview"]["changes"]) == 2 and listed["preview"]["change_count"] == 4

@@ -447,3 +447,16 @@ def test_members_may_swap_their_emails_or_take_a_new_one(org, admin) -> None:  #
     rows[2][3] = "c@swap.fr"
     assert run_import(org, admin, roster(*rows), mode="upsert").updated == 1
     assert Member.objects.get(login="swap.c").email == "c@swap.fr"
+
+
+def test_a_refused_import_keeps_its_first_errors_and_their_count_in_its_job_row(
+    org, admin, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    from equipage.imports import jobs
+    from equipage.imports.models import ImportJob
+
+    monkeypatch.setattr(jobs, "REPORT_LIMIT", 2)
+    report = run_import(org, admin, roster(*[["", f"N{i}", "P", "", "", "Non?"] for i in range(4)]))
+    assert len(report.errors) == 4  # the caller is given every one
+    job = ImportJob.objects.filter(organization=org).latest("id")
+    assert job.result["error_count"] == 4 and len(job.result["errors"]) == 2

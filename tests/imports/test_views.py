@@ -146,3 +146,68 @@ def test_feature_switched_off_shows_a_clear_message(org, admin) -> None:  # type
     org.save(update_fields=["features"])
     page = login(admin).get(f"/o/{org.slug}/members/import/")
     assert page.status_code == 403 and b"not enabled" in page.content
+
+
+@pytest.fixture
+def small_reports(monkeypatch: Any) -> int:
+    """Cut the job rows' lists at 3 lines, as they are at 500 in production."""
+    from equipage.imports import jobs, views
+
+    monkeypatch.setattr(jobs, "REPORT_LIMIT", 3)
+    monkeypatch.setattr(views, "PREVIEW_ROWS", 3)
+    return 3
+
+
+def test_a_big_preview_keeps_its_first_changes_in_the_row_and_every_change_for_download(
+    org, admin, immediate_tasks, small_reports
+) -> None:  # type: ignore[no-untyped-def]
+    from equipage.imports.jobs import report_path
+
+    client = login(admin)
+    people = [["", f"Neuf{i}", "Nina", f"nina{i}@x.fr", "", "Activé"] for i in range(5)]
+    upload(client, org, csv_bytes(people), mode="upsert")
+    job = ImportJob.objects.filter(organization=org).order_by("-id").first()
+    assert job.status == "previewed"
+    assert len(job.preview["changes"]) == 3 and job.preview["change_count"] == 5
+    page = client.get(f"/o/{org.slug}/members/import/{job.pk}/")
+    assert b"and 2 more changes" in page.content and b"Download all 5 changes (CSV)" in page.content
+    download = client.get(f"/o/{org.slug}/members/import/{job.pk}/changes.csv")
+    text = b"".join(download.streaming_content).decode("utf-8-sig")
+    logins = {line.split(",")[1] for line in text.splitlines()[1:]}
+    assert logins == {f"nina.neuf{i}" for i in range(5)}
+    assert "nina3@x.fr" in text and text.splitlines()[0] == "Line,Login,Change,Field,Before,After"
+    assert report_path(job.pk, "preview").exists()
+    client.post(f"/o/{org.slug}/members/import/{job.pk}/confirm")
+    job.refresh_from_db()
+    assert job.status == "applied" and Member.objects.filter(first_name="Nina").count() == 5
+    # The roster's data leaves the disk once applied; the row keeps its summary.
+    assert not report_path(job.pk, "preview").exists()
+
+
+def test_every_error_is_downloadable_when_the_page_shows_the_first(
+    org, admin, immediate_tasks, small_reports
+) -> None:  # type: ignore[no-untyped-def]
+    client = login(admin)
+    upload(client, org, csv_bytes([["", f"N{i}", "P", "", "", "Peut-être"] for i in range(5)]))
+    job = ImportJob.objects.filter(organization=org).order_by("-id").first()
+    assert len(job.preview["errors"]) == 3 and job.preview["error_count"] == 5
+    page = client.get(f"/o/{org.slug}/members/import/{job.pk}/")
+    assert b"5 errors: the file cannot be imported" in page.content
+    errors = client.get(f"/o/{org.slug}/members/import/{job.pk}/errors.csv")
+    lines = errors.content.decode("utf-8-sig").splitlines()[1:]
+    assert [line.split(",")[0] for line in lines] == ["2", "3", "4", "5", "6"]
+
+
+def test_the_progress_poll_does_not_read_the_reports(org, admin, immediate_tasks) -> None:  # type: ignore[no-untyped-def]
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = login(admin)
+    upload(client, org, csv_bytes([["", "Neuf", "Nina", "", "", "Activé"]]))
+    job = ImportJob.objects.filter(organization=org).order_by("-id").first()
+    ImportJob.objects.filter(pk=job.pk).update(status="running")
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(f"/o/{org.slug}/members/import/{job.pk}/progress")
+    assert response.status_code == 200 and b"Applying the import" in response.content
+    job_queries = [q["sql"] for q in queries if "imports_importjob" in q["sql"]]
+    assert job_queries and not any('"preview"' in sql or '"result"' in sql for sql in job_queries)

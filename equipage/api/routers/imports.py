@@ -68,8 +68,13 @@ class ImportReport(Schema):
     )
     warnings: list[ImportProblem] = []
     changes: list[ImportChange] | None = Field(
-        None, description="Every change, line by line (previews only)."
+        None,
+        description="Every change, line by line (previews only). The list of imports gives"
+        " the first 500 of each list; get the import for all of them.",
     )
+    error_count: int | None = Field(None, description="How many errors in all.")
+    change_count: int | None = Field(None, description="How many changes in all (previews).")
+    skipped_count: int | None = Field(None, description="How many members skipped in all.")
 
 
 class Progress(Schema):
@@ -106,11 +111,24 @@ def _read(file: UploadedFile) -> tuple[bytes, str]:
 def _report(data: dict[str, Any] | None) -> dict[str, Any] | None:
     if not data:
         return None
-    return {k: v for k, v in data.items() if k in ImportReport.model_fields}
+    out = {k: v for k, v in data.items() if k in ImportReport.model_fields}
+    for key, count in (
+        ("errors", "error_count"),
+        ("changes", "change_count"),
+        ("skipped", "skipped_count"),
+    ):
+        if key in data and count not in data:  # a whole report: its lists are complete
+            out[count] = len(data[key])
+    return out
 
 
-def job_out(job: ImportJob) -> dict[str, Any]:
-    from equipage.imports.jobs import read_progress
+def job_out(job: ImportJob, whole: bool = False) -> dict[str, Any]:
+    """Return the job as the API shows it; ``whole``: with its whole reports, not the row's
+    summaries (the first lines of each list, ``jobs.summarised``)."""
+    from equipage.imports.jobs import full_report, read_progress
+
+    preview = full_report(job, "preview") if whole else job.preview
+    result = full_report(job, "result") if whole else job.result
 
     return {
         "id": job.pk,
@@ -121,8 +139,8 @@ def job_out(job: ImportJob) -> dict[str, Any]:
         "created_at": job.created_at.isoformat(),
         "finished_at": job.finished_at.isoformat() if job.finished_at else None,
         "progress": read_progress(job.pk),
-        "preview": _report(job.preview),
-        "result": _report(job.result)
+        "preview": _report(preview),
+        "result": _report(result)
         if job.status in (ImportStatus.APPLIED, ImportStatus.FAILED)
         else None,
     }
@@ -201,7 +219,7 @@ def list_imports(request: HttpRequest) -> Any:
 @router.get("/{job_id}", response={200: ImportJobOut, **ERROR_RESPONSES}, summary="Get an import")
 def get_import(request: HttpRequest, job_id: int) -> Any:
     """Status, progress, preview and (once finished) result of an import."""
-    return job_out(_job(request, job_id))
+    return job_out(_job(request, job_id), whole=True)
 
 
 @router.post(
