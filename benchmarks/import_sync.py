@@ -162,23 +162,45 @@ def write_csv(path: Path, rows: list[list[str]]) -> None:
         writer.writerows(rows)
 
 
+def _peak_rss_mb(pid: int) -> float | None:
+    """Return the process's own peak RSS (``VmHWM``), or None once it has exited."""
+    try:
+        with open(f"/proc/{pid}/status") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return None
+
+
 def run_cli(args: list[str], env: dict[str, str]) -> tuple[float, float, str]:
-    """Run ``equipage ARGS`` and return (seconds, this process's peak RSS in MB, stdout)."""
+    """Run ``equipage ARGS`` and return (seconds, its peak RSS in MB, stdout).
+
+    The peak is the child's own ``VmHWM``, read every 20 ms while it runs: the
+    ``ru_maxrss`` that ``wait4`` reports carries over the RSS of this process
+    at the fork (Linux keeps it across ``exec``), which holds the rosters.
+    """
     exe = shutil.which("equipage", path=str(Path(sys.executable).parent)) or "equipage"
     start = time.perf_counter()
     proc = subprocess.Popen([exe, *args], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    err: list[bytes] = []
-    reader = threading.Thread(target=lambda: err.append(proc.stderr.read()))  # type: ignore[union-attr]
-    reader.start()
-    out = proc.stdout.read()  # type: ignore[union-attr]
-    reader.join()
-    # wait4, not wait: the resource usage of this child alone (RUSAGE_CHILDREN is the max of all).
-    _pid, status, usage = os.wait4(proc.pid, 0)
-    proc.returncode = os.waitstatus_to_exitcode(status)
+    peak = [0.0]
+
+    def watch() -> None:
+        while proc.poll() is None:
+            found = _peak_rss_mb(proc.pid)
+            if found is not None:
+                peak[0] = max(peak[0], found)
+            time.sleep(0.02)
+
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+    out, err = proc.communicate()
     elapsed = time.perf_counter() - start
+    watcher.join()
     if proc.returncode != 0:
-        raise SystemExit(f"equipage {' '.join(args)} failed:\n{err[0].decode()[-3000:]}")
-    return elapsed, usage.ru_maxrss / 1024, out.decode()
+        raise SystemExit(f"equipage {' '.join(args)} failed:\n{err.decode()[-3000:]}")
+    return elapsed, peak[0], out.decode()
 
 
 def read_rows(path: Path) -> list[list[str]]:

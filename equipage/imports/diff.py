@@ -106,11 +106,11 @@ class Change:
 
 
 class NewMemberChange:
-    """A member to add, read like a ``Change`` (``pk`` None): five slots, not a ``Change``'s twelve.
+    """A member to add, read like a ``Change`` whose ``pk`` is None.
 
-    A fresh import holds one per line: its line and field list are derived from
-    its row when read, not stored (a dict of field pairs per member cost about
-    1 kB; a ``Change``'s slots 64 bytes more than these).
+    A fresh import holds one per line, so it keeps five slots (a ``Change``
+    has eleven): its line and field list are derived from its row when read
+    (a dict of field pairs per member cost about 1 kB).
     """
 
     __slots__ = ("add_groups", "add_labels", "extra", "login", "row")

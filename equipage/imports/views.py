@@ -195,8 +195,10 @@ def _cell(value: object) -> str:
 @member_required
 @require_GET
 def job_changes_csv(request: HttpRequest, slug: str, job_id: int) -> HttpResponse:
-    """Download every change the preview lists, a line per field (line, login, change, field,
-    before, after): the page shows the first ones only."""
+    """Download every change of the preview: a line per field, with before and after.
+
+    The page shows the first ones only; this is the whole list, streamed.
+    """
     from equipage.imports.export import neutralise
 
     job = _job(request, job_id)

@@ -123,8 +123,11 @@ def _report(data: dict[str, Any] | None) -> dict[str, Any] | None:
 
 
 def job_out(job: ImportJob, whole: bool = False) -> dict[str, Any]:
-    """Return the job as the API shows it; ``whole``: with its whole reports, not the row's
-    summaries (the first lines of each list, ``jobs.summarised``)."""
+    """Return the job as the API shows it.
+
+    ``whole``: with its whole reports, not the summaries its row keeps (the
+    first lines of each list, ``jobs.summarised``).
+    """
     from equipage.imports.jobs import full_report, read_progress
 
     preview = full_report(job, "preview") if whole else job.preview
