@@ -8,6 +8,7 @@ from typing import Any
 
 from equipage.accounts.listing import member_relations
 from equipage.accounts.models import CustomField, CustomFieldValue, Member, MemberRole, Role
+from equipage.core.idlist import id_list
 from equipage.directory.ordering import name_order
 from equipage.imports.diff import Current, GroupInfo, Scope
 from equipage.imports.validate import CustomFieldSpec
@@ -183,11 +184,10 @@ def export_rows(organization: Organization, actor: Actor) -> Iterator[dict[str, 
         roles, groups, labels = member_relations(ids)
         custom: dict[int, dict[str, str]] = defaultdict(dict)
         if fields:
-            for start in range(0, len(ids), 900):
-                for mid, key, value in CustomFieldValue.objects.filter(
-                    member_id__in=ids[start : start + 900]
-                ).values_list("member_id", "field__key", "value"):
-                    custom[mid][key] = value
+            for mid, key, value in CustomFieldValue.objects.filter(
+                member_id__in=id_list(ids)
+            ).values_list("member_id", "field__key", "value"):
+                custom[mid][key] = value
         for pk, login, last, first, email, state in batch:
             yield {
                 "login": login,
