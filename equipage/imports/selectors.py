@@ -53,8 +53,10 @@ def current_members(
         held = _Sets()
         for m in members:
             m.roles = held.empty
-        for mid, role in MemberRole.objects.filter(organization=organization).values_list(
-            "member_id", "role"
+        for mid, role in (
+            MemberRole.objects.filter(organization=organization)
+            .values_list("member_id", "role")
+            .iterator(CHUNK)  # not cached: a million rows as tuples cost 200 MB at once
         ):
             if mid in by_pk:
                 by_pk[mid].roles = held.add(by_pk[mid].roles, role)
@@ -68,8 +70,10 @@ def current_members(
         from equipage.groups.models import GroupMembership, GroupRole
 
         groups = _Sets()
-        for mid, gid, role in GroupMembership.objects.filter(organization=organization).values_list(
-            "member_id", "group_id", "role"
+        for mid, gid, role in (
+            GroupMembership.objects.filter(organization=organization)
+            .values_list("member_id", "group_id", "role")
+            .iterator(CHUNK)
         ):
             if mid in by_pk:
                 m = by_pk[mid]
@@ -81,15 +85,19 @@ def current_members(
         from equipage.groups.models import MemberLabel
 
         labels = _Sets()
-        for mid, lid in MemberLabel.objects.filter(organization=organization).values_list(
-            "member_id", "label_id"
+        for mid, lid in (
+            MemberLabel.objects.filter(organization=organization)
+            .values_list("member_id", "label_id")
+            .iterator(CHUNK)
         ):
             if mid in by_pk:
                 by_pk[mid].labels = labels.add(by_pk[mid].labels, lid)
     if any(c.startswith("custom:") for c in columns):
-        for mid, key, value in CustomFieldValue.objects.filter(
-            organization=organization
-        ).values_list("member_id", "field__key", "value"):
+        for mid, key, value in (
+            CustomFieldValue.objects.filter(organization=organization)
+            .values_list("member_id", "field__key", "value")
+            .iterator(CHUNK)
+        ):
             if mid in by_pk:
                 holder = by_pk[mid]
                 if holder.custom is None:

@@ -47,11 +47,17 @@ class CustomFieldSpec:
     choices: tuple[str, ...] = ()
 
 
+# The optional fields of the rows, one object for each combination met (bounded).
+_SHARED_MORE: dict[tuple[Any, ...], tuple[Any, ...]] = {}
+
+
 class Row:
     """One valid line of the file. ``None`` in an optional field means "column absent".
 
     The four optional fields share one slot (``None`` when all are): a million
-    rows are 32 MB lighter than with a slot each.
+    rows are 32 MB lighter than with a slot each. Rows with the same optional
+    values share that slot's tuple: a re-imported export's rows (all with
+    "membre" and no group) are 80 MB lighter again.
     """
 
     __slots__ = ("_more", "active", "email", "first_name", "last_name", "line", "login", "password")
@@ -82,8 +88,16 @@ class Row:
     ) -> None:
         self.line, self.login, self.last_name, self.first_name = line, login, last_name, first_name
         self.email, self.password, self.active = email, password, active
-        absent = groups is None and roles is None and labels is None and custom is None
-        self._more = None if absent else (groups, roles, labels, custom)
+        if groups is None and roles is None and labels is None and custom is None:
+            self._more = None
+        elif custom is None:  # lines repeat the same few lists (an export: "membre", no group)
+            more = (groups, roles, labels, None)
+            shared = _SHARED_MORE.get(more)
+            if shared is None and len(_SHARED_MORE) < 10_000:
+                shared = _SHARED_MORE[more] = more
+            self._more = shared or more
+        else:
+            self._more = (groups, roles, labels, custom)
 
     @property
     def groups(self) -> tuple[str, ...] | None:
