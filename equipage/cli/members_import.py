@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -114,7 +115,8 @@ def import_members(args: argparse.Namespace) -> int:
             raise CommandError(str(exc)) from None
         progress.end()
         if args.json:
-            out(json.dumps(report.as_dict(with_changes=args.dry_run), ensure_ascii=False))
+            report.write_json(sys.stdout, with_changes=args.dry_run)  # a change at a time
+            out()
         else:
             _print_human(report)
     return 0 if report.clean and (report.applied or args.dry_run) else 1
@@ -128,15 +130,15 @@ def _print_human(report: Any) -> None:
     for w in report.warnings:
         out(f"warning: line {w['line']}, {w['column']}: {w['message']}")
     if report.dry_run and report.clean:
-        for c in report.changes[:200]:
+        for c in islice(report.iter_changes(), 200):
             line = f"line {c['line']}" if c["line"] else "absent"
             fields = ", ".join(
                 f"{k}: {v['before'] if v['before'] is not None else ''} → {v['after']}"
                 for k, v in c["fields"].items()
             )
             out(f"{c['change']:<12} {c['login']:<28} ({line}) {fields}")
-        if len(report.changes) > 200:
-            out(f"… and {len(report.changes) - 200} more changes (use --json for all)")
+        if report.change_count > 200:
+            out(f"… and {report.change_count - 200} more changes (use --json for all)")
     for s in report.skipped:
         out(f"skipped: {s['login']}: {s['reason']}")
     verb = "would be" if report.dry_run else "were"

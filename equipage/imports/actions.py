@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from itertools import chain
 from json.encoder import encode_basestring_ascii  # type: ignore[attr-defined]
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from django.db import IntegrityError, transaction
 from django.db.models import Count, F, Max, Min
@@ -87,12 +87,46 @@ class ImportReport:
     skipped: list[dict[str, Any]] = field(default_factory=list)
     errors: list[dict[str, Any]] = field(default_factory=list)
     warnings: list[dict[str, Any]] = field(default_factory=list)
-    changes: list[dict[str, Any]] = field(default_factory=list)
+    # A dry run's planned changes, each turned into its dict only when read: a million-line
+    # preview as a million dicts cost a gigabyte at once.
+    planned: Sequence[Any] = field(default=(), repr=False)
     applied: bool = False
     dry_run: bool = False
     mode: str = ImportMode.SYNC
     confirmation_required: bool = False
     rows: int = 0
+
+    @property
+    def changes(self) -> list[dict[str, Any]]:
+        """Return every change as a dict (all at once: ``iter_changes`` for a big preview)."""
+        return list(self.iter_changes())
+
+    def iter_changes(self) -> Iterator[dict[str, Any]]:
+        """Yield each change's dict, made as it is read."""
+        for change in self.planned:
+            yield change.as_dict()
+
+    @property
+    def change_count(self) -> int:
+        return len(self.planned)
+
+    def write_json(self, out: TextIO, with_changes: bool = True) -> None:
+        """Write ``as_dict()`` as JSON to ``out``, the changes one at a time."""
+        head = json.dumps(self.as_dict(with_changes=False), ensure_ascii=False)
+        if not with_changes:
+            out.write(head)
+            return
+        out.write(head[:-1] + ', "changes": [')
+        encode = json.JSONEncoder(ensure_ascii=False).encode
+        texts: list[str] = []
+        written = False
+        for change in chain(self.iter_changes(), [None]):
+            if change is not None:
+                texts.append(encode(change))
+            if texts and (change is None or len(texts) == 1000):  # a thousand per write
+                out.write((", " if written else "") + ", ".join(texts))
+                texts, written = [], True
+        out.write("]}")
 
     def as_dict(self, with_changes: bool = True) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -141,7 +175,7 @@ def _report(validated: Validated, plan: Plan | None, mode: str, dry_run: bool) -
         report.unchanged = plan.unchanged
         report.skipped = [s.as_dict() for s in plan.skipped]
         if dry_run:  # the list of changes is the preview's; an apply only reports counts
-            report.changes = [c.as_dict() for c in plan.changes]
+            report.planned = plan.changes
         report.confirmation_required = plan.needs_mass_confirmation
     problems.sort(key=lambda p: (p.line, p.column))
     report.errors = [p.as_dict() for p in problems]

@@ -7,8 +7,10 @@ import json
 import os
 import socket
 import uuid
+from collections.abc import Callable
+from itertools import islice
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TextIO
 
 from django.conf import settings
 from django.db import transaction
@@ -20,6 +22,9 @@ from equipage.core.errors import Conflict, DomainError
 from equipage.imports.models import ImportJob, ImportMode, ImportStatus
 from equipage.organizations.models import Organization
 from equipage.permissions import Actor, Cap, Origin, authorize
+
+if TYPE_CHECKING:
+    from equipage.imports.actions import ImportReport
 
 
 def _dir() -> Path:
@@ -104,12 +109,29 @@ def keep_report(job_id: int, kind: str, report: dict[str, Any]) -> dict[str, Any
     """Write the whole report to its file when a list is cut; return what the row keeps."""
     summary = summarised(report)
     if any(len(report.get(key) or ()) > REPORT_LIMIT for key in _LISTS):
-        path = report_path(job_id, kind)
-        tmp = path.with_suffix(".tmp")
-        with tmp.open("w", encoding="utf-8") as fh:
-            json.dump(report, fh, ensure_ascii=False)
-        os.replace(tmp, path)
+        _write_report(job_id, kind, lambda fh: json.dump(report, fh, ensure_ascii=False))
     return summary
+
+
+def keep_preview(job_id: int, report: ImportReport) -> dict[str, Any]:
+    """Like ``keep_report`` for a dry run, its changes made into dicts one at a time.
+
+    Only the first ``REPORT_LIMIT`` are held; the file is written as they are made.
+    """
+    summary = summarised(report.as_dict(with_changes=False))
+    summary["changes"] = list(islice(report.iter_changes(), REPORT_LIMIT))
+    summary["change_count"] = report.change_count
+    if any(summary.get(count, 0) > REPORT_LIMIT for count in _LISTS.values()):
+        _write_report(job_id, "preview", report.write_json)
+    return summary
+
+
+def _write_report(job_id: int, kind: str, write: Callable[[TextIO], None]) -> None:
+    path = report_path(job_id, kind)
+    tmp = path.with_suffix(".tmp")
+    with tmp.open("w", encoding="utf-8") as fh:
+        write(fh)
+    os.replace(tmp, path)
 
 
 def full_report(job: ImportJob, kind: str) -> dict[str, Any] | None:
@@ -183,7 +205,7 @@ def run_preview(job_id: int) -> None:
                 dry_run=True,
                 progress=_throttled(job.pk),
             )
-        preview = keep_report(job.pk, "preview", report.as_dict())
+        preview = keep_preview(job.pk, report)
         status = ImportStatus.PREVIEWED
     except (DomainError, OSError) as exc:
         preview = {"errors": [{"line": 0, "column": "", "message": str(exc)}], "applied": False}

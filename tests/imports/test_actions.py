@@ -460,3 +460,42 @@ def test_a_refused_import_keeps_its_first_errors_and_their_count_in_its_job_row(
     assert len(report.errors) == 4  # the caller is given every one
     job = ImportJob.objects.filter(organization=org).latest("id")
     assert job.result["error_count"] == 4 and len(job.result["errors"]) == 2
+
+
+def test_a_dry_run_report_streams_the_same_json_as_json_dumps(org, admin, member) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    data = roster(
+        [member.login, "Renommé", member.first_name, member.email, "", "Désactivé"],
+        ["", "Neuf", "Nœmie", "noemie@x.fr", "", "Activé"],
+    )
+    report = run_import(org, admin, data, dry_run=True, mode="upsert")
+    assert report.change_count == 2 and [c["change"] for c in report.iter_changes()] == [
+        "deactivated",
+        "added",
+    ]
+    for with_changes in (True, False):
+        out = io.StringIO()
+        report.write_json(out, with_changes=with_changes)
+        expected = json.dumps(report.as_dict(with_changes=with_changes), ensure_ascii=False)
+        assert out.getvalue() == expected
+
+
+@pytest.mark.parametrize("n", [0, 1, 999, 1000, 1001, 2000, 2500])
+def test_streamed_json_is_valid_at_every_batch_boundary(n: int) -> None:
+    import json
+
+    from equipage.imports.actions import ImportReport
+
+    class Planned:  # what the report reads of a planned change
+        def __init__(self, i: int) -> None:
+            self.i = i
+
+        def as_dict(self) -> dict[str, Any]:
+            return {"line": self.i, "login": f"éloïse{self.i}", "change": "added", "fields": {}}
+
+    report = ImportReport(planned=[Planned(i) for i in range(n)], dry_run=True)
+    out = io.StringIO()
+    report.write_json(out)
+    assert out.getvalue() == json.dumps(report.as_dict(), ensure_ascii=False)
+    assert len(json.loads(out.getvalue())["changes"]) == n
