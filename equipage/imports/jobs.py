@@ -86,7 +86,7 @@ def read_progress(job_id: int) -> dict[str, Any]:
 # whole report (a million-line file previews a million changes: hundreds of MB of JSON)
 # goes to a file beside the upload, read only by the downloads and the API.
 REPORT_LIMIT = 500
-_LISTS = {"errors": "error_count", "changes": "change_count", "skipped": "skipped_count"}
+REPORT_COUNTS = {"errors": "error_count", "changes": "change_count", "skipped": "skipped_count"}
 
 
 def report_path(job_id: int, kind: str) -> Path:
@@ -97,7 +97,7 @@ def report_path(job_id: int, kind: str) -> Path:
 def summarised(report: dict[str, Any]) -> dict[str, Any]:
     """Return the report as a job's row keeps it: lists cut at ``REPORT_LIMIT``, with counts."""
     out = dict(report)
-    for key, count in _LISTS.items():
+    for key, count in REPORT_COUNTS.items():
         items = report.get(key)
         if items is not None:
             out[key] = items[:REPORT_LIMIT]
@@ -108,7 +108,7 @@ def summarised(report: dict[str, Any]) -> dict[str, Any]:
 def keep_report(job_id: int, kind: str, report: dict[str, Any]) -> dict[str, Any]:
     """Write the whole report to its file when a list is cut; return what the row keeps."""
     summary = summarised(report)
-    if any(len(report.get(key) or ()) > REPORT_LIMIT for key in _LISTS):
+    if any(len(report.get(key) or ()) > REPORT_LIMIT for key in REPORT_COUNTS):
         _write_report(job_id, kind, lambda fh: json.dump(report, fh, ensure_ascii=False))
     return summary
 
@@ -121,7 +121,7 @@ def keep_preview(job_id: int, report: ImportReport) -> dict[str, Any]:
     summary = summarised(report.as_dict(with_changes=False))
     summary["changes"] = list(islice(report.iter_changes(), REPORT_LIMIT))
     summary["change_count"] = report.change_count
-    if any(summary.get(count, 0) > REPORT_LIMIT for count in _LISTS.values()):
+    if any(summary.get(count, 0) > REPORT_LIMIT for count in REPORT_COUNTS.values()):
         _write_report(job_id, "preview", report.write_json)
     return summary
 
@@ -141,7 +141,7 @@ def full_report(job: ImportJob, kind: str) -> dict[str, Any] | None:
     row's summary is what is left.
     """
     stored: dict[str, Any] | None = getattr(job, kind)
-    if not stored or not any(stored.get(c, 0) > REPORT_LIMIT for c in _LISTS.values()):
+    if not stored or not any(stored.get(c, 0) > REPORT_LIMIT for c in REPORT_COUNTS.values()):
         return stored
     try:
         with report_path(job.pk, kind).open(encoding="utf-8") as fh:

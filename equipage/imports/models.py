@@ -26,6 +26,8 @@ class ImportStatus(models.TextChoices):
 
 # Statuses during which the organization's roster is being written by this job.
 ACTIVE_STATUSES = (ImportStatus.QUEUED, ImportStatus.RUNNING)
+# Statuses during which the job is at work (its preview or its apply): progress is polled.
+WORKING_STATUSES = (ImportStatus.PREVIEWING, *ACTIVE_STATUSES)
 
 
 class ImportJob(OrgScoped):

@@ -23,7 +23,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from equipage.core.errors import DomainError, NotFound, PermissionDenied
 from equipage.imports import jobs
 from equipage.imports.forms import ConfirmForm, UploadForm
-from equipage.imports.models import ImportJob, ImportStatus
+from equipage.imports.models import WORKING_STATUSES, ImportJob, ImportStatus
 from equipage.permissions import Cap, can
 from equipage.web.tenancy import member_required
 
@@ -115,7 +115,7 @@ def _job_context(job: ImportJob) -> dict[str, object]:
 
 
 def _working(job: ImportJob) -> bool:
-    return job.status in (ImportStatus.PREVIEWING, ImportStatus.QUEUED, ImportStatus.RUNNING)
+    return job.status in WORKING_STATUSES
 
 
 @member_required

@@ -50,6 +50,14 @@ def _ours(names: list[str]) -> list[str]:
     return [n for n in names if n in NAMES]
 
 
+def _postgres_plan(cur: Any, sql: str, params: Any) -> str:
+    """Return PostgreSQL's plan for the query, scans and sorts discouraged (a tiny table)."""
+    cur.execute("SET LOCAL enable_seqscan = off")
+    cur.execute("SET LOCAL enable_sort = off")
+    cur.execute(f"EXPLAIN {sql}", params)
+    return " | ".join(r[0] for r in cur.fetchall())
+
+
 def test_names_sort_with_their_unaccented_letter(named: Any, admin: Any) -> None:
     assert _ours(_walk(admin)) == SORTED
     assert _ours(_walk(admin, sort="-name")) == SORTED[::-1]
@@ -126,10 +134,7 @@ def test_page_walks_the_collated_name_index(named: Any, admin: Any) -> None:
             assert "directory_member_name_cover" in plan, plan
             assert "TEMP B-TREE FOR ORDER BY" not in plan, plan
         else:
-            cur.execute("SET LOCAL enable_seqscan = off")
-            cur.execute("SET LOCAL enable_sort = off")
-            cur.execute(f"EXPLAIN {sql}", params)
-            plan = " | ".join(r[0] for r in cur.fetchall())
+            plan = _postgres_plan(cur, sql, params)
             assert "directory_member_name_cover" in plan, plan
             assert "Sort" not in plan.replace("Sort Key", ""), plan
 
@@ -162,10 +167,7 @@ def test_keyset_page_seeks_the_name_index_instead_of_scanning(named: Any, admin:
             assert "directory_member_name_cover (organization_id=? AND <expr>>?)" in plan, plan
             assert "TEMP B-TREE" not in plan, plan
         else:
-            cur.execute("SET LOCAL enable_seqscan = off")
-            cur.execute("SET LOCAL enable_sort = off")
-            cur.execute(f"EXPLAIN {sql}", params)
-            plan = " | ".join(r[0] for r in cur.fetchall())
+            plan = _postgres_plan(cur, sql, params)
             assert "directory_member_name_cover" in plan, plan
 
 
@@ -274,9 +276,6 @@ def test_every_name_page_walks_the_name_index_without_sorting(
                 assert f"(organization_id=? AND {bound})" in plan, plan
         else:
             assert 'COLLATE "eq_name"' in sql or "COLLATE eq_name" in sql, sql
-            cur.execute("SET LOCAL enable_seqscan = off")
-            cur.execute("SET LOCAL enable_sort = off")
-            cur.execute(f"EXPLAIN {sql}", params)
-            plan = " | ".join(r[0] for r in cur.fetchall())
+            plan = _postgres_plan(cur, sql, params)
             assert "directory_member_name_cover" in plan, plan
             assert "Sort" not in plan.replace("Sort Key", ""), plan

@@ -16,6 +16,7 @@ from ninja import Field, File, Form, Query, Router, Schema, Status, UploadedFile
 from equipage.api.common import actor, organization
 from equipage.api.errors import ERROR_RESPONSES
 from equipage.core.errors import NotFound, ValidationFailed
+from equipage.imports.jobs import REPORT_COUNTS
 from equipage.imports.models import ImportJob, ImportStatus
 from equipage.permissions import Cap, authorize
 
@@ -23,7 +24,6 @@ router = Router(tags=["imports"])
 
 Mode = Literal["sync", "upsert"]
 MAX_UPLOAD = 200 * 1024 * 1024
-WORKING = (ImportStatus.PREVIEWING, ImportStatus.QUEUED, ImportStatus.RUNNING)
 
 
 class ImportProblem(Schema):
@@ -112,11 +112,7 @@ def _report(data: dict[str, Any] | None) -> dict[str, Any] | None:
     if not data:
         return None
     out = {k: v for k, v in data.items() if k in ImportReport.model_fields}
-    for key, count in (
-        ("errors", "error_count"),
-        ("changes", "change_count"),
-        ("skipped", "skipped_count"),
-    ):
+    for key, count in REPORT_COUNTS.items():
         if key in data and count not in data:  # a whole report: its lists are complete
             out[count] = len(data[key])
     return out
