@@ -14,7 +14,7 @@ import gc
 import json
 import os
 import socket
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import chain
 from json.encoder import encode_basestring_ascii  # type: ignore[attr-defined]
@@ -61,7 +61,7 @@ from equipage.imports.selectors import (
     custom_field_specs,
     import_scope,
 )
-from equipage.imports.validate import Validated, validate_file
+from equipage.imports.validate import CustomFieldSpec, Row, Validated, stream_file
 from equipage.organizations.models import Feature, Organization
 from equipage.organizations.seats import ensure_seats, lock_organization
 from equipage.permissions import Actor, Cap, as_actor, authorize
@@ -189,20 +189,27 @@ def _file_error(report: ImportReport, message: str) -> ImportReport:
 
 
 def _plan(
-    actor: Actor, organization: Organization, validated: Validated, mode: str, progress: Progress
+    actor: Actor,
+    organization: Organization,
+    validated: Validated,
+    rows: Iterable[Row],
+    mode: str,
+    progress: Progress,
 ) -> Plan:
-    progress("compare", 0, len(validated.rows))
-    strings: dict[str, str] = {}
-    for row in validated.rows:
-        strings[row.login] = row.login
-        strings[row.email] = row.email
-    current = current_members(organization, validated.has, strings)
-    del strings
+    """Compare the file's rows, as they are read, with the members; settle the given passwords.
+
+    The members are loaded first; a row that changes nothing is let go once
+    compared, so a big sync holds its members and its changes, not its file.
+    """
+    current = current_members(organization, validated.has)
     scope = import_scope(actor, organization, mode)
-    plan = compute_plan(validated.rows, current, scope, validated.columns)
+    plan = compute_plan(_counted(rows, progress), current, scope, validated.columns)
+    lines = validated.total_lines
+    progress("read", lines, lines)
     if plan.password_checks:
         from equipage.imports.passwords import check_passwords
 
+        progress("compare", 0, len(plan.password_checks))
         stored = dict(
             Member.objects.filter(pk__in=[c.pk for c in plan.password_checks]).values_list(
                 "pk", "password"
@@ -218,8 +225,17 @@ def _plan(
             if ok and c.pk is not None
         }
         settle_passwords(plan, same)
-    progress("compare", len(validated.rows), len(validated.rows))
+        progress("compare", len(pairs), len(pairs))
     return plan
+
+
+def _counted(rows: Iterable[Row], progress: Progress, every: int = 20_000) -> Iterator[Row]:
+    """Yield the rows, telling ``progress`` how many lines were read every ``every`` rows."""
+    done = 0
+    for done, row in enumerate(rows, 1):
+        if not done % every:
+            progress("read", done, 0)
+        yield row
 
 
 def _mass_message(plan: Plan) -> str:
@@ -247,9 +263,9 @@ def roster_import(
     transaction). A second import of the same organization while one runs is
     refused. ``job`` is the web page's job, which already holds the lock.
 
-    ``data`` is the file's bytes, or its path: a path is read only for the
-    reading step, so a big file's bytes are not held while the import compares
-    and writes (a million lines: 80 MB).
+    ``data`` is the file's bytes, or its path: a CSV file's lines are then read
+    from the disk as they are compared, so a big file's bytes are not held
+    while the import compares and writes (a million lines: 80 MB).
     """
     actor = as_actor(actor)
     authorize(actor, Cap.MEMBER_IMPORT, organization)
@@ -299,17 +315,11 @@ def _import(
     job: ImportJob | None,
 ) -> ImportReport:
     progress("read", 0, 0)
-    # Read and checked a chunk of lines at a time: the raw cells are let go as the rows are made.
     specs = custom_field_specs(organization)
-    validated = validate_file(
-        data.read_bytes() if isinstance(data, Path) else data, filename, specs
-    )
-    del data
-    lines = validated.total_lines
-    progress("read", lines, lines)
-
     if dry_run:
-        plan = _plan(actor, organization, validated, mode, progress)
+        # Read and checked a chunk of lines at a time, each row compared as it comes.
+        validated, rows = stream_file(data, filename, specs)
+        plan = _plan(actor, organization, validated, rows, mode, progress)
         report = _report(validated, plan, mode, dry_run=True)
         if report.clean:
             try:
@@ -321,7 +331,13 @@ def _import(
     holder = job if job is not None else _acquire_lock(actor, organization, filename, mode)
     try:
         report = _apply(
-            actor, organization, validated, mode, confirm_mass_deactivation, progress, holder
+            actor,
+            organization,
+            (data, filename, specs),
+            mode,
+            confirm_mass_deactivation,
+            progress,
+            holder,
         )
     finally:
         if job is None:
@@ -340,16 +356,23 @@ class _Rollback(Exception):
 def _apply(
     actor: Actor,
     organization: Organization,
-    validated: Validated,
+    source: tuple[bytes | Path, str, list[CustomFieldSpec]],
     mode: str,
     confirm: bool,
     progress: Progress,
     job: ImportJob,
 ) -> ImportReport:
+    """Read, compare and write the file in one transaction, under the organization's lock.
+
+    ``source`` is the file (bytes or path), its name and the custom fields:
+    the file is read once, inside the transaction, as the members it is
+    compared with are the ones written.
+    """
     try:
         with transaction.atomic():
             org = lock_organization(organization.pk)
-            plan = _plan(actor, org, validated, mode, progress)
+            validated, rows = stream_file(*source)
+            plan = _plan(actor, org, validated, rows, mode, progress)
             report = _report(validated, plan, mode, dry_run=False)
             if not report.clean:
                 raise _Rollback(report)
@@ -360,7 +383,7 @@ def _apply(
             except SeatLimitExceeded as exc:
                 raise _Rollback(_file_error(report, str(exc))) from None
             with roomy_page_cache():
-                _write(actor, org, plan, validated, progress, job)
+                _write(actor, org, plan, progress, job)
             report.applied = True
             report.confirmation_required = False
     except _Rollback as stop:
@@ -495,7 +518,6 @@ def _write(
     actor: Actor,
     org: Organization,
     plan: Plan,
-    validated: Validated,
     progress: Progress,
     job: ImportJob,
 ) -> None:

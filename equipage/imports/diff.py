@@ -8,8 +8,10 @@ and every error that forbids the apply. No database here.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections import Counter
+from collections.abc import Container, Iterable, Iterator
 from dataclasses import dataclass, field
+from operator import attrgetter, itemgetter
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -39,6 +41,12 @@ class Current:
     admin_groups: frozenset[int] = frozenset()
     labels: frozenset[int] = frozenset()
     custom: dict[str, str] | None = None  # None: no custom value (one dict less per member)
+    # The diff's marks while it reads the file (0: none): the line that named this member's
+    # login, the line that gave its e-mail, the line matched with it. On the member, not in
+    # maps keyed by the file's texts: a line that changes nothing is let go once compared.
+    login_line: int = field(default=0, compare=False, repr=False)
+    email_line: int = field(default=0, compare=False, repr=False)
+    line: int = field(default=0, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -234,7 +242,7 @@ def propagation(groups: dict[int, GroupInfo], group_id: int) -> list[int]:
     return out
 
 
-def next_free(base: str, taken: set[str]) -> str:
+def next_free(base: str, taken: Container[str]) -> str:
     """Return ``base``, else ``base2``, ``base3``... the first not in ``taken`` (lower-cased)."""
     if base.lower() not in taken:
         return base
@@ -245,7 +253,7 @@ def next_free(base: str, taken: set[str]) -> str:
 
 
 def compute_plan(
-    rows: Sequence[Row],
+    rows: Iterable[Row],
     current: Iterable[Current],
     scope: Scope,
     columns: dict[str, str],
@@ -253,9 +261,15 @@ def compute_plan(
     """Compare the file's rows with the members; say what an apply would do, and every error.
 
     ``columns`` maps column keys to the headers as written (for error messages).
+    ``rows`` is read once, in the file's order, and a row that changes nothing
+    is not kept: a big file can be compared as it is read. Errors come in no
+    particular order (the report sorts them by line and column); changes come
+    in the file's order, then the deactivations.
     """
     plan = Plan()
-    members = list(current)
+    members = current if isinstance(current, list) else list(current)
+    for m in members:
+        m.login_line = m.email_line = m.line = 0
     plan.active_before = sum(1 for m in members if m.state == ACTIVE)
     group_by_name = {fold(g.name): g.pk for g in scope.groups.values()}
     label_by_name = {fold(name): pk for name, pk in scope.label_ids.items()}
@@ -263,68 +277,27 @@ def compute_plan(
     def col(key: str) -> str:
         return columns.get(key) or C.COLUMN_BY_KEY[key].fr
 
-    kept, targets, seen_pk = _match(rows, members, col, plan.errors)
-
-    # E-mails: each must end up with one member only (a member's own row may give theirs away).
-    # Who keeps which e-mail once the file is applied (to catch swaps and collisions): the
-    # first holder of each address, and the rare further ones, in the members' order (those
-    # who had an address first, then those the file gives one, in the file's order).
-    by_pk: dict[int, Current] = {}
-
-    def login_of(pk: int) -> str:
-        if not by_pk:  # error messages only: the map is built on the first one
-            by_pk.update((m.pk, m) for m in members)
-        return by_pk[pk].login
-
+    matching = _Matching(members)
     email_column = C.EMAIL in columns
-    holder_of: dict[str, int] = {}
-    more_holders: dict[str, list[int]] = {}
-
-    def hold(email: str, pk: int) -> None:
-        if email:
-            if email in holder_of:
-                more_holders.setdefault(email, []).append(pk)
-            else:
-                holder_of[email] = pk
-
-    for m in members:
-        if m.email:
-            matching = seen_pk.get(m.pk) if email_column else None
-            hold(_lower(m.email if matching is None else matching.email), m.pk)
-    if email_column:
-        for row, target in zip(kept, targets, strict=True):
-            if target is not None and not target.email:
-                hold(_lower(row.email), target.pk)
-    for row, target in zip(kept, targets, strict=True):
-        if not row.email:
-            continue
-        email, claimant = _lower(row.email), target.pk if target else None
-        first = holder_of.get(email)
-        if first is None or (first == claimant and email not in more_holders):
-            continue
-        others = [h for h in (first, *more_holders.get(email, ())) if h != claimant]
-        if others:
-            holder = others[0]
-            plan.errors.append(
-                Problem(
-                    row.line,
-                    col(C.EMAIL),
-                    _("The e-mail address %(e)s is already used by the member “%(l)s”.")
-                    % {"e": row.email, "l": login_of(holder)},
-                )
-            )
-
-    taken: set[str] = set()
-    if any(target is None and not row.login for row, target in zip(kept, targets, strict=True)):
-        # Only logins made up for rows without one need to know every login in use.
-        taken = {_lower(m.login) for m in members}
-        taken.update(_lower(r.login) for r in rows if r.login)
+    # The lines that give an e-mail their member does not hold (a new member's, a new
+    # address): checked once every line is read, against who holds what in the end.
+    claims: list[tuple[int, str, Current | None]] = []
+    moved: dict[int, str] = {}  # member id -> the e-mail their line gives instead of theirs
+    deferred: list[Row] = []  # new members without a login: made once every login is known
     roles_ok: dict[tuple[str, ...] | None, bool] = {}
-    for row, target in zip(kept, targets, strict=True):
+    no_logins: set[str] = set()  # only the new members without a login need the logins in use
+    for row, target in matching.pairs(rows, col, plan.errors):
+        if email_column and (target is None or row.email != target.email):
+            if target is not None:
+                moved[target.pk] = row.email
+            if row.email:
+                claims.append((row.line, row.email, target))
         if target is None:
+            if not row.login:
+                deferred.append(row)
+                continue
             if (
-                row.login
-                and row.last_name
+                row.last_name
                 and row.first_name
                 and row.groups is None
                 and row.labels is None
@@ -341,13 +314,21 @@ def compute_plan(
                 if ok:
                     plan.changes.append(NewMemberChange(row.login, row, _NO_IDS, _NO_IDS, None))
                     continue
-            _plan_new(row, scope, plan, taken, col, group_by_name, label_by_name)
+            _plan_new(row, scope, plan, no_logins, col, group_by_name, label_by_name)
         else:
             _plan_update(row, target, scope, plan, col, group_by_name, label_by_name, columns)
+    if deferred:
+        taken = matching.taken()
+        for row in deferred:
+            _plan_new(row, scope, plan, taken, col, group_by_name, label_by_name)
+        plan.changes.sort(key=attrgetter("line"))  # back in the file's order
+    if email_column:
+        _check_emails(members, claims, moved, matching.shared_emails, col, plan.errors)
+    del matching, claims, moved, deferred
 
     if scope.mode == "sync":
         for m in members:
-            if m.pk in seen_pk or m.state == DEACTIVATED:
+            if m.line or m.state == DEACTIVATED:
                 continue
             if scope.visible is not None and m.pk not in scope.visible:
                 continue
@@ -375,83 +356,203 @@ def compute_plan(
     return plan
 
 
-def _match(
-    rows: Sequence[Row], members: list[Current], col: Any, errors: list[Problem]
-) -> tuple[list[Row], list[Current | None], dict[int, Row]]:
-    """Pair each row with the member it updates (None: a new one).
+class _Matching:
+    """Find the member each line updates, by login, else e-mail, else default login.
 
-    A second row for one member is an error ("same member as line N"). Return
-    the rows kept, their members, and each matched member's row. The maps
-    built here are freed on return, before the changes are made (a million
-    lines: about 150 MB that never meet the changes' memory).
+    Its maps are keyed by the members' own texts; what the lines have named
+    is marked on the members (``Current.login_line``...), and only the texts
+    no member holds are kept in maps of their own. Dropped with the diff's
+    pass, before the deactivations are made.
     """
-    by_login = {m.login: m for m in members}
-    # Case-insensitive logins: the first member (in this order) of each lower-cased login.
-    # Logins are mostly lower-case already; those are found in ``by_login`` itself, and
-    # only the others need a map, unless one of them clashes with a lower-case login.
-    by_login_ci: dict[str, Current] = {}
-    for m in members:
-        low = m.login.lower()
-        if low != m.login:
-            by_login_ci.setdefault(low, m)
-    clash = any(low in by_login for low in by_login_ci)
-    if clash:
-        by_login_ci = {}
+
+    def __init__(self, members: list[Current]) -> None:
+        self.by_login = {m.login: m for m in members}
+        # Case-insensitive logins: the first member (in this order) of each lower-cased
+        # login. Logins are mostly lower-case already; those are found in ``by_login``
+        # itself, and only the others need a map, unless one of them clashes with a
+        # lower-case login.
+        by_login_ci: dict[str, Current] = {}
         for m in members:
-            by_login_ci.setdefault(_lower(m.login), m)
+            low = m.login.lower()
+            if low != m.login:
+                by_login_ci.setdefault(low, m)
+        self.clash = any(low in self.by_login for low in by_login_ci)
+        if self.clash:
+            by_login_ci = {}
+            for m in members:
+                by_login_ci.setdefault(_lower(m.login), m)
+        self.by_login_ci = by_login_ci
+        # By e-mail, the last member holding each (lower-cased) address matches.
+        with_email = [m for m in members if m.email]
+        self.by_email = {_lower(m.email): m for m in with_email}
+        # The addresses more than one member holds now (rare: none, usually).
+        self.shared_emails: set[str] = set()
+        if len(self.by_email) < len(with_email):
+            counts = Counter(_lower(m.email) for m in with_email)
+            self.shared_emails = {email for email, n in counts.items() if n > 1}
+        # The lower-cased logins, e-mails and default logins the lines gave that no member
+        # holds, with the line that gave each first.
+        self.other_logins: dict[str, int] = {}
+        self.other_emails: dict[str, int] = {}
+        self.other_defaults: dict[str, int] = {}
 
-    def ci_get(key: str) -> Current | None:
-        if clash:
-            return by_login_ci.get(key)
-        return by_login.get(key) or by_login_ci.get(key)
+    def member_of(self, key: str) -> Current | None:
+        """Return the member whose lower-cased login is ``key`` (the first, in a clash)."""
+        if self.clash:
+            return self.by_login_ci.get(key)
+        return self.by_login.get(key) or self.by_login_ci.get(key)
 
-    by_email = {_lower(m.email): m for m in members if m.email}
-    seen_login: dict[str, int] = {}
-    seen_email: dict[str, int] = {}
-    seen_pk: dict[int, Row] = {}  # member id -> the row that matched them
-    # The rows without a "same member" error and the member each one matches (None: a new
-    # one), as two lists: a pair per line cost 64 bytes a line more (a million lines: 64 MB).
-    kept: list[Row] = []
-    targets: list[Current | None] = []
+    def taken(self) -> _Taken:
+        """Return the logins in use: the members', the file's, and those made up from now."""
+        return _Taken(self)
 
-    for row in rows:
-        target: Current | None = None
-        login, email = row.login, row.email
-        if login:
-            key = login.lower()
-            if key == login:
-                key = login  # one string object, not two (memory)
-            if key in seen_login:
-                errors.append(_same(row, col(C.LOGIN), seen_login[key]))
-                continue
-            seen_login[key] = row.line
-            target = by_login.get(login) or ci_get(key)
-        if email:
-            key = email.lower()
-            if key == email:
-                key = email
-            if key in seen_email:
-                errors.append(_same(row, col(C.EMAIL), seen_email[key]))
-                continue
-            seen_email[key] = row.line
-            if not login:
-                target = by_email.get(key)
-        elif not login:
-            base = default_login(row.first_name, row.last_name) or "member"
-            if base in seen_login:
-                errors.append(_same(row, col(C.LAST_NAME), seen_login[base]))
-                continue
-            seen_login[base] = row.line
-            target = by_login.get(base) or ci_get(base)
-        if target is not None:
-            pk = target.pk
-            if pk in seen_pk:
-                errors.append(_same(row, col(C.LOGIN) if login else col(C.EMAIL), seen_pk[pk].line))
-                continue
-            seen_pk[pk] = row
-        kept.append(row)
-        targets.append(target)
-    return kept, targets, seen_pk
+    def pairs(
+        self, rows: Iterable[Row], col: Any, errors: list[Problem]
+    ) -> Iterator[tuple[Row, Current | None]]:
+        """Yield each line with the member it updates (None: a new one), in the file's order.
+
+        A second line for one member is an error ("same member as line N") and
+        is not yielded.
+        """
+        by_login, by_email, member_of = self.by_login, self.by_email, self.member_of
+        other_logins, other_emails = self.other_logins, self.other_emails
+        other_defaults = self.other_defaults
+        for row in rows:
+            target: Current | None = None
+            login, email, line = row.login, row.email, row.line
+            if login:
+                key = login.lower()
+                if key == login:
+                    key = login  # one string object, not two (memory)
+                named = member_of(key)
+                if named is not None:
+                    seen = named.login_line
+                else:
+                    seen = other_logins.get(key) or other_defaults.get(key, 0)
+                if seen:
+                    errors.append(_same(row, col(C.LOGIN), seen))
+                    if named is None:  # a login in the file, not to be made up for another
+                        other_logins.setdefault(key, seen)
+                    continue
+                if named is not None:
+                    named.login_line = line
+                else:
+                    other_logins[key] = line
+                target = by_login.get(login) or named
+            if email:
+                key = email.lower()
+                if key == email:
+                    key = email
+                holder = by_email.get(key)
+                seen = holder.email_line if holder is not None else other_emails.get(key, 0)
+                if seen:
+                    errors.append(_same(row, col(C.EMAIL), seen))
+                    continue
+                if holder is not None:
+                    holder.email_line = line
+                else:
+                    other_emails[key] = line
+                if not login:
+                    target = holder
+            elif not login:
+                base = default_login(row.first_name, row.last_name) or "member"
+                named = member_of(base)
+                if named is not None:
+                    seen = named.login_line
+                else:
+                    seen = other_logins.get(base) or other_defaults.get(base, 0)
+                if seen:
+                    errors.append(_same(row, col(C.LAST_NAME), seen))
+                    continue
+                if named is not None:
+                    named.login_line = line
+                else:
+                    other_defaults[base] = line
+                target = by_login.get(base) or named
+            if target is not None:
+                if target.line:
+                    column = col(C.LOGIN) if login else col(C.EMAIL)
+                    errors.append(_same(row, column, target.line))
+                    continue
+                target.line = line
+            yield row, target
+
+
+class _Taken:
+    """The lower-cased logins in use, for making up new ones: ``in`` and ``add``, like a set."""
+
+    def __init__(self, matching: _Matching) -> None:
+        self._member_of = matching.member_of
+        self._file = matching.other_logins
+        self._made: set[str] = set()
+
+    def __contains__(self, login: object) -> bool:
+        return isinstance(login, str) and (
+            login in self._made or login in self._file or self._member_of(login) is not None
+        )
+
+    def add(self, login: str) -> None:
+        self._made.add(login)
+
+
+def _check_emails(
+    members: list[Current],
+    claims: list[tuple[int, str, Current | None]],
+    moved: dict[int, str],
+    shared: set[str],
+    col: Any,
+    errors: list[Problem],
+) -> None:
+    """Refuse the lines whose e-mail another member holds once the file is applied.
+
+    Each address ends up with one member only (a member's own line may give
+    theirs away). Who holds which address in the end: the members who had
+    one, in the members' order, with the one their line gives instead; then
+    those the file gives their first, in the file's order. Only the addresses
+    that can end up with two holders are looked at: those the lines claim
+    (``claims``) and those more than one member holds now (``shared``).
+    """
+    wanted = {_lower(email) for _line, email, _member in claims} | shared
+    if not wanted:
+        return
+    holder_of: dict[str, Current] = {}
+    more_holders: dict[str, list[Current]] = {}
+
+    def hold(email: str, m: Current) -> None:
+        if email in wanted:
+            if email in holder_of:
+                more_holders.setdefault(email, []).append(m)
+            else:
+                holder_of[email] = m
+
+    instead = moved.get
+    for m in members:
+        if m.email:
+            hold(_lower(instead(m.pk, m.email)), m)
+    for _line, email, member in claims:
+        if member is not None and not member.email:
+            hold(_lower(email), member)
+    checks = list(claims)
+    for email, more in more_holders.items():
+        for m in (holder_of[email], *more):
+            if m.line and m.email and m.pk not in moved:  # its line gave the address it holds
+                checks.append((m.line, m.email, m))
+    checks.sort(key=itemgetter(0))
+    for line, given, claimant in checks:
+        email = _lower(given)
+        first = holder_of.get(email)
+        if first is None or (first is claimant and email not in more_holders):
+            continue
+        others = [h for h in (first, *more_holders.get(email, ())) if h is not claimant]
+        if others:
+            errors.append(
+                Problem(
+                    line,
+                    col(C.EMAIL),
+                    _("The e-mail address %(e)s is already used by the member “%(l)s”.")
+                    % {"e": given, "l": others[0].login},
+                )
+            )
 
 
 def _lower(text: str) -> str:
@@ -506,7 +607,7 @@ def _plan_new(
     row: Row,
     scope: Scope,
     plan: Plan,
-    taken: set[str],
+    taken: set[str] | _Taken,
     col: Any,
     group_by_name: dict[str, int],
     label_by_name: dict[str, int],

@@ -11,6 +11,8 @@ import datetime as dt
 import io
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, BinaryIO
 
 from django.utils.translation import gettext as _
 
@@ -122,7 +124,7 @@ def _read_csv(data: bytes) -> Table:
 
 
 def csv_chunks(
-    data: bytes, size: int = 20_000
+    data: bytes | Path, size: int = 20_000
 ) -> tuple[Table, Iterator[list[tuple[int, list[str]]]]]:
     """Read CSV bytes up to the header; return the table so far and its data lines, lazily.
 
@@ -130,19 +132,27 @@ def csv_chunks(
     ``read_table`` does); reading problems are added to the table's as they
     are met, so they are complete once the lines are exhausted. A caller that
     checks each list and lets it go never holds the whole file's cells.
+
+    Given a path, the file is read whole once to settle its encoding and
+    delimiter, then its lines are read from the disk as they are asked for:
+    its bytes are not held meanwhile (a million lines: 80 MB).
     """
-    text, encoding = decode(data)
+    whole = data.read_bytes() if isinstance(data, Path) else data
+    text, encoding = decode(whole)
     delimiter = sniff_delimiter(text)
     del text
     table = Table(headers=[], rows=[], encoding=encoding, delimiter=delimiter, kind="csv")
     # Decode again, a buffer at a time, as the CSV reader asks: holding the whole text
     # (and StringIO's own wider copy of it) beside the rows cost three times the file.
     # For every encoding ``decode`` settles on, this yields the same characters.
-    stream = io.TextIOWrapper(io.BytesIO(data), encoding=encoding, errors="replace", newline="")
+    raw: BinaryIO = data.open("rb") if isinstance(data, Path) else io.BytesIO(whole)
+    del whole
+    stream = io.TextIOWrapper(raw, encoding=encoding, errors="replace", newline="")
     records = _records(csv.reader(stream, delimiter=delimiter), table)
     for line, row in records:
         if _take(table, line, row):
-            return table, _chunks(records, table, size)
+            return table, _chunks(records, table, size, stream)
+    stream.close()
     return table, iter(())
 
 
@@ -165,17 +175,20 @@ def _records(reader: Iterator[list[str]], table: Table) -> Iterator[tuple[int, l
 
 
 def _chunks(
-    records: Iterator[tuple[int, list[str]]], table: Table, size: int
+    records: Iterator[tuple[int, list[str]]], table: Table, size: int, stream: IO[str]
 ) -> Iterator[list[tuple[int, list[str]]]]:
-    chunk: list[tuple[int, list[str]]] = []
-    for line, row in records:
-        if "".join(row).strip():  # blank exactly when every cell is
-            chunk.append((line, row))
-            if len(chunk) >= size:
-                yield chunk
-                chunk = []
-    if chunk:
-        yield chunk
+    try:
+        chunk: list[tuple[int, list[str]]] = []
+        for line, row in records:
+            if "".join(row).strip():  # blank exactly when every cell is
+                chunk.append((line, row))
+                if len(chunk) >= size:
+                    yield chunk
+                    chunk = []
+        if chunk:
+            yield chunk
+    finally:
+        stream.close()
 
 
 def _take(table: Table, line: int, row: list[str]) -> bool:

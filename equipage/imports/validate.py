@@ -12,6 +12,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import repeat
 from operator import itemgetter
+from pathlib import Path
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -153,7 +154,7 @@ def validate_table(table: Table, custom_fields: Sequence[CustomFieldSpec] = ()) 
 
 
 def validate_file(
-    data: bytes,
+    data: bytes | Path,
     filename: str = "",
     custom_fields: Sequence[CustomFieldSpec] = (),
     chunk_size: int = 20_000,
@@ -163,10 +164,36 @@ def validate_file(
     A CSV file is checked a chunk of lines at a time, each chunk's raw cells
     let go once its rows are made; the result is the same.
     """
-    if data.startswith(XLSX_MAGIC) or filename.lower().endswith((".xlsx", ".xlsm")):
-        return validate_table(read_table(data, filename), custom_fields)
+    validated, rows = stream_file(data, filename, custom_fields, chunk_size)
+    validated.rows = list(rows)
+    return validated
+
+
+def stream_file(
+    data: bytes | Path,
+    filename: str = "",
+    custom_fields: Sequence[CustomFieldSpec] = (),
+    chunk_size: int = 20_000,
+) -> tuple[Validated, Iterator[Row]]:
+    """Check a roster file as its rows are read: ``validate_file`` for a caller that keeps few.
+
+    The ``Validated`` has its columns and warnings at once; its ``rows`` stay
+    empty; its problems and line count are complete once the iterator is
+    exhausted. A CSV file given by its path is read from the disk as the rows
+    are asked for. An import that drops the unchanged rows as it compares them
+    never holds the whole file (a million-line sync: about 280 MB less).
+    """
+    if isinstance(data, Path):
+        with data.open("rb") as head:
+            xlsx = head.read(len(XLSX_MAGIC)) == XLSX_MAGIC
+    else:
+        xlsx = data.startswith(XLSX_MAGIC)
+    if xlsx or filename.lower().endswith((".xlsx", ".xlsm")):
+        table = read_table(data.read_bytes() if isinstance(data, Path) else data, filename)
+        rows, table.rows = table.rows, []
+        return _stream(table, iter([rows]), custom_fields)
     table, chunks = csv_chunks(data, chunk_size)
-    return _validate(table, chunks, custom_fields)
+    return _stream(table, chunks, custom_fields)
 
 
 def _validate(
@@ -174,9 +201,21 @@ def _validate(
     chunks: Iterator[list[tuple[int, list[str]]]],
     custom_fields: Sequence[CustomFieldSpec],
 ) -> Validated:
-    """Check the header, then each chunk of lines; problems in ``validate_table``'s order.
+    validated, rows = _stream(table, chunks, custom_fields)
+    validated.rows = list(rows)
+    return validated
 
-    The reading problems come first: they are complete once the chunks are.
+
+def _stream(
+    table: Table,
+    chunks: Iterator[list[tuple[int, list[str]]]],
+    custom_fields: Sequence[CustomFieldSpec],
+) -> tuple[Validated, Iterator[Row]]:
+    """Check the header now; return the result so far and the rows, checked a chunk at a time.
+
+    Problems end up in ``validate_table``'s order: the reading problems come
+    first (they are complete once the chunks are), then the header's, then
+    the cells'.
     """
     problems: list[Problem] = []
     warnings: list[Problem] = []
@@ -190,7 +229,7 @@ def _validate(
         problems = list(table.problems)
         if not problems:
             problems.append(Problem(1, "", _("The file is empty: no header line was found.")))
-        return Validated([], problems, warnings, {}, 0)
+        return Validated([], problems, warnings, {}, 0), iter(())
     for index, header in enumerate(table.headers):
         if not header:
             continue
@@ -229,21 +268,44 @@ def _validate(
                 )
             )
     specs = {f.key: f for f in custom_fields}
-    rows: list[Row] = []
+    validated = Validated([], problems, warnings, written, 0)
     if any(k not in positions for k in C.REQUIRED):
-        total = sum(len(chunk) for chunk in chunks)
-        return Validated(rows, [*table.problems, *problems], warnings, written, total)
+        return validated, _count_only(validated, table, chunks)
+    return validated, _checked_rows(validated, table, chunks, positions, custom_positions, specs)
+
+
+def _count_only(
+    validated: Validated, table: Table, chunks: Iterator[list[tuple[int, list[str]]]]
+) -> Iterator[Row]:
+    """Read a file whose header refuses it: count its lines, check none."""
+    validated.total_lines = sum(len(chunk) for chunk in chunks)
+    validated.problems = [*table.problems, *validated.problems]
+    yield from ()
+
+
+def _checked_rows(
+    validated: Validated,
+    table: Table,
+    chunks: Iterator[list[tuple[int, list[str]]]],
+    positions: dict[str, int],
+    custom_positions: dict[str, int],
+    specs: dict[str, CustomFieldSpec],
+) -> Iterator[Row]:
     width = len(table.headers)
+    written = validated.columns
     found: list[Problem] = []
     names: dict[str, str] = {}  # first and last names repeat: one string object each (memory)
-    total = 0
     for chunk in chunks:
-        total += len(chunk)
-        rows += _rows_by_column(
+        validated.total_lines += len(chunk)
+        rows = _rows_by_column(
             chunk, width, positions, custom_positions, specs, written, found, names
         )
         del chunk
-    return Validated(rows, [*table.problems, *problems, *found], warnings, written, total)
+        yield from rows
+        del rows
+        if len(names) > 100_000:  # a file of mostly distinct names: the map would hold them all
+            names.clear()
+    validated.problems = [*table.problems, *validated.problems, *found]
 
 
 def _rows_by_column(

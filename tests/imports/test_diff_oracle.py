@@ -62,7 +62,8 @@ def _plan(module, members, rows, with_email, with_roles, mode):  # type: ignore[
     scope = module.Scope(mode=mode, owner_id=1, actor_id=2, grantable=frozenset({"member"}))
     plan = module.compute_plan(file_rows, current, scope, columns)
     return (
-        [(p.line, p.column, p.message) for p in plan.errors],
+        # In the order the report gives them (the diff's own order is not a promise).
+        sorted([(p.line, p.column, p.message) for p in plan.errors], key=lambda e: e[:2]),
         [c.as_dict() for c in plan.changes],
         plan.unchanged,
         [s.as_dict() for s in plan.skipped],
