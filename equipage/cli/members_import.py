@@ -45,7 +45,9 @@ class _Progress:
         if not self.enabled:
             return
         label = self.LABELS.get(phase, phase)
-        text = f"{label} {done}/{total}" if total else f"{label}…"
+        # While reading, the number of lines is known only once they are all read.
+        count = f"{done}/{total}" if total else f"{done}…" if done else "…"
+        text = f"{label} {count}" if total or done else f"{label}…"
         if total:
             width = 30
             filled = int(width * done / total) if total else 0

@@ -1,4 +1,4 @@
-"""Reads for import and export: the members as plain ``Current`` records, the actor's scope."""
+"""Reads for import and export: the members as the diff compares them, the actor's scope."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from equipage.accounts.listing import member_relations
 from equipage.accounts.models import CustomField, CustomFieldValue, Member, MemberRole, Role
 from equipage.core.idlist import id_list
 from equipage.directory.ordering import name_order
-from equipage.imports.diff import Current, GroupInfo, Scope
+from equipage.imports.diff import MEMBER_ONLY, GroupInfo, Members, Scope
 from equipage.imports.validate import CustomFieldSpec
 from equipage.organizations.models import Organization
 from equipage.permissions import Actor, Cap, grantable_roles, members_manageable_by
@@ -26,7 +26,7 @@ def custom_field_specs(organization: Organization) -> list[CustomFieldSpec]:
     ]
 
 
-def current_members(organization: Organization, columns: set[str]) -> list[Current]:
+def current_members(organization: Organization, columns: set[str]) -> Members:
     """Load every member of the organization with what the present columns compare."""
     rows = Member.objects.filter(organization=organization).values_list(
         "pk", "login", "email", "first_name", "last_name", "state"
@@ -34,67 +34,72 @@ def current_members(organization: Organization, columns: set[str]) -> list[Curre
     # Names and states repeat across a roster: keep one string object for each (memory).
     shared: dict[str, str] = {}
     share = shared.setdefault
-    members = [
-        Current(pk, lg, em, share(fn, fn), share(ln, ln), share(st, st))
-        for pk, lg, em, fn, ln, st in rows.iterator(CHUNK)
-    ]
+    members = Members()
+    pks, logins, emails = members.pks, members.logins, members.emails
+    first_names, last_names, states = members.first_names, members.last_names, members.states
+    for pk, login, email, first_name, last_name, state in rows.iterator(CHUNK):
+        pks.append(pk)
+        logins.append(login)
+        emails.append(email)
+        first_names.append(share(first_name, first_name))
+        last_names.append(share(last_name, last_name))
+        states.append(share(state, state))
     del shared
-    by_pk = {m.pk: m for m in members}
+    at = {pk: i for i, pk in enumerate(pks)}  # member id -> position
     owner = owner_id(organization)
     if "roles" in columns:
         held = _Sets()
-        for m in members:
-            m.roles = held.empty
+        roles: dict[int, frozenset[str]] = {}
         for mid, role in (
             MemberRole.objects.filter(organization=organization)
             .values_list("member_id", "role")
             .iterator(CHUNK)  # not cached: a million rows as tuples cost 200 MB at once
         ):
-            if mid in by_pk:
-                by_pk[mid].roles = held.add(by_pk[mid].roles, role)
-        default = frozenset({"member"})
-        for m in members:
-            if not m.roles:
-                m.roles = default
-    elif owner in by_pk:
-        by_pk[owner].roles = frozenset({Role.OWNER})
+            i = at.get(mid)
+            if i is not None:
+                roles[i] = held.add(roles.get(i, held.empty), role)
+        # Only the members whose roles are not just "member" are kept (none: "member").
+        members.roles = {i: r for i, r in roles.items() if r and r != MEMBER_ONLY}
+        del roles
+    elif owner in at:
+        members.roles = {at[owner]: frozenset({Role.OWNER})}
     if "groups" in columns:
         from equipage.groups.models import GroupMembership, GroupRole
 
         groups = _Sets()
+        plain, admin = members.groups, members.admin_groups
         for mid, gid, role in (
             GroupMembership.objects.filter(organization=organization)
             .values_list("member_id", "group_id", "role")
             .iterator(CHUNK)
         ):
-            if mid in by_pk:
-                m = by_pk[mid]
-                if role == GroupRole.GROUP_ADMIN:
-                    m.admin_groups = groups.add(m.admin_groups, gid)
-                else:
-                    m.groups = groups.add(m.groups, gid)
+            i = at.get(mid)
+            if i is not None:
+                into = admin if role == GroupRole.GROUP_ADMIN else plain
+                into[i] = groups.add(into.get(i, groups.empty), gid)
     if "labels" in columns:
         from equipage.groups.models import MemberLabel
 
         labels = _Sets()
+        held_labels = members.labels
         for mid, lid in (
             MemberLabel.objects.filter(organization=organization)
             .values_list("member_id", "label_id")
             .iterator(CHUNK)
         ):
-            if mid in by_pk:
-                by_pk[mid].labels = labels.add(by_pk[mid].labels, lid)
+            i = at.get(mid)
+            if i is not None:
+                held_labels[i] = labels.add(held_labels.get(i, labels.empty), lid)
     if any(c.startswith("custom:") for c in columns):
+        custom = members.custom
         for mid, key, value in (
             CustomFieldValue.objects.filter(organization=organization)
             .values_list("member_id", "field__key", "value")
             .iterator(CHUNK)
         ):
-            if mid in by_pk:
-                holder = by_pk[mid]
-                if holder.custom is None:
-                    holder.custom = {}
-                holder.custom[key] = value
+            i = at.get(mid)
+            if i is not None:
+                custom.setdefault(i, {})[key] = value
     return members
 
 

@@ -101,6 +101,11 @@ class Row:
             self._more = (groups, roles, labels, custom)
 
     @property
+    def optional(self) -> tuple[Any, ...] | None:
+        """Return (groups, roles, labels, custom), or None when all four are None."""
+        return self._more
+
+    @property
     def groups(self) -> tuple[str, ...] | None:
         return None if self._more is None else self._more[0]
 
@@ -115,6 +120,17 @@ class Row:
     @property
     def custom(self) -> dict[str, str] | None:
         return None if self._more is None else self._more[3]
+
+    def share_texts(self, login: str, email: str, first_name: str, last_name: str) -> None:
+        """Hold these objects instead of the row's own equal texts (one copy, not two)."""
+        if self.login == login:
+            self.login = login
+        if self.email == email:
+            self.email = email
+        if self.first_name == first_name:
+            self.first_name = first_name
+        if self.last_name == last_name:
+            self.last_name = last_name
 
     def _fields(self) -> tuple[Any, ...]:
         return (

@@ -499,3 +499,14 @@ def test_streamed_json_is_valid_at_every_batch_boundary(n: int) -> None:
     report.write_json(out)
     assert out.getvalue() == json.dumps(report.as_dict(), ensure_ascii=False)
     assert len(json.loads(out.getvalue())["changes"]) == n
+
+
+def test_an_import_tells_how_many_lines_it_has_read_as_it_compares(org, admin, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    lines = [[f"m{i}", "Nom", "Prénom", "", "", "Activé"] for i in range(20_001)]
+    path = tmp_path / "grand.csv"
+    path.write_bytes(roster(*lines))
+    seen: list[tuple[str, int, int]] = []
+    report = run_import(org, admin, path, dry_run=True, progress=lambda *event: seen.append(event))
+    assert report.added == 20_001 and report.errors == []
+    reading = [event for event in seen if event[0] == "read"]
+    assert reading == [("read", 0, 0), ("read", 20_000, 0), ("read", 20_001, 20_001)]

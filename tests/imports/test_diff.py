@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from equipage.imports.diff import Current, GroupInfo, Scope, compute_plan, propagation
+from equipage.imports.diff import (
+    Current,
+    GroupInfo,
+    Members,
+    Scope,
+    compute_plan,
+    propagation,
+)
 from equipage.imports.validate import Row
 
 COLUMNS = {
@@ -243,3 +250,75 @@ def test_empty_name_cell_cannot_clear_a_stored_name() -> None:
     plan = plan_of([row(2, "Jean", "", login="jd")], current)
     assert [(e.line, e.column) for e in plan.errors] == [(2, "Nom")]
     assert plan.changes == []
+
+
+def test_login_made_up_for_a_new_member_avoids_a_login_on_a_refused_line() -> None:
+    # Line 3 repeats the default login of line 2 and is refused; its login is still the
+    # file's, so line 2's new member gets the next one (found by the property-based oracle).
+    rows = [row(2, "Zoé", "L"), row(3, "Élodie", "Martin", login="zoe.l")]
+    plan = plan_of(rows, [])
+    assert [(p.line, p.message) for p in plan.errors] == [(3, "Same member as line 2.")]
+    assert [c.login for c in plan.changes] == ["zoe.l2"]
+
+
+def test_rows_are_read_once_in_order_and_give_the_plan_of_a_list() -> None:
+    current = [
+        member(1, "ana", "Ana", "B", "ana@x.fr"),
+        member(2, "bob", "Bob", "C", "bob@x.fr"),
+        member(3, "cyd", "Cyd", "D", "cyd@x.fr"),
+    ]
+    rows = [
+        row(2, "Ana", "B", "ana@x.fr", login="ana"),  # unchanged
+        row(3, "Bob", "Chevalier", "bob@x.fr", login="bob"),  # updated
+        row(4, "Jean", "Dupont", "jd@x.fr"),  # new, login made up
+        row(5, "Eve", "E", "eve@x.fr", login="eve"),  # new
+    ]
+    read: list[int] = []
+
+    def once():  # type: ignore[no-untyped-def]
+        for r in rows:
+            read.append(r.line)
+            yield r
+
+    streamed = plan_of(once(), current)
+    listed = plan_of(rows, current)
+    assert read == [2, 3, 4, 5]
+    assert [c.as_dict() for c in streamed.changes] == [c.as_dict() for c in listed.changes]
+    assert [(c.line, c.kind) for c in streamed.changes] == [
+        (3, "updated"),
+        (4, "added"),
+        (5, "added"),
+        (None, "deactivated"),
+    ]
+    assert streamed.unchanged == listed.unchanged == 1
+
+
+def test_member_columns_give_the_same_plan_as_member_records() -> None:
+    current = [
+        member(1, "ana", "Ana", "B", "ana@x.fr", roles=frozenset({"admin"})),
+        member(2, "bob", "Bob", "C", "bob@x.fr", groups=frozenset({7})),
+    ]
+    rows = [row(2, "Ana", "B", "ana@x.fr", login="ana", roles=("member",))]
+    columns = {**COLUMNS, "roles": "Rôles"}
+    members = Members.of(current)
+    assert [members.get(i) for i in range(len(members))] == current
+    by_records = plan_of(rows, current, columns=columns)
+    by_columns = plan_of(rows, members, columns=columns)
+    assert [c.as_dict() for c in by_columns.changes] == [c.as_dict() for c in by_records.changes]
+    assert by_columns.changes[0].fields["roles"] == [["admin"], ["member"]]
+
+
+def test_an_email_held_by_two_members_is_refused_to_the_line_that_keeps_it() -> None:
+    # Two members share an address (an older database may hold such pairs): a line keeping
+    # it for one of them is refused while the other keeps it too, and passes once the
+    # other's line gives it up.
+    current = [member(1, "a", email="s@x.fr"), member(2, "b", email="S@x.fr")]
+    kept = plan_of([row(2, "A", "B", "s@x.fr", login="a")], current)
+    assert [(p.line, p.message) for p in kept.errors] == [
+        (2, "The e-mail address s@x.fr is already used by the member “b”."),
+    ]
+    given_up = plan_of(
+        [row(2, "A", "B", "s@x.fr", login="a"), row(3, "A", "B", "b@x.fr", login="b")],
+        current,
+    )
+    assert given_up.errors == []

@@ -85,3 +85,20 @@ def test_decode_prefers_cp1252_for_latin_text() -> None:
     text, encoding = decode("Prénom;État\r\nAndré;Activé\r\n".encode("cp1252"))
     assert encoding == "cp1252"
     assert "André" in text
+
+
+def test_a_file_read_from_disk_gives_the_lines_of_its_bytes(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from pathlib import Path
+
+    from equipage.imports.reader import csv_chunks
+
+    rows = [["", "Lefèvre", f"Zoë {i}", "", "", "Activé"] for i in range(7)]
+    data = csv_bytes(rows, encoding="cp1252")
+    path: Path = tmp_path / "liste.csv"
+    path.write_bytes(data)
+    table, chunks = csv_chunks(path, size=3)
+    lines = [line for chunk in chunks for line in chunk]
+    whole = read_table(data)
+    assert (table.encoding, table.delimiter, table.headers) == ("cp1252", ";", whole.headers)
+    assert lines == whole.rows
+    assert [len(chunk) for chunk in csv_chunks(path, size=3)[1]] == [3, 3, 1]

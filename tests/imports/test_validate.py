@@ -133,3 +133,26 @@ def test_neutralised_formula_cells_read_back_as_written() -> None:
 def test_empty_file_is_one_error() -> None:
     result = validate_table(read_table(b""))
     assert [(p.line, p.column) for p in result.problems] == [(1, "")]
+
+
+def test_a_streamed_check_gives_the_rows_and_problems_of_the_whole_file(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from equipage.imports.validate import stream_file, validate_file
+
+    rows = [
+        ["ok", "Dupont", "Jean", "jean@x.fr", "", "Activé"],
+        ["", "Martin", "Anne", "pas-un-mail", "", "Activé"],
+        *[[f"m{i}", "Nom", "Prénom", "", "", "Désactivé"] for i in range(5)],
+        ["", "Durand", "Luc", "", "", "Peut-être"],
+    ]
+    data = csv_bytes(rows, header=[*EN_HEADER, "Inconnue"])
+    path = tmp_path / "roster.csv"
+    path.write_bytes(data)
+    whole = validate_file(data)
+    streamed, lines = stream_file(path, chunk_size=2)
+    assert streamed.columns == whole.columns
+    assert [w.column for w in streamed.warnings] == ["Inconnue"]
+    assert streamed.problems == [] and streamed.total_lines == 0  # known once read
+    assert list(lines) == whole.rows and [r.line for r in whole.rows][:2] == [2, 4]
+    assert streamed.problems == whole.problems
+    assert [p.line for p in streamed.problems] == [3, 9]
+    assert streamed.total_lines == whole.total_lines == 8

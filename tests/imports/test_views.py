@@ -211,3 +211,26 @@ def test_the_progress_poll_does_not_read_the_reports(org, admin, immediate_tasks
     assert response.status_code == 200 and b"Applying the import" in response.content
     job_queries = [q["sql"] for q in queries if "imports_importjob" in q["sql"]]
     assert job_queries and not any('"preview"' in sql or '"result"' in sql for sql in job_queries)
+
+
+def test_the_progress_shows_the_lines_read_before_their_number_is_known(
+    org, admin, immediate_tasks
+) -> None:  # type: ignore[no-untyped-def]
+    from django.conf import settings
+
+    from equipage.imports.jobs import write_progress
+
+    client = login(admin)
+    upload(client, org, csv_bytes([["", "Neuf", "Nina", "", "", "Activé"]]))
+    job = ImportJob.objects.filter(organization=org).order_by("-id").first()
+    ImportJob.objects.filter(pk=job.pk).update(status="running")
+    write_progress(job.pk, "read", 40_000, 0)
+    response = client.get(f"/o/{org.slug}/members/import/{job.pk}/progress")
+    assert b"40000 lines read" in response.content
+    write_progress(job.pk, "write", 3, 10)
+    response = client.get(f"/o/{org.slug}/members/import/{job.pk}/progress")
+    assert b"3 / 10" in response.content and b"lines read" not in response.content
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "fr"
+    write_progress(job.pk, "read", 40_000, 0)
+    response = client.get(f"/o/{org.slug}/members/import/{job.pk}/progress")
+    assert "40000 lignes lues" in response.content.decode()
