@@ -199,31 +199,31 @@ class Change:
 class NewMemberChange:
     """A member to add, read like a ``Change`` whose ``pk`` is None.
 
-    A fresh import holds one per line, so it keeps five slots (a ``Change``
-    has eleven): its line and field list are derived from its row when read
-    (a dict of field pairs per member cost about 1 kB).
+    A fresh import holds one per line. The usual new member (its login given
+    in the file; no group, label or custom value) keeps its row only: one
+    slot, where a ``Change`` has eleven. Its line and field list are derived
+    from its row when read (a dict of field pairs per member cost about 1 kB).
+    ``NewMemberWithMore`` holds the rest.
     """
 
-    __slots__ = ("add_groups", "add_labels", "extra", "login", "row")
+    __slots__ = ("row",)
 
     pk: None = None
     remove_groups: frozenset[int] = frozenset()
     remove_labels: frozenset[int] = frozenset()
+    add_groups: frozenset[int] = frozenset()
+    add_labels: frozenset[int] = frozenset()
+    extra: dict[str, Any] | None = None  # groups, labels and custom values: field -> value after
     state_before = ""
     current: Current | None = None
     kind = "added"
 
-    def __init__(
-        self,
-        login: str,
-        row: Row,
-        add_groups: frozenset[int],
-        add_labels: frozenset[int],
-        extra: dict[str, Any] | None,
-    ) -> None:
-        self.login, self.row = login, row
-        self.add_groups, self.add_labels = add_groups, add_labels
-        self.extra = extra  # groups, labels and custom values: field -> value after
+    def __init__(self, row: Row) -> None:
+        self.row = row
+
+    @property
+    def login(self) -> str:
+        return self.row.login
 
     @property
     def line(self) -> int:
@@ -254,6 +254,24 @@ class NewMemberChange:
     def roles(self) -> list[str]:
         """Return the new member's roles, sorted (``member`` when the file gives none)."""
         return sorted(set(self.row.roles or ()) or {"member"})
+
+
+class NewMemberWithMore(NewMemberChange):
+    """A member to add with a made-up login, groups, labels or custom values."""
+
+    __slots__ = ("add_groups", "add_labels", "extra", "login")
+
+    def __init__(
+        self,
+        login: str,
+        row: Row,
+        add_groups: frozenset[int],
+        add_labels: frozenset[int],
+        extra: dict[str, Any] | None,
+    ) -> None:
+        self.login, self.row = login, row  # type: ignore[misc]
+        self.add_groups, self.add_labels = add_groups, add_labels
+        self.extra = extra
 
 
 AnyChange = Change | NewMemberChange
@@ -363,18 +381,22 @@ def compute_plan(
     emails, first_names, last_names = members.emails, members.first_names, members.last_names
     states, held_roles = members.states, members.roles
     # The lines that give an e-mail their member does not hold (a new member's, a new
-    # address): checked once every line is read, against who holds what in the end.
+    # address) when another member holds it now: checked once every line is read, against
+    # who holds what in the end. An address no member holds now is given by one line
+    # alone (a second line giving it is "the same member"): it cannot be taken.
     claims: list[tuple[int, str, int | None]] = []
+    by_email = matching.by_email
     moved: dict[int, str] = {}  # member position -> the e-mail their line gives instead
     deferred: list[Row] = []  # new members without a login: made once every login is known
     roles_ok: dict[tuple[str, ...] | None, bool] = {}
     wanted_roles: dict[tuple[str, ...], frozenset[str]] = {}
     no_logins: set[str] = set()  # only the new members without a login need the logins in use
+    placeholders = False
     for row, target in matching.pairs(rows, col, plan.errors):
         if email_column and (target is None or row.email != emails[target]):
             if target is not None:
                 moved[target] = row.email
-            if row.email:
+            if row.email and _lower(row.email) in by_email:
                 claims.append((row.line, row.email, target))
         if target is None:
             if not row.login:
@@ -396,7 +418,10 @@ def compute_plan(
                     _check_roles(row, set(), set(row.roles or ()) or {"member"}, scope, trial, col)
                     ok = roles_ok[row.roles] = not trial.errors
                 if ok:
-                    plan.changes.append(NewMemberChange(row.login, row, _NO_IDS, _NO_IDS, None))
+                    # The row itself holds its place among the changes until the maps are
+                    # freed (a million new members: their changes never meet the maps).
+                    plan.changes.append(row)  # type: ignore[arg-type]
+                    placeholders = True
                     continue
             _plan_new(row, scope, plan, no_logins, col, group_by_name, label_by_name)
             continue
@@ -430,7 +455,12 @@ def compute_plan(
             _plan_new(row, scope, plan, taken, col, group_by_name, label_by_name)
         plan.changes.sort(key=attrgetter("line"))  # back in the file's order
     matched, shared_emails = matching.line_marks, matching.shared_emails
-    del matching, deferred  # the maps go before the e-mails are checked (a million: 120 MB)
+    del matching, deferred, by_email  # the maps go before the e-mails are checked
+    if placeholders:
+        changes: list[Any] = plan.changes
+        for i, change in enumerate(changes):
+            if type(change) is Row:
+                changes[i] = NewMemberChange(change)
     if email_column:
         _check_emails(members, matched, shared_emails, claims, moved, col, plan.errors)
     del claims, moved
@@ -635,8 +665,9 @@ def _check_emails(
     theirs away). Who holds which address in the end: the members who had
     one, in the members' order, with the one their line gives instead; then
     those the file gives their first, in the file's order. Only the addresses
-    that can end up with two holders are looked at: those the lines claim
-    (``claims``) and those more than one member holds now (``shared``).
+    that can end up with two holders are looked at: those the lines claim from
+    another member (``claims``) and those more than one member holds now
+    (``shared``).
     ``line_marks`` gives, by position, the line matched with each member.
     """
     wanted = {_lower(email) for _line, email, _member in claims} | shared
@@ -787,7 +818,7 @@ def _plan_new(
             if value:
                 extra[f"custom:{key}"] = value
     plan.changes.append(
-        NewMemberChange(
+        NewMemberWithMore(
             login,
             row,
             frozenset(add_groups) if add_groups else _NO_IDS,

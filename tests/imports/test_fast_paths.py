@@ -407,7 +407,7 @@ def test_new_member_audit_text_is_what_json_dumps_writes_of_its_values(
     from equipage.imports.validate import Row
 
     row = Row(7, login, last, first, email, None, active, None, roles)
-    change = NewMemberChange(login, row, frozenset(), frozenset(), None)
+    change = NewMemberChange(row)
     ((_event, pk, _type, _tid, _label, before, after),) = list(_audit_rows([change], [42], [], 9))
     expected = {**change.values(), "import": 9}
     assert pk == 42 and before is None
