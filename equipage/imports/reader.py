@@ -6,6 +6,7 @@ become ``Problem`` entries with a line and a column.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import datetime as dt
 import io
@@ -17,6 +18,7 @@ from typing import IO, BinaryIO
 from django.utils.translation import gettext as _
 
 XLSX_MAGIC = b"PK\x03\x04"
+_HEAD_SIZE = 1 << 16  # the first read for the header line; grown as needed
 MAX_CELL = 100_000
 
 
@@ -83,6 +85,60 @@ def decode(data: bytes) -> tuple[str, str]:
     return data.decode("cp1252", errors="replace"), "cp1252"
 
 
+def encoding_of(data: bytes | Path) -> str:
+    """Return the encoding ``decode`` settles on, without holding a big UTF-8 file's text.
+
+    A file that is UTF-8 (most are) is checked a megabyte at a time; only
+    one that is not is read and decoded whole, as ``decode`` does.
+    """
+    head = _head(data, 3)
+    if head.startswith(b"\xef\xbb\xbf"):
+        return "utf-8-sig"
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "utf-16"
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    try:
+        for block in _blocks(data):
+            decoder.decode(block)
+        decoder.decode(b"", final=True)
+        return "utf-8"
+    except UnicodeDecodeError:
+        return decode(data.read_bytes() if isinstance(data, Path) else data)[1]
+
+
+def _head(data: bytes | Path, size: int) -> bytes:
+    if isinstance(data, Path):
+        with data.open("rb") as file:
+            return file.read(size)
+    return data[:size]
+
+
+def _blocks(data: bytes | Path, size: int = 1 << 20) -> Iterator[bytes | memoryview]:
+    if isinstance(data, Path):
+        with data.open("rb") as file:
+            while block := file.read(size):
+                yield block
+    else:
+        view = memoryview(data)
+        for start in range(0, len(view), size):
+            yield view[start : start + size]
+
+
+def _head_text(data: bytes | Path, encoding: str) -> str:
+    """Return the file's first characters, enough to hold its first filled line whole."""
+    size = _HEAD_SIZE
+    while True:
+        raw = _head(data, size)
+        decoder = codecs.getincrementaldecoder(encoding)(errors="replace")
+        whole = len(raw) < size
+        text = decoder.decode(raw, final=whole)  # a byte order mark is not part of it
+        lines = text.splitlines()
+        complete = lines if whole else lines[:-1]  # the last line may be cut
+        if whole or any(line.strip() for line in complete):
+            return text if whole else "\n".join(complete)
+        size *= 4
+
+
 def sniff_delimiter(text: str) -> str:
     """Pick ``;``, ``,`` or tab: the one the header line holds most of (outside quotes)."""
     first = _first_filled_line(text)
@@ -137,16 +193,13 @@ def csv_chunks(
     delimiter, then its lines are read from the disk as they are asked for:
     its bytes are not held meanwhile (a million lines: 80 MB).
     """
-    whole = data.read_bytes() if isinstance(data, Path) else data
-    text, encoding = decode(whole)
-    delimiter = sniff_delimiter(text)
-    del text
+    encoding = encoding_of(data)
+    delimiter = sniff_delimiter(_head_text(data, encoding))
     table = Table(headers=[], rows=[], encoding=encoding, delimiter=delimiter, kind="csv")
-    # Decode again, a buffer at a time, as the CSV reader asks: holding the whole text
-    # (and StringIO's own wider copy of it) beside the rows cost three times the file.
+    # Decoded a buffer at a time, as the CSV reader asks: holding the whole text (and
+    # StringIO's own wider copy of it) beside the rows cost three times the file.
     # For every encoding ``decode`` settles on, this yields the same characters.
-    raw: BinaryIO = data.open("rb") if isinstance(data, Path) else io.BytesIO(whole)
-    del whole
+    raw: BinaryIO = data.open("rb") if isinstance(data, Path) else io.BytesIO(data)
     stream = io.TextIOWrapper(raw, encoding=encoding, errors="replace", newline="")
     records = _records(csv.reader(stream, delimiter=delimiter), table)
     for line, row in records:

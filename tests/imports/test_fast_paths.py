@@ -60,6 +60,37 @@ def test_streamed_decoding_gives_the_same_text_as_decode(data: bytes) -> None:
     assert stream.read() == text
 
 
+@settings(max_examples=300, deadline=None)
+@given(
+    st.one_of(
+        st.binary(max_size=200),
+        st.text(max_size=60).map(lambda t: t.encode("utf-8")),
+        st.text(max_size=60).map(lambda t: b"\xef\xbb\xbf" + t.encode("utf-8")),
+        st.text(max_size=60).map(lambda t: t.encode("utf-16")),
+        st.text(alphabet='éèàçôÉ;,\tabc\r\n"', max_size=60).map(lambda t: t.encode("cp1252")),
+    ),
+    st.sampled_from([1, 2, 3, 7, 64]),
+)
+def test_encoding_and_delimiter_are_settled_without_decoding_the_whole_file(
+    data: bytes, block: int
+) -> None:
+    from unittest import mock
+
+    from equipage.imports import reader
+
+    text, encoding = reader.decode(data)
+    # Blocks and first-line reads as small as a byte cut every multi-byte character.
+    blocks = reader._blocks
+    with (
+        mock.patch.object(reader, "_blocks", lambda d: blocks(d, block)),
+        mock.patch.object(reader, "_HEAD_SIZE", block),
+    ):
+        assert reader.encoding_of(data) == encoding
+        assert reader.sniff_delimiter(reader._head_text(data, encoding)) == (
+            reader.sniff_delimiter(text)
+        )
+
+
 def _fts_trigger_sql(name: str = "directory_member_fts_ai") -> str | None:
     with connection.cursor() as cursor:
         cursor.execute("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = %s", [name])
