@@ -568,6 +568,27 @@ class _Matching:
         login_marks, email_marks, line_marks = self.login_marks, self.email_marks, self.line_marks
         other_logins, other_emails = self.other_logins, self.other_emails
         other_defaults = self.other_defaults
+
+        def name(key: str, line: int, into: dict[str, int]) -> tuple[int, int | None]:
+            """Mark the lower-cased login ``key`` as named by ``line``.
+
+            Return the line that named it first (0: none) and its member.
+            ``into`` keeps the keys no member holds: the file's logins, or the
+            default logins of the lines without one.
+            """
+            named = member_of(key)
+            if named is not None:
+                seen = login_marks[named]
+                if not seen:
+                    login_marks[named] = line
+                return seen, named
+            seen = other_logins.get(key) or other_defaults.get(key, 0)
+            if not seen:
+                into[key] = line
+            elif into is other_logins:  # a login in the file, not to be made up for another
+                other_logins.setdefault(key, seen)
+            return seen, None
+
         for row in rows:
             target: int | None = None
             login, email, line = row.login, row.email, row.line
@@ -575,20 +596,10 @@ class _Matching:
                 key = login.lower()
                 if key == login:
                     key = login  # one string object, not two (memory)
-                named = member_of(key)
-                if named is not None:
-                    seen = login_marks[named]
-                else:
-                    seen = other_logins.get(key) or other_defaults.get(key, 0)
+                seen, named = name(key, line, other_logins)
                 if seen:
                     errors.append(_same(row, col(C.LOGIN), seen))
-                    if named is None:  # a login in the file, not to be made up for another
-                        other_logins.setdefault(key, seen)
                     continue
-                if named is not None:
-                    login_marks[named] = line
-                else:
-                    other_logins[key] = line
                 target = by_login.get(login)
                 if target is None:
                     target = named
@@ -609,18 +620,10 @@ class _Matching:
                     target = holder
             elif not login:
                 base = default_login(row.first_name, row.last_name) or "member"
-                named = member_of(base)
-                if named is not None:
-                    seen = login_marks[named]
-                else:
-                    seen = other_logins.get(base) or other_defaults.get(base, 0)
+                seen, named = name(base, line, other_defaults)
                 if seen:
                     errors.append(_same(row, col(C.LAST_NAME), seen))
                     continue
-                if named is not None:
-                    login_marks[named] = line
-                else:
-                    other_defaults[base] = line
                 target = by_login.get(base)
                 if target is None:
                     target = named

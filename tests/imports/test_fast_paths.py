@@ -40,16 +40,18 @@ def test_search_key_maker_gives_core_search_key(parts: list[str]) -> None:
     assert fast(*parts) == search_key(*parts)  # the cached second answer too
 
 
-@settings(max_examples=200, deadline=None)
-@given(
-    st.one_of(
-        st.binary(max_size=200),
-        st.text(max_size=60).map(lambda t: t.encode("utf-8")),
-        st.text(max_size=60).map(lambda t: b"\xef\xbb\xbf" + t.encode("utf-8")),
-        st.text(max_size=60).map(lambda t: t.encode("utf-16")),
-        st.text(alphabet="éèàçôÉ;,abc\r\n", max_size=60).map(lambda t: t.encode("cp1252")),
-    )
+# Files as people's tools write them: any bytes, UTF-8 with or without BOM, UTF-16, cp1252.
+FILE_BYTES = st.one_of(
+    st.binary(max_size=200),
+    st.text(max_size=60).map(lambda t: t.encode("utf-8")),
+    st.text(max_size=60).map(lambda t: b"\xef\xbb\xbf" + t.encode("utf-8")),
+    st.text(max_size=60).map(lambda t: t.encode("utf-16")),
+    st.text(alphabet='éèàçôÉ;,\tabc\r\n"', max_size=60).map(lambda t: t.encode("cp1252")),
 )
+
+
+@settings(max_examples=200, deadline=None)
+@given(FILE_BYTES)
 def test_streamed_decoding_gives_the_same_text_as_decode(data: bytes) -> None:
     import io
 
@@ -61,16 +63,7 @@ def test_streamed_decoding_gives_the_same_text_as_decode(data: bytes) -> None:
 
 
 @settings(max_examples=300, deadline=None)
-@given(
-    st.one_of(
-        st.binary(max_size=200),
-        st.text(max_size=60).map(lambda t: t.encode("utf-8")),
-        st.text(max_size=60).map(lambda t: b"\xef\xbb\xbf" + t.encode("utf-8")),
-        st.text(max_size=60).map(lambda t: t.encode("utf-16")),
-        st.text(alphabet='éèàçôÉ;,\tabc\r\n"', max_size=60).map(lambda t: t.encode("cp1252")),
-    ),
-    st.sampled_from([1, 2, 3, 7, 64]),
-)
+@given(FILE_BYTES, st.sampled_from([1, 2, 3, 7, 64]))
 def test_encoding_and_delimiter_are_settled_without_decoding_the_whole_file(
     data: bytes, block: int
 ) -> None:
