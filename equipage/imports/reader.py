@@ -228,7 +228,7 @@ def _records(reader: Iterator[list[str]], table: Table) -> Iterator[tuple[int, l
 
 
 def _chunks(
-    records: Iterator[tuple[int, list[str]]], table: Table, size: int, stream: IO[str]
+    records: Iterator[tuple[int, list[str]]], table: Table, size: int, stream: IO[str] | None
 ) -> Iterator[list[tuple[int, list[str]]]]:
     try:
         chunk: list[tuple[int, list[str]]] = []
@@ -241,7 +241,8 @@ def _chunks(
         if chunk:
             yield chunk
     finally:
-        stream.close()
+        if stream is not None:
+            stream.close()
 
 
 def _take(table: Table, line: int, row: list[str]) -> bool:
@@ -271,25 +272,50 @@ def _cell_text(value: object) -> str:
 
 
 def _read_xlsx(data: bytes) -> Table:
+    table, chunks = xlsx_chunks(data)
+    for chunk in chunks:
+        table.rows.extend(chunk)
+    return table
+
+
+def xlsx_chunks(
+    data: bytes | Path, size: int = 20_000
+) -> tuple[Table, Iterator[list[tuple[int, list[str]]]]]:
+    """Read an XLSX workbook's first sheet as ``csv_chunks`` reads a CSV file.
+
+    The header is read now, the data lines lazily, in lists of at most
+    ``size``. A damaged workbook is a problem of the table, never an
+    exception, wherever it is found.
+    """
     table = Table(headers=[], rows=[], kind="xlsx")
+    records = _workbook_records(data, table)
+    for line, row in records:
+        if _take(table, line, row):
+            return table, _chunks(records, table, size, None)
+    return table, iter(())
+
+
+def _workbook_records(data: bytes | Path, table: Table) -> Iterator[tuple[int, list[str]]]:
     try:
         for line, row in _xlsx_rows(data):
-            _take(table, line, [_cell_text(v) for v in row])
+            yield line, [_cell_text(v) for v in row]
     except Exception as exc:  # a damaged workbook is the user's problem to fix, not a crash
         table.problems.append(
             Problem(1, "", _("This file is not a readable XLSX workbook (%(e)s).") % {"e": exc})
         )
-    return table
 
 
-def _xlsx_rows(data: bytes) -> Iterator[tuple[int, list[object]]]:
+def _xlsx_rows(data: bytes | Path) -> Iterator[tuple[int, list[object]]]:
     """Yield (spreadsheet row number, values) of the first sheet."""
     try:
         from python_calamine import CalamineWorkbook
     except ImportError:  # pragma: no cover - calamine is a dependency; openpyxl is the fallback
         yield from _openpyxl_rows(data)
         return
-    book = CalamineWorkbook.from_filelike(io.BytesIO(data))
+    if isinstance(data, Path):
+        book = CalamineWorkbook.from_path(str(data))
+    else:
+        book = CalamineWorkbook.from_filelike(io.BytesIO(data))
     sheet = book.get_sheet_by_index(0)
     # Calamine starts at the first used cell; keep the row numbers the user sees.
     first_row = (sheet.start or (0, 0))[0]
@@ -297,10 +323,11 @@ def _xlsx_rows(data: bytes) -> Iterator[tuple[int, list[object]]]:
         yield first_row + index + 1, list(row)
 
 
-def _openpyxl_rows(data: bytes) -> Iterator[tuple[int, list[object]]]:
+def _openpyxl_rows(data: bytes | Path) -> Iterator[tuple[int, list[object]]]:
     from openpyxl import load_workbook
 
-    book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    source = data if isinstance(data, Path) else io.BytesIO(data)
+    book = load_workbook(source, read_only=True, data_only=True)
     try:
         for index, row in enumerate(book.worksheets[0].iter_rows(values_only=True), start=1):
             yield index, list(row)

@@ -20,7 +20,7 @@ from django.core.validators import validate_email
 from django.utils.translation import gettext as _
 
 from equipage.imports import columns as C
-from equipage.imports.reader import XLSX_MAGIC, Problem, Table, csv_chunks, read_table
+from equipage.imports.reader import XLSX_MAGIC, Problem, Table, csv_chunks, xlsx_chunks
 
 MAX_LENGTH = {C.LOGIN: 150, C.LAST_NAME: 150, C.FIRST_NAME: 150, C.EMAIL: 254, C.PASSWORD: 1024}
 # Cells of these columns hold lists and may span lines; the others must be one clean line.
@@ -196,8 +196,9 @@ def stream_file(
     The ``Validated`` has its columns and warnings at once; its ``rows`` stay
     empty; its problems and line count are complete once the iterator is
     exhausted. A CSV file given by its path is read from the disk as the rows
-    are asked for. An import that drops the unchanged rows as it compares them
-    never holds the whole file (a million-line sync: about 280 MB less).
+    are asked for; an XLSX workbook's cells become Python text a chunk at a
+    time. An import that drops the unchanged rows as it compares them never
+    holds the whole file (a million-line sync: about 280 MB less).
     """
     if isinstance(data, Path):
         with data.open("rb") as head:
@@ -205,10 +206,9 @@ def stream_file(
     else:
         xlsx = data.startswith(XLSX_MAGIC)
     if xlsx or filename.lower().endswith((".xlsx", ".xlsm")):
-        table = read_table(data.read_bytes() if isinstance(data, Path) else data, filename)
-        rows, table.rows = table.rows, []
-        return _stream(table, iter([rows]), custom_fields)
-    table, chunks = csv_chunks(data, chunk_size)
+        table, chunks = xlsx_chunks(data, chunk_size)
+    else:
+        table, chunks = csv_chunks(data, chunk_size)
     return _stream(table, chunks, custom_fields)
 
 

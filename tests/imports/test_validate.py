@@ -156,3 +156,35 @@ def test_a_streamed_check_gives_the_rows_and_problems_of_the_whole_file(tmp_path
     assert streamed.problems == whole.problems
     assert [p.line for p in streamed.problems] == [3, 9]
     assert streamed.total_lines == whole.total_lines == 8
+
+
+def test_an_xlsx_workbook_is_checked_from_its_path_in_chunks_as_whole(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from openpyxl import Workbook
+
+    from equipage.imports.validate import stream_file, validate_file
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(EN_HEADER)
+    for i in range(7):
+        sheet.append([f"m{i}", "Nom", "Prénom", f"m{i}@x.fr", None, "Active"])
+    sheet.append(["bad", "Nom", "Prénom", "not-an-address", None, "Maybe"])
+    path = tmp_path / "roster.xlsx"
+    book.save(path)
+    whole = validate_table(read_table(path.read_bytes(), "roster.xlsx"))
+    streamed, rows = stream_file(path, chunk_size=3)
+    assert list(rows) == whole.rows and len(whole.rows) == 7
+    assert streamed.problems == whole.problems and {p.line for p in whole.problems} == {9}
+    assert streamed.total_lines == whole.total_lines == 8
+    assert validate_file(path).rows == whole.rows
+
+
+def test_a_damaged_workbook_streamed_is_a_problem_not_a_crash(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from equipage.imports.validate import stream_file
+
+    path = tmp_path / "roster.xlsx"
+    path.write_bytes(b"PK\x03\x04garbage")
+    streamed, rows = stream_file(path)
+    assert list(rows) == []
+    assert [p.line for p in streamed.problems] == [1]
+    assert "not a readable XLSX workbook" in streamed.problems[0].message
