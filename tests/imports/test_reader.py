@@ -102,3 +102,37 @@ def test_a_file_read_from_disk_gives_the_lines_of_its_bytes(tmp_path) -> None:  
     assert (table.encoding, table.delimiter, table.headers) == ("cp1252", ";", whole.headers)
     assert lines == whole.rows
     assert [len(chunk) for chunk in csv_chunks(path, size=3)[1]] == [3, 3, 1]
+
+
+def test_a_big_workbook_is_streamed_by_openpyxl_and_reads_the_same(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import datetime as dt
+
+    from openpyxl import Workbook
+
+    from equipage.imports import reader
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(FR_HEADER)
+    sheet.append(["jd", "Dupont", "Jean", "jd@x.fr", None, "Activé"])
+    sheet.append(["id", "Num", "Un", None, 12345, 1])
+    sheet.append(["dt", "Date", "Deux", None, dt.date(2026, 11, 23), True])
+    sheet.append([None, None, None, None, None, None])
+    sheet.append(["fl", "Réel", "Trois", None, 2.5, "Désactivé"])
+    buf = io.BytesIO()
+    book.save(buf)
+    data = buf.getvalue()
+    fast = read_table(data, "roster.xlsx")
+    streamed: list[bytes | object] = []
+    openpyxl_rows = reader._openpyxl_rows
+
+    def spy(source):  # type: ignore[no-untyped-def]
+        streamed.append(source)
+        return openpyxl_rows(source)
+
+    monkeypatch.setattr(reader, "_openpyxl_rows", spy)
+    monkeypatch.setattr(reader, "CALAMINE_MAX_SHEETS", 100)  # this workbook is "big" now
+    slow = read_table(data, "roster.xlsx")
+    assert streamed  # read by openpyxl
+    assert (slow.headers, slow.rows, slow.problems) == (fast.headers, fast.rows, fast.problems)
+    assert [line for line, _cells in fast.rows] == [2, 3, 4, 6]
