@@ -51,8 +51,12 @@ class Table:
 def read_table(data: bytes, filename: str = "") -> Table:
     """Read CSV or XLSX bytes into a table; the first non-empty row is the header."""
     if data.startswith(XLSX_MAGIC) or filename.lower().endswith((".xlsx", ".xlsm")):
-        return _read_xlsx(data)
-    return _read_csv(data)
+        table, chunks = xlsx_chunks(data)
+    else:
+        table, chunks = csv_chunks(data)
+    for chunk in chunks:
+        table.rows.extend(chunk)
+    return table
 
 
 def decode(data: bytes) -> tuple[str, str]:
@@ -175,13 +179,6 @@ def _first_filled_line(text: str) -> str:
         size *= 4
 
 
-def _read_csv(data: bytes) -> Table:
-    table, chunks = csv_chunks(data)
-    for chunk in chunks:
-        table.rows.extend(chunk)
-    return table
-
-
 def csv_chunks(
     data: bytes | Path, size: int = 20_000
 ) -> tuple[Table, Iterator[list[tuple[int, list[str]]]]]:
@@ -272,13 +269,6 @@ def _cell_text(value: object) -> str:
     if isinstance(value, dt.date):
         return value.isoformat()
     return str(value)
-
-
-def _read_xlsx(data: bytes) -> Table:
-    table, chunks = xlsx_chunks(data)
-    for chunk in chunks:
-        table.rows.extend(chunk)
-    return table
 
 
 def xlsx_chunks(

@@ -180,9 +180,7 @@ def validate_file(
     A CSV file is checked a chunk of lines at a time, each chunk's raw cells
     let go once its rows are made; the result is the same.
     """
-    validated, rows = stream_file(data, filename, custom_fields, chunk_size)
-    validated.rows = list(rows)
-    return validated
+    return _whole(*stream_file(data, filename, custom_fields, chunk_size))
 
 
 def stream_file(
@@ -217,7 +215,11 @@ def _validate(
     chunks: Iterator[list[tuple[int, list[str]]]],
     custom_fields: Sequence[CustomFieldSpec],
 ) -> Validated:
-    validated, rows = _stream(table, chunks, custom_fields)
+    return _whole(*_stream(table, chunks, custom_fields))
+
+
+def _whole(validated: Validated, rows: Iterator[Row]) -> Validated:
+    """Read the rows to their end into ``validated`` (its problems are then complete)."""
     validated.rows = list(rows)
     return validated
 
