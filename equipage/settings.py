@@ -192,3 +192,8 @@ ANYMAIL = {
 }
 # Outgoing webhooks refuse private and loopback addresses unless this is "1".
 EQUIPAGE_WEBHOOKS_ALLOW_PRIVATE = os.environ.get("EQUIPAGE_WEBHOOKS_ALLOW_PRIVATE", "") == "1"
+
+# Mail and webhook queue leases (issue #14.4): a worker holds a mail or webhook it sends for
+# this many seconds, renewed every quarter of it while it sends; when a worker dies, another
+# takes the row over once the lease has run out (within a housekeeping round, 30 s, after).
+EQUIPAGE_QUEUE_LEASE_SECONDS = float(os.environ.get("EQUIPAGE_QUEUE_LEASE_SECONDS", "60"))

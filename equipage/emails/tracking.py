@@ -5,7 +5,8 @@ Provider, basic-auth secret and signing key come from the environment
 (``EQUIPAGE_ESP``, ``EQUIPAGE_ESP_WEBHOOK_SECRET``, ``EQUIPAGE_ESP_SIGNING_KEY``);
 django-anymail verifies and normalises the events. An event changes at most
 the one mail it names by id: unknown ids, other recipients, replays and
-events older than what we already know change nothing.
+events older than what we already know change nothing. A signature is taken
+only within five minutes of its time and only once (``receipts``).
 """
 
 from __future__ import annotations
@@ -22,7 +23,9 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 
 from equipage.core import clock
+from equipage.emails import receipts
 from equipage.emails.models import DeliveryStatus, OutboundEmail
+from equipage.emails.outbox import METADATA_KEY
 
 log = logging.getLogger(__name__)
 
@@ -59,8 +62,6 @@ _STATUS = {
 
 # Events older than this are replays or lost in transit; they change nothing.
 MAX_EVENT_AGE = dt.timedelta(days=30)
-
-METADATA_KEY = "equipage_message_id"
 
 
 def _configured(esp: str) -> bool:
@@ -115,8 +116,13 @@ def _view_class(esp: str) -> type:
 
     class TrackingView(base):  # type: ignore[misc, valid-type]
         def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-            self.run_validators(request)
-            changed = sum(1 for event in self.parse_events(request) if apply_event(event))
+            self.run_validators(request)  # anymail: basic auth and the provider's signature
+            stamp = receipts.stamp_of(esp, request)  # ours: its time window
+            with transaction.atomic():
+                if stamp is not None and not receipts.first_use(esp, stamp, request.body):
+                    log.info("%s tracking webhook: a retry already applied", esp)
+                    return HttpResponse()
+                changed = sum(1 for event in self.parse_events(request) if apply_event(event))
             log.info("%s tracking webhook: %d mail(s) updated", esp, changed)
             return HttpResponse()
 

@@ -10,13 +10,16 @@ from equipage.core.housekeeping import periodic
 
 @periodic
 def send_lost_webhooks() -> int:
-    """Send deliveries due for more than a minute (their task is gone or never enqueued)."""
-    from equipage.webhooks.delivery import deliver, due_ids
-    from equipage.webhooks.models import WebhookDelivery
+    """Send deliveries due for more than a minute (their task is gone or never enqueued) and
+    those whose sender's lease lapsed (the worker died while sending)."""
+    from django.db.models import Q
 
-    late = set(
-        WebhookDelivery.objects.filter(
-            pk__in=due_ids(1000), next_attempt_at__lte=clock.now() - dt.timedelta(minutes=1)
-        ).values_list("pk", flat=True)
-    )
-    return sum(1 for pk in sorted(late) if deliver(pk))
+    from equipage.webhooks.delivery import deliver
+    from equipage.webhooks.models import DeliveryStatus, WebhookDelivery
+
+    now = clock.now()
+    late = WebhookDelivery.objects.filter(
+        Q(status=DeliveryStatus.QUEUED, next_attempt_at__lte=now - dt.timedelta(minutes=1))
+        | Q(status=DeliveryStatus.SENDING, lease_until__lt=now)
+    ).order_by("pk")
+    return sum(1 for pk in late.values_list("pk", flat=True)[:1000] if deliver(pk))
