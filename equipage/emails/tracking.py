@@ -116,10 +116,11 @@ def _view_class(esp: str) -> type:
 
     class TrackingView(base):  # type: ignore[misc, valid-type]
         def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            body = request.body  # read first: a multipart form can be read only once
             self.run_validators(request)  # anymail: basic auth and the provider's signature
             stamp = receipts.stamp_of(esp, request)  # ours: its time window
             with transaction.atomic():
-                if stamp is not None and not receipts.first_use(esp, stamp, request.body):
+                if stamp is not None and not receipts.first_use(esp, stamp, body):
                     log.info("%s tracking webhook: a retry already applied", esp)
                     return HttpResponse()
                 changed = sum(1 for event in self.parse_events(request) if apply_event(event))
