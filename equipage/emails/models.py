@@ -17,6 +17,10 @@ class MailKind(models.TextChoices):
 
 
 class MailStatus(models.TextChoices):
+    """Where a mail of the outbox is: ``queued`` (waiting; ``attempts > 0`` after a failed try),
+    ``sending`` (claimed under a lease), ``sent``. ``failed`` is never set: mail is retried
+    until a server takes it."""
+
     QUEUED = "queued", _("Waiting")
     SENDING = "sending", _("Sending")
     SENT = "sent", _("Sent")

@@ -111,9 +111,7 @@ def deliver(delivery_id: int) -> bool:
             attempts=attempts, response_status=status, delivered_at=clock.now(), last_error=""
         )
     if not error:
-        error = f"HTTP {status}"
-        if status is not None and 300 <= status < 400:
-            error += " (redirects are not followed)"
+        error = f"HTTP {status}"  # a 3xx too: redirects are not followed
     give_up = attempts >= MAX_ATTEMPTS or not endpoint.active
     next_at = clock.now() + backoff(attempts)
     claim.release(

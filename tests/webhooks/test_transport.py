@@ -91,11 +91,21 @@ def test_redirect_to_an_internal_address_is_not_followed_and_counts_as_a_failure
     assert deliver_due() == 0
     delivery = WebhookDelivery.objects.get()
     assert delivery.status == DeliveryStatus.QUEUED and delivery.response_status == 302
-    assert "redirects are not followed" in delivery.last_error
+    assert delivery.last_error == "HTTP 302"
     frozen_clock.advance(seconds=31)
     assert deliver_due() == 0  # retried as a failure, and again not followed
     assert len(outside.requests) == 2
     assert internal.requests == []
+    # The delivery log says why, in the admin's language.
+    from django.test import Client
+
+    console = Client()
+    console.force_login(admin, backend="equipage.accounts.backends.MemberBackend")
+    page = console.get(f"/o/acme/webhooks/{delivery.endpoint_id}/")
+    assert "HTTP 302 (redirects are not followed)" in page.content.decode()
+    type(admin).objects.filter(pk=admin.pk).update(language="fr")
+    page = console.get(f"/o/acme/webhooks/{delivery.endpoint_id}/")
+    assert "HTTP 302 (les redirections ne sont pas suivies)" in page.content.decode()
 
 
 def test_delivery_connects_to_the_address_it_checked_even_if_dns_answers_otherwise_later(
