@@ -89,6 +89,14 @@ def deliver(delivery_id: int) -> bool:
         pk=delivery_id
     )
     endpoint = delivery.endpoint
+    if claim.resumed:
+        log.warning(
+            "webhook delivery possibly sent by a vanished worker: sending it again, same "
+            "Equipage-Delivery id (organization=%s endpoint=%s delivery=%s)",
+            delivery.organization.slug,
+            endpoint.pk,
+            delivery.event_id,
+        )
     body = json.dumps(delivery.payload, separators=(",", ":"), sort_keys=True).encode()
     timestamp = int(clock.now().timestamp())
     headers = {
@@ -114,7 +122,7 @@ def deliver(delivery_id: int) -> bool:
         error = f"HTTP {status}"  # a 3xx too: redirects are not followed
     give_up = attempts >= MAX_ATTEMPTS or not endpoint.active
     next_at = clock.now() + backoff(attempts)
-    claim.release(
+    released = claim.release(
         status=DeliveryStatus.FAILED if give_up else DeliveryStatus.QUEUED,
         attempts=attempts,
         response_status=status,
@@ -139,7 +147,7 @@ def deliver(delivery_id: int) -> bool:
             "attempt": attempts,
         },
     )
-    if not give_up:
+    if released and not give_up:
         enqueue(delivery.pk, run_after=next_at)
     return False
 

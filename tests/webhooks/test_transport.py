@@ -9,10 +9,14 @@ from __future__ import annotations
 
 import json
 import logging
+import shutil
 import socket
+import ssl
+import subprocess
 import threading
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, HTTPServer
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -26,7 +30,9 @@ from equipage.webhooks.models import DeliveryStatus, WebhookDelivery
 class Server:
     """An HTTP server on ``host`` that records requests and answers ``answer(handler)``."""
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(
+        self, host: str = "127.0.0.1", port: int = 0, tls: ssl.SSLContext | None = None
+    ) -> None:
         self.requests: list[dict[str, Any]] = []
         self.redirect_to = ""
         server = self
@@ -51,8 +57,10 @@ class Server:
                 pass
 
         self.httpd = HTTPServer((host, port), Handler)
+        if tls is not None:
+            self.httpd.socket = tls.wrap_socket(self.httpd.socket, server_side=True)
         self.port = int(self.httpd.server_port)
-        self.url = f"http://{host}:{self.port}/hook"
+        self.url = f"{'https' if tls else 'http'}://{host}:{self.port}/hook"
         threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
 
     def stop(self) -> None:
@@ -64,8 +72,8 @@ class Server:
 def servers() -> Iterator[Callable[..., Server]]:
     started: list[Server] = []
 
-    def start(host: str = "127.0.0.1", port: int = 0) -> Server:
-        started.append(Server(host, port))
+    def start(host: str = "127.0.0.1", port: int = 0, tls: ssl.SSLContext | None = None) -> Server:
+        started.append(Server(host, port, tls))
         return started[-1]
 
     yield start
@@ -187,3 +195,44 @@ def test_failed_delivery_is_logged_with_organization_and_endpoint(
     assert "organization=acme" in record.getMessage()
     assert f"endpoint={endpoint.pk}" in record.getMessage()
     assert record.organization == "acme" and record.endpoint == endpoint.pk  # type: ignore[attr-defined]
+
+
+def _dns(answers: dict[str, str]) -> Callable[..., list[Any]]:
+    def resolve(host: str, port: Any, *args: Any, **kwargs: Any) -> list[Any]:
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (answers[host], port))]
+
+    return resolve
+
+
+def test_https_delivery_goes_to_the_checked_address_and_still_checks_the_certificate_name(
+    tmp_path: Path,
+    servers: Callable[..., Server],
+    settings: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    openssl = shutil.which("openssl")
+    assert openssl, "openssl (Debian package) is needed to make the test certificate"
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(
+        [openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1"]
+        + ["-keyout", str(key), "-out", str(cert), "-subj", "/CN=hooks.pinned.test"]
+        + ["-addext", "subjectAltName=DNS:hooks.pinned.test"],
+        check=True,
+        capture_output=True,
+    )
+    tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    tls.load_cert_chain(cert, key)
+    server = servers(tls=tls)
+    settings.EQUIPAGE_WEBHOOKS_ALLOW_PRIVATE = True
+    monkeypatch.setenv("SSL_CERT_FILE", str(cert))  # trust the test certificate, nothing else
+    monkeypatch.setattr(
+        transport,
+        "resolve",
+        _dns({"hooks.pinned.test": "127.0.0.1", "impostor.pinned.test": "127.0.0.1"}),
+    )
+    assert transport.post(f"https://hooks.pinned.test:{server.port}/x", b"{}", {}) == 200
+    assert server.requests[0]["headers"]["Host"] == f"hooks.pinned.test:{server.port}"
+    # Same address, a name the certificate does not cover: refused by TLS.
+    with pytest.raises(ssl.SSLCertVerificationError):
+        transport.post(f"https://impostor.pinned.test:{server.port}/x", b"{}", {})
+    assert len(server.requests) == 1
