@@ -214,9 +214,11 @@ def test_https_delivery_goes_to_the_checked_address_and_still_checks_the_certifi
     assert openssl, "openssl (Debian package) is needed to make the test certificate"
     cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
     subprocess.run(
-        [openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1"]
-        + ["-keyout", str(key), "-out", str(cert), "-subj", "/CN=hooks.pinned.test"]
-        + ["-addext", "subjectAltName=DNS:hooks.pinned.test"],
+        [
+            *(openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1"),
+            *("-keyout", str(key), "-out", str(cert), "-subj", "/CN=hooks.pinned.test"),
+            *("-addext", "subjectAltName=DNS:hooks.pinned.test"),
+        ],
         check=True,
         capture_output=True,
     )
