@@ -196,4 +196,9 @@ EQUIPAGE_WEBHOOKS_ALLOW_PRIVATE = os.environ.get("EQUIPAGE_WEBHOOKS_ALLOW_PRIVAT
 # Mail and webhook queue leases (issue #14.4): a worker holds a mail or webhook it sends for
 # this many seconds, renewed every quarter of it while it sends; when a worker dies, another
 # takes the row over once the lease has run out (within a housekeeping round, 30 s, after).
-EQUIPAGE_QUEUE_LEASE_SECONDS = float(os.environ.get("EQUIPAGE_QUEUE_LEASE_SECONDS", "60"))
+try:
+    EQUIPAGE_QUEUE_LEASE_SECONDS = float(os.environ.get("EQUIPAGE_QUEUE_LEASE_SECONDS", "60"))
+except ValueError:
+    EQUIPAGE_QUEUE_LEASE_SECONDS = -1.0
+if not EQUIPAGE_QUEUE_LEASE_SECONDS >= 1:
+    raise conf.ConfigError("EQUIPAGE_QUEUE_LEASE_SECONDS must be a number of seconds, at least 1.")
