@@ -36,6 +36,8 @@ log = logging.getLogger(__name__)
 DEFAULT_LEASE_SECONDS = 60
 # A holder stops renewing after this long: a stuck sender then loses its row.
 MAX_HOLD = dt.timedelta(minutes=10)
+# A due row whose task has not taken it after this long lost its task.
+LOST_AFTER = dt.timedelta(minutes=1)
 
 
 def lease_length() -> dt.timedelta:
@@ -59,12 +61,24 @@ class LeasedQueue:
             status=self.sending, lease_until__lt=now
         )
 
-    def due_ids(self, limit: int = 500, *, late_by: dt.timedelta | None = None) -> list[int]:
-        """Return ids of rows that may be claimed now (or that have been so for ``late_by``)."""
-        at = clock.now() - (late_by or dt.timedelta(0))
+    def due_ids(self, limit: int = 500) -> list[int]:
+        """Return ids of rows that may be claimed now, the longest waiting first."""
         return list(
-            self.model._default_manager.filter(self.claimable(at))
+            self.model._default_manager.filter(self.claimable(clock.now()))
             .order_by("next_attempt_at")
+            .values_list("pk", flat=True)[:limit]
+        )
+
+    def lost_ids(self, limit: int = 1000, *, grace: dt.timedelta = LOST_AFTER) -> list[int]:
+        """Return ids no task is coming for: due for longer than ``grace`` (the task was
+        lost) or whose lease lapsed (the worker died, possibly while sending)."""
+        now = clock.now()
+        return list(
+            self.model._default_manager.filter(
+                Q(status=self.queued, next_attempt_at__lte=now - grace)
+                | Q(status=self.sending, lease_until__lt=now)
+            )
+            .order_by("pk")
             .values_list("pk", flat=True)[:limit]
         )
 
