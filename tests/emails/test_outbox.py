@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 import email
 import logging
 import os
@@ -124,10 +125,14 @@ def test_worker_killed_during_data_the_mail_is_sent_again_with_the_same_message_
         assert server.holding.wait(60), "the first worker never reached DATA"
         held = _row(mail.pk)
         assert held.status == MailStatus.SENDING and held.lease_until is not None
-        # The sender is alive: its heartbeat keeps the lease (2 s) ahead of the clock.
-        time.sleep(2.5)
+        # The sender is alive: its heartbeat keeps renewing the lease (2 s) past its first end.
+        past_first_end = held.lease_until + dt.timedelta(seconds=1)
+
+        def renewed() -> bool:
+            return bool(_row(mail.pk).lease_until > past_first_end)  # type: ignore[operator]
+
+        _wait(renewed, 15, "the heartbeat to renew the lease")
         assert _row(mail.pk).status == MailStatus.SENDING
-        assert _row(mail.pk).lease_until > held.lease_until  # type: ignore[operator]
     finally:
         first.kill()  # SIGKILL, in the middle of the SMTP exchange
         first.wait(10)
