@@ -173,18 +173,21 @@ LOGGING = {
 # /hooks/mail/<esp>/tracking/ (postmark, sendgrid, mailgun, ...); its basic-auth
 # "user:password" and, for providers that sign, its signing key come from the env.
 EQUIPAGE_ESP = os.environ.get("EQUIPAGE_ESP", "").strip().lower()
-_ESP_SIGNING_KEY_NAMES = {
+# anymail's setting for the signing key of each provider that signs (EQUIPAGE_ESP_SIGNING_KEY).
+EQUIPAGE_ESP_SIGNING_KEY_SETTINGS = {
     "mailgun": "MAILGUN_WEBHOOK_SIGNING_KEY",
-    "mailersend": "MAILERSEND_WEBHOOK_SIGNING_SECRET",
+    "mailersend": "MAILERSEND_SIGNING_SECRET",
+    "mailtrap": "MAILTRAP_TRACKING_SECRET",
     "postal": "POSTAL_WEBHOOK_KEY",
     "resend": "RESEND_SIGNING_SECRET",
+    "sendgrid": "SENDGRID_TRACKING_WEBHOOK_VERIFICATION_KEY",
 }
 ANYMAIL = {
     name: value
     for name, value in (
         ("WEBHOOK_SECRET", os.environ.get("EQUIPAGE_ESP_WEBHOOK_SECRET", "")),
         (
-            _ESP_SIGNING_KEY_NAMES.get(EQUIPAGE_ESP, "UNUSED_SIGNING_KEY"),
+            EQUIPAGE_ESP_SIGNING_KEY_SETTINGS.get(EQUIPAGE_ESP, "UNUSED_SIGNING_KEY"),
             os.environ.get("EQUIPAGE_ESP_SIGNING_KEY", ""),
         ),
     )

@@ -58,10 +58,19 @@ def _header(name: str) -> Callable[[HttpRequest], Stamp]:
     return stamp
 
 
+def _sendgrid(request: HttpRequest) -> Stamp:
+    prefix = "X-Twilio-Email-Event-Webhook-"
+    return Stamp(
+        request.headers[prefix + "Signature"], _from_unix(request.headers[prefix + "Timestamp"])
+    )
+
+
 STAMPS: dict[str, Callable[[HttpRequest], Stamp]] = {
     "mailgun": _mailgun,
     "resend": _svix,
+    "sendgrid": _sendgrid,
     "mailersend": _header("Signature"),
+    "mailtrap": _header("Mailtrap-Signature"),
     "postal": _header("X-Postal-Signature"),
 }
 
@@ -71,7 +80,7 @@ def _from_unix(value: object) -> dt.datetime:
 
 
 def stamp_of(esp: str, request: HttpRequest) -> Stamp | None:
-    """Return the request's stamp (``None`` for providers that only use basic auth).
+    """Return the signed request's stamp (``None`` for providers that do not sign).
 
     Raise ``AnymailWebhookValidationFailure`` (a 400) when it is missing,
     malformed or signed outside the window.

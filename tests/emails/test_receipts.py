@@ -149,3 +149,48 @@ def test_housekeeping_forgets_receipts_once_their_signature_has_expired(
     assert forget_expired_webhook_receipts() == 1
     # Forgotten, but the signature is now far too old to be taken again.
     assert _post(body) == 400
+
+
+MAILERSEND_SECRET = "mailersend-signing-secret"
+
+
+def _mailersend_bounce(mail: OutboundEmail, at: dt.datetime) -> tuple[bytes, str]:
+    body = json.dumps(
+        {
+            "type": "activity.hard_bounced",
+            "data": {
+                "id": secrets.token_hex(12),
+                "type": "hard_bounced",
+                "created_at": at.isoformat(),
+                "email": {"message": {"id": mail.esp_message_id}, "recipient": {"email": mail.to}},
+            },
+        }
+    ).encode()
+    return body, hmac.new(MAILERSEND_SECRET.encode(), body, hashlib.sha256).hexdigest()
+
+
+def test_mailersend_signed_webhook_set_up_from_the_environment_names_is_taken_once(
+    settings: Any, org: Any, admin: Any, frozen_clock: Any
+) -> None:
+    settings.EQUIPAGE_ESP = "mailersend"
+    # What settings.py builds from EQUIPAGE_ESP_SIGNING_KEY.
+    settings.ANYMAIL = {settings.EQUIPAGE_ESP_SIGNING_KEY_SETTINGS["mailersend"]: MAILERSEND_SECRET}
+    mail = _invite(org, admin, "alice@acme.test")
+    OutboundEmail.objects.filter(pk=mail.pk).update(esp_message_id="ms-1")
+    mail.refresh_from_db()
+    body, signature = _mailersend_bounce(mail, frozen_clock.now)
+    url = "/hooks/mail/mailersend/tracking/"
+
+    def post(data: bytes, sig: str) -> int:
+        return (
+            Client()
+            .post(url, data, content_type="application/json", HTTP_SIGNATURE=sig)
+            .status_code
+        )
+
+    assert post(body, signature) == 200
+    assert _status(mail) == DeliveryStatus.BOUNCED
+    OutboundEmail.objects.filter(pk=mail.pk).update(delivery_status="", delivery_at=None)
+    assert post(body, signature) == 200  # the same signed request again: applied nothing
+    assert _status(mail) == ""
+    assert post(body.replace(b"ms-1", b"ms-2"), signature) == 400  # anymail: wrong signature
