@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from typing import Any
 
@@ -74,3 +75,26 @@ def test_the_heartbeat_renews_the_lease_while_the_sender_works(
     assert first is not None and renewed is not None and renewed > first
     time.sleep(1.1)  # the heartbeat stopped with the sender: the lease lapses
     assert QUEUE.claim(mail.pk) is not None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_workers_racing_for_one_mail_give_it_to_exactly_one(mail: OutboundEmail) -> None:
+    from django.db import connection
+
+    barrier = threading.Barrier(6)
+    claims: list[object] = []
+
+    def worker() -> None:
+        try:
+            barrier.wait()
+            claims.append(QUEUE.claim(mail.pk))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert len(claims) == 6
+    assert sum(1 for c in claims if c is not None) == 1
