@@ -91,13 +91,13 @@ def _worker(tmp_path: Path, smtp_port: int, *args: str) -> subprocess.Popen[byte
         EQUIPAGE_SMTP_URL=f"smtp://127.0.0.1:{smtp_port}",
         EQUIPAGE_QUEUE_LEASE_SECONDS="2",
     )
-    log = (tmp_path / f"worker-{time.monotonic_ns()}.log").open("wb")
-    return subprocess.Popen(
-        [sys.executable, "-m", "equipage", "worker", "--interval", "0.2", *args],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
+    with (tmp_path / f"worker-{time.monotonic_ns()}.log").open("wb") as log:
+        return subprocess.Popen(
+            [sys.executable, "-m", "equipage", "worker", "--interval", "0.2", *args],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
 
 
 def _row(pk: int) -> OutboundEmail:
