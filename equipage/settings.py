@@ -173,18 +173,21 @@ LOGGING = {
 # /hooks/mail/<esp>/tracking/ (postmark, sendgrid, mailgun, ...); its basic-auth
 # "user:password" and, for providers that sign, its signing key come from the env.
 EQUIPAGE_ESP = os.environ.get("EQUIPAGE_ESP", "").strip().lower()
-_ESP_SIGNING_KEY_NAMES = {
+# anymail's setting for the signing key of each provider that signs (EQUIPAGE_ESP_SIGNING_KEY).
+EQUIPAGE_ESP_SIGNING_KEY_SETTINGS = {
     "mailgun": "MAILGUN_WEBHOOK_SIGNING_KEY",
-    "mailersend": "MAILERSEND_WEBHOOK_SIGNING_SECRET",
+    "mailersend": "MAILERSEND_SIGNING_SECRET",
+    "mailtrap": "MAILTRAP_TRACKING_SECRET",
     "postal": "POSTAL_WEBHOOK_KEY",
     "resend": "RESEND_SIGNING_SECRET",
+    "sendgrid": "SENDGRID_TRACKING_WEBHOOK_VERIFICATION_KEY",
 }
 ANYMAIL = {
     name: value
     for name, value in (
         ("WEBHOOK_SECRET", os.environ.get("EQUIPAGE_ESP_WEBHOOK_SECRET", "")),
         (
-            _ESP_SIGNING_KEY_NAMES.get(EQUIPAGE_ESP, "UNUSED_SIGNING_KEY"),
+            EQUIPAGE_ESP_SIGNING_KEY_SETTINGS.get(EQUIPAGE_ESP, "UNUSED_SIGNING_KEY"),
             os.environ.get("EQUIPAGE_ESP_SIGNING_KEY", ""),
         ),
     )
@@ -192,3 +195,13 @@ ANYMAIL = {
 }
 # Outgoing webhooks refuse private and loopback addresses unless this is "1".
 EQUIPAGE_WEBHOOKS_ALLOW_PRIVATE = os.environ.get("EQUIPAGE_WEBHOOKS_ALLOW_PRIVATE", "") == "1"
+
+# Mail and webhook queue leases (issue #14.4): a worker holds a mail or webhook it sends for
+# this many seconds, renewed every quarter of it while it sends; when a worker dies, another
+# takes the row over once the lease has run out (within a housekeeping round, 30 s, after).
+try:
+    EQUIPAGE_QUEUE_LEASE_SECONDS = float(os.environ.get("EQUIPAGE_QUEUE_LEASE_SECONDS", "60"))
+except ValueError:
+    EQUIPAGE_QUEUE_LEASE_SECONDS = -1.0
+if not EQUIPAGE_QUEUE_LEASE_SECONDS >= 1:
+    raise conf.ConfigError("EQUIPAGE_QUEUE_LEASE_SECONDS must be a number of seconds, at least 1.")

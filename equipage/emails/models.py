@@ -17,6 +17,10 @@ class MailKind(models.TextChoices):
 
 
 class MailStatus(models.TextChoices):
+    """Where a mail of the outbox is: ``queued`` (waiting; ``attempts > 0`` after a failed try),
+    ``sending`` (claimed under a lease), ``sent``. ``failed`` is never set: mail is retried
+    until a server takes it."""
+
     QUEUED = "queued", _("Waiting")
     SENDING = "sending", _("Sending")
     SENT = "sent", _("Sent")
@@ -49,6 +53,9 @@ class OutboundEmail(models.Model):
     attempts = models.PositiveIntegerField(default=0)
     next_attempt_at = models.DateTimeField()
     claimed_at = models.DateTimeField(null=True, blank=True)
+    # While sending: the holder's lease (renewed by its heartbeat) and proof of holding.
+    lease_until = models.DateTimeField(null=True, blank=True)
+    claim_token = models.CharField(max_length=32, blank=True, default="")
     last_error = models.TextField(blank=True, default="")
     created_at = models.DateTimeField()
     sent_at = models.DateTimeField(null=True, blank=True)
@@ -66,3 +73,21 @@ class OutboundEmail(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} → {self.to} ({self.status})"
+
+
+class WebhookReceipt(models.Model):
+    """A provider's webhook signature (or signed event id) already accepted once.
+
+    Some providers sign only a timestamp and a token, not the body (Mailgun):
+    without this record one captured signature would authenticate any body
+    for as long as it is accepted. Rows expire when the signature would be
+    refused anyway; housekeeping deletes them.
+    """
+
+    key = models.CharField(max_length=64, unique=True)  # SHA-256 of "<esp>:<signature>"
+    body_sha256 = models.CharField(max_length=64)
+    received_at = models.DateTimeField()
+    expires_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return self.key

@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 import secrets
+import smtplib
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core import mail
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F
 from django.template.loader import render_to_string
 from django.utils import translation
 
 from equipage.core import clock
+from equipage.emails.leasing import Claim, LeasedQueue
 from equipage.emails.models import MailKind, MailStatus, OutboundEmail
 
 if TYPE_CHECKING:
@@ -25,7 +29,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 MAX_BACKOFF = dt.timedelta(hours=1)
-STALE_CLAIM = dt.timedelta(minutes=10)
+METADATA_KEY = "equipage_message_id"
 
 
 def _one_line(text: str) -> str:
@@ -94,15 +98,9 @@ def _enqueue(email_id: int, run_after: dt.datetime | None = None) -> None:
         log.exception("could not enqueue mail %s; the sweep will retry", email_id)
 
 
-def _claim(email_id: int) -> OutboundEmail | None:
-    now = clock.now()
-    claimed = OutboundEmail.objects.filter(
-        Q(status=MailStatus.QUEUED)
-        | Q(status=MailStatus.SENDING, claimed_at__lt=now - STALE_CLAIM),
-        pk=email_id,
-        next_attempt_at__lte=now,
-    ).update(status=MailStatus.SENDING, claimed_at=now)
-    return OutboundEmail.objects.get(pk=email_id) if claimed else None
+QUEUE = LeasedQueue(
+    OutboundEmail, queued=MailStatus.QUEUED, sending=MailStatus.SENDING, done=MailStatus.SENT
+)
 
 
 def backoff(attempts: int) -> dt.timedelta:
@@ -110,11 +108,9 @@ def backoff(attempts: int) -> dt.timedelta:
     return min(dt.timedelta(seconds=30 * 2 ** max(attempts - 1, 0)), MAX_BACKOFF)
 
 
-def deliver(email_id: int) -> bool:
-    """Send one queued mail if it is due; on failure schedule the next try. Never raises."""
-    email = _claim(email_id)
-    if email is None:
-        return False
+def build_message(email: OutboundEmail) -> EmailMultiAlternatives:
+    """Build the mail exactly as the first time: same ``Message-ID``, so a re-send is a duplicate
+    every receiving system can recognise."""
     message = EmailMultiAlternatives(
         subject=email.subject,
         body=email.body_text,
@@ -125,45 +121,115 @@ def deliver(email_id: int) -> bool:
     if email.body_html:
         message.attach_alternative(email.body_html, "text/html")
     # With an anymail ESP backend, the provider echoes this back in its tracking events.
-    message.metadata = {"equipage_message_id": email.message_id}  # type: ignore[attr-defined]
+    message.metadata = {METADATA_KEY: email.message_id}  # type: ignore[attr-defined]
+    return message
+
+
+def _send(message: EmailMultiAlternatives, accepted: Callable[[], None]) -> None:
+    """Hand ``message`` to the mailer and call ``accepted`` as soon as the server took it.
+
+    Over SMTP that is right after the server's 250 to DATA, before QUIT: a
+    worker dying in between is the only way the mail is sent twice.
+    """
+    backend = mail.mailers.default
+    backend.open()
     try:
-        mail.mailers.default.send_messages([message])
+        if backend.send_messages([message]) != 1:
+            raise smtplib.SMTPException("the mailer accepted no recipient")
+        accepted()
+    finally:
+        with contextlib.suppress(Exception):  # QUIT failing changes nothing: the mail is out
+            backend.close()
+
+
+def deliver(email_id: int) -> bool:
+    """Send one queued mail if it is due; on failure schedule the next try. Never raises."""
+    claim = QUEUE.claim(email_id)
+    if claim is None:
+        return False
+    email = OutboundEmail.objects.select_related("organization").get(pk=email_id)
+    where = _where(email)
+    if claim.resumed:
+        log.warning(
+            "mail possibly sent by a vanished worker: sending it again with the same "
+            "Message-ID (%s)",
+            where,
+            extra=_log_fields(email),
+        )
+    sent = handed = False
+
+    def accepted() -> None:
+        nonlocal sent, handed
+        handed = True
+        esp_id = getattr(getattr(message, "anymail_status", None), "message_id", None)
+        sent = claim.succeed(
+            attempts=F("attempts") + 1,
+            sent_at=clock.now(),
+            last_error="",
+            esp_message_id=esp_id[:255] if isinstance(esp_id, str) else "",
+        )
+
+    message = build_message(email)
+    try:
+        with claim.heartbeat():
+            _send(message, accepted)
     except Exception as exc:
-        attempts = email.attempts + 1
-        next_at = clock.now() + backoff(attempts)
-        OutboundEmail.objects.filter(pk=email.pk).update(
+        return _failed(claim, email, exc, maybe_sent=handed)
+    return sent
+
+
+def _failed(claim: Claim, email: OutboundEmail, exc: Exception, *, maybe_sent: bool) -> bool:
+    attempts = email.attempts + 1
+    next_at = clock.now() + backoff(attempts)
+    error = f"{type(exc).__name__}: {exc}"[:2000]
+    try:
+        released = claim.release(
             status=MailStatus.QUEUED,
             attempts=attempts,
             next_attempt_at=next_at,
-            last_error=f"{type(exc).__name__}: {exc}"[:2000],
-            claimed_at=None,
+            last_error=error,
         )
-        log.warning("mail %s failed (attempt %s): %s", email.pk, attempts, exc)
-        _enqueue(email.pk, run_after=next_at)
+    except Exception:
+        # The database is away too: the lease lapses and another round retries the mail.
+        log.exception("mail not sent and its failure not recorded (%s)", _where(email))
         return False
-    esp_id = getattr(getattr(message, "anymail_status", None), "message_id", None)
-    OutboundEmail.objects.filter(pk=email.pk).update(
-        status=MailStatus.SENT,
-        attempts=email.attempts + 1,
-        sent_at=clock.now(),
-        last_error="",
-        claimed_at=None,
-        esp_message_id=esp_id[:255] if isinstance(esp_id, str) else "",
+    log.warning(
+        "%s (%s, attempt %d, next try at %s): %s",
+        "mail sent but not recorded, to be sent again with the same Message-ID"
+        if maybe_sent
+        else "mail not sent",
+        _where(email),
+        attempts,
+        next_at.isoformat(timespec="seconds"),
+        error,
+        extra={**_log_fields(email), "attempt": attempts},
     )
-    return True
+    if released:
+        _enqueue(email.pk, run_after=next_at)
+    return False
+
+
+def _log_fields(email: OutboundEmail) -> dict[str, Any]:
+    org = email.organization
+    return {
+        "organization": org.slug if org else None,
+        "message_id": email.message_id,
+        "mail_id": email.pk,
+        "mail_kind": email.kind,
+    }
+
+
+def _where(email: OutboundEmail) -> str:
+    fields = _log_fields(email)
+    return (
+        f"organization={fields['organization'] or '-'} message_id={email.message_id} "
+        f"mail={email.pk} kind={email.kind}"
+    )
 
 
 def due_ids(limit: int = 500) -> list[int]:
-    """Return ids of mails that should be sent now (queued and due, or stale claims)."""
-    now = clock.now()
-    return list(
-        OutboundEmail.objects.filter(
-            Q(status=MailStatus.QUEUED, next_attempt_at__lte=now)
-            | Q(status=MailStatus.SENDING, claimed_at__lt=now - STALE_CLAIM)
-        )
-        .order_by("next_attempt_at")
-        .values_list("pk", flat=True)[:limit]
-    )
+    """Return ids of mails that should be sent now (queued and due, or whose lease lapsed)."""
+    return QUEUE.due_ids(limit)
 
 
 def deliver_due(limit: int = 500) -> int:

@@ -5,7 +5,8 @@ Provider, basic-auth secret and signing key come from the environment
 (``EQUIPAGE_ESP``, ``EQUIPAGE_ESP_WEBHOOK_SECRET``, ``EQUIPAGE_ESP_SIGNING_KEY``);
 django-anymail verifies and normalises the events. An event changes at most
 the one mail it names by id: unknown ids, other recipients, replays and
-events older than what we already know change nothing.
+events older than what we already know change nothing. A signature is taken
+only within five minutes of its time and only once (``receipts``).
 """
 
 from __future__ import annotations
@@ -22,7 +23,9 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 
 from equipage.core import clock
+from equipage.emails import receipts
 from equipage.emails.models import DeliveryStatus, OutboundEmail
+from equipage.emails.outbox import METADATA_KEY
 
 log = logging.getLogger(__name__)
 
@@ -41,14 +44,6 @@ TRACKING_VIEWS: dict[str, tuple[str, str]] = {
     "sparkpost": ("anymail.webhooks.sparkpost", "SparkPostTrackingWebhookView"),
 }
 
-# Providers that sign their webhooks with a key of their own, and anymail's name for it.
-SIGNING_KEY_SETTINGS: dict[str, str] = {
-    "mailgun": "MAILGUN_WEBHOOK_SIGNING_KEY",
-    "mailersend": "MAILERSEND_WEBHOOK_SIGNING_SECRET",
-    "postal": "POSTAL_WEBHOOK_KEY",
-    "resend": "RESEND_SIGNING_SECRET",
-}
-
 _STATUS = {
     "delivered": DeliveryStatus.DELIVERED,
     "bounced": DeliveryStatus.BOUNCED,
@@ -60,13 +55,18 @@ _STATUS = {
 # Events older than this are replays or lost in transit; they change nothing.
 MAX_EVENT_AGE = dt.timedelta(days=30)
 
-METADATA_KEY = "equipage_message_id"
+
+def _signed(esp: str) -> bool:
+    """Tell whether the provider's signing key is configured (its signature is then checked)."""
+    conf = getattr(settings, "ANYMAIL", {}) or {}
+    names = getattr(settings, "EQUIPAGE_ESP_SIGNING_KEY_SETTINGS", {})
+    return bool(conf.get(names.get(esp, "-")))
 
 
 def _configured(esp: str) -> bool:
     conf = getattr(settings, "ANYMAIL", {}) or {}
     # Never accept unauthenticated events: anymail would only warn.
-    return bool(conf.get("WEBHOOK_SECRET") or conf.get(SIGNING_KEY_SETTINGS.get(esp, "-")))
+    return bool(conf.get("WEBHOOK_SECRET") or _signed(esp))
 
 
 def _find(event: Any) -> OutboundEmail | None:
@@ -115,8 +115,14 @@ def _view_class(esp: str) -> type:
 
     class TrackingView(base):  # type: ignore[misc, valid-type]
         def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-            self.run_validators(request)
-            changed = sum(1 for event in self.parse_events(request) if apply_event(event))
+            body = request.body  # read first: a multipart form can be read only once
+            self.run_validators(request)  # anymail: basic auth and the provider's signature
+            stamp = receipts.stamp_of(esp, request) if _signed(esp) else None  # its window
+            with transaction.atomic():
+                if stamp is not None and not receipts.first_use(esp, stamp, body):
+                    log.info("%s tracking webhook: a retry already applied", esp)
+                    return HttpResponse()
+                changed = sum(1 for event in self.parse_events(request) if apply_event(event))
             log.info("%s tracking webhook: %d mail(s) updated", esp, changed)
             return HttpResponse()
 

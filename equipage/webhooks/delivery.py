@@ -5,18 +5,13 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
-import ipaddress
 import json
 import logging
-import socket
-import urllib.error
-import urllib.request
 from urllib.parse import urlsplit
 
-from django.conf import settings
-from django.db.models import Q
-
 from equipage.core import clock
+from equipage.emails.leasing import LeasedQueue
+from equipage.webhooks import transport
 from equipage.webhooks.models import DeliveryStatus, WebhookDelivery
 
 log = logging.getLogger(__name__)
@@ -24,8 +19,6 @@ log = logging.getLogger(__name__)
 SIGNATURE_HEADER = "Equipage-Signature"
 MAX_ATTEMPTS = 10
 MAX_BACKOFF = dt.timedelta(hours=6)
-STALE_CLAIM = dt.timedelta(minutes=10)
-TIMEOUT_SECONDS = 10
 
 
 def sign(secret: str, timestamp: int, body: bytes) -> str:
@@ -79,51 +72,31 @@ def enqueue_sweep() -> None:
         log.exception("could not enqueue the webhook sweep; housekeeping will run it")
 
 
-def _claim(delivery_id: int) -> WebhookDelivery | None:
-    now = clock.now()
-    claimed = WebhookDelivery.objects.filter(
-        Q(status=DeliveryStatus.QUEUED)
-        | Q(status=DeliveryStatus.SENDING, claimed_at__lt=now - STALE_CLAIM),
-        pk=delivery_id,
-        next_attempt_at__lte=now,
-    ).update(status=DeliveryStatus.SENDING, claimed_at=now)
-    if not claimed:
-        return None
-    return WebhookDelivery.objects.select_related("endpoint").get(pk=delivery_id)
-
-
-def _refuse_private(url: str) -> None:
-    """Refuse loopback, private and link-local targets unless the operator allows them."""
-    if getattr(settings, "EQUIPAGE_WEBHOOKS_ALLOW_PRIVATE", False):
-        return
-    host = urlsplit(url).hostname or ""
-    for info in socket.getaddrinfo(host, None):
-        address = ipaddress.ip_address(info[4][0])
-        if (
-            address.is_private
-            or address.is_loopback
-            or address.is_link_local
-            or address.is_reserved
-        ):
-            raise PermissionError(f"{host} resolves to a private address ({address})")
-
-
-def _post(url: str, body: bytes, headers: dict[str, str]) -> int:
-    _refuse_private(url)
-    request = urllib.request.Request(url, data=body, headers=headers, method="POST")  # noqa: S310
-    try:
-        with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:  # noqa: S310
-            return int(response.status)
-    except urllib.error.HTTPError as exc:
-        return int(exc.code)
+QUEUE = LeasedQueue(
+    WebhookDelivery,
+    queued=DeliveryStatus.QUEUED,
+    sending=DeliveryStatus.SENDING,
+    done=DeliveryStatus.DELIVERED,
+)
 
 
 def deliver(delivery_id: int) -> bool:
     """Send one due delivery; on failure schedule the next try or give up after MAX_ATTEMPTS."""
-    delivery = _claim(delivery_id)
-    if delivery is None:
+    claim = QUEUE.claim(delivery_id)
+    if claim is None:
         return False
+    delivery = WebhookDelivery.objects.select_related("endpoint", "organization").get(
+        pk=delivery_id
+    )
     endpoint = delivery.endpoint
+    if claim.resumed:
+        log.warning(
+            "webhook delivery possibly sent by a vanished worker: sending it again, same "
+            "Equipage-Delivery id (organization=%s endpoint=%s delivery=%s)",
+            delivery.organization.slug,
+            endpoint.pk,
+            delivery.event_id,
+        )
     body = json.dumps(delivery.payload, separators=(",", ":"), sort_keys=True).encode()
     timestamp = int(clock.now().timestamp())
     headers = {
@@ -136,55 +109,52 @@ def deliver(delivery_id: int) -> bool:
     status: int | None = None
     error = ""
     try:
-        status = _post(endpoint.url, body, headers)
+        with claim.heartbeat():
+            status = transport.post(endpoint.url, body, headers)
     except Exception as exc:
         error = f"{type(exc).__name__}: {exc}"[:2000]
     attempts = delivery.attempts + 1
     if status is not None and 200 <= status < 300:
-        WebhookDelivery.objects.filter(pk=delivery.pk).update(
-            status=DeliveryStatus.DELIVERED,
-            attempts=attempts,
-            response_status=status,
-            delivered_at=clock.now(),
-            last_error="",
-            claimed_at=None,
+        return claim.succeed(
+            attempts=attempts, response_status=status, delivered_at=clock.now(), last_error=""
         )
-        return True
     if not error:
-        error = f"HTTP {status}"
-    if attempts >= MAX_ATTEMPTS or not endpoint.active:
-        WebhookDelivery.objects.filter(pk=delivery.pk).update(
-            status=DeliveryStatus.FAILED,
-            attempts=attempts,
-            response_status=status,
-            last_error=error,
-            claimed_at=None,
-        )
-        return False
+        error = f"HTTP {status}"  # a 3xx too: redirects are not followed
+    give_up = attempts >= MAX_ATTEMPTS or not endpoint.active
     next_at = clock.now() + backoff(attempts)
-    WebhookDelivery.objects.filter(pk=delivery.pk).update(
-        status=DeliveryStatus.QUEUED,
+    released = claim.release(
+        status=DeliveryStatus.FAILED if give_up else DeliveryStatus.QUEUED,
         attempts=attempts,
         response_status=status,
         last_error=error,
-        next_attempt_at=next_at,
-        claimed_at=None,
+        **({} if give_up else {"next_attempt_at": next_at}),
     )
-    log.warning("webhook %s failed (attempt %s): %s", delivery.pk, attempts, error)
-    enqueue(delivery.pk, run_after=next_at)
+    log.warning(
+        "webhook delivery %s (organization=%s endpoint=%s host=%s event=%s delivery=%s, "
+        "attempt %d): %s",
+        "failed for good" if give_up else "failed, will retry",
+        delivery.organization.slug,
+        endpoint.pk,
+        urlsplit(endpoint.url).hostname,
+        delivery.event,
+        delivery.event_id,
+        attempts,
+        error,
+        extra={
+            "organization": delivery.organization.slug,
+            "endpoint": endpoint.pk,
+            "delivery": delivery.event_id,
+            "attempt": attempts,
+        },
+    )
+    if released and not give_up:
+        enqueue(delivery.pk, run_after=next_at)
     return False
 
 
 def due_ids(limit: int = 500) -> list[int]:
-    now = clock.now()
-    return list(
-        WebhookDelivery.objects.filter(
-            Q(status=DeliveryStatus.QUEUED, next_attempt_at__lte=now)
-            | Q(status=DeliveryStatus.SENDING, claimed_at__lt=now - STALE_CLAIM)
-        )
-        .order_by("next_attempt_at")
-        .values_list("pk", flat=True)[:limit]
-    )
+    """Return ids of deliveries to send now (queued and due, or whose lease lapsed)."""
+    return QUEUE.due_ids(limit)
 
 
 def deliver_due(limit: int = 500) -> int:
