@@ -92,3 +92,17 @@ def mailers(directory: Path) -> dict[str, Any]:
 
 def mail_configured() -> bool:
     return bool(os.environ.get("EQUIPAGE_SMTP_URL", "").strip())
+
+
+def seconds(name: str, default: float) -> float:
+    """A duration in seconds from the environment variable ``name`` (0 or more)."""
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not value >= 0 or value == float("inf"):
+        raise ConfigError(f"{name} must be a number of seconds (0 or more), not {raw!r}.")
+    return value

@@ -192,3 +192,8 @@ ANYMAIL = {
 }
 # Outgoing webhooks refuse private and loopback addresses unless this is "1".
 EQUIPAGE_WEBHOOKS_ALLOW_PRIVATE = os.environ.get("EQUIPAGE_WEBHOOKS_ALLOW_PRIVATE", "") == "1"
+
+# Supervised work on several nodes (issue #14). A stopping worker (SIGTERM) takes
+# no new task and gives the running one this long to finish, then hands it back
+# to the queue; `serve` waits as long for its embedded worker.
+EQUIPAGE_WORKER_GRACE_SECONDS = conf.seconds("EQUIPAGE_WORKER_GRACE_SECONDS", 60.0)
