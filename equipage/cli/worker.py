@@ -338,6 +338,9 @@ class Housekeeping:
                 self.job()
             except Exception:
                 log.exception("housekeeping failed; trying again later")
+            except BaseException:
+                log.exception("the housekeeping thread stops")
+                raise
             self.stopping.wait(self.every)
 
     def stop(self) -> None:
