@@ -189,14 +189,34 @@ def equipage_env(extra: dict[str, str]) -> dict[str, str]:
 
 
 class Process:
-    """An ``equipage`` (or other Python) process whose output goes to a log file."""
+    """An ``equipage`` (or other Python) process whose output goes to a log file.
 
-    def __init__(self, args: list[str], env: dict[str, str], log: Path, module: str = "equipage"):
+    With ``own_disk``, the process sees an empty disk of its own (a tmpfs in a
+    private mount namespace) at that directory, as a separate machine would:
+    what it writes there no other process can read, even at the same path.
+    """
+
+    def __init__(
+        self,
+        args: list[str],
+        env: dict[str, str],
+        log: Path,
+        module: str = "equipage",
+        own_disk: Path | None = None,
+    ):
         self.args = args
         self.log_path = log
         self.handle = log.open("ab")
+        command = [sys.executable, "-m", module, *args]
+        if own_disk is not None:
+            own_disk.mkdir(parents=True, exist_ok=True)
+            mount = 'mount -t tmpfs tmpfs "$0" && exec "$@"'
+            command = [
+                "unshare", "--mount", "--propagation", "private", "--",
+                "sh", "-c", mount, str(own_disk), *command,
+            ]  # fmt: skip
         self.popen = subprocess.Popen(
-            [sys.executable, "-m", module, *args],
+            command,
             env=env,
             cwd=ROOT,
             stdout=self.handle,
