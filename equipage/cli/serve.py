@@ -61,6 +61,10 @@ def serve(args: argparse.Namespace) -> int:
             self.cfg.set("threads", 4)
             self.cfg.set("timeout", 120)
             self.cfg.set("accesslog", "-" if os.environ.get("EQUIPAGE_ACCESS_LOG") else None)
+            if "control_socket_disable" in self.cfg.settings:
+                # gunicorn >= 25 opens a control socket in $HOME, shared by every
+                # serve of a machine and refused by a sandboxed service: not used.
+                self.cfg.set("control_socket_disable", True)
 
         def load(self) -> Any:
             return application
