@@ -25,8 +25,17 @@ def secret_key(directory: Path) -> str:
         return key
     path = directory / "secret_key"
     if not path.exists():
-        path.write_text(secrets.token_urlsafe(50))
-        path.chmod(0o600)
+        # Written aside, then linked into place: of processes started at once on a
+        # fresh data directory, the first one's key wins and none reads a half-written file.
+        draft = directory / f".secret_key.{os.getpid()}"
+        draft.write_text(secrets.token_urlsafe(50))
+        draft.chmod(0o600)
+        try:
+            os.link(draft, path)
+        except FileExistsError:
+            pass
+        finally:
+            draft.unlink()
     return path.read_text().strip()
 
 

@@ -67,8 +67,12 @@ def test_commands_started_at_once_on_an_empty_database_all_succeed(
     fresh_database: dict[str, str], tmp_path: Path
 ) -> None:
     env = equipage_env(fresh_database)
+    del env["EQUIPAGE_SECRET_KEY"]  # a fresh data directory: they generate one together
     assert_all_succeed(start_together(env, tmp_path / "logs"))
     assert_schema_current(env)
+    key = Path(env["EQUIPAGE_DATA_DIR"]) / "secret_key"
+    assert len(key.read_text().strip()) > 40
+    assert [p.name for p in key.parent.iterdir() if p.name.startswith(".secret_key")] == []
 
 
 def test_commands_started_at_once_on_an_old_database_all_succeed(
