@@ -31,8 +31,9 @@ from tests.deploy.servers import (
 __all__ = ["fresh_database", "postgres_server"]  # fixtures
 
 
-def enqueue(env: dict[str, str], marker: Path, seconds: float) -> str:
-    done = run_equipage(["enqueue", str(marker), str(seconds)], env, module="tests.cli.task_queue")
+def enqueue(env: dict[str, str], marker: Path, seconds: float, query: bool = False) -> str:
+    args = ["enqueue", str(marker), str(seconds), *(["query"] if query else [])]
+    done = run_equipage(args, env, module="tests.cli.task_queue")
     assert done.returncode == 0, done.stderr
     return done.stdout.strip().splitlines()[-1]
 
@@ -43,12 +44,17 @@ def task_status(env: dict[str, str], task_id: str) -> dict[str, object]:
     return dict(json.loads(done.stdout.strip().splitlines()[-1]))
 
 
+def runs(marker: Path) -> list[str]:
+    """What the task wrote: a "started" line per run, "finished" at its end."""
+    return marker.read_text().split() if marker.exists() else []
+
+
 def started(marker: Path) -> bool:
-    return marker.exists() and marker.read_text() in ("started", "finished")
+    return "started" in runs(marker)
 
 
 def finished(marker: Path) -> bool:
-    return marker.exists() and marker.read_text() == "finished"
+    return runs(marker)[-1:] == ["finished"]
 
 
 def test_sigterm_lets_the_running_task_finish_and_takes_no_new_one(
@@ -56,12 +62,16 @@ def test_sigterm_lets_the_running_task_finish_and_takes_no_new_one(
 ) -> None:
     env = equipage_env({**fresh_database, "EQUIPAGE_WORKER_GRACE_SECONDS": "30"})
     first, second = tmp_path / "first", tmp_path / "second"
-    first_id = enqueue(env, first, 3)
+    first_id = enqueue(env, first, 120)  # runs until released
     worker = Process(["worker", "--interval", "0.2"], env, tmp_path / "worker.log")
     try:
         wait_until("the first task to start", lambda: started(first))
         second_id = enqueue(env, second, 0)
         worker.signal(signal.SIGTERM)  # as systemd stops a service
+        worker.wait_for_log("taking no new task")
+        time.sleep(1)
+        assert worker.alive() and not finished(first)  # waiting for its task
+        Path(str(first) + ".release").touch()  # the task ends within the grace period
         assert worker.wait(20) == 0
         log = worker.log()
         assert finished(first), log
@@ -86,7 +96,7 @@ def test_a_task_still_running_when_the_grace_period_ends_is_handed_back(
         stopped_at = time.monotonic()
         worker.signal(signal.SIGTERM)
         assert worker.wait(15) == 0
-        assert time.monotonic() - stopped_at < 10, "the worker waited past its grace period"
+        assert time.monotonic() - stopped_at < 15, "the worker waited past its grace period"
         assert "handed back to the queue" in worker.log()
         assert not finished(marker)
         status = task_status(env, task_id)
@@ -179,32 +189,23 @@ def test_a_worker_outlives_a_postgresql_restart_and_goes_on(
         # Done once, recorded once: not failed, not run again.
         assert status["status"] == "SUCCESSFUL", worker.log()
         assert len(status["worker_ids"]) == 1  # type: ignore[arg-type]
+
+        # A task using the database when it goes away is handed back, then run again.
+        querying = tmp_path / "querying"
+        querying_id = enqueue(env, querying, 60, query=True)
+        wait_until("the querying task to start", lambda: started(querying))
+        postgres_server.restart(down_for=1)
+        wait_until("the task to run again", lambda: runs(querying).count("started") == 2, 40)
+        Path(str(querying) + ".release").touch()
+        wait_until("the task run again to finish", lambda: finished(querying))
+        assert "handed back to the queue" in worker.log()
+        status = wait_until(
+            "the task to be recorded",
+            lambda: (s := task_status(env, querying_id))["status"] == "SUCCESSFUL" and s,
+            timeout=15,
+            every=0.5,
+        )
+        assert isinstance(status, dict) and len(status["worker_ids"]) == 2  # type: ignore[arg-type]
+        assert runs(querying) == ["started", "started", "finished"]
     finally:
         worker.stop()
-
-
-@pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")
-def test_the_housekeeping_thread_is_started_again_when_it_dies(
-    caplog: pytest.LogCaptureFixture,
-) -> None:
-    from equipage.cli.worker import Housekeeping
-
-    rounds: list[int] = []
-
-    def job() -> None:
-        rounds.append(1)
-        if len(rounds) == 1:
-            raise SystemExit  # not an Exception: it ends the thread, not just the round
-
-    housekeeping = Housekeeping(job, every=0.01)
-    try:
-        housekeeping.ensure_running()
-        thread = housekeeping.thread
-        assert thread is not None
-        thread.join(5)
-        assert not thread.is_alive() and rounds == [1]
-        housekeeping.ensure_running()  # what the worker does between two polls
-        wait_until("a housekeeping round in the new thread", lambda: len(rounds) >= 2)
-        assert "the housekeeping thread died: starting it again" in caplog.text
-    finally:
-        housekeeping.stop()
