@@ -187,17 +187,18 @@ def build_worker(
             from django.db import close_old_connections
 
             close_old_connections()
-            task_result = self.claim()
+            task_result, busy = self.claim()
             if task_result is not None:
                 self.run_task(task_result)
-            elif self.batch:
+            elif self.batch and not busy:
                 return True
             close_old_connections()
             if self.running and task_result is None:
                 self.wake.wait(self.interval)
             return False
 
-        def claim(self) -> Any:
+        def claim(self) -> tuple[Any, bool]:
+            """The next ready task, claimed; and whether SQLite was too busy to tell."""
             from django.db.utils import OperationalError
             from django_tasks_db.models import DBTaskResult
             from django_tasks_db.utils import exclusive_transaction, is_locked_database_exception
@@ -208,10 +209,10 @@ def build_worker(
                     task_result = tasks.get_locked()
                     if task_result is not None:
                         task_result.claim(self.worker_id)
-                    return task_result
+                    return task_result, False
                 except OperationalError as exc:
                     if is_locked_database_exception(exc):
-                        return None  # SQLite busy: it unlocks eventually
+                        return None, True  # SQLite busy: it unlocks eventually
                     raise
 
         def run_task(self, db_task_result: Any) -> None:
