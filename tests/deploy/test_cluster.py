@@ -287,7 +287,7 @@ def test_an_import_uploaded_on_one_node_is_previewed_applied_and_watched_from_th
         return job if job["status"] not in ("previewing", "queued", "running") else None
 
     previewed = wait_until("the preview, watched from node B", status_on_b, timeout=30)
-    assert previewed["status"] == "previewed", previewed
+    assert previewed["status"] == "previewed", previewed.get("preview")
     assert previewed["preview"]["added"] == 1
     applying = node_b.api(cluster.token, "POST", f"/imports/{job_id}/apply")
     assert applying.status == 202, applying.text
