@@ -22,6 +22,7 @@ import urllib.request
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -30,6 +31,7 @@ from tests.deploy.servers import (
     PostgresServer,
     Process,
     SmtpServer,
+    child_pids,
     equipage_env,
     free_port,
     run_equipage,
@@ -184,6 +186,11 @@ def test_four_processes_started_at_once_on_an_empty_database_all_come_up(
     for process in (*(n.process for n in cluster.nodes), *cluster.workers):
         assert process.alive()
         assert "Traceback" not in process.log(), process.log()[-3000:]
+    for node in cluster.nodes:  # --no-worker: web only
+        children = child_pids(node.process.pid)
+        assert not [
+            p for p in children if b"--parent-pid" in Path(f"/proc/{p}/cmdline").read_bytes()
+        ]
     demo = run_equipage(["demo", "--members", "10"], cluster.env, timeout=120)
     assert demo.returncode == 0, demo.stderr
     token = run_equipage(["token", "create", "--org", "demo", "--scope", "api"], cluster.env)
