@@ -209,3 +209,17 @@ def test_a_worker_outlives_a_postgresql_restart_and_goes_on(
         assert runs(querying) == ["started", "started", "finished"]
     finally:
         worker.stop()
+
+
+def test_a_grace_period_that_is_not_a_number_of_seconds_is_refused_clearly(
+    tmp_path: Path,
+) -> None:
+    env = equipage_env(
+        {"EQUIPAGE_DATA_DIR": str(tmp_path / "data"), "EQUIPAGE_WORKER_GRACE_SECONDS": "-5"}
+    )
+    done = run_equipage(["worker", "--once"], env)
+    assert done.returncode == 2
+    assert done.stderr.strip() == (
+        "equipage: error: EQUIPAGE_WORKER_GRACE_SECONDS must be a number of seconds"
+        " (0 or more), not '-5'."
+    )
