@@ -138,16 +138,21 @@ class EmbeddedWorker:
                 if lived >= STABLE_SECONDS
                 else min(max(delay * 2, RESTART_FIRST), RESTART_MAX)
             )
-            log.warning(
-                "embedded worker (pid %d) exited (%s) after %.0f s; starting it again in %g s",
-                process.pid if process else 0,
-                describe_exit(process.returncode if process else None),
-                lived,
-                delay,
-            )
+            if process is not None:
+                log.warning(
+                    "embedded worker (pid %d) exited (%s) after %.0f s; starting it again in %g s",
+                    process.pid,
+                    describe_exit(process.returncode),
+                    lived,
+                    delay,
+                )
             if self.stopping.wait(delay):
                 return
-            self.spawn()
+            try:
+                self.spawn()
+            except OSError as exc:  # no process could be started (memory, pids): later
+                log.error("could not start the embedded worker: %s", exc)
+                self.process = None
 
     def stop(self) -> None:
         """Ask the worker to stop and wait for it: its running task has the grace period."""
