@@ -25,8 +25,17 @@ def secret_key(directory: Path) -> str:
         return key
     path = directory / "secret_key"
     if not path.exists():
-        path.write_text(secrets.token_urlsafe(50))
-        path.chmod(0o600)
+        # Written aside, then linked into place: of processes started at once on a
+        # fresh data directory, the first one's key wins and none reads a half-written file.
+        draft = directory / f".secret_key.{os.getpid()}"
+        draft.write_text(secrets.token_urlsafe(50))
+        draft.chmod(0o600)
+        try:
+            os.link(draft, path)
+        except FileExistsError:
+            pass
+        finally:
+            draft.unlink()
     return path.read_text().strip()
 
 
@@ -92,3 +101,17 @@ def mailers(directory: Path) -> dict[str, Any]:
 
 def mail_configured() -> bool:
     return bool(os.environ.get("EQUIPAGE_SMTP_URL", "").strip())
+
+
+def seconds(name: str, default: float) -> float:
+    """A duration in seconds from the environment variable ``name`` (0 or more)."""
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not value >= 0 or value == float("inf"):
+        raise ConfigError(f"{name} must be a number of seconds (0 or more), not {raw!r}.")
+    return value

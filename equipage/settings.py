@@ -205,3 +205,7 @@ except ValueError:
     EQUIPAGE_QUEUE_LEASE_SECONDS = -1.0
 if not EQUIPAGE_QUEUE_LEASE_SECONDS >= 1:
     raise conf.ConfigError("EQUIPAGE_QUEUE_LEASE_SECONDS must be a number of seconds, at least 1.")
+# Supervised work on several nodes (issue #14). A stopping worker (SIGTERM) takes
+# no new task and gives the running one this long to finish, then hands it back
+# to the queue; `serve` waits as long for its embedded worker.
+EQUIPAGE_WORKER_GRACE_SECONDS = conf.seconds("EQUIPAGE_WORKER_GRACE_SECONDS", 60.0)

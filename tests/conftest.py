@@ -184,3 +184,21 @@ def audit_events(org: Any) -> Any:
         )
 
     return events
+
+
+def pytest_collection_modifyitems(config: Any, items: list[Any]) -> None:
+    """Tests marked ``postgres_only`` run in the suite's PostgreSQL half, not its SQLite half.
+
+    They start PostgreSQL servers of their own; running them twice would prove
+    nothing more. They are deselected (counted as such), never skipped.
+    """
+    import os
+
+    if os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://")):
+        return
+    chosen = [item for item in items if not item.get_closest_marker("postgres_only")]
+    if len(chosen) != len(items):
+        config.hook.pytest_deselected(
+            items=[item for item in items if item.get_closest_marker("postgres_only")]
+        )
+        items[:] = chosen

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 COMMANDS = [
     "equipage.cli.serve",
     "equipage.cli.worker",
+    "equipage.cli.migrate",
     "equipage.cli.org",
     "equipage.cli.members_list",
     "equipage.cli.members_invite",

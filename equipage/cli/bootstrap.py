@@ -31,19 +31,35 @@ def setup_django(migrate: bool = True) -> None:
 
 
 def migrate_if_needed() -> None:
-    """Create and migrate the database when it is new or behind the code."""
-    from django.core.management import call_command
-    from django.db import DEFAULT_DB_ALIAS, connections
-    from django.db.migrations.executor import MigrationExecutor
-    from django.db.utils import OperationalError
+    """Create and migrate the database when it is new or behind the code.
 
-    try:
-        executor = MigrationExecutor(connections[DEFAULT_DB_ALIAS])
-        plan = executor.migration_plan(executor.loader.graph.leaf_nodes())
-    except OperationalError as exc:
-        raise CommandError(f"cannot reach the database: {exc}", 2) from None
-    if plan:
-        call_command("migrate", interactive=False, verbosity=0)
+    Reading the plan takes no lock (the common case: nothing to do); applying
+    it goes through ``equipage migrate``'s lock, so processes started at once
+    on an empty or an old database wait for one another instead of racing.
+    """
+    from equipage.cli.migrate import migrate_under_lock, pending_migrations
+
+    if pending_migrations():
+        migrate_under_lock()
+
+
+def show_lifecycle_logs() -> None:
+    """Let long-running commands log what their supervision does (at INFO and up).
+
+    The root logger shows warnings only unless ``EQUIPAGE_LOG_LEVEL`` says
+    otherwise; a worker's start, reconnections and hand-backs, and the tasks it
+    runs, are worth a line each in the service's journal.
+    """
+    import logging
+
+    if os.environ.get("EQUIPAGE_LOG_LEVEL"):
+        return
+    from django_tasks_db.compat import TASKS_LOGGER
+
+    for name in ("equipage.cli", "django_tasks_db", TASKS_LOGGER):
+        logger = logging.getLogger(name)
+        if logger.getEffectiveLevel() > logging.INFO:
+            logger.setLevel(logging.INFO)
 
 
 def run(args: argparse.Namespace) -> int:

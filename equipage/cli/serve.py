@@ -1,15 +1,32 @@
-"""``equipage serve``: the web app (gunicorn) and the background worker, together."""
+"""``equipage serve``: the web app (gunicorn) and the background worker, together.
+
+The worker runs as a child process (``equipage worker``), watched by a thread
+of ``serve``: when it dies it is started again after a growing delay, and
+both are logged. ``--no-worker`` serves the web app alone, for web nodes of a
+cluster whose workers run as ``equipage worker`` elsewhere.
+"""
 
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import signal
 import subprocess
 import sys
+import threading
+import time
 from typing import Any
 
-from equipage.cli.bootstrap import out, setup_django
+from equipage.cli.bootstrap import out, setup_django, show_lifecycle_logs
+
+log = logging.getLogger(__name__)
+
+# Delays before starting a dead worker again: 1 s, 2 s, 4 s ... 60 s; back to
+# 1 s once a worker has lived STABLE_SECONDS.
+RESTART_FIRST, RESTART_MAX, STABLE_SECONDS = 1.0, 60.0, 60.0
+# Beyond the worker's grace period, what it may take to record and exit.
+STOP_MARGIN_SECONDS = 10.0
 
 
 def register(sub: Any, groups: dict[str, Any]) -> None:
@@ -20,7 +37,9 @@ def register(sub: Any, groups: dict[str, Any]) -> None:
         "--workers", type=int, default=int(os.environ.get("EQUIPAGE_WEB_WORKERS", "3"))
     )
     parser.add_argument(
-        "--no-worker", action="store_true", help="do not start the background worker"
+        "--no-worker",
+        action="store_true",
+        help="serve the web app only (run `equipage worker` elsewhere)",
     )
     parser.set_defaults(handler=serve, needs_django=False)
 
@@ -42,15 +61,22 @@ def serve(args: argparse.Namespace) -> int:
             self.cfg.set("threads", 4)
             self.cfg.set("timeout", 120)
             self.cfg.set("accesslog", "-" if os.environ.get("EQUIPAGE_ACCESS_LOG") else None)
+            if "control_socket_disable" in self.cfg.settings:
+                # gunicorn >= 25 opens a control socket in $HOME, shared by every
+                # serve of a machine and refused by a sandboxed service: not used.
+                self.cfg.set("control_socket_disable", True)
 
         def load(self) -> Any:
             return application
 
-    worker = None
-    if not args.no_worker:
-        worker = subprocess.Popen(
-            [sys.executable, "-m", "equipage", "worker"], env=os.environ.copy()
-        )
+    from django.db import connections
+
+    # Gunicorn forks its web workers from this process: none may inherit a connection.
+    connections.close_all()
+    show_lifecycle_logs()
+    worker = None if args.no_worker else EmbeddedWorker(settings.EQUIPAGE_WORKER_GRACE_SECONDS)
+    if worker is not None:
+        worker.start()
     out(f"Equipage listening on http://{shown_host}:{args.port}/ (data: {settings.DATA_DIR})")
     if not settings.EQUIPAGE_MAIL_CONFIGURED:
         out(
@@ -60,9 +86,94 @@ def serve(args: argparse.Namespace) -> int:
         Server().run()
     finally:
         if worker is not None:
-            worker.send_signal(signal.SIGTERM)
-            try:
-                worker.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                worker.kill()
+            worker.stop()
     return 0
+
+
+class EmbeddedWorker:
+    """``equipage worker`` as a child process, started again whenever it dies.
+
+    The child runs in a session of its own, so a Ctrl+C in the terminal reaches
+    ``serve`` only, which then stops the worker gracefully; the child also stops
+    by itself if ``serve`` is gone (``--parent-pid``).
+
+    Gunicorn's arbiter reaps every child of the process, so the worker's exit
+    status may be unknown (reported as such); its death is seen all the same.
+    """
+
+    def __init__(self, grace: float):
+        self.grace = grace
+        self.stopping = threading.Event()
+        self.lock = threading.Lock()
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        self.spawn()
+        threading.Thread(target=self.watch, name="worker-watch", daemon=True).start()
+
+    def spawn(self) -> None:
+        with self.lock:
+            if self.stopping.is_set():
+                return
+            self.process = subprocess.Popen(  # noqa: S603 - this very program, fixed arguments
+                [sys.executable, "-m", "equipage", "worker", "--parent-pid", str(os.getpid())],
+                env=os.environ.copy(),
+                start_new_session=True,
+            )
+            log.info("embedded worker started (pid %d)", self.process.pid)
+
+    def watch(self) -> None:
+        delay = 0.0
+        while not self.stopping.is_set():
+            started = time.monotonic()
+            process = self.process
+            while process is not None and process.poll() is None:
+                if self.stopping.wait(0.5):
+                    return
+            if self.stopping.is_set():
+                return
+            lived = time.monotonic() - started
+            delay = (
+                RESTART_FIRST
+                if lived >= STABLE_SECONDS
+                else min(max(delay * 2, RESTART_FIRST), RESTART_MAX)
+            )
+            if process is not None:
+                log.warning(
+                    "embedded worker (pid %d) exited (%s) after %.0f s; starting it again in %g s",
+                    process.pid,
+                    describe_exit(process.returncode),
+                    lived,
+                    delay,
+                )
+            if self.stopping.wait(delay):
+                return
+            try:
+                self.spawn()
+            except OSError as exc:  # no process could be started (memory, pids): later
+                log.error("could not start the embedded worker: %s", exc)
+                self.process = None
+
+    def stop(self) -> None:
+        """Ask the worker to stop and wait for it: its running task has the grace period."""
+        with self.lock:
+            self.stopping.set()
+            process = self.process
+        if process is None or process.poll() is not None:
+            return
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=self.grace + STOP_MARGIN_SECONDS)
+        except subprocess.TimeoutExpired:
+            log.error("embedded worker (pid %d) did not stop in time: killed", process.pid)
+            process.kill()
+            process.wait()
+
+
+def describe_exit(code: int | None) -> str:
+    if code is None:
+        return "status unknown"
+    if code < 0:
+        return f"signal {signal.Signals(-code).name}"
+    # 0 is also what a child reaped by gunicorn before us reports.
+    return f"status {code}" if code else "status 0 or unknown"
