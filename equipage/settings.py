@@ -232,6 +232,6 @@ MIDDLEWARE.insert(
 # Ends a console session after the organization's idle time (SESSION_COOKIE_AGE stays the
 # absolute limit).
 MIDDLEWARE.insert(
-    MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+    MIDDLEWARE.index("django.contrib.messages.middleware.MessageMiddleware") + 1,
     "equipage.accounts.sessions.IdleSessionMiddleware",
 )
