@@ -51,8 +51,9 @@ def session_end_reason(session: SessionBase, organization_id: int | None) -> str
     started, seen = session.get(STARTED), session.get(SEEN)
     if started is None or seen is None:
         session[STARTED] = session[SEEN] = stamp
-        # Saving "last seen" must not push the expiry: pin it to the login's 12 hours.
-        session.set_expiry(now + dt.timedelta(seconds=settings.SESSION_COOKIE_AGE))
+        # Saving "last seen" must not push the expiry: pin it to the login's 12 hours. The
+        # session store counts in real time (a timedelta), whatever the application clock.
+        session.set_expiry(dt.timedelta(seconds=settings.SESSION_COOKIE_AGE))
         return None
     if stamp - started >= settings.SESSION_COOKIE_AGE:
         return "absolute"

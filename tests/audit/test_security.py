@@ -59,9 +59,7 @@ def test_a_role_grant_refused_in_the_console_leaves_an_audit_event_and_a_log_lin
     org: Any, user_admin: Any, member: Any, caplog: Any
 ) -> None:
     caplog.set_level(logging.WARNING, "equipage.security")
-    response = _client(user_admin).post(
-        f"/o/acme/members/{member.pk}/roles", {"roles": ["admin"]}
-    )
+    response = _client(user_admin).post(f"/o/acme/members/{member.pk}/roles", {"roles": ["admin"]})
     assert response.status_code == 302  # the console shows the error; nothing changed
     from equipage.accounts.models import MemberRole
 

@@ -35,9 +35,11 @@ def watched_page(browser_page: Any) -> Iterator[tuple[Any, list[str]]]:
     page.add_init_script(RECORDER)
     page.on(
         "console",
-        lambda m: problems.append(f"console {m.type}: {m.text}")
-        if m.type == "error" and "Content Security Policy" in m.text
-        else None,
+        lambda m: (
+            problems.append(f"console {m.type}: {m.text}")
+            if m.type == "error" and "Content Security Policy" in m.text
+            else None
+        ),
     )
     page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
     yield page, problems
@@ -128,7 +130,7 @@ def test_an_injected_inline_script_is_blocked_by_the_browser(
     watched_page: tuple[Any, list[str]], french_org: Any, admin: Any
 ) -> None:
     """The attack the policy exists for: markup that slipped through still cannot run."""
-    page, problems = watched_page
+    page, _problems = watched_page
     log_in(page, "acme", admin.email, "member-pass-123")
     page.evaluate(
         """() => {
