@@ -107,3 +107,17 @@ def test_api_calls_with_a_token_are_not_sessions(org: Any, admin: Any, frozen_cl
     assert client.get("/api/v1/members", HTTP_AUTHORIZATION=f"Bearer {raw}").status_code == 200
     frozen_clock.advance(hours=13)
     assert client.get("/api/v1/members", HTTP_AUTHORIZATION=f"Bearer {raw}").status_code == 200
+
+
+
+def test_after_an_idle_logout_logging_in_again_starts_a_fresh_session(
+    admin: Any, frozen_clock: Any
+) -> None:
+    client = _client(admin)
+    assert _is_in(client)
+    frozen_clock.advance(hours=11, minutes=50)
+    assert not _is_in(client)  # idle: the session is flushed, stamps and all
+    client.force_login(admin, backend=BACKEND)
+    assert _is_in(client)
+    frozen_clock.advance(minutes=30)
+    assert _is_in(client)  # 12 h 20 after the first login, 30 min after the second
