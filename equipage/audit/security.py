@@ -83,7 +83,16 @@ def pending_count() -> int:
 
 
 def note(occurrence: Occurrence) -> None:
-    """Log one occurrence now; audit it when the request is over (or now, outside one)."""
+    """Log one occurrence; audit it when the request is over (or now, outside one).
+
+    Within one request, repeats of the same key (a bulk action refused for
+    50,000 members) are counted, not logged again.
+    """
+    pending = _pending.get()
+    held = pending.get(occurrence.key) if pending is not None else None
+    if held is not None:
+        held.count += occurrence.count
+        return
     log.warning(
         "%s org=%s actor=%s ip=%s target=%s %s",
         occurrence.event.value,
@@ -93,15 +102,10 @@ def note(occurrence: Occurrence) -> None:
         occurrence.target_label or "-",
         " ".join(f"{k}={v}" for k, v in occurrence.details.items()),
     )
-    pending = _pending.get()
     if pending is None:
         write_safely(occurrence)
-        return
-    held = pending.get(occurrence.key)
-    if held is None:
-        pending[occurrence.key] = occurrence
     else:
-        held.count += occurrence.count
+        pending[occurrence.key] = occurrence
 
 
 def note_denied(
@@ -121,7 +125,7 @@ def note_denied(
             actor=actor,
             organization_id=actor.organization_id,
             key=f"denied|{who}|{capability}|{error.code}",
-            # Another tenant's object is named by its type only, never by its label.
+            # Another tenant's object is not named in the actor's trail, not even by its id.
             target=target if same_org and hasattr(target, "_meta") else None,
             target_label="" if same_org else "(another organization)",
             details=details,

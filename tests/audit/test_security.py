@@ -99,15 +99,17 @@ def test_hammering_a_refused_page_writes_one_counted_row_a_minute(
     assert [e.after["count"] for e in _events(DENIED, organization=org)] == [1, 60]
 
 
-def test_a_bulk_action_refused_for_many_members_is_one_counted_event(
-    org: Any, user_admin: Any, member: Any
+def test_a_bulk_action_refused_for_many_members_is_one_counted_event_and_log_line(
+    org: Any, user_admin: Any, member: Any, caplog: Any
 ) -> None:
+    caplog.set_level(logging.WARNING, "equipage.security")
     with security.collecting():
         for _ in range(50):
             with pytest.raises(PermissionDenied):
                 authorize(user_admin, Cap.ORG_SETTINGS, org)
     (event,) = _events(DENIED, organization=org)
     assert event.after["count"] == 50
+    assert sum(r.name == "equipage.security" for r in caplog.records) == 1
 
 
 def test_another_tenants_object_is_refused_and_audited_in_the_actors_organization_only(
