@@ -150,7 +150,7 @@ def test_a_flood_of_invalid_tokens_writes_one_counted_row_per_address_and_minute
 
 
 def test_many_addresses_fold_into_one_row_beyond_the_per_minute_cap(
-    org: Any, settings: Any
+    org: Any, frozen_clock: Any
 ) -> None:
     for i in range(security.ADDRESS_ROWS_PER_MINUTE + 20):
         assert _api("eqp_nothing", ip=f"198.51.{i // 250}.{i % 250 + 1}") == 401
@@ -166,7 +166,9 @@ def test_an_ipv6_client_counts_as_its_slash_64() -> None:
     assert security.address_key("not an ip") == "not an ip"
 
 
-def test_a_revoked_token_is_audited_in_its_own_organization(org: Any, admin: Any) -> None:
+def test_a_revoked_token_is_audited_in_its_own_organization(
+    org: Any, admin: Any, frozen_clock: Any
+) -> None:
     from equipage.tokens.actions import token_create, token_revoke
 
     created = token_create(actor=admin, organization=org, name="ci", scopes=["api"])
@@ -206,7 +208,7 @@ def test_a_revoked_scim_token_is_audited_on_the_scim_channel(org: Any, admin: An
 
 
 def test_another_organizations_revoked_token_is_audited_there_not_here(
-    org: Any, other_org: Any, other_admin: Any, admin: Any
+    org: Any, other_org: Any, other_admin: Any, admin: Any, frozen_clock: Any
 ) -> None:
     from equipage.tokens.actions import token_create, token_revoke
 
