@@ -147,3 +147,46 @@ def test_an_injected_inline_script_is_blocked_by_the_browser(
     assert page.evaluate("window.__pwned === undefined")
     violations = page.evaluate("window.__cspViolations")
     assert any(v.startswith("script-src") for v in violations), violations
+
+
+def test_confirmations_and_polling_work_under_the_policy(
+    watched_page: tuple[Any, list[str]], french_org: Any, admin: Any
+) -> None:
+    from equipage.imports import jobs
+    from equipage.permissions import Actor
+    from equipage.webhooks.actions import webhook_create
+    from equipage.webhooks.models import WebhookEndpoint
+
+    hook = webhook_create(
+        actor=admin, organization=french_org, url="https://h.example.com", events=["member.created"]
+    )
+    job = jobs.job_create(
+        actor=Actor.for_member(admin),
+        organization=french_org,
+        data=b"email;first_name;last_name\nzoe@acme.test;Zoe;Zed\n",
+        filename="roster.csv",
+        mode="sync",
+    )
+    page, problems = watched_page
+    log_in(page, "acme", admin.email, "member-pass-123")
+    # The webhook's delete form asks first (was an inline onsubmit=): dismissed, nothing goes.
+    page.goto(f"{page.base_url}/o/acme/webhooks/{hook.pk}/")
+    asked: list[str] = []
+    page.once("dialog", lambda d: (asked.append(d.message), d.dismiss()))
+    page.get_by_role("button", name="Supprimer le webhook").click()
+    page.wait_for_timeout(300)
+    assert len(asked) == 1 and WebhookEndpoint.objects.filter(pk=hook.pk).exists()
+    page.once("dialog", lambda d: d.accept())
+    page.get_by_role("button", name="Supprimer le webhook").click()
+    page.wait_for_load_state()
+    expect(page.get_by_role("heading", name="Webhooks")).to_be_visible()
+    assert not WebhookEndpoint.objects.filter(pk=hook.pk).exists()
+    _collect(page, problems, "webhooks")
+    # The import job page polls its progress with htmx (no worker runs: it keeps polling).
+    polls: list[str] = []
+    page.on("request", lambda r: polls.append(r.url) if r.url.endswith("/progress") else None)
+    page.goto(f"{page.base_url}/o/acme/members/import/{job.pk}/")
+    page.wait_for_timeout(2500)
+    assert len(polls) >= 2, polls
+    problems.extend(f"import job: {v}" for v in page.evaluate("window.__cspViolations"))
+    assert problems == []
