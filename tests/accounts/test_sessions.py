@@ -109,7 +109,6 @@ def test_api_calls_with_a_token_are_not_sessions(org: Any, admin: Any, frozen_cl
     assert client.get("/api/v1/members", HTTP_AUTHORIZATION=f"Bearer {raw}").status_code == 200
 
 
-
 def test_after_an_idle_logout_logging_in_again_starts_a_fresh_session(
     admin: Any, frozen_clock: Any
 ) -> None:
