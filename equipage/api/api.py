@@ -9,6 +9,7 @@ from ninja.openapi.schema import OpenAPISchema
 
 from equipage.api import errors
 from equipage.api.auth import TokenAuth
+from equipage.api.docs import SwaggerUnderCsp
 from equipage.api.routers import (
     audit,
     custom_fields,
@@ -44,6 +45,7 @@ api = EquipageAPI(
     urls_namespace="api",
     openapi_url="/openapi.json",
     docs_url="/docs",
+    docs=SwaggerUnderCsp(),
 )
 errors.install(api)
 api.add_router("/members", members.router)

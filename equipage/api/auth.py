@@ -13,7 +13,8 @@ from equipage.api.errors import RateLimited
 from equipage.core import clock
 from equipage.permissions import Actor
 from equipage.tokens.models import Scope
-from equipage.tokens.selectors import actor_for_token
+from equipage.tokens.refusals import note_token_refused
+from equipage.tokens.selectors import MissingScope, Unauthenticated, actor_for_token
 from equipage.web.tenancy import origin_of
 
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -42,7 +43,12 @@ class TokenAuth(HttpBearer):
 
     def authenticate(self, request: HttpRequest, token: str) -> Any:
         scope = Scope.API_READ if request.method in READ_METHODS else Scope.API_WRITE
-        actor = actor_for_token(token, scope=scope, origin=origin_of(request, "api"))
+        origin = origin_of(request, "api")
+        try:
+            actor = actor_for_token(token, scope=scope, origin=origin)
+        except (Unauthenticated, MissingScope) as exc:
+            note_token_refused(token, scope=scope, origin=origin, error=exc)
+            raise
         rate_limit(actor)
         request.actor = actor  # type: ignore[attr-defined]
         request.organization = actor.token.organization  # type: ignore[attr-defined]

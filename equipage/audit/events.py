@@ -54,3 +54,7 @@ class EventType(models.TextChoices):
     WEBHOOK_CREATED = "webhook.created", _("Webhook created")
     WEBHOOK_UPDATED = "webhook.updated", _("Webhook changed")
     WEBHOOK_DELETED = "webhook.deleted", _("Webhook deleted")
+    # Security events (issue #13 point 8), written by equipage.audit.security: one row per
+    # actor (or client address) and minute, counting the occurrences it stands for.
+    ACCESS_DENIED = "security.access_denied", _("Action refused: not permitted")
+    TOKEN_REJECTED = "security.token_rejected", _("API or SCIM token refused")

@@ -69,3 +69,32 @@ class AuditEvent(models.Model):
             return str(EventType(self.event_type).label)
         except ValueError:
             return self.event_type
+
+
+class SecurityTally(models.Model):
+    """How often one noisy security event happened in one minute (equipage.audit.security).
+
+    A flood of invalid tokens or refused actions writes one audit row per key and
+    minute and counts the rest here, instead of a row each: the audit table grows
+    with the number of distinct offenders, not with the number of requests. Rows
+    older than an hour are deleted as new minutes start.
+    """
+
+    key = models.CharField(max_length=64)
+    window = models.DateTimeField()
+    event_type = models.CharField(max_length=48)
+    # Address-keyed rows (no organization known) are capped per minute (see security.py).
+    by_address = models.BooleanField(default=False)
+    count = models.PositiveIntegerField(default=1)
+    event = models.ForeignKey(
+        AuditEvent, on_delete=models.CASCADE, related_name="+", db_constraint=False
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["key", "window"], name="securitytally_key_window")
+        ]
+        indexes = [models.Index(fields=["window", "event_type"], name="securitytally_window")]
+
+    def __str__(self) -> str:
+        return f"{self.window:%H:%M} {self.event_type} ×{self.count}"

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from equipage.accounts.models import Role
-from equipage.core.errors import DomainError, NotFound, PermissionDenied
+from equipage.core.errors import DomainError, NotFound
 from equipage.invitations.actions import (
     InvitationLinkError,
     invitation_accept,
@@ -26,7 +26,7 @@ from equipage.invitations.actions import (
 from equipage.invitations.forms import AcceptForm, InviteForm
 from equipage.invitations.selectors import access_invitation_by_id, invitations_list
 from equipage.permissions import Actor, Cap, can, grantable_roles
-from equipage.permissions.policy import authorize_groups
+from equipage.permissions.policy import may_add_to_groups
 from equipage.web.tenancy import member_required, organization_or_404, origin_of
 
 
@@ -48,9 +48,7 @@ def _group_choices(actor: Actor, organization: Any) -> list[tuple[int, str]]:
     from equipage.groups.models import Group
 
     groups = list(Group.objects.filter(organization=organization).order_by("name"))
-    try:
-        authorize_groups(actor, [g.pk for g in groups] or [0])
-    except PermissionDenied:
+    if not may_add_to_groups(actor, [g.pk for g in groups] or [0]):
         groups = [g for g in groups if g.pk in actor.group_reach]
     return [(g.pk, g.name) for g in groups]
 

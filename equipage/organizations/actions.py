@@ -15,15 +15,17 @@ from equipage.accounts.models import Member
 from equipage.audit.events import EventType
 from equipage.audit.record import record
 from equipage.core import clock
-from equipage.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from equipage.core.errors import Conflict, NotFound, ValidationFailed
 from equipage.organizations.models import (
     DEFAULT_TEMP_PASSWORD,
+    SESSION_IDLE_MINUTES_MAX,
+    SESSION_IDLE_MINUTES_MIN,
     Feature,
     FirstPasswordPolicy,
     Language,
     Organization,
 )
-from equipage.permissions import Actor, Cap, as_actor, authorize
+from equipage.permissions import Actor, Cap, as_actor, authorize, refuse
 
 SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
 
@@ -35,6 +37,7 @@ SETTINGS_FIELDS = {
     "members_can_edit_contact",
     "deactivation_notice",
     "daily_invitation_limit",
+    "session_idle_minutes",
 }
 
 
@@ -63,7 +66,7 @@ def organization_create(
     from equipage.accounts.snapshots import member_snapshot
 
     if actor.kind != "operator":
-        raise PermissionDenied(_("Only the platform operator can create organizations."))
+        raise refuse(actor, _("Only the platform operator can create organizations."))
     slug = (slug or "").strip().lower()
     if not SLUG_RE.match(slug):
         raise ValidationFailed(
@@ -153,7 +156,7 @@ def organization_update(
     if "seats" in changes:
         authorize(actor, Cap.ORG_BILLING, organization)
     if "features" in changes and actor.kind != "operator":
-        raise PermissionDenied(_("Features are switched on by the platform operator."))
+        raise refuse(actor, _("Features are switched on by the platform operator."))
     if "language" in changes and changes["language"] not in Language.values:
         raise ValidationFailed(_("Language must be fr or en."), field="language")
     if (
@@ -168,6 +171,7 @@ def organization_update(
         raise ValidationFailed(
             _("The invitation lifetime is between 1 and 90 days."), field="invitation_lifetime_days"
         )
+    _check_session_idle(changes)
     if "features" in changes:
         bad = set(changes["features"]) - set(Feature.values)
         if bad:
@@ -204,6 +208,23 @@ def organization_update(
         )
     organization.refresh_from_db()
     return org
+
+
+def _check_session_idle(changes: dict[str, Any]) -> None:
+    """Refuse an idle session timeout outside its bounds (30 min to 12 h)."""
+    if "session_idle_minutes" not in changes:
+        return
+    try:
+        minutes = int(changes["session_idle_minutes"])
+    except (TypeError, ValueError):
+        minutes = 0
+    if not SESSION_IDLE_MINUTES_MIN <= minutes <= SESSION_IDLE_MINUTES_MAX:
+        raise ValidationFailed(
+            _("The idle session timeout is between %(lo)d minutes and %(hi)d hours.")
+            % {"lo": SESSION_IDLE_MINUTES_MIN, "hi": SESSION_IDLE_MINUTES_MAX // 60},
+            field="session_idle_minutes",
+        )
+    changes["session_idle_minutes"] = minutes
 
 
 def organization_set_temp_password(

@@ -8,6 +8,15 @@ from django.utils.translation import gettext_lazy as _
 DEFAULT_TEMP_PASSWORD = "tempeos"
 SHARED_PASSWORD_VALIDITY_DAYS = 14
 
+# A console session ends after this much inactivity (the organization chooses within the
+# bounds); SESSION_COOKIE_AGE (12 h) stays the absolute limit. The default of 2 h suits a
+# password-only login to a directory of personal data: long enough for a working session
+# with pauses, short enough that a console left open on a shared computer closes the same
+# morning; organizations with stricter needs go down to 30 min (NIST 800-63B AAL2).
+SESSION_IDLE_MINUTES_DEFAULT = 120
+SESSION_IDLE_MINUTES_MIN = 30
+SESSION_IDLE_MINUTES_MAX = 12 * 60
+
 
 class Language(models.TextChoices):
     FR = "fr", "Français"
@@ -50,6 +59,7 @@ class Organization(models.Model):
     features = models.JSONField(default=default_features)
     members_can_edit_contact = models.BooleanField(default=False)
     deactivation_notice = models.BooleanField(default=False)
+    session_idle_minutes = models.PositiveSmallIntegerField(default=SESSION_IDLE_MINUTES_DEFAULT)
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()
 

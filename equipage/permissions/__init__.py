@@ -15,6 +15,7 @@ from equipage.permissions.policy import (
     grantable_roles,
     members_manageable_by,
     members_visible_to,
+    refuse,
 )
 
 __all__ = [
@@ -29,4 +30,5 @@ __all__ = [
     "grantable_roles",
     "members_manageable_by",
     "members_visible_to",
+    "refuse",
 ]

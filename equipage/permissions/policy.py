@@ -8,6 +8,7 @@ from django.db.models import Exists, OuterRef, QuerySet
 from django.utils.translation import gettext as _
 
 from equipage.accounts.models import ROLE_RANK, Member, MemberRole, Role
+from equipage.audit.security import note_denied
 from equipage.core.errors import NotFound, PermissionDenied
 from equipage.permissions.actor import Actor, as_actor
 from equipage.permissions.capabilities import (
@@ -59,8 +60,20 @@ def _org_caps(actor: Actor) -> frozenset[Cap]:
 
 
 def authorize(actor: Actor | Member, cap: Cap, target: Any = None) -> None:
-    """Raise ``PermissionDenied`` (or ``NotFound`` across tenants) unless allowed."""
+    """Raise ``PermissionDenied`` (or ``NotFound`` across tenants) unless allowed.
+
+    A refusal is logged and audited (``equipage.audit.security``): this is an
+    attempt. ``can`` asks the same question silently, to draw buttons.
+    """
     actor = as_actor(actor)
+    try:
+        _decide(actor, cap, target)
+    except (PermissionDenied, NotFound) as exc:
+        note_denied(actor, exc, capability=str(cap), target=target)
+        raise
+
+
+def _decide(actor: Actor, cap: Cap, target: Any) -> None:
     if not actor.is_privileged and _target_org_id(actor, target) != actor.organization_id:
         raise NotFound(_("Not found."))
     if actor.is_privileged:
@@ -119,7 +132,31 @@ def _group_admin_allows(actor: Actor, cap: Cap, target: Any) -> bool:
 
 
 def authorize_groups(actor: Actor, group_ids: list[int]) -> None:
-    """Raise unless the actor may put members into every one of ``group_ids``."""
+    """Raise unless the actor may put members into every one of ``group_ids`` (audited)."""
+    try:
+        _decide_groups(actor, group_ids)
+    except PermissionDenied as exc:
+        note_denied(actor, exc, capability=str(Cap.GROUP_MEMBERS))
+        raise
+
+
+def may_add_to_groups(actor: Actor, group_ids: list[int]) -> bool:
+    """Tell whether the actor may put members into every one of ``group_ids`` (silently)."""
+    try:
+        _decide_groups(actor, group_ids)
+    except PermissionDenied:
+        return False
+    return True
+
+
+def refuse(actor: Actor | Member, message: Any, *, capability: str = "") -> PermissionDenied:
+    """Return a ``PermissionDenied`` for an action's own refusal, noted like ``authorize``'s."""
+    error = PermissionDenied(message)
+    note_denied(as_actor(actor), error, capability=capability)
+    return error
+
+
+def _decide_groups(actor: Actor, group_ids: list[int]) -> None:
     if actor.is_privileged or Cap.GROUP_MEMBERS in _org_caps(actor):
         return
     if not group_ids:
@@ -132,7 +169,7 @@ def authorize_groups(actor: Actor, group_ids: list[int]) -> None:
 def can(actor: Actor | Member, cap: Cap, target: Any = None) -> bool:
     """Tell whether ``actor`` may use ``cap`` on ``target`` (for templates and buttons)."""
     try:
-        authorize(actor, cap, target)
+        _decide(as_actor(actor), cap, target)
     except (PermissionDenied, NotFound):
         return False
     return True

@@ -17,6 +17,7 @@ from scim2_server.routing import Operation
 from equipage.scim.service import EquipageService
 from equipage.scim.storage import OrmStorage
 from equipage.tokens.models import Scope
+from equipage.tokens.refusals import note_token_refused
 from equipage.tokens.selectors import MissingScope, Unauthenticated, actor_for_token, bearer_of
 from equipage.web.tenancy import origin_of
 
@@ -42,15 +43,14 @@ def _serve(
     if operation is Operation.service_provider_config:
         # RFC 7643 §5: the configuration is readable without credentials.
         return ScimHandler(service, OrmStorage(None, None)).handle(scim_request)  # type: ignore[arg-type]
+    raw, origin = bearer_of(request.headers.get("Authorization")), origin_of(request, "scim")
     try:
-        actor = actor_for_token(
-            bearer_of(request.headers.get("Authorization")),
-            scope=Scope.SCIM,
-            origin=origin_of(request, "scim"),
-        )
+        actor = actor_for_token(raw, scope=Scope.SCIM, origin=origin)
     except Unauthenticated as exc:
+        note_token_refused(raw, scope=Scope.SCIM, origin=origin, error=exc)
         raise UnauthorizedException(detail=str(exc)) from None
     except MissingScope as exc:
+        note_token_refused(raw, scope=Scope.SCIM, origin=origin, error=exc)
         raise ForbiddenException(detail=str(exc)) from None
     organization = actor.token.organization
     scim_request.subject = actor

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -241,6 +242,34 @@ class SettingsForm(forms.Form):
     deactivation_notice = forms.BooleanField(
         label=_("Send a notice by e-mail to deactivated members"), required=False
     )
+
+
+class SessionSettingsForm(forms.Form):
+    """The idle session timeout: a console left alone this long asks for the password again."""
+
+    CHOICES = (30, 60, 120, 240, 480, 720)
+
+    session_idle_minutes = forms.TypedChoiceField(
+        label=_("End a session after this long without activity"),
+        coerce=int,
+        help_text=_(
+            "Whatever this setting, a session lasts at most 12 hours. A shorter delay protects "
+            "a console left open on a shared computer."
+        ),
+    )
+
+    def __init__(self, *args: Any, current: int, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        minutes = sorted({*self.CHOICES, current})
+        _set_choices(self, "session_idle_minutes", [(m, _duration(m)) for m in minutes])
+        self.initial.setdefault("session_idle_minutes", current)
+
+
+def _duration(minutes: int) -> str:
+    if minutes % 60:
+        return ngettext("%(n)d minute", "%(n)d minutes", minutes) % {"n": minutes}
+    hours = minutes // 60
+    return ngettext("%(n)d hour", "%(n)d hours", hours) % {"n": hours}
 
 
 class TempPasswordForm(forms.Form):

@@ -164,6 +164,9 @@ def test_invitation_lifecycle_through_real_smtp_survives_an_outage(
     from equipage.invitations.models import Invitation
 
     inv = Invitation.objects.get(email="bob@acme.test", status="pending")
+    # Eight days later the admin's session has long ended (idle timeout): they log in again.
+    assert console.get("/o/acme/invitations/").status_code == 302
+    console.force_login(admin, backend="equipage.accounts.backends.MemberBackend")
     listing = console.get("/o/acme/invitations/?state=expired")
     assert "bob@acme.test" in listing.content.decode()
     assert console.post(f"/o/acme/invitations/{inv.pk}/resend").status_code == 302

@@ -21,12 +21,12 @@ from equipage.audit.events import EventType
 from equipage.audit.record import RowTuple, record, record_rows
 from equipage.core import clock
 from equipage.core.bulk import BulkResult
-from equipage.core.errors import Conflict, InvariantViolation, PermissionDenied, ValidationFailed
+from equipage.core.errors import Conflict, InvariantViolation, ValidationFailed
 from equipage.core.idlist import id_list
 from equipage.core.text import search_key
 from equipage.organizations.models import Organization
 from equipage.organizations.seats import ensure_seats, lock_organization
-from equipage.permissions import Actor, Cap, as_actor, authorize, grantable_roles
+from equipage.permissions import Actor, Cap, as_actor, authorize, grantable_roles, refuse
 from equipage.permissions.policy import authorize_groups
 
 UPDATABLE_FIELDS = (
@@ -111,16 +111,14 @@ def check_grantable(actor: Actor, roles: Iterable[str]) -> list[str]:
     """Return ``roles`` deduplicated, refusing owner and anything above the actor's rank."""
     roles = list(dict.fromkeys(roles))
     if Role.OWNER in roles:
-        raise PermissionDenied(_("Ownership is only given by a transfer."))
+        raise refuse(actor, _("Ownership is only given by a transfer."))
     unknown = [r for r in roles if r not in ROLE_RANK]
     if unknown:
         raise ValidationFailed(_("Unknown role: %(role)s.") % {"role": ", ".join(unknown)})
     allowed = set(grantable_roles(actor))
     refused = [r for r in roles if r not in allowed]
     if refused:
-        raise PermissionDenied(
-            _("You cannot grant the role %(role)s.") % {"role": ", ".join(refused)}
-        )
+        raise refuse(actor, _("You cannot grant the role %(role)s.") % {"role": ", ".join(refused)})
     return roles
 
 
@@ -291,11 +289,11 @@ def member_update(*, actor: Actor | Member, member: Member, **changes: Any) -> M
             allowed |= SELF_CONTACT_FIELDS
         refused = set(changes) - allowed
         if refused:
-            raise PermissionDenied(
-                _("You cannot change these details yourself; ask an administrator.")
+            raise refuse(
+                actor, _("You cannot change these details yourself; ask an administrator.")
             )
         if member.organization_id != actor.organization_id:
-            raise PermissionDenied(_("You do not have permission to do this."))
+            raise refuse(actor, _("You do not have permission to do this."))
     else:
         authorize(actor, Cap.MEMBER_UPDATE, member)
     if "email" in changes:
@@ -617,7 +615,7 @@ def member_set_roles(*, actor: Actor | Member, member: Member, roles: Sequence[s
         current = set(MemberRole.objects.filter(member=member).values_list("role", flat=True))
         keep_owner = Role.OWNER in current
         if Role.OWNER in roles and not keep_owner:
-            raise PermissionDenied(_("Ownership is only given by a transfer."))
+            raise refuse(actor, _("Ownership is only given by a transfer."))
         added = set(wanted) - current
         removed = (current - set(wanted)) - {Role.OWNER}
         if keep_owner and Role.ADMIN in removed:

@@ -17,10 +17,10 @@ from equipage.accounts.models import (
 from equipage.audit.events import EventType
 from equipage.audit.record import record
 from equipage.core import clock
-from equipage.core.errors import InvariantViolation, NotFound, PermissionDenied, ValidationFailed
+from equipage.core.errors import InvariantViolation, NotFound, ValidationFailed
 from equipage.organizations.models import Organization
 from equipage.organizations.seats import lock_organization
-from equipage.permissions import Actor, Cap, as_actor, authorize
+from equipage.permissions import Actor, Cap, as_actor, authorize, refuse
 
 
 def _is_active_admin(member: Member) -> bool:
@@ -40,7 +40,7 @@ def ownership_transfer_start(*, actor: Actor | Member, to_member: Member) -> Own
     assert org is not None
     authorize(actor, Cap.OWNERSHIP_TRANSFER, org)
     if actor.member is None:
-        raise PermissionDenied(_("Only the owner can transfer ownership."))
+        raise refuse(actor, _("Only the owner can transfer ownership."))
     if to_member.pk == actor.member.pk:
         raise ValidationFailed(_("You are already the owner."))
     if not _is_active_admin(to_member):
@@ -141,7 +141,7 @@ def ownership_reassign(
 ) -> None:
     """Give ownership to another member on the operator's authority (seed 004's signed letter)."""
     if actor.kind != "operator":
-        raise PermissionDenied(_("Only the platform operator can reassign ownership."))
+        raise refuse(actor, _("Only the platform operator can reassign ownership."))
     reason = reason.strip()
     if not reason:
         raise ValidationFailed(_("A reason is required."), field="reason")

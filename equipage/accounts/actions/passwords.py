@@ -14,9 +14,9 @@ from equipage.accounts.tokens import hash_token, new_token
 from equipage.audit.events import EventType
 from equipage.audit.record import record
 from equipage.core import clock
-from equipage.core.errors import NotFound, PermissionDenied, ValidationFailed
+from equipage.core.errors import NotFound, ValidationFailed
 from equipage.organizations.models import Organization
-from equipage.permissions import Actor, Cap, Origin, as_actor, authorize
+from equipage.permissions import Actor, Cap, Origin, as_actor, authorize, refuse
 
 SET_LINK_LIFETIME = dt.timedelta(days=7)
 RESET_LINK_LIFETIME = dt.timedelta(hours=2)
@@ -101,7 +101,7 @@ def password_change(
     """Change one's own password; the old one is asked unless a change is being forced."""
     actor = as_actor(actor)
     if actor.member is None or actor.member.pk != member.pk:
-        raise PermissionDenied(_("You can only change your own password."))
+        raise refuse(actor, _("You can only change your own password."))
     if not member.must_change_password and not member.check_password(old_password or ""):
         raise ValidationFailed(_("Your current password is not correct."), field="old_password")
     _validate_password(new_password, member)

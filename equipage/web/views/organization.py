@@ -54,6 +54,7 @@ from equipage.web.forms import (
     DeleteOrganizationForm,
     GroupForm,
     LabelForm,
+    SessionSettingsForm,
     SettingsForm,
     TempPasswordForm,
     TransferForm,
@@ -309,6 +310,9 @@ def settings_page(request: HttpRequest, slug: str) -> HttpResponse:
     }
     form = SettingsForm(request.POST if op == "settings" else None, initial=initial)
     temp_form = TempPasswordForm(request.POST if op == "temp_password" else None)
+    session_form = SessionSettingsForm(
+        request.POST if op == "sessions" else None, current=org.session_idle_minutes
+    )
     is_owner = can(act, Cap.OWNERSHIP_TRANSFER, org)
     transfer_form = (
         TransferForm(
@@ -341,6 +345,10 @@ def settings_page(request: HttpRequest, slug: str) -> HttpResponse:
                 organization_update(actor=act, organization=org, **form.cleaned_data)
                 messages.success(request, _("Settings saved."))
                 return redirect(f"/o/{slug}/settings/")
+            if op == "sessions" and session_form.is_valid():
+                organization_update(actor=act, organization=org, **session_form.cleaned_data)
+                messages.success(request, _("Session settings saved."))
+                return redirect(f"/o/{slug}/settings/")
             if op == "temp_password" and temp_form.is_valid():
                 organization_set_temp_password(
                     actor=act, organization=org, password=temp_form.cleaned_data["password"]
@@ -366,6 +374,7 @@ def settings_page(request: HttpRequest, slug: str) -> HttpResponse:
             target = {
                 "settings": form,
                 "temp_password": temp_form,
+                "sessions": session_form,
                 "transfer": transfer_form,
                 "delete": delete_form,
             }.get(op)
@@ -381,6 +390,7 @@ def settings_page(request: HttpRequest, slug: str) -> HttpResponse:
             "nav": "settings",
             "form": form,
             "temp_form": temp_form,
+            "session_form": session_form,
             "transfer_form": transfer_form,
             "pending": _pending_transfer(org),
             "seats": seat_usage(org),

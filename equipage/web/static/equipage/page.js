@@ -1,0 +1,40 @@
+// Behaviour every console page may use, declared in the markup with data- attributes.
+// The Content-Security-Policy forbids inline scripts and event handlers (onclick=...),
+// so the templates name what they want and this file, served from 'self', wires it.
+(function () {
+  "use strict";
+
+  // <select data-submit-on-change>: submit its form when the choice changes (language).
+  document.querySelectorAll("select[data-submit-on-change]").forEach((select) => {
+    select.addEventListener("change", () => {
+      if (select.form) select.form.submit();
+    });
+  });
+
+  // <form data-confirm="Question?">: ask before submitting (deleting a webhook).
+  document.querySelectorAll("form[data-confirm]").forEach((form) => {
+    form.addEventListener("submit", (event) => {
+      if (!window.confirm(form.dataset.confirm)) event.preventDefault();
+    });
+  });
+
+  // <input data-select-on-focus>: select the whole value on focus (a token to copy).
+  document.querySelectorAll("input[data-select-on-focus]").forEach((input) => {
+    input.addEventListener("focus", () => input.select());
+  });
+
+  // The "copy the token" button of a token just created.
+  const copy = document.getElementById("copy-token");
+  const field = document.getElementById("raw-token");
+  if (copy && field) {
+    copy.addEventListener("click", () => {
+      const done = () => { copy.textContent = copy.dataset.copied; };
+      field.select();
+      if (navigator.clipboard) {
+        navigator.clipboard.writeText(field.value).then(done);
+      } else if (document.execCommand("copy")) {
+        done();
+      }
+    });
+  }
+})();
