@@ -54,3 +54,7 @@ class EventType(models.TextChoices):
     WEBHOOK_CREATED = "webhook.created", _("Webhook created")
     WEBHOOK_UPDATED = "webhook.updated", _("Webhook changed")
     WEBHOOK_DELETED = "webhook.deleted", _("Webhook deleted")
+    # Login throttling (issue #13): a failure that makes the next attempt wait, and the
+    # first attempt refused during such a pause (one per pause, however many follow).
+    LOGIN_PAUSED = "login.paused", _("Logins paused after failed attempts")
+    LOGIN_REFUSED = "login.refused", _("Login refused during a pause")
