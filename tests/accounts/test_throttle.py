@@ -298,4 +298,3 @@ def test_idle_counters_are_forgotten_by_housekeeping(
     frozen_clock.advance(days=8)
     assert throttle.forget_idle_counters() == 2
     assert not LoginCounter.objects.exists()
-
