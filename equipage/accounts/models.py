@@ -262,3 +262,6 @@ class LoginCounter(models.Model):
     last_at = models.DateTimeField()
     # When a refusal during the current pause was audited (one audit event per pause).
     noted_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.failures}"

@@ -186,9 +186,7 @@ def settle_success(keys: Sequence[Key]) -> None:
     cleared = [k.name for k in keys if k.rule is not ADDRESS]
     refunded = [k.name for k in keys if k.rule is ADDRESS]
     LoginCounter.objects.filter(key__in=cleared).update(failures=0, noted_at=None)
-    LoginCounter.objects.filter(key__in=refunded, failures__gt=0).update(
-        failures=F("failures") - 1
-    )
+    LoginCounter.objects.filter(key__in=refunded, failures__gt=0).update(failures=F("failures") - 1)
 
 
 def clear_failures(organization: Organization, member: Any) -> None:

@@ -30,3 +30,6 @@ class CacheEntry(models.Model):
 
     class Meta:
         db_table = "equipage_cache"
+
+    def __str__(self) -> str:
+        return self.cache_key

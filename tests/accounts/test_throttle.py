@@ -17,7 +17,6 @@ from django.test import Client
 from equipage.accounts import throttle
 from equipage.accounts.devices import cookie_name
 from equipage.accounts.models import LoginCounter
-from tests.conftest import make_member
 
 OWNER_PASSWORD = "owner-pass-123"
 MEMBER_PASSWORD = "member-pass-123"

@@ -133,5 +133,5 @@ def test_trusted_proxies_must_be_addresses_or_networks(monkeypatch: Any) -> None
     monkeypatch.setenv("EQUIPAGE_TRUSTED_PROXIES", "10.0.0.1, 172.16.0.0/12,::1")
     assert conf.trusted_proxies() == ["10.0.0.1/32", "172.16.0.0/12", "::1/128"]
     monkeypatch.setenv("EQUIPAGE_TRUSTED_PROXIES", "nginx.local")
-    with pytest.raises(conf.ConfigError, match="nginx.local"):
+    with pytest.raises(conf.ConfigError, match=r"nginx\.local"):
         conf.trusted_proxies()

@@ -74,9 +74,7 @@ def login(request: HttpRequest, slug: str) -> HttpResponse:
         if member is not None:
             auth.login(request, member, backend="equipage.accounts.backends.MemberBackend")
             _record_login(request, member)
-            target = (
-                f"/o/{org.slug}/password/change/" if member.must_change_password else next_url
-            )
+            target = f"/o/{org.slug}/password/change/" if member.must_change_password else next_url
             return _with_device_cookie(redirect(target), org, outcome.device_cookie)
         form.add_error(None, _("Wrong login or password, or the account is not active."))
     return render(request, "web/login.html", {"form": form, "organization": org, "next": next_url})
