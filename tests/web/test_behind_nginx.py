@@ -7,6 +7,7 @@ PostgreSQL in the PostgreSQL half of the suite (a throw-away database).
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 from collections.abc import Iterator
@@ -107,8 +108,6 @@ def origin_ips(env: dict[str, str], event: str) -> list[str]:
     rows = query(
         env, f"SELECT origin FROM audit_auditevent WHERE event_type = '{event}' ORDER BY id"
     )
-    import json
-
     return [(json.loads(r[0]) if isinstance(r[0], str) else r[0]).get("ip", "") for r in rows]
 
 
@@ -158,3 +157,31 @@ def test_a_node_reached_directly_does_not_believe_forwarded_headers(site: dict[s
         Browser(node, source="127.0.0.8").login("ghost", "wrong", {"X-Forwarded-Proto": "https"})
         == 200
     )
+
+
+def test_the_example_config_as_shipped_passes_nginx_checks(tmp_path: Path) -> None:
+    # The production half the site fixture strips (TLS, the :80 redirect) is checked too,
+    # with a throw-away certificate in place of Let's Encrypt's.
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+         "-subj", "/CN=members.example.org", "-keyout", str(tmp_path / "key.pem"),
+         "-out", str(tmp_path / "cert.pem")],
+        check=True, capture_output=True, timeout=60,
+    )  # fmt: skip
+    text = EXAMPLE.read_text()
+    text = text.replace(
+        "/etc/letsencrypt/live/members.example.org/fullchain.pem", str(tmp_path / "cert.pem")
+    ).replace("/etc/letsencrypt/live/members.example.org/privkey.pem", str(tmp_path / "key.pem"))
+    (tmp_path / "site.conf").write_text(text)
+    (tmp_path / "logs").mkdir()
+    (tmp_path / "nginx.conf").write_text(
+        f"pid {tmp_path}/nginx.pid;\nerror_log {tmp_path}/error.log;\nevents {{}}\n"
+        f"http {{\n include {tmp_path}/site.conf;\n}}\n"
+    )
+    checked = subprocess.run(
+        [str(NGINX), "-t", "-p", str(tmp_path), "-c", str(tmp_path / "nginx.conf")],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert checked.returncode == 0, checked.stderr
