@@ -54,3 +54,13 @@ def test_increments_from_many_connections_at_once_are_all_counted() -> None:
     for t in threads:
         t.join(60)
     assert cache.get("hits") == 200
+
+
+def test_housekeeping_deletes_expired_cache_rows(db: Any) -> None:
+    from equipage.core.housekeeping import delete_expired_cache_entries
+    from equipage.core.models import CacheEntry
+
+    cache.set("old-window", 3, timeout=-1)  # a rate-limit window whose minute is over
+    cache.set("live", 1, timeout=60)
+    assert delete_expired_cache_entries() == 1
+    assert list(CacheEntry.objects.values_list("cache_key", flat=True)) == [":1:live"]
