@@ -88,7 +88,7 @@ def test_one_wrong_attempt_every_30_seconds_does_not_keep_the_owner_out(
     # ...but the owner's own browser logs in with the right password at once.
     r = attempt(browser, owner.login, OWNER_PASSWORD, "198.51.100.2")
     assert r.status_code == 302 and r["Location"] == "/o/acme/"
-    # And the pause of unknown browsers is a wait, never a lock: 15 minutes at most.
+    # And once the attack stops, unknown browsers wait 15 minutes at most: never a lock.
     frozen_clock.advance(minutes=15)
     assert attempt(Client(), owner.login, OWNER_PASSWORD, "198.51.100.3").status_code == 302
 
