@@ -130,7 +130,7 @@ def allowed_hosts(base_url: str) -> list[str]:
     host = urlsplit(base_url).hostname or ""
     if _is_local(host):
         return ["*"]
-    return [host, *LOOPBACK_HOSTS]
+    return [f"[{host}]" if ":" in host else host, *LOOPBACK_HOSTS]  # Django brackets IPv6
 
 
 def _is_local(host: str) -> bool:

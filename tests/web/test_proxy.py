@@ -116,6 +116,7 @@ def test_allowed_hosts_follow_the_base_url_unless_set(monkeypatch: Any) -> None:
         "127.0.0.1",
         "[::1]",
     ]
+    assert conf.allowed_hosts("https://[2001:db8::5]:8443")[0] == "[2001:db8::5]"
     # The default base URL (nobody configured a public one) keeps any host working.
     assert conf.allowed_hosts("http://127.0.0.1:8000") == ["*"]
     monkeypatch.setenv("EQUIPAGE_ALLOWED_HOSTS", "a.example.org, b.example.org")
