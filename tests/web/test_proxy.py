@@ -136,3 +136,29 @@ def test_trusted_proxies_must_be_addresses_or_networks(monkeypatch: Any) -> None
     monkeypatch.setenv("EQUIPAGE_TRUSTED_PROXIES", "nginx.local")
     with pytest.raises(conf.ConfigError, match=r"nginx\.local"):
         conf.trusted_proxies()
+
+
+def test_a_login_through_a_tls_proxy_passes_csrf_and_gets_secure_cookies(
+    trusted: None, settings: Any, org: Any, member: Any
+) -> None:
+    settings.SESSION_COOKIE_SECURE = settings.CSRF_COOKIE_SECURE = True
+    via_proxy = {
+        "REMOTE_ADDR": "10.0.0.2",
+        "HTTP_X_FORWARDED_FOR": "203.0.113.9",
+        "HTTP_X_FORWARDED_PROTO": "https",
+        "HTTP_HOST": "testserver",  # as nginx sends it (else Django appends the port, 80)
+    }
+    browser = Client(enforce_csrf_checks=True, **via_proxy)
+    page = browser.get("/o/acme/login")
+    assert browser.cookies["csrftoken"]["secure"]
+    token = page.content.decode().split('name="csrfmiddlewaretoken" value="')[1].split('"')[0]
+    r = browser.post(
+        "/o/acme/login",
+        {"identifier": member.login, "password": "member-pass-123", "csrfmiddlewaretoken": token},
+        HTTP_ORIGIN="https://testserver",
+        HTTP_REFERER="https://testserver/o/acme/login",
+    )
+    assert r.status_code == 302
+    assert r.cookies["sessionid"]["secure"]
+    assert r.cookies[f"equipage_device_{member.pk}"]["secure"]
+    assert r.cookies[f"equipage_device_{member.pk}"]["httponly"]
