@@ -7,6 +7,7 @@ PostgreSQL in the PostgreSQL half of the suite (a throw-away database).
 
 from __future__ import annotations
 
+import http.client
 import json
 import re
 import subprocess
@@ -185,3 +186,20 @@ def test_the_example_config_as_shipped_passes_nginx_checks(tmp_path: Path) -> No
         timeout=30,
     )
     assert checked.returncode == 0, checked.stderr
+
+
+def test_nginx_refuses_bodies_over_the_import_limit_before_reading_them(
+    site: dict[str, Any],
+) -> None:
+    def announce(size: int) -> int:
+        conn = http.client.HTTPConnection("127.0.0.1", site["front"], timeout=10)
+        conn.putrequest("POST", "/api/v1/imports")
+        conn.putheader("Content-Type", "multipart/form-data; boundary=x")
+        conn.putheader("Content-Length", str(size))
+        conn.endheaders()
+        status = conn.getresponse().status
+        conn.close()
+        return status
+
+    # A 250 MB upload is stopped at the proxy on its announced size, no byte read.
+    assert announce(250 * 1024 * 1024) == 413
