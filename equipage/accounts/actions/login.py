@@ -46,8 +46,8 @@ def login_attempt(
     """Check a password login unless a counter says wait; count it either way it fails."""
     member = member_by_identifier(organization, identifier)
     device = trusted_device(member, cookies) if member is not None else None
-    if device is not None:
-        keys = [throttle.device_key(device, member.login)]  # type: ignore[union-attr]
+    if member is not None and device is not None:
+        keys = [throttle.device_key(device, member.login)]
     else:
         keys = [
             throttle.account_key(organization, member, identifier),
