@@ -115,3 +115,68 @@ def seconds(name: str, default: float) -> float:
     if not value >= 0 or value == float("inf"):
         raise ConfigError(f"{name} must be a number of seconds (0 or more), not {raw!r}.")
     return value
+# --- Reverse proxy, hosts and the shared cache (issue #14: shared limits, proxy in front) ---
+
+
+def trusted_proxies() -> list[str]:
+    """Return ``EQUIPAGE_TRUSTED_PROXIES`` as normalised networks (``10.0.0.0/8``, ``::1/128``)."""
+    import ipaddress
+
+    networks = []
+    for item in os.environ.get("EQUIPAGE_TRUSTED_PROXIES", "").replace(" ", "").split(","):
+        if not item:
+            continue
+        try:
+            networks.append(str(ipaddress.ip_network(item, strict=False)))
+        except ValueError:
+            raise ConfigError(
+                f"EQUIPAGE_TRUSTED_PROXIES: {item!r} is not an IP address or a CIDR network."
+            ) from None
+    return networks
+
+
+# Names a probe or an operator's curl on the node itself uses; they cannot be reached
+# from elsewhere unless the proxy forwards them, which it does not (it sends its Host).
+LOOPBACK_HOSTS = ["localhost", "127.0.0.1", "[::1]"]
+
+
+def allowed_hosts(base_url: str) -> list[str]:
+    """Return the hosts Django answers for: ``EQUIPAGE_ALLOWED_HOSTS``, else the base URL's.
+
+    A base URL on a loopback address (nobody configured a public one, e.g.
+    ``serve --host 0.0.0.0`` on a LAN) accepts any host, as before.
+    """
+    if explicit := os.environ.get("EQUIPAGE_ALLOWED_HOSTS", "").strip():
+        return [h.strip() for h in explicit.split(",") if h.strip()]
+    host = urlsplit(base_url).hostname or ""
+    if _is_local(host):
+        return ["*"]
+    return [f"[{host}]" if ":" in host else host, *LOOPBACK_HOSTS]  # Django brackets IPv6
+
+
+def _is_local(host: str) -> bool:
+    import ipaddress
+
+    if host in ("", "localhost"):
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return address.is_loopback or address.is_unspecified
+
+
+def caches() -> dict[str, Any]:
+    """Build ``CACHES``: the database (shared by every node) unless ``EQUIPAGE_CACHE_URL`` is Redis."""
+    url = os.environ.get("EQUIPAGE_CACHE_URL", "").strip()
+    if not url:
+        return {
+            "default": {
+                "BACKEND": "equipage.core.cache.DatabaseCache",
+                "LOCATION": "equipage_cache",
+                "OPTIONS": {"MAX_ENTRIES": 20000},
+            }
+        }
+    if not url.startswith(("redis://", "rediss://", "unix://")):
+        raise ConfigError("EQUIPAGE_CACHE_URL must be a redis:// URL (or unset for the database).")
+    return {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}}

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 from pathlib import Path
 
@@ -14,7 +13,6 @@ BASE_DIR = Path(__file__).resolve().parent
 DATA_DIR = conf.data_dir()
 SECRET_KEY = conf.secret_key(DATA_DIR)
 DEBUG = os.environ.get("EQUIPAGE_DEBUG", "") == "1"
-ALLOWED_HOSTS = [h for h in os.environ.get("EQUIPAGE_ALLOWED_HOSTS", "*").split(",") if h]
 EQUIPAGE_BASE_URL = os.environ.get("EQUIPAGE_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 EQUIPAGE_FROM_EMAIL = os.environ.get(
     "EQUIPAGE_FROM_EMAIL", "Equipage <no-reply@equipage.localhost>"
@@ -33,7 +31,6 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_htmx",
-    "axes",
     "django_tasks_db",
     "equipage.core",
     "equipage.organizations",
@@ -51,6 +48,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: everything after it (logs, audit, throttling) sees the real client.
+    "equipage.web.proxy.ReverseProxyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -63,7 +62,6 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "equipage.web.middleware.TenantLanguageMiddleware",
     "equipage.web.middleware.ForcePasswordChangeMiddleware",
-    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "equipage.urls"
@@ -90,10 +88,7 @@ DATABASES = {"default": conf.database(DATA_DIR)}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.Member"
-AUTHENTICATION_BACKENDS = [
-    "axes.backends.AxesStandaloneBackend",
-    "equipage.accounts.backends.MemberBackend",
-]
+AUTHENTICATION_BACKENDS = ["equipage.accounts.backends.MemberBackend"]
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
@@ -123,17 +118,6 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 
-# django-axes: a handful of failures a minute per account and per address, then a
-# one-minute pause; a successful login or a password reset clears the account.
-AXES_FAILURE_LIMIT = 5
-AXES_COOLOFF_TIME = dt.timedelta(minutes=1)
-AXES_LOCKOUT_PARAMETERS = [["username"], ["ip_address"]]
-AXES_USERNAME_CALLABLE = "equipage.accounts.throttle.axes_username"
-AXES_LOCKOUT_CALLABLE = "equipage.accounts.throttle.lockout_response"
-AXES_RESET_ON_SUCCESS = True
-AXES_ENABLE_ADMIN = False
-AXES_VERBOSE = False
-
 TASKS = {
     "default": {
         "BACKEND": "django_tasks_db.DatabaseBackend",
@@ -158,14 +142,11 @@ WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 MEDIA_ROOT = DATA_DIR / "uploads"
 
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("EQUIPAGE_LOG_LEVEL", "WARNING")},
-    "loggers": {"axes": {"level": "ERROR"}},
 }
 
 # Invitations, mail delivery tracking and outgoing webhooks (issue #4).
@@ -251,3 +232,11 @@ MIDDLEWARE.insert(
     MIDDLEWARE.index("django.contrib.messages.middleware.MessageMiddleware") + 1,
     "equipage.accounts.sessions.IdleSessionMiddleware",
 )
+# --- Reverse proxy, hosts, shared cache (issue #14 points 3 and 5) ---
+# X-Forwarded-For / -Proto are believed only from these addresses or networks.
+EQUIPAGE_TRUSTED_PROXIES = conf.trusted_proxies()
+# The base URL's host (plus loopback names for probes on the node) unless set explicitly;
+# CSRF_TRUSTED_ORIGINS and the secure cookies above follow the same base URL.
+ALLOWED_HOSTS = conf.allowed_hosts(EQUIPAGE_BASE_URL)
+# Rate limits and anything cached are shared by every node: the database, or Redis.
+CACHES = conf.caches()

@@ -24,3 +24,11 @@ def delete_due_members() -> int:
         )
         total += len(result.done)
     return total
+
+
+@periodic
+def forget_idle_login_counters() -> int:
+    """Delete login-throttle counters whose failures are all forgiven."""
+    from equipage.accounts.throttle import forget_idle_counters
+
+    return forget_idle_counters()

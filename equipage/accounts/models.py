@@ -247,3 +247,21 @@ class OwnershipTransfer(OrgScoped):
     )
     created_at = models.DateTimeField()
     decided_at = models.DateTimeField(null=True, blank=True)
+
+
+class LoginCounter(models.Model):
+    """The counted login failures of one key: an account, a client address or a device.
+
+    In the database so that every node counts the same failures; read and
+    written under a row lock by ``equipage.accounts.throttle``.
+    """
+
+    key = models.CharField(max_length=100, primary_key=True)
+    failures = models.PositiveIntegerField(default=0)
+    # The last counted attempt: the next one waits from here.
+    last_at = models.DateTimeField()
+    # When a refusal during the current pause was audited (one audit event per pause).
+    noted_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.failures}"

@@ -21,19 +21,21 @@ READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def rate_limit(actor: Actor) -> None:
-    """Allow ``EQUIPAGE_API_RATE_LIMIT`` requests per token per minute (a fixed window)."""
+    """Allow ``EQUIPAGE_API_RATE_LIMIT`` requests per token per minute (a fixed window).
+
+    Counted in the shared cache (the database, or Redis), whose ``incr`` is atomic:
+    every node counts the same requests.
+    """
     limit = int(getattr(settings, "EQUIPAGE_API_RATE_LIMIT", 600))
     if limit <= 0:
         return
     now = clock.now()
     window = int(now.timestamp() // 60)
     key = f"api-rate:{actor.token.token_hash[:24]}:{window}"
-    cache.add(key, 0, timeout=120)
     try:
-        used = cache.incr(key)
+        used = cache.incr(key)  # the common case: one statement pair under one lock
     except ValueError:
-        cache.set(key, 1, timeout=120)
-        used = 1
+        used = 1 if cache.add(key, 1, timeout=120) else cache.incr(key)
     if used > limit:
         raise RateLimited(retry_after=60 - int(now.timestamp()) % 60)
 

@@ -58,3 +58,7 @@ class EventType(models.TextChoices):
     # actor (or client address) and minute, counting the occurrences it stands for.
     ACCESS_DENIED = "security.access_denied", _("Action refused: not permitted")
     TOKEN_REJECTED = "security.token_rejected", _("API or SCIM token refused")
+    # Login throttling (issue #13): a failure that makes the next attempt wait, and the
+    # first attempt refused during such a pause (one per pause, however many follow).
+    LOGIN_PAUSED = "login.paused", _("Logins paused after failed attempts")
+    LOGIN_REFUSED = "login.refused", _("Login refused during a pause")

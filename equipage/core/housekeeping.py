@@ -35,3 +35,17 @@ def run_periodic() -> None:
             job()
         except Exception:
             log.exception("periodic job %s failed", job.__name__)
+
+
+@periodic
+def delete_expired_cache_entries() -> int:
+    """Delete rows of the shared database cache whose time is up.
+
+    Django deletes them only when the table is full or a key is read again;
+    rate-limit windows are never read again once their minute is over.
+    """
+    from django.utils import timezone
+
+    from equipage.core.models import CacheEntry
+
+    return CacheEntry.objects.filter(expires__lt=timezone.now()).delete()[0]

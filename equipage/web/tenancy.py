@@ -14,12 +14,13 @@ from equipage.core.errors import NotFound
 from equipage.organizations.models import Organization
 from equipage.organizations.selectors import organization_by_slug
 from equipage.permissions import Actor, Origin
+from equipage.web.proxy import client_address
 
 
 def origin_of(request: HttpRequest, channel: str = "web") -> Origin:
     return Origin(
         channel=channel,
-        ip=request.META.get("REMOTE_ADDR", ""),
+        ip=client_address(request),
         user_agent=request.META.get("HTTP_USER_AGENT", "")[:200],
     )
 

@@ -6,6 +6,7 @@ from equipage.accounts.actions.customfields import (
     custom_field_delete,
     member_set_custom_values,
 )
+from equipage.accounts.actions.login import LoginOutcome, login_attempt
 from equipage.accounts.actions.members import (
     member_create,
     member_deactivate,
@@ -32,8 +33,10 @@ from equipage.accounts.actions.passwords import (
 )
 
 __all__ = [
+    "LoginOutcome",
     "custom_field_create",
     "custom_field_delete",
+    "login_attempt",
     "member_create",
     "member_deactivate",
     "member_delete",

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import math
+
+from django.conf import settings
 from django.contrib import auth, messages
 from django.contrib.auth import update_session_auth_hash
 from django.http import HttpRequest, HttpResponse
@@ -11,13 +15,17 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from equipage.accounts.actions import (
+    login_attempt,
     password_change,
     password_reset_request,
     password_set_from_token,
 )
 from equipage.accounts.actions.passwords import token_member
+from equipage.accounts.devices import DeviceCookie, issue_device_cookie
 from equipage.audit.events import EventType
+from equipage.core import clock
 from equipage.core.errors import DomainError, NotFound
+from equipage.organizations.models import Organization
 from equipage.web.forms import ChangePasswordForm, LoginForm, NewPasswordForm, ResetRequestForm
 from equipage.web.tenancy import member_required, organization_or_404, origin_of
 
@@ -53,26 +61,54 @@ def login(request: HttpRequest, slug: str) -> HttpResponse:
         return redirect(next_url)
     form = LoginForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        member = auth.authenticate(
-            request,
-            username=form.cleaned_data["identifier"],
-            password=form.cleaned_data["password"],
+        outcome = login_attempt(
             organization=org,
+            identifier=form.cleaned_data["identifier"],
+            password=form.cleaned_data["password"],
+            origin=origin_of(request),
+            cookies=request.COOKIES,
         )
-        if getattr(request, "axes_locked_out", False):
-            return login_lockout(request)
+        if outcome.retry_at is not None:
+            return login_lockout(request, org, outcome.retry_at)
+        member = outcome.member
         if member is not None:
             auth.login(request, member, backend="equipage.accounts.backends.MemberBackend")
             _record_login(request, member)
-            if member.must_change_password:
-                return redirect(f"/o/{org.slug}/password/change/")
-            return redirect(next_url)
+            target = f"/o/{org.slug}/password/change/" if member.must_change_password else next_url
+            return _with_device_cookie(redirect(target), org, outcome.device_cookie)
         form.add_error(None, _("Wrong login or password, or the account is not active."))
     return render(request, "web/login.html", {"form": form, "organization": org, "next": next_url})
 
 
-def login_lockout(request: HttpRequest) -> HttpResponse:
-    return render(request, "web/lockout.html", {}, status=429)
+def _with_device_cookie(
+    response: HttpResponse, org: Organization, cookie: DeviceCookie | None
+) -> HttpResponse:
+    """Give the browser its device cookie, sent back only to this organization's login."""
+    if cookie is not None:
+        response.set_cookie(
+            cookie.name,
+            cookie.value,
+            max_age=cookie.max_age,
+            path=f"/o/{org.slug}/login",
+            secure=settings.SESSION_COOKIE_SECURE,
+            httponly=True,
+            samesite="Strict",
+        )
+    return response
+
+
+def login_lockout(request: HttpRequest, org: Organization, retry_at: dt.datetime) -> HttpResponse:
+    """Answer 429: when to try again, and the two ways in that no stranger can block."""
+    seconds = max(1, math.ceil((retry_at - clock.now()).total_seconds()))
+    response = render(
+        request,
+        "web/lockout.html",
+        {"organization": org, "retry_at": retry_at, "seconds": seconds},
+        status=429,
+    )
+    response["Retry-After"] = str(seconds)
+    response._has_been_logged = True  # type: ignore[attr-defined]  # the throttle logged it
+    return response
 
 
 @require_http_methods(["POST"])
@@ -126,7 +162,10 @@ def set_password(request: HttpRequest, slug: str, token: str) -> HttpResponse:
             form.add_error("new_password1", str(exc))
         else:
             messages.success(request, _("Your password is set. You can log in now."))
-            return redirect(f"/o/{org.slug}/login")
+            # Whoever holds the mailbox is the account's owner: this browser is now known.
+            return _with_device_cookie(
+                redirect(f"/o/{org.slug}/login"), org, issue_device_cookie(member)
+            )
     return render(
         request, "web/set_password.html", {"form": form, "organization": org, "member": member}
     )
