@@ -115,6 +115,8 @@ def seconds(name: str, default: float) -> float:
     if not value >= 0 or value == float("inf"):
         raise ConfigError(f"{name} must be a number of seconds (0 or more), not {raw!r}.")
     return value
+
+
 # --- Reverse proxy, hosts and the shared cache (issue #14: shared limits, proxy in front) ---
 
 
