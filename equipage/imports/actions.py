@@ -62,7 +62,7 @@ from equipage.imports.selectors import (
     import_scope,
 )
 from equipage.imports.validate import CustomFieldSpec, Row, Validated, stream_file
-from equipage.organizations.models import Feature, Organization
+from equipage.organizations.models import Feature, FirstPasswordPolicy, Organization
 from equipage.organizations.seats import ensure_seats, lock_organization
 from equipage.permissions import Actor, Cap, as_actor, authorize
 
@@ -664,7 +664,9 @@ def _create_members(
         )
     )
     unusable = _unusable_passwords(len(added) - len(given)).__next__
-    shared = org.first_password_policy == "shared"
+    from equipage.accounts.actions.members import uses_shared_password
+
+    shared = uses_shared_password(org)
     stamp = connection.ops.adapt_datetimefield_value(now)
     active_state, inactive_state = str(MemberState.ACTIVE), str(MemberState.DEACTIVATED)
     org_id = org.pk
@@ -898,7 +900,7 @@ def _queue_mails(
     org: Organization, added: list[NewMemberChange], new_ids: Sequence[int], updated: list[Change]
 ) -> None:
     """Queue set-password links (policy ``link``) and deactivation notices, in the transaction."""
-    if org.first_password_policy == "link":
+    if org.first_password_policy == FirstPasswordPolicy.LINK:
         from equipage.accounts.actions.passwords import send_set_password_link
 
         wanted = [

@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from equipage.organizations.policy import FirstPasswordPolicy
+
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
 
@@ -223,18 +225,6 @@ class SettingsForm(forms.Form):
     invitation_lifetime_days = forms.IntegerField(
         label=_("Invitation lifetime (days)"), min_value=1, max_value=90
     )
-    first_password_policy = forms.ChoiceField(
-        label=_("First password of accounts created without one"),
-        choices=(
-            ("link", _("Single-use set-password link by e-mail (recommended)")),
-            ("shared", _("Shared temporary password (first login only, within 14 days)")),
-        ),
-        widget=forms.RadioSelect,
-        help_text=_(
-            "A personal single-use link is recommended: a shared password is known to everyone "
-            "who received it, so anyone could log in as a colleague before they do (ASVS 6.4.1)."
-        ),
-    )
     members_can_edit_contact = forms.BooleanField(
         label=_("Members may edit their own contact details"), required=False
     )
@@ -243,12 +233,27 @@ class SettingsForm(forms.Form):
     )
 
 
-class TempPasswordForm(forms.Form):
-    password = forms.CharField(
-        label=_("New temporary password"),
-        min_length=6,
+class FirstPasswordForm(forms.Form):
+    """The first-password policy and, for ``shared``, the organization's own temporary password."""
+
+    first_password_policy = forms.ChoiceField(
+        label=_("First password of accounts created without one"),
+        choices=FirstPasswordPolicy.choices,
+        widget=forms.RadioSelect,
+    )
+    temporary_password = forms.CharField(
+        label=_("Temporary password (shared policy only)"),
+        required=False,
         strip=False,
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        max_length=128,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "off", "autocapitalize": "none", "spellcheck": "false"}
+        ),
+        help_text=_(
+            "A random one is proposed: note it now, it is stored hashed and never shown again. "
+            "Common or published passwords (such as “tempeos” from public help pages) are "
+            "refused. Leave empty to keep the current one."
+        ),
     )
 
 

@@ -54,36 +54,59 @@ def test_unknown_organization_answers_404(db: Any) -> None:
     assert Client().get("/o/nowhere/login").status_code == 404
 
 
+TEMPORARY = "kq7m-x3fa-9wpt"
+
+
+def choose_shared_policy(org: Any, owner: Any) -> None:
+    from equipage.organizations.actions import organization_update
+
+    organization_update(
+        actor=owner, organization=org, first_password_policy="shared", temporary_password=TEMPORARY
+    )
+
+
 def test_shared_temporary_password_works_for_the_first_login_only(
-    org: Any, admin: Any, frozen_clock: Any
+    org: Any, owner: Any, admin: Any, frozen_clock: Any
 ) -> None:
+    choose_shared_policy(org, owner)
     m = member_create(actor=admin, organization=org, first_name="Temp", last_name="Orary")
     c = Client()
-    r = login(c, "acme", m.login, "tempeos")
+    r = login(c, "acme", m.login, TEMPORARY)
     assert r.status_code == 302 and r["Location"] == "/o/acme/password/change/"
     c.post("/o/acme/logout")
     # Not changed, but the first login is spent: the shared password no longer opens it.
-    r = login(Client(), "acme", m.login, "tempeos")
+    r = login(Client(), "acme", m.login, TEMPORARY)
     assert r.status_code == 200
 
 
 def test_shared_temporary_password_expires_after_14_days(
-    org: Any, admin: Any, frozen_clock: Any
+    org: Any, owner: Any, admin: Any, frozen_clock: Any
 ) -> None:
+    choose_shared_policy(org, owner)
     m = member_create(actor=admin, organization=org, first_name="Late", last_name="Comer")
-    frozen_clock.advance(days=15)
+    frozen_clock.advance(days=14, minutes=1)
+    assert login(Client(), "acme", m.login, TEMPORARY).status_code == 200
+
+
+def test_public_tempeos_opens_no_account_of_a_new_organization(org: Any, admin: Any) -> None:
+    m = member_create(actor=admin, organization=org, first_name="Guess", last_name="Able")
+    assert not m.uses_temp_password
     assert login(Client(), "acme", m.login, "tempeos").status_code == 200
 
 
 def test_link_policy_never_accepts_the_shared_password(org: Any, owner: Any, admin: Any) -> None:
     from equipage.organizations.actions import organization_update
 
+    choose_shared_policy(org, owner)
+    early = member_create(actor=admin, organization=org, first_name="Early", last_name="Bird")
     organization_update(actor=owner, organization=org, first_password_policy="link")
     m = member_create(
         actor=admin, organization=org, first_name="Link", last_name="Only", email="link@acme.test"
     )
     assert not m.uses_temp_password
-    assert login(Client(), "acme", m.login, "tempeos").status_code == 200
+    assert login(Client(), "acme", m.login, TEMPORARY).status_code == 200
+    # Switching to link also shuts the door for accounts made under the shared policy.
+    assert login(Client(), "acme", early.login, TEMPORARY).status_code == 200
 
 
 def test_forced_password_change_is_enforced_on_every_page(org: Any, admin: Any) -> None:

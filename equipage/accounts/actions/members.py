@@ -24,7 +24,7 @@ from equipage.core.bulk import BulkResult
 from equipage.core.errors import Conflict, InvariantViolation, PermissionDenied, ValidationFailed
 from equipage.core.idlist import id_list
 from equipage.core.text import search_key
-from equipage.organizations.models import Organization
+from equipage.organizations.models import FirstPasswordPolicy, Organization
 from equipage.organizations.seats import ensure_seats, lock_organization
 from equipage.permissions import Actor, Cap, as_actor, authorize, grantable_roles
 from equipage.permissions.policy import authorize_groups
@@ -204,9 +204,7 @@ def member_create(
             member.must_change_password = True
         else:
             member.set_unusable_password()
-            if state == MemberState.ACTIVE and (
-                send != "link" and org.first_password_policy == "shared"
-            ):
+            if state == MemberState.ACTIVE and send != "link" and uses_shared_password(org):
                 member.uses_temp_password = True
                 member.must_change_password = True
         refresh_search_text(member)
@@ -276,6 +274,11 @@ def _validate_password(password: str, member: Member | None = None) -> None:
         validate_password(password, member)
     except ValidationError as exc:
         raise ValidationFailed(" ".join(exc.messages), field="password") from None
+
+
+def uses_shared_password(org: Organization) -> bool:
+    """Tell whether new accounts without a password get the organization's temporary one."""
+    return org.first_password_policy == FirstPasswordPolicy.SHARED and bool(org.temp_password_hash)
 
 
 def member_update(*, actor: Actor | Member, member: Member, **changes: Any) -> Member:
