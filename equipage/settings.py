@@ -192,3 +192,9 @@ ANYMAIL = {
 }
 # Outgoing webhooks refuse private and loopback addresses unless this is "1".
 EQUIPAGE_WEBHOOKS_ALLOW_PRIVATE = os.environ.get("EQUIPAGE_WEBHOOKS_ALLOW_PRIVATE", "") == "1"
+
+# --- Password links and reset mails (issue #13.4/#13.5) ---
+# Hourly limits on password mails: per mailbox (reset and set-password links), and reset
+# requests per client address. Counted in the default cache (accounts/mail_limits.py).
+EQUIPAGE_PASSWORD_MAILS_PER_ADDRESS = 5
+EQUIPAGE_PASSWORD_RESETS_PER_CLIENT = 20

@@ -537,6 +537,7 @@ def _write(
     updated.sort(key=_pk_of)
     _write_relations(org, added, updated, new_ids)
     record_rows(actor=actor, organization=org, rows=_audit_rows(added, new_ids, updated, job.pk))
+    _revoke_tokens(actor, org, updated)
     record(
         actor=actor,
         organization=org,
@@ -553,6 +554,29 @@ def _write(
         },
     )
     _queue_mails(org, added, new_ids, updated)
+
+
+def _revoke_tokens(actor: Actor, org: Organization, updated: list[Change]) -> None:
+    """Revoke the API tokens of members this import deactivates or takes token roles from."""
+    from equipage.tokens.actions import may_hold_tokens, tokens_revoke_for_creators
+    from equipage.tokens.models import RevokedReason
+
+    deactivated: set[int] = set()
+    demoted: set[int] = set()
+    for c in updated:
+        if c.pk is None:
+            continue
+        if c.fields.get("state", (None, None))[1] == DEACTIVATED:
+            deactivated.add(c.pk)
+        elif "roles" in c.fields:
+            before, after = c.fields["roles"]
+            if may_hold_tokens(before) and not may_hold_tokens(after):
+                demoted.add(c.pk)
+    for ids, reason in (
+        (deactivated, RevokedReason.CREATOR_DEACTIVATED),
+        (demoted, RevokedReason.CREATOR_DEMOTED),
+    ):
+        tokens_revoke_for_creators(actor=actor, organization=org, member_ids=ids, reason=reason)
 
 
 def _audit_rows(

@@ -53,6 +53,27 @@ class NewPasswordForm(forms.Form):
         return data
 
 
+class SetPasswordForm(NewPasswordForm):
+    """The set-password page; an account without a name gives it here, as at first login."""
+
+    first_name = forms.CharField(
+        label=_("First name"),
+        max_length=150,
+        widget=forms.TextInput(attrs={"autocomplete": "given-name"}),
+    )
+    last_name = forms.CharField(
+        label=_("Last name"),
+        max_length=150,
+        widget=forms.TextInput(attrs={"autocomplete": "family-name"}),
+    )
+    field_order = ["first_name", "last_name", "new_password1", "new_password2"]
+
+    def __init__(self, *args: Any, ask_names: bool, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not ask_names:
+            del self.fields["first_name"], self.fields["last_name"]
+
+
 class ChangePasswordForm(NewPasswordForm):
     old_password = forms.CharField(
         label=_("Current password"),

@@ -9,6 +9,7 @@ from django.test import Client
 
 from equipage.accounts.actions import member_create, member_deactivate
 from equipage.accounts.models import Member
+from tests.tasks import run_queued_tasks
 
 PASSWORD = "member-pass-123"
 
@@ -202,6 +203,7 @@ def test_password_reset_lifts_the_pause_so_the_owner_is_never_locked_out_for_goo
     )
 
 
+@pytest.mark.django_db(transaction=True)  # the real worker runs the queued reset
 @pytest.mark.parametrize(
     "identifier", ["mia.member", "mia.member@acme.test", "ghost", "ghost@acme.test"]
 )
@@ -213,14 +215,17 @@ def test_reset_request_gives_the_same_answer_whether_the_account_exists_or_not(
     r = Client().post("/o/acme/password/reset/", {"identifier": identifier})
     assert r.status_code == 200
     assert "If an active account matches" in r.content.decode()
+    run_queued_tasks()
     sent = OutboundEmail.objects.filter(kind="password_reset").count()
     assert sent == (1 if identifier.startswith("mia") else 0)
 
 
+@pytest.mark.django_db(transaction=True)  # the real worker runs the queued reset
 def test_reset_link_works_once(org: Any, member: Any) -> None:
     from equipage.emails.models import OutboundEmail
 
     Client().post("/o/acme/password/reset/", {"identifier": member.login})
+    run_queued_tasks()
     body = OutboundEmail.objects.get(kind="password_reset").body_text
     path = "/o/acme/password/set/" + body.split("/password/set/")[1].split("/")[0] + "/"
     c = Client()
@@ -234,10 +239,12 @@ def test_reset_link_works_once(org: Any, member: Any) -> None:
     assert Member.objects.get(pk=member.pk).check_password("Reset-pass-2026!")
 
 
+@pytest.mark.django_db(transaction=True)  # the real worker runs the queued reset
 def test_reset_link_of_one_tenant_is_dead_at_another(org: Any, other_org: Any, member: Any) -> None:
     from equipage.emails.models import OutboundEmail
 
     Client().post("/o/acme/password/reset/", {"identifier": member.login})
+    run_queued_tasks()
     body = OutboundEmail.objects.get(kind="password_reset").body_text
     token = body.split("/password/set/")[1].split("/")[0]
     assert Client().get(f"/o/globex/password/set/{token}/").status_code == 410

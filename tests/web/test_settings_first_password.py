@@ -50,7 +50,11 @@ def test_public_tempeos_is_refused_with_a_clear_message_beside_the_field(
 ) -> None:
     r = login_as(admin).post(
         "/o/acme/settings/",
-        {"op": "first_password", "first_password_policy": "shared", "temporary_password": "tempeos"},
+        {
+            "op": "first_password",
+            "first_password_policy": "shared",
+            "temporary_password": "tempeos",
+        },
     )
     assert r.status_code == 400
     body = r.content.decode()
