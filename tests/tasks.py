@@ -10,3 +10,10 @@ def run_queued_tasks() -> None:
     call_command(
         "db_worker", queue_name="*", batch=True, reload=False, startup_delay=False, verbosity=0
     )
+
+
+def clear_cache() -> None:
+    """Forget the cache's counters (hourly mail limits) so each test starts from none."""
+    from django.core.cache import cache
+
+    cache.clear()
