@@ -154,7 +154,7 @@ def test_migration_revokes_tokens_whose_creator_could_no_longer_make_them(
 
     from equipage.accounts.models import Member, MemberRole
 
-    token, raw = make(org, admin, ["api"])
+    token, _raw = make(org, admin, ["api"])
     # As the old code left them: the creator changed, the token still "active".
     if state == "deactivated":
         Member.objects.filter(pk=admin.pk).update(state="deactivated")
