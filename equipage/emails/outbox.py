@@ -115,6 +115,13 @@ def deliver(email_id: int) -> bool:
     email = _claim(email_id)
     if email is None:
         return False
+    if _account_gone_inactive(email):
+        OutboundEmail.objects.filter(pk=email.pk).update(
+            status=MailStatus.FAILED,
+            last_error="not sent: the account was deactivated after this mail was queued",
+            claimed_at=None,
+        )
+        return False
     message = EmailMultiAlternatives(
         subject=email.subject,
         body=email.body_text,
@@ -151,6 +158,19 @@ def deliver(email_id: int) -> bool:
         esp_message_id=esp_id[:255] if isinstance(esp_id, str) else "",
     )
     return True
+
+
+# Mails that open an account: never sent to one deactivated meanwhile (issue #13.5).
+_ACCOUNT_OPENING = frozenset({MailKind.SET_PASSWORD, MailKind.PASSWORD_RESET, MailKind.CREDENTIALS})
+
+
+def _account_gone_inactive(email: OutboundEmail) -> bool:
+    """Tell whether ``email`` would open an account that was deactivated since it was queued."""
+    if email.kind not in _ACCOUNT_OPENING or email.member_id is None:
+        return False
+    from equipage.accounts.models import Member, MemberState
+
+    return Member.objects.filter(pk=email.member_id, state=MemberState.DEACTIVATED).exists()
 
 
 def due_ids(limit: int = 500) -> list[int]:

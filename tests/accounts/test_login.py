@@ -89,6 +89,17 @@ def test_shared_temporary_password_expires_after_14_days(
     assert login(Client(), "acme", m.login, TEMPORARY).status_code == 200
 
 
+def test_shared_temporary_password_guesses_are_throttled_like_any_login(
+    org: Any, owner: Any, admin: Any
+) -> None:
+    choose_shared_policy(org, owner)
+    m = member_create(actor=admin, organization=org, first_name="Slow", last_name="Down")
+    for i in range(5):
+        login(Client(), "acme", m.login, f"guess-{i}-xyz", REMOTE_ADDR=f"10.3.0.{i}")
+    # Even the right temporary password is refused while the account is paused.
+    assert login(Client(), "acme", m.login, TEMPORARY, REMOTE_ADDR="10.3.1.1").status_code == 429
+
+
 def test_public_tempeos_opens_no_account_of_a_new_organization(org: Any, admin: Any) -> None:
     m = member_create(actor=admin, organization=org, first_name="Guess", last_name="Able")
     assert not m.uses_temp_password

@@ -112,3 +112,21 @@ def test_the_queued_reset_link_works_once(org: Any, member: Any) -> None:
     new = {"new_password1": "Back-again-2026!", "new_password2": "Back-again-2026!"}
     assert Client().post(path, new).status_code == 302
     assert Client().post(path, new).status_code == 410
+
+
+def test_a_reset_mail_queued_before_a_deactivation_is_never_sent(
+    org: Any, admin: Any, member: Any
+) -> None:
+    from django.core import mail
+
+    from equipage.accounts.actions import password_reset_request
+    from equipage.emails.outbox import deliver
+    from equipage.permissions import Origin
+
+    password_reset_request(organization=org, identifier=member.login, origin=Origin("test"))
+    queued = OutboundEmail.objects.get(member=member, kind="password_reset")
+    member_deactivate(actor=admin, member=member)
+    assert deliver(queued.pk) is False
+    queued.refresh_from_db()
+    assert queued.status == "failed" and "deactivated" in queued.last_error
+    assert not [m for m in mail.outbox if member.email in m.to]
