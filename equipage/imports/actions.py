@@ -925,7 +925,7 @@ def _queue_mails(
 ) -> None:
     """Queue set-password links (policy ``link``) and deactivation notices, in the transaction."""
     if org.first_password_policy == FirstPasswordPolicy.LINK:
-        from equipage.accounts.actions.passwords import send_set_password_link
+        from equipage.accounts.actions.passwords import send_set_password_links
 
         wanted = [
             pk
@@ -935,9 +935,14 @@ def _queue_mails(
             and change.row.email
             and change.row.active
         ]
+        batch: list[Member] = []
         for member in _members(org, wanted):
             member.organization = org
-            send_set_password_link(member)
+            batch.append(member)
+            if len(batch) == BATCH:
+                send_set_password_links(org, batch)
+                batch = []
+        send_set_password_links(org, batch)
     if org.deactivation_notice:
         from equipage.emails.models import MailKind
         from equipage.emails.outbox import queue_mail

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 
 from django.conf import settings
 from django.db import transaction
@@ -56,6 +57,46 @@ def password_link(organization: Organization, raw: str) -> str:
 def send_set_password_link(member: Member) -> str:
     """Create a set-password token, queue its mail and return the link (inside a transaction)."""
     return _mail_password_link(member, PasswordTokenPurpose.SET)
+
+
+def send_set_password_links(organization: Organization, members: Sequence[Member]) -> None:
+    """Mail each of ``members`` a set-password link at once (inside a transaction).
+
+    The bulk twin of ``send_set_password_link``, for an import adding
+    thousands of accounts: one statement voids older links, the tokens are
+    inserted in batches and the mails are rendered once per language.
+    """
+    from equipage.emails.models import MailKind
+    from equipage.emails.outbox import queue_mails
+
+    mailed = [m for m in members if m.email]
+    if not mailed:
+        return
+    now = clock.now()
+    PasswordToken.objects.filter(
+        member_id__in=[m.pk for m in mailed],
+        purpose=PasswordTokenPurpose.SET,
+        used_at__isnull=True,
+    ).update(used_at=now)
+    tokens: list[PasswordToken] = []
+    recipients: list[tuple[Member, dict[str, str]]] = []
+    days = str(SET_LINK_LIFETIME.days)
+    for member in mailed:
+        raw, digest = new_token()
+        tokens.append(
+            PasswordToken(
+                organization_id=organization.pk,
+                member=member,
+                purpose=PasswordTokenPurpose.SET,
+                token_hash=digest,
+                binding=binding_of(member),
+                created_at=now,
+                expires_at=now + SET_LINK_LIFETIME,
+            )
+        )
+        recipients.append((member, {"link": password_link(organization, raw), "days": days}))
+    PasswordToken.objects.bulk_create(tokens, batch_size=1000)
+    queue_mails(kind=MailKind.SET_PASSWORD, organization=organization, recipients=recipients)
 
 
 def member_set_password(
