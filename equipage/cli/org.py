@@ -75,6 +75,8 @@ def create_org(args: argparse.Namespace) -> int:
     seats = "unlimited" if org.seats is None else str(org.seats)
     out(f"Organization {org.slug} created: {org.name} ({org.language}, seats: {seats}).")
     out(f"Owner: {owner.login} <{owner.email}>; a set-password link was mailed to them.")
+    if not (owner.first_name and owner.last_name):
+        out("The link's page asks the owner for their first and last name too.")
     out("Single-use link for the owner to set their password:")
     out(created.set_password_link)
     return 0

@@ -26,6 +26,7 @@ def test_org_create_prints_a_single_use_link_that_lets_the_owner_log_in(
     assert code == 0
     link = out.strip().splitlines()[-1]
     assert link.startswith("http://testserver/o/acme/password/set/")
+    assert "asks the owner for their first and last name" in out
     assert OutboundEmail.objects.get(kind="set_password").to == "owner@acme.test"
     path = link.removeprefix("http://testserver")
     c = Client()
