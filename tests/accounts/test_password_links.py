@@ -140,3 +140,18 @@ def test_dead_link_page_says_so_in_the_visitors_language(
     body = client.get(path).content.decode()
     expected = {"en": "no longer valid", "fr": "n'est plus valable"}[lang]
     assert expected in body.replace("’", "'")
+
+
+def test_upgrade_binds_links_made_before_it_so_they_keep_working(org: Any, member: Any) -> None:
+    import importlib
+
+    from django.apps import apps
+
+    from equipage.accounts.models import PasswordToken
+
+    path = reset_link(org, member)
+    PasswordToken.objects.filter(member=member).update(binding="")  # as before the upgrade
+    assert Client().get(path).status_code == 410
+    migration = importlib.import_module("equipage.accounts.migrations.0007_password_token_binding")
+    migration.bind_live_tokens(apps, None)
+    assert Client().post(path, NEW).status_code == 302
