@@ -29,16 +29,13 @@ def binding_of(member: Member) -> str:
     return account_binding(member.password, member.email, member.session_version)
 
 
-def password_token_create(member: Member, purpose: PasswordTokenPurpose) -> str:
-    """Create a single-use token for ``member`` and return the raw value (inside a transaction)."""
+def _token_row(
+    member: Member, purpose: PasswordTokenPurpose, now: dt.datetime
+) -> tuple[str, PasswordToken]:
+    """Return a new raw token and its unsaved row, bound to ``member`` as it is now."""
     raw, digest = new_token()
-    now = clock.now()
     lifetime = SET_LINK_LIFETIME if purpose == PasswordTokenPurpose.SET else RESET_LINK_LIFETIME
-    # A new link kills the older ones of the same purpose.
-    PasswordToken.objects.filter(member=member, purpose=purpose, used_at__isnull=True).update(
-        used_at=now
-    )
-    PasswordToken.objects.create(
+    row = PasswordToken(
         organization_id=member.org_id,
         member=member,
         purpose=purpose,
@@ -47,6 +44,18 @@ def password_token_create(member: Member, purpose: PasswordTokenPurpose) -> str:
         created_at=now,
         expires_at=now + lifetime,
     )
+    return raw, row
+
+
+def password_token_create(member: Member, purpose: PasswordTokenPurpose) -> str:
+    """Create a single-use token for ``member`` and return the raw value (inside a transaction)."""
+    now = clock.now()
+    # A new link kills the older ones of the same purpose.
+    PasswordToken.objects.filter(member=member, purpose=purpose, used_at__isnull=True).update(
+        used_at=now
+    )
+    raw, row = _token_row(member, purpose, now)
+    row.save(force_insert=True)
     return raw
 
 
@@ -82,18 +91,8 @@ def send_set_password_links(organization: Organization, members: Sequence[Member
     recipients: list[tuple[Member, dict[str, str]]] = []
     days = str(SET_LINK_LIFETIME.days)
     for member in mailed:
-        raw, digest = new_token()
-        tokens.append(
-            PasswordToken(
-                organization_id=organization.pk,
-                member=member,
-                purpose=PasswordTokenPurpose.SET,
-                token_hash=digest,
-                binding=binding_of(member),
-                created_at=now,
-                expires_at=now + SET_LINK_LIFETIME,
-            )
-        )
+        raw, row = _token_row(member, PasswordTokenPurpose.SET, now)
+        tokens.append(row)
         recipients.append((member, {"link": password_link(organization, raw), "days": days}))
     PasswordToken.objects.bulk_create(tokens, batch_size=1000)
     queue_mails(kind=MailKind.SET_PASSWORD, organization=organization, recipients=recipients)
