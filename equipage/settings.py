@@ -240,3 +240,8 @@ EQUIPAGE_TRUSTED_PROXIES = conf.trusted_proxies()
 ALLOWED_HOSTS = conf.allowed_hosts(EQUIPAGE_BASE_URL)
 # Rate limits and anything cached are shared by every node: the database, or Redis.
 CACHES = conf.caches()
+# --- Password links and reset mails (issue #13.4/#13.5) ---
+# Hourly limits on password mails: per mailbox (reset and set-password links), and reset
+# requests per client address. Counted in the default cache (accounts/mail_limits.py).
+EQUIPAGE_PASSWORD_MAILS_PER_ADDRESS = 5
+EQUIPAGE_PASSWORD_RESETS_PER_CLIENT = 20

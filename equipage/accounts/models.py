@@ -221,11 +221,17 @@ class PasswordTokenPurpose(models.TextChoices):
 
 
 class PasswordToken(OrgScoped):
-    """A single-use set/reset-password link; only its SHA-256 is stored."""
+    """A single-use set/reset-password link; only its SHA-256 is stored.
+
+    ``binding`` fingerprints the account's password hash, e-mail and session
+    version when the link was made (``accounts.tokens.account_binding``): the
+    link dies when any of them changes, whatever wrote the change.
+    """
 
     member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="password_tokens")
     purpose = models.CharField(max_length=8, choices=PasswordTokenPurpose.choices)
     token_hash = models.CharField(max_length=64, unique=True)
+    binding = models.CharField(max_length=64, blank=True, default="")
     created_at = models.DateTimeField()
     expires_at = models.DateTimeField()
     used_at = models.DateTimeField(null=True, blank=True)

@@ -21,6 +21,7 @@ class EventType(models.TextChoices):
     MEMBER_PASSWORD_SET = "member.password_set", _("Password set by an admin")
     MEMBER_PASSWORD_CHANGED = "member.password_changed", _("Password changed")
     MEMBER_PASSWORD_RESET_REQUESTED = "member.password_reset_requested", _("Password reset asked")
+    MEMBER_PASSWORD_LINK_SENT = "member.password_link_sent", _("Set-password link sent")
     MEMBER_LOGIN = "member.login", _("Logged in")
     MEMBER_LOGIN_FAILED = "member.login_failed", _("Failed login")
     MEMBER_LOGOUT = "member.logout", _("Logged out")

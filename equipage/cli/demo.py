@@ -107,9 +107,9 @@ def demo(args: argparse.Namespace) -> int:
     out(
         f"Log in at /o/{DEMO_SLUG}/login as {owner.login if owner else '?'} with the password {DEMO_PASSWORD}"
     )
-    out(
-        "Imported members without a password use the temporary password “tempeos” at their first login."
-    )
+    from equipage.organizations.first_password import first_password_notice
+
+    out(first_password_notice(org))
     return 0
 
 

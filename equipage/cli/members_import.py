@@ -68,6 +68,7 @@ def import_members(args: argparse.Namespace) -> int:
 
     from equipage.core.errors import DomainError
     from equipage.imports.actions import roster_import
+    from equipage.organizations.first_password import first_password_notice
 
     org = organization(args.org)
     data: bytes | Path
@@ -121,6 +122,7 @@ def import_members(args: argparse.Namespace) -> int:
             out()
         else:
             _print_human(report)
+            out(first_password_notice(org))
     return 0 if report.clean and (report.applied or args.dry_run) else 1
 
 

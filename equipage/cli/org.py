@@ -1,4 +1,4 @@
-"""``equipage org create``, ``equipage org reassign-owner`` and ``equipage org delete``."""
+"""``equipage org create``, ``org update``, ``org reassign-owner`` and ``org delete``."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import argparse
 from typing import Any
 
 from equipage.cli.bootstrap import CommandError, cli_actor, group_parser, organization, out
+from equipage.organizations.policy import FirstPasswordPolicy
 
 
 def register(sub: Any, groups: dict[str, Any]) -> None:
@@ -19,6 +20,27 @@ def register(sub: Any, groups: dict[str, Any]) -> None:
     create.add_argument("--seats", type=int, default=None)
     create.add_argument("--lang", choices=["fr", "en"], default="fr")
     create.set_defaults(handler=create_org)
+
+    update = org.add_parser(
+        "update", help="change an organization's name, seats, language or first-password policy"
+    )
+    update.add_argument("slug")
+    update.add_argument("--name")
+    seats = update.add_mutually_exclusive_group()
+    seats.add_argument("--seats", type=int, metavar="N")
+    seats.add_argument("--unlimited-seats", action="store_true")
+    update.add_argument("--lang", choices=["fr", "en"])
+    update.add_argument(
+        "--first-password",
+        choices=[str(p) for p in FirstPasswordPolicy],
+        help="link: a single-use set-password link by e-mail; shared: the temporary password",
+    )
+    update.add_argument(
+        "--temporary-password",
+        metavar="PASSWORD",
+        help="the shared policy's temporary password (common or published ones are refused)",
+    )
+    update.set_defaults(handler=update_org)
 
     reassign = org.add_parser(
         "reassign-owner", help="give ownership to another member, with a reason"
@@ -53,8 +75,42 @@ def create_org(args: argparse.Namespace) -> int:
     seats = "unlimited" if org.seats is None else str(org.seats)
     out(f"Organization {org.slug} created: {org.name} ({org.language}, seats: {seats}).")
     out(f"Owner: {owner.login} <{owner.email}>; a set-password link was mailed to them.")
+    if not (owner.first_name and owner.last_name):
+        out("The link's page asks the owner for their first and last name too.")
     out("Single-use link for the owner to set their password:")
     out(created.set_password_link)
+    return 0
+
+
+def update_org(args: argparse.Namespace) -> int:
+    from equipage.organizations.actions import organization_update
+
+    org = organization(args.slug)
+    changes: dict[str, Any] = {}
+    if args.name is not None:
+        changes["name"] = args.name
+    if args.unlimited_seats:
+        changes["seats"] = None
+    elif args.seats is not None:
+        changes["seats"] = args.seats
+    if args.lang:
+        changes["language"] = args.lang
+    if args.first_password:
+        changes["first_password_policy"] = args.first_password
+    if args.temporary_password is not None:
+        if args.first_password != FirstPasswordPolicy.SHARED:
+            raise CommandError("--temporary-password goes with --first-password shared")
+        changes["temporary_password"] = args.temporary_password
+    elif args.first_password == FirstPasswordPolicy.SHARED and not org.temp_password_hash:
+        raise CommandError("--first-password shared needs --temporary-password PASSWORD")
+    if not changes:
+        raise CommandError("nothing to change: give --name, --seats, --lang or --first-password")
+    org = organization_update(actor=cli_actor(), organization=org, **changes)
+    seats = "unlimited" if org.seats is None else str(org.seats)
+    out(
+        f"Organization {org.slug} updated: {org.name} ({org.language}, seats: {seats}, "
+        f"first password: {org.first_password_policy})."
+    )
     return 0
 
 

@@ -7,7 +7,7 @@ import datetime as dt
 import logging
 import secrets
 import smtplib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
@@ -87,6 +87,111 @@ def queue_mail(
     return email
 
 
+# Stand-ins rendered in place of each recipient's values (never in real text: C0 controls).
+_MARK = "\x02"
+_STENCIL_MEMBER_FIELDS = ("first_name", "last_name", "login", "email")
+
+
+def _stencil(kind: MailKind, language: str, organization: Organization, keys: list[str]) -> Any:
+    """Render a mail once with stand-ins for the member's fields and the per-mail values."""
+    from equipage.accounts.models import Member
+
+    stand_in = Member(
+        organization=organization,
+        language=language,
+        **{f: f"{_MARK}m.{f}{_MARK}" for f in _STENCIL_MEMBER_FIELDS},
+    )
+    context = {k: f"{_MARK}c.{k}{_MARK}" for k in keys}
+    ctx = {"organization": organization, "member": stand_in, "base_url": settings.EQUIPAGE_BASE_URL}
+    return render_mail(kind, language, {**ctx, **context})
+
+
+def _fill(stencil: str, values: dict[str, str], escape: bool) -> str:
+    """Put each recipient's values into a stencil, escaped as the template would for HTML."""
+    from django.utils.html import conditional_escape
+
+    parts = stencil.split(_MARK)
+    # Stand-ins sit at odd positions: "text", "m.first_name", "text", "c.link", ...
+    for i in range(1, len(parts), 2):
+        value = values[parts[i]]
+        parts[i] = str(conditional_escape(value)) if escape else value
+    return "".join(parts)
+
+
+def queue_mails(
+    *,
+    kind: MailKind,
+    organization: Organization,
+    recipients: Sequence[tuple[Member, dict[str, str]]],
+) -> list[int]:
+    """Queue one mail per ``(member, context)`` at once: the bulk twin of ``queue_mail``.
+
+    For a bulk action (an import mailing thousands of set-password links): each
+    language's template is rendered once with stand-ins, then filled per
+    recipient (the same text ``queue_mail`` would write), the rows are inserted
+    in batches, and one delivery task per batch is enqueued after the commit.
+    A recipient whose values the stencil cannot stand for (an empty name the
+    template would replace, a control character) is rendered on its own.
+    """
+    now = clock.now()
+    domain = settings.EQUIPAGE_MAIL_DOMAIN
+    stencils: dict[str, Any] = {}
+    rows: list[OutboundEmail] = []
+    for member, context in recipients:
+        lang = member.effective_language()
+        values = {f"m.{f}": str(getattr(member, f)) for f in _STENCIL_MEMBER_FIELDS}
+        values.update({f"c.{k}": str(v) for k, v in context.items()})
+        if all(v and _MARK not in v for v in values.values()):
+            if lang not in stencils:
+                stencils[lang] = _stencil(kind, lang, organization, sorted(context))
+            subject, text, html = (
+                _fill(part, values, escape=(i == 2)) for i, part in enumerate(stencils[lang])
+            )
+        else:
+            ctx = {"organization": organization, "member": member}
+            subject, text, html = render_mail(
+                kind, lang, {**ctx, "base_url": settings.EQUIPAGE_BASE_URL, **context}
+            )
+        rows.append(
+            OutboundEmail(
+                organization=organization,
+                member=member,
+                kind=kind,
+                to=member.email,
+                subject=subject,
+                body_text=text,
+                body_html=html,
+                language=lang,
+                message_id=f"<{secrets.token_hex(16)}@{domain}>",
+                next_attempt_at=now,
+                created_at=now,
+            )
+        )
+    created = OutboundEmail.objects.bulk_create(rows, batch_size=1000)
+    ids = [e.pk for e in created]
+    if ids and ids[0] is None:  # a backend that does not return ids: read them back
+        ids = list(
+            OutboundEmail.objects.filter(message_id__in=[e.message_id for e in rows]).values_list(
+                "pk", flat=True
+            )
+        )
+    transaction.on_commit(lambda: _enqueue_batches(ids))
+    return ids
+
+
+DELIVERY_BATCH = 200
+
+
+def _enqueue_batches(ids: list[int]) -> None:
+    from equipage.emails.tasks import deliver_emails
+
+    for start in range(0, len(ids), DELIVERY_BATCH):
+        try:
+            deliver_emails.enqueue(ids[start : start + DELIVERY_BATCH])
+        except Exception:
+            log.exception("could not enqueue a batch of mails; the sweep will retry")
+
+
 def _enqueue(email_id: int, run_after: dt.datetime | None = None) -> None:
     from equipage.emails.tasks import deliver_email
 
@@ -148,6 +253,12 @@ def deliver(email_id: int) -> bool:
     if claim is None:
         return False
     email = OutboundEmail.objects.select_related("organization").get(pk=email_id)
+    if _account_gone_inactive(email):
+        claim.release(
+            status=MailStatus.FAILED,
+            last_error="not sent: the account was deactivated after this mail was queued",
+        )
+        return False
     where = _where(email)
     if claim.resumed:
         log.warning(
@@ -225,6 +336,19 @@ def _where(email: OutboundEmail) -> str:
         f"organization={fields['organization'] or '-'} message_id={email.message_id} "
         f"mail={email.pk} kind={email.kind}"
     )
+
+
+# Mails that open an account: never sent to one deactivated meanwhile (issue #13.5).
+_ACCOUNT_OPENING = frozenset({MailKind.SET_PASSWORD, MailKind.PASSWORD_RESET, MailKind.CREDENTIALS})
+
+
+def _account_gone_inactive(email: OutboundEmail) -> bool:
+    """Tell whether ``email`` would open an account that was deactivated since it was queued."""
+    if email.kind not in _ACCOUNT_OPENING or email.member_id is None:
+        return False
+    from equipage.accounts.models import Member, MemberState
+
+    return Member.objects.filter(pk=email.member_id, state=MemberState.DEACTIVATED).exists()
 
 
 def due_ids(limit: int = 500) -> list[int]:

@@ -62,7 +62,7 @@ from equipage.imports.selectors import (
     import_scope,
 )
 from equipage.imports.validate import CustomFieldSpec, Row, Validated, stream_file
-from equipage.organizations.models import Feature, Organization
+from equipage.organizations.models import Feature, FirstPasswordPolicy, Organization
 from equipage.organizations.seats import ensure_seats, lock_organization
 from equipage.permissions import Actor, Cap, as_actor, authorize
 
@@ -537,6 +537,7 @@ def _write(
     updated.sort(key=_pk_of)
     _write_relations(org, added, updated, new_ids)
     record_rows(actor=actor, organization=org, rows=_audit_rows(added, new_ids, updated, job.pk))
+    _revoke_tokens(actor, org, updated)
     record(
         actor=actor,
         organization=org,
@@ -553,6 +554,29 @@ def _write(
         },
     )
     _queue_mails(org, added, new_ids, updated)
+
+
+def _revoke_tokens(actor: Actor, org: Organization, updated: list[Change]) -> None:
+    """Revoke the API tokens of members this import deactivates or takes token roles from."""
+    from equipage.tokens.actions import may_hold_tokens, tokens_revoke_for_creators
+    from equipage.tokens.models import RevokedReason
+
+    deactivated: set[int] = set()
+    demoted: set[int] = set()
+    for c in updated:
+        if c.pk is None:
+            continue
+        if c.fields.get("state", (None, None))[1] == DEACTIVATED:
+            deactivated.add(c.pk)
+        elif "roles" in c.fields:
+            before, after = c.fields["roles"]
+            if may_hold_tokens(before) and not may_hold_tokens(after):
+                demoted.add(c.pk)
+    for ids, reason in (
+        (deactivated, RevokedReason.CREATOR_DEACTIVATED),
+        (demoted, RevokedReason.CREATOR_DEMOTED),
+    ):
+        tokens_revoke_for_creators(actor=actor, organization=org, member_ids=ids, reason=reason)
 
 
 def _audit_rows(
@@ -664,7 +688,9 @@ def _create_members(
         )
     )
     unusable = _unusable_passwords(len(added) - len(given)).__next__
-    shared = org.first_password_policy == "shared"
+    from equipage.accounts.actions.members import uses_shared_password
+
+    shared = uses_shared_password(org)
     stamp = connection.ops.adapt_datetimefield_value(now)
     active_state, inactive_state = str(MemberState.ACTIVE), str(MemberState.DEACTIVATED)
     org_id = org.pk
@@ -898,8 +924,8 @@ def _queue_mails(
     org: Organization, added: list[NewMemberChange], new_ids: Sequence[int], updated: list[Change]
 ) -> None:
     """Queue set-password links (policy ``link``) and deactivation notices, in the transaction."""
-    if org.first_password_policy == "link":
-        from equipage.accounts.actions.passwords import send_set_password_link
+    if org.first_password_policy == FirstPasswordPolicy.LINK:
+        from equipage.accounts.actions.passwords import send_set_password_links
 
         wanted = [
             pk
@@ -909,9 +935,14 @@ def _queue_mails(
             and change.row.email
             and change.row.active
         ]
+        batch: list[Member] = []
         for member in _members(org, wanted):
             member.organization = org
-            send_set_password_link(member)
+            batch.append(member)
+            if len(batch) == BATCH:
+                send_set_password_links(org, batch)
+                batch = []
+        send_set_password_links(org, batch)
     if org.deactivation_notice:
         from equipage.emails.models import MailKind
         from equipage.emails.outbox import queue_mail

@@ -24,6 +24,7 @@ from equipage.core.errors import DomainError, NotFound, PermissionDenied
 from equipage.imports import jobs
 from equipage.imports.forms import ConfirmForm, UploadForm
 from equipage.imports.models import WORKING_STATUSES, ImportJob, ImportStatus
+from equipage.organizations.first_password import first_password_notice
 from equipage.permissions import Cap, can
 from equipage.web.tenancy import member_required
 
@@ -84,7 +85,13 @@ def import_page(request: HttpRequest, slug: str) -> HttpResponse:
     return render(
         request,
         "imports/upload.html",
-        {"form": form, "recent": recent, "nav": "import"},
+        {
+            "form": form,
+            "recent": recent,
+            "nav": "import",
+            "first_password_notice": first_password_notice(org),
+            "may_change_policy": can(actor, Cap.ORG_SETTINGS, org),
+        },
     )
 
 
@@ -122,7 +129,12 @@ def _working(job: ImportJob) -> bool:
 @require_GET
 def job_page(request: HttpRequest, slug: str, job_id: int) -> HttpResponse:
     job = _job(request, job_id)
-    return render(request, "imports/job.html", {**_job_context(job), "nav": "import"})
+    notice = first_password_notice(request.organization)  # type: ignore[attr-defined]
+    return render(
+        request,
+        "imports/job.html",
+        {**_job_context(job), "nav": "import", "first_password_notice": notice},
+    )
 
 
 @member_required

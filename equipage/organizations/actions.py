@@ -17,7 +17,6 @@ from equipage.audit.record import record
 from equipage.core import clock
 from equipage.core.errors import Conflict, NotFound, ValidationFailed
 from equipage.organizations.models import (
-    DEFAULT_TEMP_PASSWORD,
     SESSION_IDLE_MINUTES_MAX,
     SESSION_IDLE_MINUTES_MIN,
     Feature,
@@ -97,7 +96,7 @@ def organization_create(
             name=name,
             seats=seats,
             language=language,
-            temp_password_hash=make_password(DEFAULT_TEMP_PASSWORD),
+            first_password_policy=FirstPasswordPolicy.LINK,
             created_at=now,
             updated_at=now,
         )
@@ -106,7 +105,8 @@ def organization_create(
             organization=org,
             login=local,
             email=owner_email,
-            first_name=owner_first_name.strip() or local,
+            # Empty names are asked for on the owner's set-password page (SPEC §1).
+            first_name=owner_first_name.strip(),
             last_name=owner_last_name.strip(),
             state=MemberState.ACTIVE,
             created_at=now,
@@ -146,17 +146,58 @@ def organization_create(
 def organization_update(
     *, actor: Actor | Member, organization: Organization, **changes: Any
 ) -> Organization:
-    """Change settings (admins), seats (the owner or the operator) or features (the operator)."""
+    """Change settings (admins), seats (the owner or the operator) or features (the operator).
+
+    ``temporary_password`` (write-only) sets the shared policy's password: it is
+    checked, stored hashed and audited as changed, never written in clear. The
+    shared policy cannot be chosen without one; going back to ``link`` forgets it.
+    """
     actor = as_actor(actor)
-    unknown = set(changes) - SETTINGS_FIELDS - {"seats", "features"}
+    unknown = set(changes) - SETTINGS_FIELDS - {"seats", "features", "temporary_password"}
     if unknown:
         raise ValidationFailed(_("Unknown setting: %(f)s") % {"f": ", ".join(sorted(unknown))})
-    if set(changes) & SETTINGS_FIELDS:
+    if set(changes) & (SETTINGS_FIELDS | {"temporary_password"}):
         authorize(actor, Cap.ORG_SETTINGS, organization)
     if "seats" in changes:
         authorize(actor, Cap.ORG_BILLING, organization)
     if "features" in changes and actor.kind != "operator":
         raise refuse(actor, _("Features are switched on by the platform operator."))
+    _check_settings(changes)
+    with transaction.atomic():
+        from equipage.organizations.seats import lock_organization
+
+        org = lock_organization(organization.pk)
+        if changes.get("seats") is not None:
+            _check_seats(org, int(changes["seats"]))
+        if "features" in changes:
+            changes["features"] = {**org.features, **changes["features"]}
+        _apply_first_password(org, changes)
+        before = {k: getattr(org, k) for k in changes}
+        for k, v in changes.items():
+            setattr(org, k, v)
+        after = {k: getattr(org, k) for k in changes}
+        if before == after:
+            return org
+        org.updated_at = clock.now()
+        org.save(update_fields=[*changes, "updated_at"])
+        record(
+            actor=actor,
+            organization=org,
+            event=EventType.ORG_UPDATED,
+            target=org,
+            before=_audit_view(before),
+            after=_audit_view(after, after=True),
+        )
+    organization.refresh_from_db()
+    return org
+
+
+def _check_settings(changes: dict[str, Any]) -> None:
+    """Refuse settings of the wrong shape, before anything is locked."""
+    if "name" in changes:
+        changes["name"] = str(changes["name"] or "").strip()
+        if not changes["name"]:
+            raise ValidationFailed(_("A name is required."), field="name")
     if "language" in changes and changes["language"] not in Language.values:
         raise ValidationFailed(_("Language must be fr or en."), field="language")
     if (
@@ -172,42 +213,65 @@ def organization_update(
             _("The invitation lifetime is between 1 and 90 days."), field="invitation_lifetime_days"
         )
     _check_session_idle(changes)
+    if changes.get("seats") is not None and int(changes["seats"]) < 1:
+        raise ValidationFailed(
+            _("An organization needs at least one seat for its owner."), field="seats"
+        )
     if "features" in changes:
         bad = set(changes["features"]) - set(Feature.values)
         if bad:
             raise ValidationFailed(_("Unknown feature: %(f)s") % {"f": ", ".join(sorted(bad))})
-    with transaction.atomic():
-        from equipage.organizations.seats import lock_organization
-        from equipage.organizations.selectors import seat_usage
 
-        org = lock_organization(organization.pk)
-        if "seats" in changes and changes["seats"] is not None:
-            used = seat_usage(org).used
-            if int(changes["seats"]) < used:
-                raise ValidationFailed(
-                    _("Seats cannot be set below the %(used)d seats in use.") % {"used": used},
-                    field="seats",
-                )
-        if "features" in changes:
-            changes["features"] = {**org.features, **changes["features"]}
-        before = {k: getattr(org, k) for k in changes}
-        for k, v in changes.items():
-            setattr(org, k, v)
-        after = {k: getattr(org, k) for k in changes}
-        if before == after:
-            return org
-        org.updated_at = clock.now()
-        org.save(update_fields=[*changes, "updated_at"])
-        record(
-            actor=actor,
-            organization=org,
-            event=EventType.ORG_UPDATED,
-            target=org,
-            before=before,
-            after=after,
+
+def _check_seats(org: Organization, seats: int) -> None:
+    """Refuse a paid seat count below what is in use, naming the numbers."""
+    from equipage.organizations.selectors import seat_usage
+
+    usage = seat_usage(org)
+    if seats < usage.used:
+        raise ValidationFailed(
+            _(
+                "Seats cannot be set to %(seats)d: %(used)d seats in use "
+                "(%(active)d active accounts, %(pending)d pending invitations)."
+            )
+            % {
+                "seats": seats,
+                "used": usage.used,
+                "active": usage.active,
+                "pending": usage.pending_invitations,
+            },
+            field="seats",
         )
-    organization.refresh_from_db()
-    return org
+
+
+def _apply_first_password(org: Organization, changes: dict[str, Any]) -> None:
+    """Turn ``temporary_password`` into ``temp_password_hash``; check the policy has what it needs."""
+    from equipage.organizations.first_password import validate_temporary_password
+
+    policy = changes.get("first_password_policy", org.first_password_policy)
+    password = changes.pop("temporary_password", None)
+    if policy == FirstPasswordPolicy.LINK:
+        if password:
+            raise ValidationFailed(
+                _("A temporary password is only used with the shared policy."),
+                field="temporary_password",
+            )
+        if org.temp_password_hash:
+            changes["temp_password_hash"] = ""
+        return
+    if password is None and org.temp_password_hash:
+        return
+    validate_temporary_password(password or "", org)
+    changes["temp_password_hash"] = make_password(password)
+
+
+def _audit_view(values: dict[str, Any], *, after: bool = False) -> dict[str, Any]:
+    """Return settings as audited: never the temporary password's hash, only whether one is held."""
+    out = {k: v for k, v in values.items() if k != "temp_password_hash"}
+    if "temp_password_hash" in values:
+        held = bool(values["temp_password_hash"])
+        out["temporary_password"] = ("new" if after else "set") if held else "none"
+    return out
 
 
 def _check_session_idle(changes: dict[str, Any]) -> None:
@@ -230,23 +294,8 @@ def _check_session_idle(changes: dict[str, Any]) -> None:
 def organization_set_temp_password(
     *, actor: Actor | Member, organization: Organization, password: str
 ) -> None:
-    """Change the shared temporary password (stored hashed, never shown again)."""
-    actor = as_actor(actor)
-    authorize(actor, Cap.ORG_SETTINGS, organization)
-    if len(password or "") < 6:
-        raise ValidationFailed(
-            _("The temporary password needs at least 6 characters."), field="password"
-        )
-    with transaction.atomic():
-        organization.temp_password_hash = make_password(password)
-        organization.updated_at = clock.now()
-        organization.save(update_fields=["temp_password_hash", "updated_at"])
-        record(
-            actor=actor,
-            organization=organization,
-            event=EventType.ORG_TEMP_PASSWORD_CHANGED,
-            target=organization,
-        )
+    """Change the shared policy's temporary password (checked, stored hashed, never shown)."""
+    organization_update(actor=actor, organization=organization, temporary_password=password)
 
 
 def organization_delete(

@@ -5,8 +5,10 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-DEFAULT_TEMP_PASSWORD = "tempeos"
-SHARED_PASSWORD_VALIDITY_DAYS = 14
+from equipage.organizations.policy import (
+    SHARED_PASSWORD_VALIDITY_DAYS as SHARED_PASSWORD_VALIDITY_DAYS,
+)
+from equipage.organizations.policy import FirstPasswordPolicy
 
 # A console session ends after this much inactivity (the organization chooses within the
 # bounds); SESSION_COOKIE_AGE (12 h) stays the absolute limit. The default of 2 h suits a
@@ -21,11 +23,6 @@ SESSION_IDLE_MINUTES_MAX = 12 * 60
 class Language(models.TextChoices):
     FR = "fr", "Français"
     EN = "en", "English"
-
-
-class FirstPasswordPolicy(models.TextChoices):
-    SHARED = "shared", _("Shared temporary password (first login only, within 14 days)")
-    LINK = "link", _("Single-use set-password link by e-mail (recommended)")
 
 
 class Feature(models.TextChoices):
@@ -53,8 +50,9 @@ class Organization(models.Model):
     invitation_lifetime_days = models.PositiveSmallIntegerField(default=7)
     daily_invitation_limit = models.PositiveIntegerField(default=1000)
     first_password_policy = models.CharField(
-        max_length=10, choices=FirstPasswordPolicy.choices, default=FirstPasswordPolicy.SHARED
+        max_length=10, choices=FirstPasswordPolicy.choices, default=FirstPasswordPolicy.LINK
     )
+    # The shared policy's temporary password, chosen by the organization; empty under ``link``.
     temp_password_hash = models.CharField(max_length=256, blank=True)
     features = models.JSONField(default=default_features)
     members_can_edit_contact = models.BooleanField(default=False)

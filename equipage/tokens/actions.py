@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from collections.abc import Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -12,12 +12,13 @@ from django.utils.translation import gettext as _
 
 from equipage.accounts.models import Member
 from equipage.audit.events import EventType
-from equipage.audit.record import record
+from equipage.audit.record import record, record_rows
 from equipage.core import clock
 from equipage.core.errors import InvariantViolation, ValidationFailed
 from equipage.organizations.models import Organization
 from equipage.permissions import Actor, Cap, as_actor, authorize
-from equipage.tokens.models import ApiToken, Scope
+from equipage.permissions.capabilities import ROLE_CAPS
+from equipage.tokens.models import ApiToken, RevokedReason, Scope
 
 TOKEN_PREFIX = "eqp_"
 
@@ -103,12 +104,68 @@ def token_revoke(*, actor: Actor | Member, token: ApiToken) -> ApiToken:
         if token.revoked_at is not None:
             raise InvariantViolation(_("This token is already revoked."))
         token.revoked_at = clock.now()
-        token.save(update_fields=["revoked_at"])
+        token.revoked_reason = RevokedReason.MANUAL
+        token.save(update_fields=["revoked_at", "revoked_reason"])
         record(
             actor=actor,
             organization=token.organization,
             event=EventType.TOKEN_REVOKED,
             target=token,
             before={"name": token.name, "scopes": token.scopes},
+            after={"reason": RevokedReason.MANUAL},
         )
     return token
+
+
+def may_hold_tokens(roles: Iterable[str]) -> bool:
+    """Tell whether a member with these organization roles could create a token."""
+    return any(Cap.TOKEN_MANAGE in ROLE_CAPS.get(role, ()) for role in roles)
+
+
+def tokens_revoke_for_creators(
+    *,
+    actor: Actor,
+    organization: Organization,
+    member_ids: Collection[int],
+    reason: RevokedReason,
+) -> list[ApiToken]:
+    """Revoke the live tokens these members created, in the caller's transaction.
+
+    Called by the one action where each event happens: deactivation, demotion
+    below the roles that manage tokens, deletion. Revoked, not suspended: a
+    reactivated or promoted-again creator makes a new token. An organization
+    has few tokens, so they are read whole and matched here, whatever the
+    number of members (an import deactivating 100,000 adds one small query).
+    """
+    if not member_ids:
+        return []
+    live = [
+        t
+        for t in ApiToken.objects.filter(
+            organization=organization, revoked_at__isnull=True, created_by__isnull=False
+        ).only("id", "name", "scopes", "created_by_id")
+        if t.created_by_id in member_ids
+    ]
+    if not live:
+        return []
+    now = clock.now()
+    ApiToken.objects.filter(pk__in=[t.pk for t in live]).update(
+        revoked_at=now, revoked_reason=reason
+    )
+    record_rows(
+        actor=actor,
+        organization=organization,
+        rows=(
+            (
+                EventType.TOKEN_REVOKED,
+                t.created_by_id,
+                "apitoken",
+                str(t.pk),
+                t.name,
+                {"name": t.name, "scopes": t.scopes},
+                {"reason": str(reason), "creator": t.created_by_id},
+            )
+            for t in live
+        ),
+    )
+    return live

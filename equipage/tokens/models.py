@@ -14,6 +14,15 @@ class Scope(models.TextChoices):
     API_WRITE = "api:write", _("API: read and write")
 
 
+class RevokedReason(models.TextChoices):
+    """Why a token was revoked: by hand, or because its creator could no longer make it."""
+
+    MANUAL = "manual", _("Revoked by an administrator")
+    CREATOR_DEACTIVATED = "creator_deactivated", _("Its creator was deactivated")
+    CREATOR_DEMOTED = "creator_demoted", _("Its creator no longer manages tokens")
+    CREATOR_DELETED = "creator_deleted", _("Its creator was deleted")
+
+
 class ApiToken(OrgScoped):
     """A named bearer token of one organization, acting as an audited, bounded actor."""
 
@@ -30,6 +39,9 @@ class ApiToken(OrgScoped):
     created_at = models.DateTimeField()
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_reason = models.CharField(
+        max_length=24, choices=RevokedReason.choices, blank=True, default=""
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -65,6 +65,12 @@ def _principal(token: ApiToken) -> Member | None:
     return token.created_by
 
 
+def _manages_tokens(member: Member) -> bool:
+    from equipage.tokens.actions import may_hold_tokens
+
+    return may_hold_tokens(MemberRole.objects.filter(member=member).values_list("role", flat=True))
+
+
 def actor_for_token(raw: str, *, scope: str, origin: Origin | None = None) -> Actor:
     """Return the actor a raw bearer token stands for, or raise ``Unauthenticated``.
 
@@ -103,6 +109,9 @@ def token_actor(token: ApiToken, *, scope: str, origin: Origin | None = None) ->
         raise Unauthenticated(_("This token is not valid."))
     principal = _principal(token)
     if principal is None or not principal.is_active:
+        raise Unauthenticated(_("This token is not valid."))
+    if not token.operator_issued and not _manages_tokens(principal):
+        # Revoked by the action that demoted them; this guards any other path.
         raise Unauthenticated(_("This token is not valid."))
     if not token.has_scope(scope):
         raise MissingScope(_("This token does not carry the “%(s)s” scope.") % {"s": scope})

@@ -9,6 +9,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from equipage.organizations.policy import FirstPasswordPolicy
+
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
 
@@ -50,6 +52,27 @@ class NewPasswordForm(forms.Form):
         if data.get("new_password1") and data.get("new_password1") != data.get("new_password2"):
             self.add_error("new_password2", _("The two passwords differ."))
         return data
+
+
+class SetPasswordForm(NewPasswordForm):
+    """The set-password page; an account without a name gives it here, as at first login."""
+
+    first_name = forms.CharField(
+        label=_("First name"),
+        max_length=150,
+        widget=forms.TextInput(attrs={"autocomplete": "given-name"}),
+    )
+    last_name = forms.CharField(
+        label=_("Last name"),
+        max_length=150,
+        widget=forms.TextInput(attrs={"autocomplete": "family-name"}),
+    )
+    field_order = ["first_name", "last_name", "new_password1", "new_password2"]
+
+    def __init__(self, *args: Any, ask_names: bool, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not ask_names:
+            del self.fields["first_name"], self.fields["last_name"]
 
 
 class ChangePasswordForm(NewPasswordForm):
@@ -224,18 +247,6 @@ class SettingsForm(forms.Form):
     invitation_lifetime_days = forms.IntegerField(
         label=_("Invitation lifetime (days)"), min_value=1, max_value=90
     )
-    first_password_policy = forms.ChoiceField(
-        label=_("First password of accounts created without one"),
-        choices=(
-            ("link", _("Single-use set-password link by e-mail (recommended)")),
-            ("shared", _("Shared temporary password (first login only, within 14 days)")),
-        ),
-        widget=forms.RadioSelect,
-        help_text=_(
-            "A personal single-use link is recommended: a shared password is known to everyone "
-            "who received it, so anyone could log in as a colleague before they do (ASVS 6.4.1)."
-        ),
-    )
     members_can_edit_contact = forms.BooleanField(
         label=_("Members may edit their own contact details"), required=False
     )
@@ -272,12 +283,27 @@ def _duration(minutes: int) -> str:
     return ngettext("%(n)d hour", "%(n)d hours", hours) % {"n": hours}
 
 
-class TempPasswordForm(forms.Form):
-    password = forms.CharField(
-        label=_("New temporary password"),
-        min_length=6,
+class FirstPasswordForm(forms.Form):
+    """The first-password policy and, for ``shared``, the organization's own temporary password."""
+
+    first_password_policy = forms.ChoiceField(
+        label=_("First password of accounts created without one"),
+        choices=FirstPasswordPolicy.choices,
+        widget=forms.RadioSelect,
+    )
+    temporary_password = forms.CharField(
+        label=_("Temporary password (shared policy only)"),
+        required=False,
         strip=False,
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        max_length=128,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "off", "autocapitalize": "none", "spellcheck": "false"}
+        ),
+        help_text=_(
+            "A random one is proposed: note it now, it is stored hashed and never shown again. "
+            "Common or published passwords (such as “tempeos” from public help pages) are "
+            "refused. Leave empty to keep the current one."
+        ),
     )
 
 

@@ -20,6 +20,11 @@ urlpatterns = [
     path("o/<slug:slug>/members/<int:member_id>/edit", profile.profile_edit, name="member_edit"),
     path("o/<slug:slug>/members/<int:member_id>/roles", profile.profile_roles, name="member_roles"),
     path(
+        "o/<slug:slug>/members/<int:member_id>/password-link",
+        profile.send_password_link,
+        name="member_password_link",
+    ),
+    path(
         "o/<slug:slug>/members/<int:member_id>/resend-invitation",
         profile.resend_invitation,
         name="member_resend_invitation",

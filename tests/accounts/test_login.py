@@ -9,6 +9,7 @@ from django.test import Client
 
 from equipage.accounts.actions import member_create, member_deactivate
 from equipage.accounts.models import Member
+from tests.tasks import run_queued_tasks
 
 PASSWORD = "member-pass-123"
 
@@ -54,36 +55,70 @@ def test_unknown_organization_answers_404(db: Any) -> None:
     assert Client().get("/o/nowhere/login").status_code == 404
 
 
+TEMPORARY = "kq7m-x3fa-9wpt"
+
+
+def choose_shared_policy(org: Any, owner: Any) -> None:
+    from equipage.organizations.actions import organization_update
+
+    organization_update(
+        actor=owner, organization=org, first_password_policy="shared", temporary_password=TEMPORARY
+    )
+
+
 def test_shared_temporary_password_works_for_the_first_login_only(
-    org: Any, admin: Any, frozen_clock: Any
+    org: Any, owner: Any, admin: Any, frozen_clock: Any
 ) -> None:
+    choose_shared_policy(org, owner)
     m = member_create(actor=admin, organization=org, first_name="Temp", last_name="Orary")
     c = Client()
-    r = login(c, "acme", m.login, "tempeos")
+    r = login(c, "acme", m.login, TEMPORARY)
     assert r.status_code == 302 and r["Location"] == "/o/acme/password/change/"
     c.post("/o/acme/logout")
     # Not changed, but the first login is spent: the shared password no longer opens it.
-    r = login(Client(), "acme", m.login, "tempeos")
+    r = login(Client(), "acme", m.login, TEMPORARY)
     assert r.status_code == 200
 
 
 def test_shared_temporary_password_expires_after_14_days(
-    org: Any, admin: Any, frozen_clock: Any
+    org: Any, owner: Any, admin: Any, frozen_clock: Any
 ) -> None:
+    choose_shared_policy(org, owner)
     m = member_create(actor=admin, organization=org, first_name="Late", last_name="Comer")
-    frozen_clock.advance(days=15)
+    frozen_clock.advance(days=14, minutes=1)
+    assert login(Client(), "acme", m.login, TEMPORARY).status_code == 200
+
+
+def test_shared_temporary_password_guesses_are_throttled_like_any_login(
+    org: Any, owner: Any, admin: Any
+) -> None:
+    choose_shared_policy(org, owner)
+    m = member_create(actor=admin, organization=org, first_name="Slow", last_name="Down")
+    for i in range(5):
+        login(Client(), "acme", m.login, f"guess-{i}-xyz", REMOTE_ADDR=f"10.3.0.{i}")
+    # Even the right temporary password is refused while the account is paused.
+    assert login(Client(), "acme", m.login, TEMPORARY, REMOTE_ADDR="10.3.1.1").status_code == 429
+
+
+def test_public_tempeos_opens_no_account_of_a_new_organization(org: Any, admin: Any) -> None:
+    m = member_create(actor=admin, organization=org, first_name="Guess", last_name="Able")
+    assert not m.uses_temp_password
     assert login(Client(), "acme", m.login, "tempeos").status_code == 200
 
 
 def test_link_policy_never_accepts_the_shared_password(org: Any, owner: Any, admin: Any) -> None:
     from equipage.organizations.actions import organization_update
 
+    choose_shared_policy(org, owner)
+    early = member_create(actor=admin, organization=org, first_name="Early", last_name="Bird")
     organization_update(actor=owner, organization=org, first_password_policy="link")
     m = member_create(
         actor=admin, organization=org, first_name="Link", last_name="Only", email="link@acme.test"
     )
     assert not m.uses_temp_password
-    assert login(Client(), "acme", m.login, "tempeos").status_code == 200
+    assert login(Client(), "acme", m.login, TEMPORARY).status_code == 200
+    # Switching to link also shuts the door for accounts made under the shared policy.
+    assert login(Client(), "acme", early.login, TEMPORARY).status_code == 200
 
 
 def test_forced_password_change_is_enforced_on_every_page(org: Any, admin: Any) -> None:
@@ -128,6 +163,7 @@ def test_login_is_recorded_in_the_audit_log(org: Any, member: Any, audit_events:
     assert member.last_login is not None
 
 
+@pytest.mark.django_db(transaction=True)  # the real worker runs the queued reset
 @pytest.mark.parametrize(
     "identifier", ["mia.member", "mia.member@acme.test", "ghost", "ghost@acme.test"]
 )
@@ -139,14 +175,17 @@ def test_reset_request_gives_the_same_answer_whether_the_account_exists_or_not(
     r = Client().post("/o/acme/password/reset/", {"identifier": identifier})
     assert r.status_code == 200
     assert "If an active account matches" in r.content.decode()
+    run_queued_tasks()
     sent = OutboundEmail.objects.filter(kind="password_reset").count()
     assert sent == (1 if identifier.startswith("mia") else 0)
 
 
+@pytest.mark.django_db(transaction=True)  # the real worker runs the queued reset
 def test_reset_link_works_once(org: Any, member: Any) -> None:
     from equipage.emails.models import OutboundEmail
 
     Client().post("/o/acme/password/reset/", {"identifier": member.login})
+    run_queued_tasks()
     body = OutboundEmail.objects.get(kind="password_reset").body_text
     path = "/o/acme/password/set/" + body.split("/password/set/")[1].split("/")[0] + "/"
     c = Client()
@@ -160,10 +199,12 @@ def test_reset_link_works_once(org: Any, member: Any) -> None:
     assert Member.objects.get(pk=member.pk).check_password("Reset-pass-2026!")
 
 
+@pytest.mark.django_db(transaction=True)  # the real worker runs the queued reset
 def test_reset_link_of_one_tenant_is_dead_at_another(org: Any, other_org: Any, member: Any) -> None:
     from equipage.emails.models import OutboundEmail
 
     Client().post("/o/acme/password/reset/", {"identifier": member.login})
+    run_queued_tasks()
     body = OutboundEmail.objects.get(kind="password_reset").body_text
     token = body.split("/password/set/")[1].split("/")[0]
     assert Client().get(f"/o/globex/password/set/{token}/").status_code == 410

@@ -24,6 +24,7 @@ from equipage.core.errors import (
     PermissionDenied,
     SeatLimitExceeded,
 )
+from equipage.emails.models import OutboundEmail
 from equipage.organizations.actions import organization_update
 
 
@@ -33,7 +34,9 @@ def test_create_member_is_active_and_audited(org: Any, admin: Any) -> None:
     )
     assert m.login == "elodie.oeuvray"
     assert m.state == MemberState.ACTIVE
-    assert m.uses_temp_password and m.must_change_password
+    # The default ``link`` policy: no shared password, a single-use link by mail instead.
+    assert not m.uses_temp_password and not m.has_usable_password()
+    assert OutboundEmail.objects.get(member=m).kind == "set_password"
     event = AuditEvent.objects.get(event_type="member.created", target_id=str(m.pk))
     assert event.actor_id == admin.pk and event.after["email"] == "e@acme.test"
 

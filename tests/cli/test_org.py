@@ -26,11 +26,23 @@ def test_org_create_prints_a_single_use_link_that_lets_the_owner_log_in(
     assert code == 0
     link = out.strip().splitlines()[-1]
     assert link.startswith("http://testserver/o/acme/password/set/")
+    assert "asks the owner for their first and last name" in out
     assert OutboundEmail.objects.get(kind="set_password").to == "owner@acme.test"
     path = link.removeprefix("http://testserver")
     c = Client()
-    assert c.get(path).status_code == 200
-    r = c.post(path, {"new_password1": "Owner-chose-2026", "new_password2": "Owner-chose-2026"})
+    page = c.get(path)
+    assert page.status_code == 200
+    # The owner has no name yet: the page asks for it (SPEC §1), as the invitation does.
+    assert 'name="first_name"' in page.content.decode()
+    r = c.post(
+        path,
+        {
+            "first_name": "Olga",
+            "last_name": "Owner",
+            "new_password1": "Owner-chose-2026",
+            "new_password2": "Owner-chose-2026",
+        },
+    )
     assert r.status_code == 302
     r = c.post("/o/acme/login", {"identifier": "owner@acme.test", "password": "Owner-chose-2026"})
     assert r.status_code == 302 and r["Location"] == "/o/acme/"

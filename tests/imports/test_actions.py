@@ -10,6 +10,7 @@ import pytest
 from equipage.accounts.models import Member, MemberRole
 from equipage.audit.models import AuditEvent
 from equipage.core.errors import Conflict, NotFound, PermissionDenied
+from equipage.emails.models import OutboundEmail
 from equipage.imports.actions import roster_export
 from tests.imports.helpers import csv_bytes, run_import
 
@@ -43,8 +44,28 @@ def test_members_in_file_and_not_in_the_list_are_added(org, admin, owner) -> Non
     new = Member.objects.get(organization=org, login="elodie.oeuvray")
     assert new.state == "active" and new.search_text.startswith("elodie oeuvray")
     assert list(MemberRole.objects.filter(member=new).values_list("role", flat=True)) == ["member"]
-    # The shared first-password policy: tempeos at first login, changed at once.
+    # The default first-password policy: a single-use set-password link by mail.
+    assert not new.uses_temp_password and not new.has_usable_password()
+    assert OutboundEmail.objects.get(member=new).kind == "set_password"
+
+
+def test_shared_policy_gives_new_members_the_organizations_temporary_password(  # type: ignore[no-untyped-def]
+    org, admin, owner
+) -> None:
+    from equipage.organizations.actions import organization_update
+
+    organization_update(
+        actor=owner,
+        organization=org,
+        first_password_policy="shared",
+        temporary_password="kq7m-x3fa-9wpt",
+    )
+    run_import(
+        org, admin, roster(["", "Œuvray", "Élodie", "elodie@x.fr", "", "Activé"]), mode="upsert"
+    )
+    new = Member.objects.get(organization=org, login="elodie.oeuvray")
     assert new.uses_temp_password and new.must_change_password and not new.has_usable_password()
+    assert not OutboundEmail.objects.filter(member=new).exists()
 
 
 def test_members_in_file_and_in_the_list_are_updated(org, admin, member) -> None:  # type: ignore[no-untyped-def]

@@ -48,17 +48,6 @@ def test_token_actor_is_capped_at_admin_and_labelled(org: Any, owner: Any) -> No
     assert "owner" not in actor.roles and "admin" in actor.roles
 
 
-def test_token_follows_its_creator_demoted_to_user_admin(org: Any, owner: Any, admin: Any) -> None:
-    from equipage.accounts.actions import member_set_roles
-    from equipage.permissions import Cap, can
-
-    raw = token_create(actor=admin, organization=org, name="ua", scopes=["api"]).raw
-    member_set_roles(actor=owner, member=admin, roles=["user_admin"])
-    actor = actor_for_token(raw, scope="api:read")
-    assert can(actor, Cap.MEMBER_CREATE)
-    assert not can(actor, Cap.GROUP_MANAGE)
-
-
 def test_user_admin_cannot_create_token(org: Any, user_admin: Any) -> None:
     with pytest.raises(PermissionDenied):
         token_create(actor=user_admin, organization=org, name="x", scopes=["api"])

@@ -25,8 +25,10 @@ from equipage.accounts.actions.ownership import (
     ownership_transfer_start,
 )
 from equipage.accounts.actions.passwords import (
+    member_send_password_link,
     member_set_password,
     password_change,
+    password_reset_enqueue,
     password_reset_request,
     password_set_from_token,
     password_token_create,
@@ -41,6 +43,7 @@ __all__ = [
     "member_deactivate",
     "member_delete",
     "member_reactivate",
+    "member_send_password_link",
     "member_set_custom_values",
     "member_set_password",
     "member_set_roles",
@@ -53,6 +56,7 @@ __all__ = [
     "ownership_transfer_cancel",
     "ownership_transfer_start",
     "password_change",
+    "password_reset_enqueue",
     "password_reset_request",
     "password_set_from_token",
     "password_token_create",

@@ -24,10 +24,12 @@ from equipage.core.bulk import BulkResult
 from equipage.core.errors import Conflict, InvariantViolation, ValidationFailed
 from equipage.core.idlist import id_list
 from equipage.core.text import search_key
-from equipage.organizations.models import Organization
+from equipage.organizations.models import FirstPasswordPolicy, Organization
 from equipage.organizations.seats import ensure_seats, lock_organization
 from equipage.permissions import Actor, Cap, as_actor, authorize, grantable_roles, refuse
 from equipage.permissions.policy import authorize_groups
+from equipage.tokens.actions import may_hold_tokens, tokens_revoke_for_creators
+from equipage.tokens.models import RevokedReason
 
 UPDATABLE_FIELDS = (
     "login",
@@ -202,9 +204,7 @@ def member_create(
             member.must_change_password = True
         else:
             member.set_unusable_password()
-            if state == MemberState.ACTIVE and (
-                send != "link" and org.first_password_policy == "shared"
-            ):
+            if state == MemberState.ACTIVE and send != "link" and uses_shared_password(org):
                 member.uses_temp_password = True
                 member.must_change_password = True
         refresh_search_text(member)
@@ -274,6 +274,11 @@ def _validate_password(password: str, member: Member | None = None) -> None:
         validate_password(password, member)
     except ValidationError as exc:
         raise ValidationFailed(" ".join(exc.messages), field="password") from None
+
+
+def uses_shared_password(org: Organization) -> bool:
+    """Tell whether new accounts without a password get the organization's temporary one."""
+    return org.first_password_policy == FirstPasswordPolicy.SHARED and bool(org.temp_password_hash)
 
 
 def member_update(*, actor: Actor | Member, member: Member, **changes: Any) -> Member:
@@ -455,6 +460,7 @@ def members_deactivate(
             Invitation.objects.filter(
                 member_id__in=id_list(todo_ids), status=InvitationStatus.PENDING
             ).update(status=InvitationStatus.CANCELLED, decided_at=now)
+            _revoke_tokens(actor, org, todo_ids, RevokedReason.CREATOR_DEACTIVATED)
             record_rows(
                 actor=actor,
                 organization=org,
@@ -575,6 +581,7 @@ def members_delete(
             from equipage.audit.models import AuditEvent
 
             todo_ids = [m.pk for m in todo]
+            _revoke_tokens(actor, org, todo_ids, RevokedReason.CREATOR_DELETED)
             for start in range(0, len(todo_ids), 5000):
                 chunk = todo_ids[start : start + 5000]
                 # Keep the trail, drop the name: events about them now carry the pseudonym
@@ -590,6 +597,11 @@ def members_delete(
                 Member.objects.filter(pk__in=chunk).delete()
             result.done = todo
     return result
+
+
+def _revoke_tokens(actor: Actor, org: Organization, ids: list[int], reason: RevokedReason) -> None:
+    """Revoke the API tokens these members created: they were deactivated, deleted or demoted."""
+    tokens_revoke_for_creators(actor=actor, organization=org, member_ids=set(ids), reason=reason)
 
 
 def pseudonym(member: Member) -> str:
@@ -630,6 +642,10 @@ def member_set_roles(*, actor: Actor | Member, member: Member, roles: Sequence[s
             [MemberRole(organization_id=member.org_id, member=member, role=r) for r in added]
         )
         after = sorted((current - removed) | added)
+        if not may_hold_tokens(after):
+            org = member.organization
+            assert org is not None
+            _revoke_tokens(actor, org, [member.pk], RevokedReason.CREATOR_DEMOTED)
         record(
             actor=actor,
             organization=member.organization,

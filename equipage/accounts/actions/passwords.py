@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 
 from django.conf import settings
 from django.db import transaction
+from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext as _
 
 from equipage.accounts.actions.members import _validate_password
 from equipage.accounts.models import Member, MemberState, PasswordToken, PasswordTokenPurpose
-from equipage.accounts.tokens import hash_token, new_token
+from equipage.accounts.tokens import account_binding, hash_token, new_token
 from equipage.audit.events import EventType
 from equipage.audit.record import record
 from equipage.core import clock
-from equipage.core.errors import NotFound, ValidationFailed
+from equipage.core.errors import InvariantViolation, NotFound, ValidationFailed
 from equipage.organizations.models import Organization
 from equipage.permissions import Actor, Cap, Origin, as_actor, authorize, refuse
 
@@ -22,23 +24,38 @@ SET_LINK_LIFETIME = dt.timedelta(days=7)
 RESET_LINK_LIFETIME = dt.timedelta(hours=2)
 
 
-def password_token_create(member: Member, purpose: PasswordTokenPurpose) -> str:
-    """Create a single-use token for ``member`` and return the raw value (inside a transaction)."""
+def binding_of(member: Member) -> str:
+    """Return what a link made for ``member`` now is bound to (password hash, e-mail, sessions)."""
+    return account_binding(member.password, member.email, member.session_version)
+
+
+def _token_row(
+    member: Member, purpose: PasswordTokenPurpose, now: dt.datetime
+) -> tuple[str, PasswordToken]:
+    """Return a new raw token and its unsaved row, bound to ``member`` as it is now."""
     raw, digest = new_token()
-    now = clock.now()
     lifetime = SET_LINK_LIFETIME if purpose == PasswordTokenPurpose.SET else RESET_LINK_LIFETIME
-    # A new link kills the older ones of the same purpose.
-    PasswordToken.objects.filter(member=member, purpose=purpose, used_at__isnull=True).update(
-        used_at=now
-    )
-    PasswordToken.objects.create(
+    row = PasswordToken(
         organization_id=member.org_id,
         member=member,
         purpose=purpose,
         token_hash=digest,
+        binding=binding_of(member),
         created_at=now,
         expires_at=now + lifetime,
     )
+    return raw, row
+
+
+def password_token_create(member: Member, purpose: PasswordTokenPurpose) -> str:
+    """Create a single-use token for ``member`` and return the raw value (inside a transaction)."""
+    now = clock.now()
+    # A new link kills the older ones of the same purpose.
+    PasswordToken.objects.filter(member=member, purpose=purpose, used_at__isnull=True).update(
+        used_at=now
+    )
+    raw, row = _token_row(member, purpose, now)
+    row.save(force_insert=True)
     return raw
 
 
@@ -47,22 +64,38 @@ def password_link(organization: Organization, raw: str) -> str:
 
 
 def send_set_password_link(member: Member) -> str:
-    """Create a set-password token, queue its mail and return the link."""
-    from equipage.emails.models import MailKind
-    from equipage.emails.outbox import queue_mail
+    """Create a set-password token, queue its mail and return the link (inside a transaction)."""
+    return _mail_password_link(member, PasswordTokenPurpose.SET)
 
-    org = member.organization
-    assert org is not None
-    link = password_link(org, password_token_create(member, PasswordTokenPurpose.SET))
-    if member.email:
-        queue_mail(
-            kind=MailKind.SET_PASSWORD,
-            to=member.email,
-            organization=org,
-            member=member,
-            context={"link": link, "days": SET_LINK_LIFETIME.days},
-        )
-    return link
+
+def send_set_password_links(organization: Organization, members: Sequence[Member]) -> None:
+    """Mail each of ``members`` a set-password link at once (inside a transaction).
+
+    The bulk twin of ``send_set_password_link``, for an import adding
+    thousands of accounts: one statement voids older links, the tokens are
+    inserted in batches and the mails are rendered once per language.
+    """
+    from equipage.emails.models import MailKind
+    from equipage.emails.outbox import queue_mails
+
+    mailed = [m for m in members if m.email]
+    if not mailed:
+        return
+    now = clock.now()
+    PasswordToken.objects.filter(
+        member_id__in=[m.pk for m in mailed],
+        purpose=PasswordTokenPurpose.SET,
+        used_at__isnull=True,
+    ).update(used_at=now)
+    tokens: list[PasswordToken] = []
+    recipients: list[tuple[Member, dict[str, str]]] = []
+    days = str(SET_LINK_LIFETIME.days)
+    for member in mailed:
+        raw, row = _token_row(member, PasswordTokenPurpose.SET, now)
+        tokens.append(row)
+        recipients.append((member, {"link": password_link(organization, raw), "days": days}))
+    PasswordToken.objects.bulk_create(tokens, batch_size=1000)
+    queue_mails(kind=MailKind.SET_PASSWORD, organization=organization, recipients=recipients)
 
 
 def member_set_password(
@@ -121,36 +154,94 @@ def password_change(
         )
 
 
+def password_reset_enqueue(*, organization: Organization, identifier: str, origin: Origin) -> None:
+    """Queue a reset request and return at once, doing the same work whatever the account.
+
+    No account is looked up here: the worker does the lookup and the mail
+    (``password_reset_request``), so neither the answer nor its timing tells
+    whether an account exists. Requests over the client address's hourly
+    limit are dropped, silently too.
+    """
+    from equipage.accounts.mail_limits import client_allows
+    from equipage.accounts.tasks import password_reset
+
+    if not client_allows(origin.ip):
+        return
+    password_reset.enqueue(organization.pk, identifier[:254], origin.as_dict())
+
+
 def password_reset_request(*, organization: Organization, identifier: str, origin: Origin) -> None:
-    """Mail a single-use reset link if an active account matches; say nothing either way."""
+    """Mail a single-use reset link if an active account matches; say nothing either way.
+
+    Run by the worker (``password_reset_enqueue``). A deactivated account gets
+    nothing; an address gets at most a few password mails an hour.
+    """
+    from equipage.accounts.mail_limits import mailbox_allows
     from equipage.accounts.selectors import member_by_identifier
-    from equipage.emails.models import MailKind
-    from equipage.emails.outbox import queue_mail
 
     member = member_by_identifier(organization, identifier)
     if member is None or not member.email or member.state != MemberState.ACTIVE:
+        return
+    if not mailbox_allows(member.email):
         return
     actor = Actor(
         kind="system", label="password reset", organization_id=organization.pk, origin=origin
     )
     with transaction.atomic():
-        raw = password_token_create(member, PasswordTokenPurpose.RESET)
-        queue_mail(
-            kind=MailKind.PASSWORD_RESET,
-            to=member.email,
-            organization=organization,
-            member=member,
-            context={
-                "link": password_link(organization, raw),
-                "hours": int(RESET_LINK_LIFETIME.total_seconds() // 3600),
-            },
-        )
+        _mail_password_link(member, PasswordTokenPurpose.RESET)
         record(
             actor=actor,
             organization=organization,
             event=EventType.MEMBER_PASSWORD_RESET_REQUESTED,
             target=member,
         )
+
+
+def member_send_password_link(*, actor: Actor | Member, member: Member) -> None:
+    """Mail a member a single-use set-password link (seed 004's « flèches cycliques »).
+
+    The new link voids the member's older ones. Only an active account with
+    an e-mail address gets one, and an address only a few password mails an hour.
+    """
+    from equipage.accounts.mail_limits import refuse_flood
+
+    actor = as_actor(actor)
+    authorize(actor, Cap.MEMBER_SET_PASSWORD, member)
+    if member.state != MemberState.ACTIVE:
+        raise InvariantViolation(
+            _("Only an active account gets a set-password link: invite or reactivate them first."),
+            code="not_active",
+        )
+    if not member.email:
+        raise ValidationFailed(_("This member has no e-mail address to send to."), field="email")
+    refuse_flood(member.email)
+    with transaction.atomic():
+        _mail_password_link(member, PasswordTokenPurpose.SET)
+        record(
+            actor=actor,
+            organization=member.organization,
+            event=EventType.MEMBER_PASSWORD_LINK_SENT,
+            target=member,
+        )
+
+
+def _mail_password_link(member: Member, purpose: PasswordTokenPurpose) -> str:
+    """Create a link of ``purpose`` for ``member``, queue its mail and return the link."""
+    from equipage.emails.models import MailKind
+    from equipage.emails.outbox import queue_mail
+
+    org = member.organization
+    assert org is not None
+    link = password_link(org, password_token_create(member, purpose))
+    if not member.email:
+        return link
+    if purpose == PasswordTokenPurpose.RESET:
+        hours = int(RESET_LINK_LIFETIME.total_seconds() // 3600)
+        kind, context = MailKind.PASSWORD_RESET, {"link": link, "hours": hours}
+    else:
+        kind, context = MailKind.SET_PASSWORD, {"link": link, "days": SET_LINK_LIFETIME.days}
+    queue_mail(kind=kind, to=member.email, organization=org, member=member, context=context)
+    return link
 
 
 def token_member(organization: Organization, raw: str) -> tuple[PasswordToken, Member]:
@@ -160,33 +251,83 @@ def token_member(organization: Organization, raw: str) -> tuple[PasswordToken, M
         .filter(token_hash=hash_token(raw or ""), organization=organization)
         .first()
     )
-    if token is None or token.used_at is not None or token.expires_at <= clock.now():
-        raise NotFound(_("This link is no longer valid: it was already used or has expired."))
-    if token.member.state == MemberState.DEACTIVATED:
+    if (
+        token is None
+        or token.used_at is not None
+        or token.expires_at <= clock.now()
+        or token.member.state == MemberState.DEACTIVATED
+        # The password, the e-mail address or the account's sessions changed since.
+        or not constant_time_compare(token.binding, binding_of(token.member))
+    ):
         raise NotFound(_("This link is no longer valid: it was already used or has expired."))
     return token, token.member
 
 
 def password_set_from_token(
-    *, organization: Organization, raw_token: str, new_password: str, origin: Origin | None = None
+    *,
+    organization: Organization,
+    raw_token: str,
+    new_password: str,
+    origin: Origin | None = None,
+    first_name: str = "",
+    last_name: str = "",
 ) -> Member:
-    """Set a password from a single-use link; the link dies with its first use."""
+    """Set a password from a single-use link; the link dies with its first use.
+
+    An account without a first or last name (an owner made by ``org create``)
+    gives them here: every account that is set up carries both (SPEC §1).
+    """
+    from equipage.accounts.actions.members import clean_text, refresh_search_text
+
+    dead = _("This link is no longer valid: it was already used or has expired.")
     token, member = token_member(organization, raw_token)
-    _validate_password(new_password, member)
+    names = {
+        "first_name": clean_text("first_name", first_name or member.first_name),
+        "last_name": clean_text("last_name", last_name or member.last_name),
+    }
+    if not names["first_name"] or not names["last_name"]:
+        raise ValidationFailed(_("First name and last name are required."))
     with transaction.atomic():
+        member = Member.objects.select_for_update().get(pk=member.pk)
+        # Checked again under the lock: a change of password or address meanwhile wins.
+        if not constant_time_compare(token.binding, binding_of(member)):
+            raise NotFound(dead)
+        for name, value in names.items():
+            setattr(member, name, value)
+        _validate_password(new_password, member)
         consumed = PasswordToken.objects.filter(pk=token.pk, used_at__isnull=True).update(
             used_at=clock.now()
         )
         if not consumed:
-            raise NotFound(_("This link is no longer valid: it was already used or has expired."))
+            raise NotFound(dead)
+        before = {"first_name": token.member.first_name, "last_name": token.member.last_name}
+        named = {k: v for k, v in names.items() if before[k] != v}
         member.set_password(new_password)
         member.must_change_password = False
         member.uses_temp_password = False
         member.updated_at = clock.now()
+        refresh_search_text(member)
         member.save(
-            update_fields=["password", "must_change_password", "uses_temp_password", "updated_at"]
+            update_fields=[
+                "password",
+                "must_change_password",
+                "uses_temp_password",
+                "first_name",
+                "last_name",
+                "search_text",
+                "updated_at",
+            ]
         )
         actor = Actor.for_member(member, origin)
+        if named:
+            record(
+                actor=actor,
+                organization=organization,
+                event=EventType.MEMBER_UPDATED,
+                target=member,
+                before={k: before[k] for k in named},
+                after=named,
+            )
         record(
             actor=actor,
             organization=organization,

@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any, Literal
 
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
 from equipage.accounts.actions import (
@@ -13,6 +14,7 @@ from equipage.accounts.actions import (
     member_deactivate,
     member_delete,
     member_reactivate,
+    member_send_password_link,
     member_set_roles,
     member_update,
 )
@@ -97,6 +99,10 @@ class MemberUpdateIn(Schema):
     language: Literal["", "fr", "en"] | None = None
     external_id: str | None = Field(None, max_length=255)
     auto_delete_on: dt.date | None = None
+
+
+class Accepted(Schema):
+    detail: str
 
 
 class RolesIn(Schema):
@@ -236,3 +242,21 @@ def set_roles(request: HttpRequest, member_id: int, payload: RolesIn) -> Any:
     member = access_member_by_id(actor(request), member_id)
     member_set_roles(actor=actor(request), member=member, roles=payload.roles)
     return member_out(member)
+
+
+@router.post(
+    "/{member_id}/password-link",
+    response={202: Accepted, **ERROR_RESPONSES},
+    summary="Mail a single-use set-password link",
+)
+def send_password_link(request: HttpRequest, member_id: int) -> Any:
+    """Mail the member a single-use link to choose a password (seed 004's « flèches cycliques »).
+
+    The new link voids the member's older ones and dies when their password,
+    e-mail address or state changes. 409 for an account that is not active,
+    400 without an e-mail address, 429 after a few password mails to the same
+    address within an hour.
+    """
+    member = access_member_by_id(actor(request), member_id)
+    member_send_password_link(actor=actor(request), member=member)
+    return Status(202, {"detail": _("A single-use set-password link was mailed to the member.")})

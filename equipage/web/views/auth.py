@@ -17,7 +17,7 @@ from django.views.decorators.http import require_http_methods
 from equipage.accounts.actions import (
     login_attempt,
     password_change,
-    password_reset_request,
+    password_reset_enqueue,
     password_set_from_token,
 )
 from equipage.accounts.actions.passwords import token_member
@@ -26,7 +26,7 @@ from equipage.audit.events import EventType
 from equipage.core import clock
 from equipage.core.errors import DomainError, NotFound
 from equipage.organizations.models import Organization
-from equipage.web.forms import ChangePasswordForm, LoginForm, NewPasswordForm, ResetRequestForm
+from equipage.web.forms import ChangePasswordForm, LoginForm, ResetRequestForm, SetPasswordForm
 from equipage.web.tenancy import member_required, organization_or_404, origin_of
 
 
@@ -147,19 +147,24 @@ def set_password(request: HttpRequest, slug: str, token: str) -> HttpResponse:
         _token, member = token_member(org, token)
     except NotFound:
         return render(request, "web/link_invalid.html", {"organization": org}, status=410)
-    form = NewPasswordForm(request.POST or None)
+    form = SetPasswordForm(
+        request.POST or None, ask_names=not (member.first_name and member.last_name)
+    )
     if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
         try:
             password_set_from_token(
                 organization=org,
                 raw_token=token,
-                new_password=form.cleaned_data["new_password1"],
+                new_password=data["new_password1"],
                 origin=origin_of(request),
+                first_name=data.get("first_name", ""),
+                last_name=data.get("last_name", ""),
             )
         except NotFound:
             return render(request, "web/link_invalid.html", {"organization": org}, status=410)
         except DomainError as exc:
-            form.add_error("new_password1", str(exc))
+            form.add_error(exc.field if exc.field in form.fields else "new_password1", str(exc))
         else:
             messages.success(request, _("Your password is set. You can log in now."))
             # Whoever holds the mailbox is the account's owner: this browser is now known.
@@ -176,9 +181,9 @@ def reset_request(request: HttpRequest, slug: str) -> HttpResponse:
     org = organization_or_404(slug)
     form = ResetRequestForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        password_reset_request(
+        password_reset_enqueue(
             organization=org, identifier=form.cleaned_data["identifier"], origin=origin_of(request)
         )
-        # The same answer whether the account exists or not.
+        # The same answer, in the same time, whether the account exists or not.
         return render(request, "web/reset_sent.html", {"organization": org})
     return render(request, "web/reset_request.html", {"form": form, "organization": org})

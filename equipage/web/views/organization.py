@@ -43,20 +43,21 @@ from equipage.groups.actions import (
 from equipage.groups.models import Group, GroupMembership, GroupRole, Label
 from equipage.organizations.actions import (
     organization_delete,
-    organization_set_temp_password,
     organization_update,
 )
+from equipage.organizations.first_password import propose_temporary_password
+from equipage.organizations.models import FirstPasswordPolicy
 from equipage.organizations.selectors import organization_footprint, seat_usage
 from equipage.permissions import Cap, access_member_by_id, can
 from equipage.permissions.policy import access_group_by_id
 from equipage.web.forms import (
     CustomFieldForm,
     DeleteOrganizationForm,
+    FirstPasswordForm,
     GroupForm,
     LabelForm,
     SessionSettingsForm,
     SettingsForm,
-    TempPasswordForm,
     TransferForm,
 )
 from equipage.web.tenancy import member_required
@@ -303,16 +304,15 @@ def settings_page(request: HttpRequest, slug: str) -> HttpResponse:
             "name",
             "language",
             "invitation_lifetime_days",
-            "first_password_policy",
             "members_can_edit_contact",
             "deactivation_notice",
         )
     }
     form = SettingsForm(request.POST if op == "settings" else None, initial=initial)
-    temp_form = TempPasswordForm(request.POST if op == "temp_password" else None)
     session_form = SessionSettingsForm(
         request.POST if op == "sessions" else None, current=org.session_idle_minutes
     )
+    first_password_form = _first_password_form(request, org, op)
     is_owner = can(act, Cap.OWNERSHIP_TRANSFER, org)
     transfer_form = (
         TransferForm(
@@ -349,11 +349,8 @@ def settings_page(request: HttpRequest, slug: str) -> HttpResponse:
                 organization_update(actor=act, organization=org, **session_form.cleaned_data)
                 messages.success(request, _("Session settings saved."))
                 return redirect(f"/o/{slug}/settings/")
-            if op == "temp_password" and temp_form.is_valid():
-                organization_set_temp_password(
-                    actor=act, organization=org, password=temp_form.cleaned_data["password"]
-                )
-                messages.success(request, _("Temporary password changed."))
+            if op == "first_password" and first_password_form.is_valid():
+                _save_first_password(request, org, first_password_form.cleaned_data)
                 return redirect(f"/o/{slug}/settings/")
             if op == "transfer" and transfer_form is not None and transfer_form.is_valid():
                 to = access_member_by_id(act, transfer_form.cleaned_data["to_member"])
@@ -373,8 +370,8 @@ def settings_page(request: HttpRequest, slug: str) -> HttpResponse:
         except DomainError as exc:
             target = {
                 "settings": form,
-                "temp_password": temp_form,
                 "sessions": session_form,
+                "first_password": first_password_form,
                 "transfer": transfer_form,
                 "delete": delete_form,
             }.get(op)
@@ -389,8 +386,9 @@ def settings_page(request: HttpRequest, slug: str) -> HttpResponse:
         {
             "nav": "settings",
             "form": form,
-            "temp_form": temp_form,
             "session_form": session_form,
+            "first_password_form": first_password_form,
+            "proposed_password": propose_temporary_password(),
             "transfer_form": transfer_form,
             "pending": _pending_transfer(org),
             "seats": seat_usage(org),
@@ -399,6 +397,25 @@ def settings_page(request: HttpRequest, slug: str) -> HttpResponse:
         },
         status=status,
     )
+
+
+def _first_password_form(request: HttpRequest, org: Any, op: str) -> FirstPasswordForm:
+    """Return the first-password form; without a temporary password yet, it proposes one."""
+    if op == "first_password":
+        return FirstPasswordForm(request.POST)
+    initial = {"first_password_policy": org.first_password_policy}
+    if not org.temp_password_hash:
+        initial["temporary_password"] = propose_temporary_password()
+    return FirstPasswordForm(initial=initial)
+
+
+def _save_first_password(request: HttpRequest, org: Any, data: dict[str, Any]) -> None:
+    """Save the policy; the temporary password only counts under ``shared``."""
+    changes: dict[str, Any] = {"first_password_policy": data["first_password_policy"]}
+    if data["first_password_policy"] == FirstPasswordPolicy.SHARED and data["temporary_password"]:
+        changes["temporary_password"] = data["temporary_password"]
+    organization_update(actor=actor(request), organization=org, **changes)
+    messages.success(request, _("First-password policy saved."))
 
 
 def _pending_transfer(org: Any) -> OwnershipTransfer | None:

@@ -12,12 +12,20 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from equipage.accounts.actions import (
     member_create,
+    member_send_password_link,
     member_set_custom_values,
     member_set_roles,
     member_update,
 )
 from equipage.accounts.listing import member_facts
-from equipage.accounts.models import CustomField, CustomFieldValue, Member, MemberRole, Role
+from equipage.accounts.models import (
+    CustomField,
+    CustomFieldValue,
+    Member,
+    MemberRole,
+    MemberState,
+    Role,
+)
 from equipage.audit.models import AuditEvent
 from equipage.core.errors import DomainError
 from equipage.emails.models import OutboundEmail
@@ -109,6 +117,9 @@ def _profile_context(request: HttpRequest, member: Member) -> dict[str, Any]:
         "can_deactivate": can(act, Cap.MEMBER_DEACTIVATE, member),
         "can_reactivate": can(act, Cap.MEMBER_REACTIVATE, member),
         "can_delete": can(act, Cap.MEMBER_DELETE, member),
+        "can_password_link": bool(member.email)
+        and member.state == MemberState.ACTIVE
+        and can(act, Cap.MEMBER_SET_PASSWORD, member),
         "is_self": act.member is not None and act.member.pk == member.pk,
         "is_owner": Role.OWNER in current_roles,
         "grantable": [(r, Role(r).label) for r in grantable_roles(act)],
@@ -201,6 +212,25 @@ def profile_groups(request: HttpRequest, slug: str, member_id: int) -> HttpRespo
             messages.success(request, _("Added to %(g)s.") % {"g": group.name})
     except DomainError as exc:
         messages.error(request, str(exc))
+    return redirect(f"/o/{slug}/members/{member.pk}/")
+
+
+@require_POST
+@requires(Cap.MEMBER_VIEW)
+def send_password_link(request: HttpRequest, slug: str, member_id: int) -> HttpResponse:
+    """Mail the member a fresh single-use set-password link (seed 004's « flèches cycliques »)."""
+    act = actor(request)
+    member = access_member_by_id(act, member_id, Cap.MEMBER_SET_PASSWORD)
+    try:
+        member_send_password_link(actor=act, member=member)
+    except DomainError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(
+            request,
+            _("A single-use link to choose a password was sent to %(email)s.")
+            % {"email": member.email},
+        )
     return redirect(f"/o/{slug}/members/{member.pk}/")
 
 

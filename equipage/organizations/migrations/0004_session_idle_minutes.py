@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('organizations', '0002_member_count'),
+        ('organizations', '0003_first_password_link_by_default'),
     ]
 
     operations = [

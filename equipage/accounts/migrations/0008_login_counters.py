@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0006_drop_binary_name_index'),
+        ('accounts', '0007_password_token_binding'),
     ]
 
     operations = [

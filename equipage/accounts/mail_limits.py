@@ -1,0 +1,69 @@
+"""Hourly limits on password mails, per mailbox and per client address (issue #13.5).
+
+Counters live in Django's cache (shared by every node when the cache is the
+database's): a fixed one-hour window from the first hit. Going over a limit
+changes nothing the asker can see: the reset page answers the same.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+
+from django.conf import settings
+from django.core.cache import cache
+from django.utils.translation import gettext_lazy as _
+
+from equipage.core.errors import DomainError
+
+log = logging.getLogger(__name__)
+
+WINDOW_SECONDS = 3600
+
+
+class TooManyMails(DomainError):
+    """This mailbox already got as many password mails as allowed this hour."""
+
+    code = "rate_limited"
+    status = 429
+
+
+def _within(key: str, limit: int) -> bool:
+    """Count one more hit on ``key``; tell whether it is still within ``limit`` this hour."""
+    cache.add(key, 0, timeout=WINDOW_SECONDS)
+    try:
+        hits = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, timeout=WINDOW_SECONDS)
+        hits = 1
+    return hits <= limit
+
+
+def mailbox_allows(email: str) -> bool:
+    """Count a password mail to ``email``; False once the hourly limit is reached."""
+    digest = hashlib.sha256(email.strip().lower().encode()).hexdigest()
+    allowed = _within(
+        f"equipage:password-mail:to:{digest}", settings.EQUIPAGE_PASSWORD_MAILS_PER_ADDRESS
+    )
+    if not allowed:
+        log.warning("password mail to one address refused: hourly limit reached")
+    return allowed
+
+
+def client_allows(ip: str) -> bool:
+    """Count a reset request from client address ``ip``; False once the hourly limit is reached."""
+    allowed = _within(
+        f"equipage:password-reset:from:{ip or 'unknown'}",
+        settings.EQUIPAGE_PASSWORD_RESETS_PER_CLIENT,
+    )
+    if not allowed:
+        log.warning("password reset request from %s refused: hourly limit reached", ip or "?")
+    return allowed
+
+
+def refuse_flood(email: str) -> None:
+    """Raise ``TooManyMails`` unless ``email`` may get one more password mail this hour."""
+    if not mailbox_allows(email):
+        raise TooManyMails(
+            _("This address already got several password e-mails this hour; try again later.")
+        )
