@@ -248,30 +248,47 @@ def test_token_revoked_before_the_worker_applies_stops_the_import(
 def test_job_of_a_deleted_token_is_not_run_as_its_creator(
     client: Client, write_token: str, owner: Any, immediate_tasks: Any
 ) -> None:
-    from equipage.imports.jobs import run_preview
+    from equipage.imports.jobs import ImportFailed, run_preview
     from equipage.tokens.models import ApiToken
 
     with immediate_tasks():  # uploaded, the preview not computed yet
         created = _upload(client, write_token, "/imports", _roster([owner], ("Nina", "Neuf")))
     job_id = created.json()["id"]
     ApiToken.objects.filter(organization=owner.organization).delete()
-    run_preview(job_id)
+    with pytest.raises(ImportFailed):  # the task fails too, not only its job
+        run_preview(job_id)
     job = ImportJob.objects.get(pk=job_id)
     assert job.status == "failed" and job.token is None
     message = job.preview["errors"][0]["message"] if job.preview else ""
     assert "token" in message or "jeton" in message
 
 
-def test_getting_an_import_gives_every_change_and_the_list_the_first_ones(
+def test_getting_an_import_gives_the_first_changes_and_the_rest_by_cursor(
     client: Client, write_token: str, owner: Any, immediate_tasks: Any, monkeypatch: Any
 ) -> None:
     from equipage.imports import jobs
 
     monkeypatch.setattr(jobs, "REPORT_LIMIT", 2)
-    people = [(f"Nina{i}", "Neuf") for i in range(4)]
+    people = [(f"Nina{i}", "Neuf") for i in range(5)]
     with immediate_tasks(execute=True):
         job_id = _upload(client, write_token, "/imports", _roster([owner], *people)).json()["id"]
     job = client.get(f"{API}/imports/{job_id}", **_auth(write_token)).json()
-    assert len(job["preview"]["changes"]) == 4 and job["preview"]["change_count"] == 4
+    preview = job["preview"]
+    assert len(preview["changes"]) == 2 and preview["change_count"] == 5
+    assert set(preview["next_cursors"]) == {"changes"}
     (listed,) = client.get(f"{API}/imports", **_auth(write_token)).json()
-    assert len(listed["preview"]["changes"]) == 2 and listed["preview"]["change_count"] == 4
+    assert listed["preview"] == preview
+    seen = [c["login"] for c in preview["changes"]]
+    cursor = preview["next_cursors"]["changes"]
+    while cursor:
+        page = client.get(
+            f"{API}/imports/{job_id}/changes", {"cursor": cursor, "limit": 2}, **_auth(write_token)
+        ).json()
+        assert page["total"] == 5 and 1 <= len(page["items"]) <= 2
+        seen += [c["login"] for c in page["items"]]
+        cursor = page["next_cursor"]
+    assert sorted(seen) == [f"nina{i}.neuf" for i in range(5)]
+    whole = client.get(f"{API}/imports/{job_id}/changes?limit=1000", **_auth(write_token)).json()
+    assert [c["login"] for c in whole["items"]] == seen and whole["next_cursor"] is None
+    bad = client.get(f"{API}/imports/{job_id}/changes?cursor=nope!", **_auth(write_token))
+    assert bad.status_code == 400

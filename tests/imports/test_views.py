@@ -36,6 +36,11 @@ def login(member: Any) -> Client:
     return client
 
 
+def downloaded(response: Any) -> str:
+    """Return a streamed CSV download's text."""
+    return b"".join(response.streaming_content).decode("utf-8-sig")
+
+
 def upload(
     client: Client, org: Any, data: bytes, name: str = "roster.csv", mode: str = "sync"
 ) -> Any:
@@ -84,8 +89,7 @@ def test_errors_are_listed_and_downloadable_and_nothing_is_applied(
     assert (
         b"the file cannot be imported" in page.content and b"Apply the import" not in page.content
     )
-    errors = client.get(f"/o/{org.slug}/members/import/{job.pk}/errors.csv")
-    text = errors.content.decode("utf-8-sig")
+    text = downloaded(client.get(f"/o/{org.slug}/members/import/{job.pk}/errors.csv"))
     assert "2,Nom,This cell is required." in text.replace(";", ",")
     client.post(f"/o/{org.slug}/members/import/{job.pk}/confirm")
     job.refresh_from_db()
@@ -150,7 +154,7 @@ def test_feature_switched_off_shows_a_clear_message(org, admin) -> None:  # type
 
 @pytest.fixture
 def small_reports(monkeypatch: Any) -> int:
-    """Cut the job rows' lists at 3 lines, as they are at 500 in production."""
+    """Cut the job rows' lists (and the page's) at 3 lines, as they are at 100 in production."""
     from equipage.imports import jobs, views
 
     monkeypatch.setattr(jobs, "REPORT_LIMIT", 3)
@@ -161,7 +165,7 @@ def small_reports(monkeypatch: Any) -> int:
 def test_a_big_preview_keeps_its_first_changes_in_the_row_and_every_change_for_download(
     org, admin, immediate_tasks, small_reports
 ) -> None:  # type: ignore[no-untyped-def]
-    from equipage.imports.jobs import report_path
+    from equipage.imports.models import ImportChunk
 
     client = login(admin)
     people = [["", f"Neuf{i}", "Nina", f"nina{i}@x.fr", "", "Activé"] for i in range(5)]
@@ -172,16 +176,17 @@ def test_a_big_preview_keeps_its_first_changes_in_the_row_and_every_change_for_d
     page = client.get(f"/o/{org.slug}/members/import/{job.pk}/")
     assert b"and 2 more changes" in page.content and b"Download all 5 changes (CSV)" in page.content
     download = client.get(f"/o/{org.slug}/members/import/{job.pk}/changes.csv")
-    text = b"".join(download.streaming_content).decode("utf-8-sig")
+    text = downloaded(download)
     logins = {line.split(",")[1] for line in text.splitlines()[1:]}
     assert logins == {f"nina.neuf{i}" for i in range(5)}
     assert "nina3@x.fr" in text and text.splitlines()[0] == "Line,Login,Change,Field,Before,After"
-    assert report_path(job.pk, "preview").exists()
+    parts = ImportChunk.objects.filter(job=job).values_list("part", flat=True)
+    assert set(parts) == {"upload", "preview:changes"}
     client.post(f"/o/{org.slug}/members/import/{job.pk}/confirm")
     job.refresh_from_db()
     assert job.status == "applied" and Member.objects.filter(first_name="Nina").count() == 5
-    # The roster's data leaves the disk once applied; the row keeps its summary.
-    assert not report_path(job.pk, "preview").exists()
+    # The roster's data leaves the database once applied; the row keeps its summary.
+    assert not parts.all().exists()
 
 
 def test_every_error_is_downloadable_when_the_page_shows_the_first(
@@ -193,8 +198,8 @@ def test_every_error_is_downloadable_when_the_page_shows_the_first(
     assert len(job.preview["errors"]) == 3 and job.preview["error_count"] == 5
     page = client.get(f"/o/{org.slug}/members/import/{job.pk}/")
     assert b"5 errors: the file cannot be imported" in page.content
-    errors = client.get(f"/o/{org.slug}/members/import/{job.pk}/errors.csv")
-    lines = errors.content.decode("utf-8-sig").splitlines()[1:]
+    lines = downloaded(client.get(f"/o/{org.slug}/members/import/{job.pk}/errors.csv"))
+    lines = lines.splitlines()[1:]
     assert [line.split(",")[0] for line in lines] == ["2", "3", "4", "5", "6"]
 
 
