@@ -52,12 +52,13 @@ class ImportFailed(Exception):
 def job_create(
     *, actor: Actor, organization: Organization, data: Any, filename: str, mode: str
 ) -> ImportJob:
-    """Store the uploaded file in the database and create its job, waiting for the preview.
+    """Store the uploaded file in the database, create its job and queue its preview.
 
     ``data`` is the file's bytes, a binary file or an ``UploadedFile``, read a
     megabyte at a time.
     """
     from equipage.imports.actions import ensure_import_enabled
+    from equipage.imports.tasks import preview_import
 
     authorize(actor, Cap.MEMBER_IMPORT, organization)
     ensure_import_enabled(organization)
@@ -79,6 +80,7 @@ def job_create(
         )
         job.file_size = storage.store_upload(job, data)
         ImportJob.objects.filter(pk=job.pk).update(file_size=job.file_size)
+        transaction.on_commit(lambda: preview_import.enqueue(job.pk))
     return job
 
 

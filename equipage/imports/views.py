@@ -57,7 +57,6 @@ def _forbidden(request: HttpRequest, exc: DomainError) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def import_page(request: HttpRequest, slug: str) -> HttpResponse:
     from equipage.imports.actions import ensure_import_enabled
-    from equipage.imports.tasks import preview_import
 
     org, actor = request.organization, request.actor  # type: ignore[attr-defined]
     if not can(actor, Cap.MEMBER_IMPORT, org):
@@ -76,7 +75,6 @@ def import_page(request: HttpRequest, slug: str) -> HttpResponse:
             filename=upload.name,
             mode=form.cleaned_data["mode"],
         )
-        transaction.on_commit(lambda: preview_import.enqueue(job.pk))
         return redirect(f"/o/{org.slug}/members/import/{job.pk}/")
     recent = ImportJob.objects.filter(organization=org).exclude(
         status__in=[ImportStatus.PREVIEWING, ImportStatus.PREVIEWED]

@@ -232,7 +232,6 @@ def upload(request: HttpRequest, file: File[UploadedFile], mode: Form[Mode] = "s
     read ``preview``, then ``POST /imports/{id}/apply``.
     """
     from equipage.imports import jobs
-    from equipage.imports.tasks import preview_import
 
     upload_file, name = _checked(file)
     with transaction.atomic():
@@ -243,7 +242,6 @@ def upload(request: HttpRequest, file: File[UploadedFile], mode: Form[Mode] = "s
             filename=name,
             mode=mode,
         )
-        transaction.on_commit(lambda: preview_import.enqueue(job.pk))
     return Status(202, job_out(job))
 
 
