@@ -292,3 +292,36 @@ def test_getting_an_import_gives_the_first_changes_and_the_rest_by_cursor(
     assert [c["login"] for c in whole["items"]] == seen and whole["next_cursor"] is None
     bad = client.get(f"{API}/imports/{job_id}/changes?cursor=nope!", **_auth(write_token))
     assert bad.status_code == 400
+
+
+def test_polling_a_big_preview_reads_one_small_row_whatever_its_size(
+    client: Client, write_token: str, owner: Any
+) -> None:
+    """A 250k-line preview's poll once returned every change (114 MB, 33 s): now its row."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from equipage.imports.jobs import job_create, run_preview
+    from equipage.permissions import as_actor
+
+    seen: dict[int, tuple[int, int]] = {}
+    for n in (150, 3000):
+        people = [(f"Nina{i}", f"Big{n}") for i in range(n)]
+        job = job_create(
+            actor=as_actor(owner),
+            organization=owner.organization,
+            data=_roster([], *people),
+            filename="roster.csv",
+            mode="upsert",
+        )
+        run_preview(job.pk)
+        client.get(f"{API}/imports/{job.pk}", **_auth(write_token))  # the token's first use
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(f"{API}/imports/{job.pk}", **_auth(write_token))
+        preview = response.json()["preview"]
+        assert preview["change_count"] == n and len(preview["changes"]) == 100
+        assert not any("importchunk" in q["sql"] for q in queries)  # the report is not read
+        seen[n] = (len(queries.captured_queries), len(response.content))
+    (small_queries, small_size), (big_queries, big_size) = seen[150], seen[3000]
+    assert big_queries == small_queries
+    assert big_size < small_size * 1.1  # twenty times the changes, the same answer

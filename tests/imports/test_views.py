@@ -239,3 +239,27 @@ def test_the_progress_shows_the_lines_read_before_their_number_is_known(
     write_progress(job.pk, "read", 40_000, 0)
     response = client.get(f"/o/{org.slug}/members/import/{job.pk}/progress")
     assert "40000 lignes lues" in response.content.decode()
+
+
+def test_the_preview_pages_through_every_change_by_plain_links(
+    org, admin, immediate_tasks, small_reports
+) -> None:  # type: ignore[no-untyped-def]
+    import re
+
+    client = login(admin)
+    people = [["", f"Neuf{i}", "Nina", f"nina{i}@x.fr", "", "Activé"] for i in range(7)]
+    upload(client, org, csv_bytes(people), mode="upsert")
+    job = ImportJob.objects.filter(organization=org).order_by("-id").first()
+    url = f"/o/{org.slug}/members/import/{job.pk}/"
+    seen: list[str] = []
+    query = ""
+    for _page in range(5):
+        html = client.get(url + query).content.decode()
+        seen += re.findall(r"<td>(nina\.neuf\d)</td>", html)
+        more = re.search(r'href="\?changes=([^"#]+)#changes-title" rel="next"', html)
+        if more is None:
+            break
+        query = f"?changes={more.group(1)}"
+    assert sorted(seen) == [f"nina.neuf{i}" for i in range(7)] and len(seen) == 7
+    assert "Lines 7 to 7 of 7" in html
+    assert client.get(url + "?changes=forged!").status_code == 404

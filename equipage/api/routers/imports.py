@@ -142,7 +142,7 @@ def _checked(file: UploadedFile) -> tuple[UploadedFile, str]:
     return file, file.name or "upload.csv"
 
 
-def _report(data: dict[str, Any] | None, job: ImportJob, lists: tuple[str, ...]) -> Any:
+def _report(data: dict[str, Any] | None, lists: tuple[str, ...]) -> Any:
     """Return a report as a job's row keeps it, with the cursors of the lists that go on.
 
     ``lists``: those whose pages ``GET /imports/{id}/<list>`` serves from this report.
@@ -178,9 +178,9 @@ def job_out(job: ImportJob) -> dict[str, Any]:
         "finished_at": job.finished_at.isoformat() if job.finished_at else None,
         "progress": read_progress(job),
         "preview": _report(
-            job.preview, job, ("changes", *others) if shown == "preview" else ("changes",)
+            job.preview, ("changes", *others) if shown == "preview" else ("changes",)
         ),
-        "result": _report(job.result, job, others if shown == "result" else ())
+        "result": _report(job.result, others if shown == "result" else ())
         if job.status in (ImportStatus.APPLIED, ImportStatus.FAILED)
         else None,
     }
