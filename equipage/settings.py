@@ -192,3 +192,9 @@ ANYMAIL = {
 }
 # Outgoing webhooks refuse private and loopback addresses unless this is "1".
 EQUIPAGE_WEBHOOKS_ALLOW_PRIVATE = os.environ.get("EQUIPAGE_WEBHOOKS_ALLOW_PRIVATE", "") == "1"
+
+# Import jobs (issue #14): one log line per import outcome (organization, job, mode, counts,
+# duration, failure reason) on the "equipage.imports" logger, shown by default (INFO) unless
+# EQUIPAGE_LOG_LEVEL says otherwise.
+_IMPORT_LOG_LEVEL = os.environ.get("EQUIPAGE_LOG_LEVEL", "INFO")
+LOGGING["loggers"]["equipage.imports"] = {"level": _IMPORT_LOG_LEVEL}  # type: ignore[index]

@@ -25,7 +25,13 @@ from equipage.core import clock
 from equipage.core.errors import Conflict, DomainError
 from equipage.imports import storage
 from equipage.imports.models import WORKING_STATUSES, ImportJob, ImportMode, ImportStatus
-from equipage.imports.pulse import VANISHED_SECONDS, Pulse, publish
+from equipage.imports.pulse import (
+    VANISHED_SECONDS,
+    Pulse,
+    forget_side,
+    publish,
+    side_progress,
+)
 from equipage.organizations.models import Organization
 from equipage.permissions import Actor, Cap, Origin, authorize
 
@@ -90,8 +96,22 @@ def write_progress(job_id: int, phase: str, done: int, total: int) -> None:
 
 
 def read_progress(job: ImportJob) -> dict[str, Any]:
-    """Return a job's progress as its row has it (any node's page or API)."""
-    return {"phase": job.progress_phase, "done": job.progress_done, "total": job.progress_total}
+    """Return a job's progress as its row has it (any node's page or API).
+
+    On SQLite, an apply's progress is newer beside the database while its
+    transaction holds the row's writes back (``pulse.side_progress``).
+    """
+    progress = {
+        "phase": job.progress_phase,
+        "done": job.progress_done,
+        "total": job.progress_total,
+    }
+    if job.status in WORKING_STATUSES:
+        side = side_progress(job.pk)
+        beat = job.heartbeat_at.timestamp() if job.heartbeat_at else 0.0
+        if side is not None and float(side.get("at", 0)) > beat:
+            progress = {key: side.get(key, progress[key]) for key in progress}
+    return progress
 
 
 def summarised(report: dict[str, Any]) -> dict[str, Any]:
@@ -255,6 +275,7 @@ def run_preview(job_id: int) -> None:
                     progress_phase="",
                     updated_at=clock.now(),
                 )
+            forget_side(job.pk)
         except Exception as exc:
             reason = _reason(exc, job)
             if not isinstance(exc, DomainError | storage.UploadMissing):
@@ -266,6 +287,7 @@ def run_preview(job_id: int) -> None:
                 updated_at=clock.now(),
             )
             storage.remove_parts(job.pk, storage.UPLOAD, "preview:")
+            forget_side(job.pk)
             log_outcome(job, "preview failed", _failure(reason), _since(started), reason)
             raise ImportFailed(f"import {job.pk}: {reason}") from None
     log_outcome(job, "previewed", preview, _since(started))
@@ -352,6 +374,7 @@ def _finish(job_id: int, status: str, result: dict[str, Any] | None) -> None:
         updated_at=now,
     )
     storage.remove_parts(job_id, storage.UPLOAD, "preview:")
+    forget_side(job_id)
 
 
 def log_outcome(
@@ -461,6 +484,7 @@ def end_interrupted(job: ImportJob) -> bool:
     if not ended:
         return False
     storage.remove_parts(job.pk, storage.UPLOAD, "preview:")
+    forget_side(job.pk)
     seconds = (now - job.updated_at).total_seconds()  # since its worker took it
     log_outcome(job, "interrupted" if applied is None else "applied", result, seconds, reason)
     return True

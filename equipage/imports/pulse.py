@@ -8,17 +8,24 @@ API, and its timestamp is the heartbeat that housekeeping watches: a job
 whose heartbeat stopped for ``VANISHED_SECONDS`` lost its worker.
 
 On SQLite the apply holds the write lock for its whole transaction: the
-thread's writes then wait a second and give up until the next beat (the
-job's process is on the same machine, and housekeeping checks that it still
-runs before ending the job).
+thread's writes to the row then wait a second and give up until the next
+beat (the job's process is on the same machine, and housekeeping checks that
+it still runs before ending the job). So that the page still moves, the
+progress is also written to a small file beside the database file, which
+every process using that database reaches (``side_progress``).
 """
 
 from __future__ import annotations
 
+import contextlib
+import json
 import logging
+import os
 import threading
 from collections.abc import Callable
+from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 from django.db import DatabaseError, connection
 
@@ -44,6 +51,58 @@ def publish(job_id: int, phase: str, done: int, total: int, beat: bool = True) -
     if beat:
         fields["heartbeat_at"] = clock.now()
     ImportJob.objects.filter(pk=job_id).update(**fields)
+
+
+def _side_folder() -> Path | None:
+    """Return the folder beside an SQLite database file (None on PostgreSQL or in memory)."""
+    if connection.vendor != "sqlite":
+        return None
+    name = str(connection.settings_dict.get("NAME") or "")
+    if not name or name == ":memory:" or name.startswith("file:"):
+        return None
+    db = Path(name)
+    return db.with_name(db.name + "-imports")
+
+
+def _side_file(job_id: int) -> Path | None:
+    folder = _side_folder()
+    return folder / f"progress-{job_id}.json" if folder is not None else None
+
+
+def write_side(job_id: int, phase: str, done: int, total: int) -> None:
+    """On SQLite, write a job's progress beside the database (atomically replaced)."""
+    path = _side_file(job_id)
+    if path is None:
+        return
+    with contextlib.suppress(OSError):
+        path.parent.mkdir(exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(
+            json.dumps(
+                {"phase": phase, "done": done, "total": total, "at": clock.now().timestamp()}
+            )
+        )
+        os.replace(tmp, path)
+
+
+def side_progress(job_id: int) -> dict[str, Any] | None:
+    """Return the progress written beside an SQLite database, if any (with its ``at`` time)."""
+    path = _side_file(job_id)
+    if path is None:
+        return None
+    try:
+        found: dict[str, Any] = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+    return found
+
+
+def forget_side(job_id: int) -> None:
+    """Remove the progress written beside the database once the job ends."""
+    path = _side_file(job_id)
+    if path is not None:
+        with contextlib.suppress(OSError):
+            path.unlink()
 
 
 class Pulse:
@@ -92,6 +151,8 @@ class Pulse:
                 latest = self.latest
                 if latest == self._published and since_beat < HEARTBEAT_SECONDS:
                     continue
+                if latest != self._published:
+                    write_side(self.job_id, *latest)  # seen at once, even under a write lock
                 try:
                     publish(self.job_id, *latest)
                 except DatabaseError as exc:  # locked, or the database restarting: next beat

@@ -27,7 +27,7 @@ from equipage.accounts.models import Member
 from equipage.audit.models import AuditEvent
 from equipage.core import clock
 from equipage.imports.housekeeping import end_vanished_import_jobs
-from equipage.imports.jobs import job_confirm, job_create, vanished
+from equipage.imports.jobs import job_confirm, job_create, read_progress, vanished
 from equipage.imports.models import ImportChunk, ImportJob, ImportStatus
 from equipage.imports.pulse import VANISHED_SECONDS
 from equipage.permissions import as_actor
@@ -198,6 +198,10 @@ def test_a_worker_killed_mid_apply_changes_nothing_and_housekeeping_frees_the_or
             time.sleep(0.05)
         assert job.status == ImportStatus.RUNNING and job.heartbeat_at is not None
         time.sleep(1.5)  # inside its transaction, hashing the passwords
+        # This node sees the other's progress, its transaction open (on SQLite: from beside
+        # the database file, the row's writes being held back by the transaction).
+        job.refresh_from_db()
+        assert read_progress(job) == {"phase": "write", "done": 0, "total": 300}
     finally:
         os.killpg(worker.pid, signal.SIGKILL)
         worker.wait(30)
