@@ -269,12 +269,16 @@ def run_preview(job_id: int) -> None:
                 )
             with transaction.atomic():
                 preview = keep_preview(job.pk, report)
-                ImportJob.objects.filter(pk=job.pk, status=ImportStatus.PREVIEWING).update(
+                if not ImportJob.objects.filter(pk=job.pk, status=ImportStatus.PREVIEWING).update(
                     preview=preview,
                     status=ImportStatus.PREVIEWED,
                     progress_phase="",
                     updated_at=clock.now(),
-                )
+                ):
+                    transaction.set_rollback(True)  # cancelled meanwhile: keep none of it
+                    return
+                if report.errors:  # it cannot be applied: its file is of no more use
+                    storage.remove_parts(job.pk, storage.UPLOAD)
             forget_side(job.pk)
         except Exception as exc:
             reason = _reason(exc, job)
@@ -307,6 +311,20 @@ def job_confirm(*, actor: Actor, job: ImportJob, confirm_mass_deactivation: bool
     take_lock(job)
     write_progress(job.pk, "queued", 0, 0)
     transaction.on_commit(lambda: apply_import.enqueue(job.pk))
+
+
+def job_cancel(*, actor: Actor, job: ImportJob) -> None:
+    """Cancel a job not yet confirmed, and delete its file and preview at once."""
+    authorize(actor, Cap.MEMBER_IMPORT, job.organization)
+    now = clock.now()
+    cancelled = ImportJob.objects.filter(
+        pk=job.pk, status__in=(ImportStatus.PREVIEWING, ImportStatus.PREVIEWED)
+    ).update(status=ImportStatus.CANCELLED, progress_phase="", finished_at=now, updated_at=now)
+    if not cancelled:
+        raise Conflict(_("This import was already confirmed or has expired."))
+    storage.remove_parts(job.pk, storage.UPLOAD, "preview:")
+    forget_side(job.pk)
+    job.status = ImportStatus.CANCELLED
 
 
 def run_apply(job_id: int) -> None:

@@ -18,6 +18,7 @@ import contextlib
 import json
 import os
 import tempfile
+import zlib
 from collections.abc import Iterable, Iterator
 from itertools import islice
 from pathlib import Path
@@ -150,9 +151,9 @@ def store_list(job_id: int, report: str, name: str, items: Iterable[Any]) -> int
         batch = list(islice(it, ITEMS))
         if not batch:
             break
-        ImportChunk.objects.create(
-            job_id=job_id, part=part, seq=seq, data=encode(batch).encode("utf-8")
-        )
+        # Compressed (fast level): a report's lines repeat their keys; a fifth of the bytes to write.
+        data = zlib.compress(encode(batch).encode("utf-8"), 1)
+        ImportChunk.objects.create(job_id=job_id, part=part, seq=seq, data=data)
         count += len(batch)
         seq += 1
         if len(batch) < ITEMS:
@@ -178,7 +179,7 @@ def _chunk_items(job_id: int, part: str, seq: int) -> list[Any] | None:
     )
     if data is None:
         return None
-    items: list[Any] = json.loads(bytes(data).decode("utf-8"))
+    items: list[Any] = json.loads(zlib.decompress(data).decode("utf-8"))
     return items
 
 

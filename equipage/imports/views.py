@@ -189,6 +189,19 @@ def job_confirm(request: HttpRequest, slug: str, job_id: int) -> HttpResponse:
 
 
 @member_required
+@require_POST
+def job_cancel(request: HttpRequest, slug: str, job_id: int) -> HttpResponse:
+    """Cancel a preview: its file and report leave the database at once."""
+    job = _job(request, job_id, light=True)
+    try:
+        jobs.job_cancel(actor=request.actor, job=job)  # type: ignore[attr-defined]
+    except DomainError as exc:
+        messages.error(request, str(exc))
+        return redirect(f"/o/{slug}/members/import/{job.pk}/")
+    return redirect(f"/o/{slug}/members/import/")
+
+
+@member_required
 @require_GET
 def job_errors_csv(request: HttpRequest, slug: str, job_id: int) -> HttpResponse:
     """Download every error of the file as CSV (line, column, message), streamed."""

@@ -325,3 +325,20 @@ def test_polling_a_big_preview_reads_one_small_row_whatever_its_size(
     (small_queries, small_size), (big_queries, big_size) = seen[150], seen[3000]
     assert big_queries == small_queries
     assert big_size < small_size * 1.1  # twenty times the changes, the same answer
+
+
+def test_a_preview_is_cancelled_over_the_api_and_its_file_deleted(
+    client: Client, write_token: str, owner: Any, immediate_tasks: Any
+) -> None:
+    from equipage.imports.models import ImportChunk
+
+    with immediate_tasks(execute=True):
+        created = _upload(client, write_token, "/imports", _roster([owner], ("Nina", "Neuf")))
+    job_id = created.json()["id"]
+    cancelled = client.post(f"{API}/imports/{job_id}/cancel", **_auth(write_token))
+    assert cancelled.status_code == 200 and cancelled.json()["status"] == "cancelled"
+    assert not ImportChunk.objects.filter(job_id=job_id).exists()
+    again = client.post(f"{API}/imports/{job_id}/cancel", **_auth(write_token))
+    assert again.status_code == 409
+    apply = client.post(f"{API}/imports/{job_id}/apply", **_auth(write_token))
+    assert apply.status_code == 409

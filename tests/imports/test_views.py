@@ -263,3 +263,32 @@ def test_the_preview_pages_through_every_change_by_plain_links(
     assert sorted(seen) == [f"nina.neuf{i}" for i in range(7)] and len(seen) == 7
     assert "Lines 7 to 7 of 7" in html
     assert client.get(url + "?changes=forged!").status_code == 404
+
+
+def test_a_cancelled_preview_leaves_the_database_at_once(org, admin, immediate_tasks) -> None:  # type: ignore[no-untyped-def]
+    from equipage.imports.models import ImportChunk
+
+    client = login(admin)
+    upload(client, org, csv_bytes([["", "Neuf", "Nina", "", "", "Activé"]]), mode="upsert")
+    job = ImportJob.objects.filter(organization=org).order_by("-id").first()
+    assert ImportChunk.objects.filter(job=job, part="upload").exists()
+    page = client.get(f"/o/{org.slug}/members/import/{job.pk}/").content.decode()
+    assert f'formaction="/o/{org.slug}/members/import/{job.pk}/cancel"' in page
+    response = client.post(f"/o/{org.slug}/members/import/{job.pk}/cancel")
+    assert response.status_code == 302
+    job.refresh_from_db()
+    assert job.status == "cancelled" and not ImportChunk.objects.filter(job=job).exists()
+    client.post(f"/o/{org.slug}/members/import/{job.pk}/confirm")  # too late to apply it
+    job.refresh_from_db()
+    assert job.status == "cancelled" and not Member.objects.filter(first_name="Nina").exists()
+
+
+def test_a_preview_with_errors_keeps_its_errors_not_its_file(org, admin, immediate_tasks) -> None:  # type: ignore[no-untyped-def]
+    from equipage.imports.models import ImportChunk
+
+    client = login(admin)
+    upload(client, org, csv_bytes([["", "", "Jean", "", "", "Peut-être"]]))
+    job = ImportJob.objects.filter(organization=org).order_by("-id").first()
+    assert job.status == "previewed" and job.preview["error_count"] == 2
+    parts = set(ImportChunk.objects.filter(job=job).values_list("part", flat=True))
+    assert "preview:errors" in parts and "upload" not in parts  # it can never be applied

@@ -263,6 +263,24 @@ def get_import(request: HttpRequest, job_id: int) -> Any:
     return job_out(_job(request, job_id))
 
 
+@router.post(
+    "/{job_id}/cancel",
+    response={200: ImportJobOut, **ERROR_RESPONSES},
+    summary="Cancel a previewed import",
+)
+def cancel(request: HttpRequest, job_id: int) -> Any:
+    """Drop an import not yet applied: its file and preview are deleted at once.
+
+    409 once it is queued, running or finished.
+    """
+    from equipage.imports import jobs
+
+    job = _job(request, job_id)
+    jobs.job_cancel(actor=actor(request), job=job)
+    job.refresh_from_db()
+    return job_out(job)
+
+
 def _page(request: HttpRequest, job_id: int, name: str, query: PageQuery) -> dict[str, Any]:
     from equipage.imports.jobs import page
 
