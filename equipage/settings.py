@@ -198,3 +198,6 @@ EQUIPAGE_WEBHOOKS_ALLOW_PRIVATE = os.environ.get("EQUIPAGE_WEBHOOKS_ALLOW_PRIVAT
 # EQUIPAGE_LOG_LEVEL says otherwise.
 _IMPORT_LOG_LEVEL = os.environ.get("EQUIPAGE_LOG_LEVEL", "INFO")
 LOGGING["loggers"]["equipage.imports"] = {"level": _IMPORT_LOG_LEVEL}  # type: ignore[index]
+# A working import job whose heartbeat stops this many seconds is ended by housekeeping
+# (failed, nothing changed, organization unlocked).
+EQUIPAGE_IMPORT_HEARTBEAT_TIMEOUT = int(os.environ.get("EQUIPAGE_IMPORT_HEARTBEAT_TIMEOUT", "120"))

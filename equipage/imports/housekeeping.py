@@ -3,7 +3,7 @@
 Every worker runs these every half minute, on every node; each step is a
 conditional update, safe to run from several at once.
 
-- A job at work whose heartbeat stopped for ``pulse.VANISHED_SECONDS`` (its
+- A job at work whose heartbeat stopped for ``pulse.vanished_seconds()`` (its
   worker was killed, or its machine went away) ends: failed with nothing
   changed (an apply is one transaction), its organization unlocked, its
   reader told it can be started again.
@@ -23,7 +23,7 @@ from equipage.core.housekeeping import periodic
 from equipage.imports import storage
 from equipage.imports.jobs import end_interrupted, vanished
 from equipage.imports.models import ImportJob, ImportStatus
-from equipage.imports.pulse import VANISHED_SECONDS
+from equipage.imports.pulse import vanished_seconds
 
 PREVIEW_HOURS = 24
 KEEP_DAYS = 90
@@ -36,7 +36,7 @@ def end_vanished_import_jobs() -> int:
     """End the jobs whose worker stopped beating; returns how many were ended."""
     silent = ImportJob.objects.filter(
         status__in=(ImportStatus.PREVIEWING, ImportStatus.RUNNING),
-        heartbeat_at__lt=clock.now() - timedelta(seconds=VANISHED_SECONDS),
+        heartbeat_at__lt=clock.now() - timedelta(seconds=vanished_seconds()),
     ).select_related("organization", "actor_member")
     return sum(1 for job in silent if vanished(job) and end_interrupted(job))
 

@@ -26,11 +26,11 @@ from equipage.core.errors import Conflict, DomainError
 from equipage.imports import storage
 from equipage.imports.models import WORKING_STATUSES, ImportJob, ImportMode, ImportStatus
 from equipage.imports.pulse import (
-    VANISHED_SECONDS,
     Pulse,
     forget_side,
     publish,
     side_progress,
+    vanished_seconds,
 )
 from equipage.organizations.models import Organization
 from equipage.permissions import Actor, Cap, Origin, authorize
@@ -430,14 +430,14 @@ def log_outcome(
 
 
 def vanished(job: ImportJob) -> bool:
-    """Tell whether a working job lost its worker: its heartbeat stopped ``VANISHED_SECONDS``.
+    """Tell whether a working job lost its worker: its heartbeat stopped ``vanished_seconds()``.
 
     A job whose process is seen alive on this very machine is spared (on
     SQLite, an apply's transaction holds back its heartbeat).
     """
     if job.status not in WORKING_STATUSES or job.heartbeat_at is None:
         return False
-    if (clock.now() - job.heartbeat_at).total_seconds() < VANISHED_SECONDS:
+    if (clock.now() - job.heartbeat_at).total_seconds() < vanished_seconds():
         return False
     if job.pid and job.host == socket.gethostname():
         try:

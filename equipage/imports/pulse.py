@@ -5,7 +5,7 @@ inside one transaction: what it wrote there would stay invisible until the
 end. A thread of its own has its own database connection, so the latest
 progress it publishes every second is seen at once by any node's page and
 API, and its timestamp is the heartbeat that housekeeping watches: a job
-whose heartbeat stopped for ``VANISHED_SECONDS`` lost its worker.
+whose heartbeat stopped for ``vanished_seconds()`` lost its worker.
 
 On SQLite the apply holds the write lock for its whole transaction: the
 thread's writes to the row then wait a second and give up until the next
@@ -27,6 +27,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from django.conf import settings
 from django.db import DatabaseError, connection
 
 from equipage.core import clock
@@ -38,7 +39,15 @@ Progress = Callable[[str, int, int], None]
 
 PROGRESS_SECONDS = 1.0  # how often a change of progress is published
 HEARTBEAT_SECONDS = 5.0  # how often the row says the job is alive, progress or not
-VANISHED_SECONDS = 120  # a working job silent this long has lost its worker
+
+
+def vanished_seconds() -> int:
+    """Return how long a working job may stay silent before it is deemed to have lost its worker.
+
+    ``EQUIPAGE_IMPORT_HEARTBEAT_TIMEOUT`` (seconds, 120 by default, 15 at least:
+    three missed beats).
+    """
+    return max(15, int(getattr(settings, "EQUIPAGE_IMPORT_HEARTBEAT_TIMEOUT", 120)))
 
 
 def publish(job_id: int, phase: str, done: int, total: int, beat: bool = True) -> None:

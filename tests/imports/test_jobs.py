@@ -29,7 +29,7 @@ from equipage.core import clock
 from equipage.imports.housekeeping import end_vanished_import_jobs
 from equipage.imports.jobs import job_confirm, job_create, read_progress, vanished
 from equipage.imports.models import ImportChunk, ImportJob, ImportStatus
-from equipage.imports.pulse import VANISHED_SECONDS
+from equipage.imports.pulse import vanished_seconds
 from equipage.permissions import as_actor
 from tests.imports.helpers import EN_HEADER, csv_bytes
 
@@ -210,10 +210,10 @@ def test_a_worker_killed_mid_apply_changes_nothing_and_housekeeping_frees_the_or
     assert Member.objects.filter(organization=org).count() == members_before
     assert not AuditEvent.objects.filter(event_type="import.applied").exists()
 
-    # Within VANISHED_SECONDS of its last beat, the job is left alone.
+    # Within vanished_seconds() of its last beat, the job is left alone.
     assert end_vanished_import_jobs() == 0
     # Its heartbeat grows old, as minutes pass without the worker.
-    last_beat = clock.now() - timedelta(seconds=VANISHED_SECONDS + 5)
+    last_beat = clock.now() - timedelta(seconds=vanished_seconds() + 5)
     ImportJob.objects.filter(pk=job.pk).update(heartbeat_at=last_beat)
     assert end_vanished_import_jobs() == 1
     job.refresh_from_db()
@@ -236,7 +236,7 @@ def test_a_job_whose_worker_still_beats_or_runs_here_is_not_ended(org: Any, owne
     job = job_create(
         actor=as_actor(owner), organization=org, data=b"", filename="r.csv", mode="upsert"
     )
-    old = clock.now() - timedelta(seconds=VANISHED_SECONDS + 5)
+    old = clock.now() - timedelta(seconds=vanished_seconds() + 5)
     ImportJob.objects.filter(pk=job.pk).update(
         status=ImportStatus.RUNNING, lock=True, heartbeat_at=clock.now()
     )
@@ -264,7 +264,7 @@ def test_an_apply_whose_worker_died_after_its_commit_is_recorded_as_applied(
     job = job_create(
         actor=as_actor(owner), organization=org, data=b"", filename="r.csv", mode="upsert"
     )
-    old = clock.now() - timedelta(seconds=VANISHED_SECONDS + 5)
+    old = clock.now() - timedelta(seconds=vanished_seconds() + 5)
     ImportJob.objects.filter(pk=job.pk).update(
         status=ImportStatus.RUNNING, lock=True, heartbeat_at=old, host="elsewhere"
     )
@@ -281,3 +281,21 @@ def test_an_apply_whose_worker_died_after_its_commit_is_recorded_as_applied(
     assert end_vanished_import_jobs() == 1
     job.refresh_from_db()
     assert job.status == ImportStatus.APPLIED and job.lock is None and job.result["added"] == 3
+
+
+def test_the_silence_allowed_is_the_operators_setting(org: Any, owner: Any, settings: Any) -> None:
+    settings.EQUIPAGE_IMPORT_HEARTBEAT_TIMEOUT = 30
+    job = job_create(
+        actor=as_actor(owner), organization=org, data=b"", filename="r.csv", mode="upsert"
+    )
+    ImportJob.objects.filter(pk=job.pk).update(
+        status=ImportStatus.RUNNING,
+        lock=True,
+        host="elsewhere",
+        heartbeat_at=clock.now() - timedelta(seconds=20),
+    )
+    assert end_vanished_import_jobs() == 0
+    ImportJob.objects.filter(pk=job.pk).update(heartbeat_at=clock.now() - timedelta(seconds=40))
+    assert end_vanished_import_jobs() == 1
+    settings.EQUIPAGE_IMPORT_HEARTBEAT_TIMEOUT = 1  # three missed beats at least
+    assert vanished_seconds() == 15
