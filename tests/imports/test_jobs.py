@@ -299,3 +299,43 @@ def test_the_silence_allowed_is_the_operators_setting(org: Any, owner: Any, sett
     assert end_vanished_import_jobs() == 1
     settings.EQUIPAGE_IMPORT_HEARTBEAT_TIMEOUT = 1  # three missed beats at least
     assert vanished_seconds() == 15
+
+
+def test_a_server_error_is_told_without_its_path_and_fails_the_task(
+    org: Any, owner: Any, monkeypatch: Any
+) -> None:
+    from equipage.imports import jobs, storage
+
+    job = job_create(
+        actor=as_actor(owner),
+        organization=org,
+        data=csv_bytes([["", "Neuf", "Nina", "", "", "Activé"]]),
+        filename="roster.csv",
+        mode="upsert",
+    )
+
+    def no_disk(job: Any) -> Any:  # the worker's disk is full when it copies the file
+        raise OSError(28, "No space left on device", "/srv/equipage/tmp/equipage-import-x.csv")
+
+    monkeypatch.setattr(storage, "spooled_upload", no_disk)
+    with pytest.raises(jobs.ImportFailed) as failed:
+        jobs.run_preview(job.pk)
+    job.refresh_from_db()
+    message = job.preview["errors"][0]["message"]
+    assert job.status == ImportStatus.FAILED and f"import #{job.pk}" in message
+    assert "/srv" not in message and "/srv" not in str(failed.value)
+
+
+def test_a_file_no_longer_kept_fails_its_job_in_plain_words(org: Any, owner: Any) -> None:
+    from equipage.imports import jobs, storage
+
+    job = job_create(
+        actor=as_actor(owner), organization=org, data=b"x", filename="r.csv", mode="upsert"
+    )
+    storage.remove_parts(job.pk, storage.UPLOAD)
+    with pytest.raises(jobs.ImportFailed):
+        jobs.run_preview(job.pk)
+    job.refresh_from_db()
+    assert job.preview["errors"][0]["message"] == (
+        "The uploaded file is no longer kept: upload it again."
+    )
