@@ -496,6 +496,7 @@ def _break_stale_lock(organization: Organization) -> bool:
 
 def _release_lock(job: ImportJob, report: ImportReport | None) -> None:
     from equipage.imports.jobs import log_outcome, summarised
+    from equipage.imports.pulse import forget_side
 
     status = ImportStatus.APPLIED if report is not None and report.applied else ImportStatus.FAILED
     # The caller has the whole report; the job's row keeps its counts and first lines.
@@ -509,6 +510,7 @@ def _release_lock(job: ImportJob, report: ImportReport | None) -> None:
         updated_at=now,
         result=result,
     )
+    forget_side(job.pk)
     errors = (result or {}).get("errors") or [{"message": "interrupted"}]
     reason = "" if status == ImportStatus.APPLIED else str(errors[0].get("message", ""))
     log_outcome(job, status, result, (now - job.created_at).total_seconds(), reason)
