@@ -130,11 +130,15 @@ def test_an_import_uploaded_on_one_node_is_previewed_applied_and_watched_from_an
 
     applied = client.post(f"{API}/imports/{job_id}/apply", **_auth(token))
     assert applied.status_code == 202 and applied.json()["status"] == "queued"
-    worker_once(tmp_path / "node-c")  # and a third node applies it
+    applying = worker_once(tmp_path / "node-c")  # and a third node applies it
     job = client.get(f"{API}/imports/{job_id}", **_auth(token)).json()
     assert job["status"] == "applied" and job["result"]["added"] == 150, job
     assert Member.objects.filter(organization=org, first_name="Nina").count() == 150
     assert _task_states(job_id) == ["SUCCESSFUL", "SUCCESSFUL"]
+    # One line tells the outcome, where the work was done.
+    assert f"import applied: organization=acme job={job_id} mode=upsert added=150" in (
+        applying.stderr
+    )
     # Nothing left behind: the file and the preview leave the database once applied, and no
     # node kept anything of the import on its disk.
     assert not ImportChunk.objects.filter(job_id=job_id).exists()
