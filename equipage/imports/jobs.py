@@ -217,6 +217,19 @@ def _reason(exc: BaseException, job: ImportJob) -> str:
     ) % {"id": job.pk}
 
 
+def _interrupted(status: str) -> str:
+    """Return what the reader of a job stopped with its worker is told (its language active)."""
+    if status == ImportStatus.PREVIEWING:
+        return _(
+            "The preview was interrupted: the server preparing it stopped. "
+            "Upload the file again to start over."
+        )
+    return _(
+        "The import was interrupted: the server applying it stopped. Nothing was "
+        "changed. Upload the file again to start it over."
+    )
+
+
 def _failure(message: str) -> dict[str, Any]:
     return {
         "errors": [{"line": 0, "column": "", "message": message}],
@@ -369,7 +382,7 @@ def run_apply(job_id: int) -> None:
                 log.exception("import %s: the apply failed", job.pk)
         finally:
             if status != ImportStatus.APPLIED and not reason:  # stopped by a signal
-                reason = _reason(SystemExit(), job)
+                reason = _interrupted(ImportStatus.RUNNING)
                 result = _failure(reason)
             _finish(job.pk, status, result)
     log_outcome(job, status, result, _since(started), reason)
@@ -474,17 +487,7 @@ def end_interrupted(job: ImportJob) -> bool:
         )
     else:
         with translation.override(_language(job)):
-            reason = (
-                _(
-                    "The preview was interrupted: the server preparing it stopped. "
-                    "Upload the file again to start over."
-                )
-                if job.status == ImportStatus.PREVIEWING
-                else _(
-                    "The import was interrupted: the server applying it stopped. Nothing was "
-                    "changed. Upload the file again to start it over."
-                )
-            )
+            reason = _interrupted(job.status)
         status, result = ImportStatus.FAILED, _failure(reason)
     now = clock.now()
     report_field = "result" if job.status != ImportStatus.PREVIEWING else "preview"
