@@ -160,15 +160,17 @@ def page(job: ImportJob, name: str, cursor: str | None, limit: int) -> dict[str,
     limit = max(1, min(limit, storage.PAGE_LIMIT))
     summary: dict[str, Any] = getattr(job, kind) or {}
     total = int(summary.get(REPORT_COUNTS[name], len(summary.get(name) or ())))
+    kept = total
     if storage.has_list(job.pk, kind, name):
         items = storage.read_page(job.pk, kind, name, start, limit)
     else:  # the lines are no longer kept (an applied preview): what the row has
-        items = list(summary.get(name) or ())[start : start + limit]
+        shown = list(summary.get(name) or ())
+        items, kept = shown[start : start + limit], len(shown)
     end = start + len(items)
     return {
         "items": items,
         "total": total,
-        "next_cursor": storage.make_cursor(end) if items and end < total else None,
+        "next_cursor": storage.make_cursor(end) if items and end < kept else None,
     }
 
 

@@ -21,7 +21,7 @@ from equipage.api.common import actor, organization
 from equipage.api.errors import ERROR_RESPONSES
 from equipage.core.errors import NotFound, ValidationFailed
 from equipage.imports.jobs import REPORT_COUNTS, REPORT_LIMIT
-from equipage.imports.models import ImportJob, ImportStatus
+from equipage.imports.models import WORKING_STATUSES, ImportJob, ImportStatus
 from equipage.imports.storage import PAGE_LIMIT
 from equipage.permissions import Cap, authorize
 
@@ -168,6 +168,8 @@ def job_out(job: ImportJob) -> dict[str, Any]:
 
     shown = report_kind(job)
     others = ("errors", "skipped", "warnings")
+    # A preview's lines are kept until the job ends (applied, failed or cancelled).
+    changes = ("changes",) if job.status in (*WORKING_STATUSES, ImportStatus.PREVIEWED) else ()
     return {
         "id": job.pk,
         "status": job.status,
@@ -177,9 +179,7 @@ def job_out(job: ImportJob) -> dict[str, Any]:
         "created_at": job.created_at.isoformat(),
         "finished_at": job.finished_at.isoformat() if job.finished_at else None,
         "progress": read_progress(job),
-        "preview": _report(
-            job.preview, ("changes", *others) if shown == "preview" else ("changes",)
-        ),
+        "preview": _report(job.preview, (*changes, *others) if shown == "preview" else changes),
         "result": _report(job.result, others if shown == "result" else ())
         if job.status in (ImportStatus.APPLIED, ImportStatus.FAILED)
         else None,
