@@ -17,7 +17,7 @@ import time
 from itertools import islice
 from typing import TYPE_CHECKING, Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
 
@@ -447,14 +447,16 @@ def log_outcome(
 def vanished(job: ImportJob) -> bool:
     """Tell whether a working job lost its worker: its heartbeat stopped ``vanished_seconds()``.
 
-    A job whose process is seen alive on this very machine is spared (on
-    SQLite, an apply's transaction holds back its heartbeat).
+    On SQLite (one machine; an apply's transaction holds its heartbeat back) a
+    job whose process still runs here is spared. On PostgreSQL the heartbeat
+    goes through any transaction: a silent job is gone, whatever a process id
+    says (another machine may bear the same name).
     """
     if job.status not in WORKING_STATUSES or job.heartbeat_at is None:
         return False
     if (clock.now() - job.heartbeat_at).total_seconds() < vanished_seconds():
         return False
-    if job.pid and job.host == socket.gethostname():
+    if connection.vendor == "sqlite" and job.pid and job.host == socket.gethostname():
         try:
             os.kill(job.pid, 0)
         except ProcessLookupError:

@@ -245,17 +245,20 @@ def test_a_job_whose_worker_still_beats_or_runs_here_is_not_ended(org: Any, owne
         status=ImportStatus.RUNNING, lock=True, heartbeat_at=clock.now()
     )
     assert end_vanished_import_jobs() == 0
-    # Silent, but its process runs on this machine (SQLite's apply holds back its beats).
+    # Silent, but its process runs on this machine: on SQLite, whose apply holds back its
+    # beats, it is spared; on PostgreSQL, where beats go through, it is gone (a process id
+    # proves nothing across machines of the same name).
     import socket
 
     ImportJob.objects.filter(pk=job.pk).update(
         heartbeat_at=old, pid=os.getpid(), host=socket.gethostname()
     )
     job.refresh_from_db()
-    assert not vanished(job) and end_vanished_import_jobs() == 0
-    # Silent, on another machine: gone.
-    ImportJob.objects.filter(pk=job.pk).update(host="elsewhere")
-    job.refresh_from_db()
+    if connection.vendor == "sqlite":
+        assert not vanished(job) and end_vanished_import_jobs() == 0
+        # Silent, on another machine: gone.
+        ImportJob.objects.filter(pk=job.pk).update(host="elsewhere")
+        job.refresh_from_db()
     assert vanished(job) and end_vanished_import_jobs() == 1
 
 
