@@ -5,8 +5,8 @@ is previewed and applied by a worker on another, whose page and API read the
 same rows. The file is written a megabyte at a time as it arrives, and copied
 back, as it is read, to a temporary file of the worker's own while its task
 runs (the spreadsheet readers want a seekable file; the copy is nobody else's
-and goes when the task ends). Reports are written a thousand lines a row as
-they are made, and read a page at a time, so a million-line preview is never
+and goes when the task ends). Reports are written a thousand lines a row
+(JSON, compressed) as they are made, and read a page at a time, so a million-line preview is never
 held whole, neither by the worker that made it nor by the page that shows it.
 """
 
@@ -34,8 +34,6 @@ UPLOAD = "upload"
 FILE_CHUNK = 1 << 20  # bytes of the uploaded file per row
 ITEMS = 1000  # report lines per row: a page of up to ITEMS lines reads one or two rows
 PAGE_LIMIT = ITEMS
-# The lists of a report, each paged on its own; the row keeps their counts and first lines.
-LISTS = ("changes", "errors", "skipped", "warnings")
 
 
 def report_part(report: str, name: str) -> str:
@@ -44,6 +42,10 @@ def report_part(report: str, name: str) -> str:
 
 
 # --- the uploaded file ---------------------------------------------------------------
+
+
+class UploadMissing(Exception):
+    """The job's file is no longer kept (applied, cancelled or tidied)."""
 
 
 def store_upload(job: ImportJob, source: bytes | IO[bytes] | Any) -> int:
@@ -106,10 +108,6 @@ def upload_blocks(job_id: int) -> Iterator[bytes]:
         )
         if data is not None:
             yield bytes(data)
-
-
-class UploadMissing(Exception):
-    """The job's file is no longer kept (applied, cancelled or tidied)."""
 
 
 @contextlib.contextmanager
