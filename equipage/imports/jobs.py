@@ -26,6 +26,7 @@ from equipage.core.errors import Conflict, DomainError
 from equipage.imports import storage
 from equipage.imports.models import WORKING_STATUSES, ImportJob, ImportMode, ImportStatus
 from equipage.imports.pulse import (
+    Progress,
     Pulse,
     forget_side,
     publish,
@@ -133,12 +134,24 @@ def keep_report(job_id: int, kind: str, report: dict[str, Any]) -> dict[str, Any
     return summarised(report)
 
 
-def keep_preview(job_id: int, report: ImportReport) -> dict[str, Any]:
-    """Like ``keep_report`` for a dry run, its changes made into dicts as they are stored."""
+def keep_preview(
+    job_id: int, report: ImportReport, progress: Progress | None = None
+) -> dict[str, Any]:
+    """Like ``keep_report`` for a dry run, its changes made into dicts as they are stored.
+
+    ``progress`` hears ("report", lines stored, changes): a million changes
+    take a while to store, and the job's heartbeat must go on meanwhile.
+    """
     summary = keep_report(job_id, "preview", report.as_dict(with_changes=False))
     summary["changes"] = list(islice(report.iter_changes(), REPORT_LIMIT))
+    total = report.change_count
+
+    def stored(done: int) -> None:
+        if progress is not None:
+            progress("report", done, total)
+
     summary["change_count"] = storage.store_list(
-        job_id, "preview", "changes", report.iter_changes()
+        job_id, "preview", "changes", report.iter_changes(), stored
     )
     return summary
 
@@ -272,28 +285,31 @@ def run_preview(job_id: int) -> None:
     org = job.organization
     with translation.override(_language(job)):
         try:
-            with Pulse(job.pk) as pulse, storage.spooled_upload(job) as path:
-                report = roster_import(
-                    actor=_actor(job),
-                    organization=org,
-                    data=path,
-                    filename=job.file_name,
-                    mode=job.mode,
-                    dry_run=True,
-                    progress=pulse,
-                )
-            with transaction.atomic():
-                preview = keep_preview(job.pk, report)
-                if not ImportJob.objects.filter(pk=job.pk, status=ImportStatus.PREVIEWING).update(
-                    preview=preview,
-                    status=ImportStatus.PREVIEWED,
-                    progress_phase="",
-                    updated_at=clock.now(),
-                ):
-                    transaction.set_rollback(True)  # cancelled meanwhile: keep none of it
-                    return
-                if report.errors:  # it cannot be applied: its file is of no more use
-                    storage.remove_parts(job.pk, storage.UPLOAD)
+            with Pulse(job.pk) as pulse:
+                with storage.spooled_upload(job) as path:
+                    report = roster_import(
+                        actor=_actor(job),
+                        organization=org,
+                        data=path,
+                        filename=job.file_name,
+                        mode=job.mode,
+                        dry_run=True,
+                        progress=pulse,
+                    )
+                # Each row of the report is written on its own (a million lines in one
+                # transaction would hold SQLite's write lock for half a minute); the page
+                # shows none of them until the job's row says "previewed".
+                preview = keep_preview(job.pk, report, pulse)
+            if not ImportJob.objects.filter(pk=job.pk, status=ImportStatus.PREVIEWING).update(
+                preview=preview,
+                status=ImportStatus.PREVIEWED,
+                progress_phase="",
+                updated_at=clock.now(),
+            ):
+                storage.remove_parts(job.pk, "preview:")  # cancelled meanwhile: keep none of it
+                return
+            if report.errors:  # it cannot be applied: its file is of no more use
+                storage.remove_parts(job.pk, storage.UPLOAD)
             forget_side(job.pk)
         except Exception as exc:
             reason = _reason(exc, job)
@@ -360,18 +376,18 @@ def run_apply(job_id: int) -> None:
     status, reason = ImportStatus.FAILED, ""
     with translation.override(_language(job)):
         try:
-            with Pulse(job.pk) as pulse, storage.spooled_upload(job) as path:
-                report = roster_import(
-                    actor=_actor(job),
-                    organization=org,
-                    data=path,
-                    filename=job.file_name,
-                    mode=job.mode,
-                    confirm_mass_deactivation=job.confirm_mass_deactivation,
-                    progress=pulse,
-                    job=job,
-                )
-            with transaction.atomic():
+            with Pulse(job.pk) as pulse:
+                with storage.spooled_upload(job) as path:
+                    report = roster_import(
+                        actor=_actor(job),
+                        organization=org,
+                        data=path,
+                        filename=job.file_name,
+                        mode=job.mode,
+                        confirm_mass_deactivation=job.confirm_mass_deactivation,
+                        progress=pulse,
+                        job=job,
+                    )
                 result = keep_report(job.pk, "result", report.as_dict(with_changes=False))
             if report.applied:
                 status = ImportStatus.APPLIED

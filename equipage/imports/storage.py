@@ -19,7 +19,7 @@ import json
 import os
 import tempfile
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from itertools import islice
 from pathlib import Path
 from typing import IO, Any
@@ -133,11 +133,19 @@ def spooled_upload(job: ImportJob) -> Iterator[Path]:
 # --- reports -------------------------------------------------------------------------
 
 
-def store_list(job_id: int, report: str, name: str, items: Iterable[Any]) -> int:
+def store_list(
+    job_id: int,
+    report: str,
+    name: str,
+    items: Iterable[Any],
+    stored: Callable[[int], None] | None = None,
+) -> int:
     """Write a report's list ``ITEMS`` lines a row as the items come; return how many.
 
-    Call inside a transaction with the job's update, so that the page never
-    sees a half-written report.
+    Each row is its own short write. The job's row is updated once all are
+    written: until then nothing shows the list, and a job ended half-way has
+    its rows removed (``remove_parts``). ``stored`` is told how many lines
+    are written after each row (the job's progress).
     """
     part = report_part(report, name)
     ImportChunk.objects.filter(job_id=job_id, part=part).delete()
@@ -154,6 +162,8 @@ def store_list(job_id: int, report: str, name: str, items: Iterable[Any]) -> int
         ImportChunk.objects.create(job_id=job_id, part=part, seq=seq, data=data)
         count += len(batch)
         seq += 1
+        if stored is not None:
+            stored(count)
         if len(batch) < ITEMS:
             break
     return count

@@ -59,7 +59,10 @@ def test_an_empty_file_is_kept_as_empty(job: ImportJob) -> None:
 
 def test_a_page_reads_one_or_two_rows_whatever_the_list_size(job: ImportJob) -> None:
     n = storage.ITEMS * 3 + 7
-    assert storage.store_list(job.pk, "preview", "changes", ({"i": i} for i in range(n))) == n
+    told: list[int] = []  # the job's progress (and heartbeat) go on while a big list is stored
+    items = ({"i": i} for i in range(n))
+    assert storage.store_list(job.pk, "preview", "changes", items, told.append) == n
+    assert told == [1000, 2000, 3000, n]
     assert ImportChunk.objects.filter(job=job, part="preview:changes").count() == 4
     start = storage.ITEMS - 5  # across the first and second rows
     with CaptureQueriesContext(connection) as queries:

@@ -89,7 +89,11 @@ class ImportReport(Schema):
 
 
 class Progress(Schema):
-    phase: str = Field(..., description="read, compare, write or queued; empty before start.")
+    phase: str = Field(
+        ...,
+        description="read, compare, write, report (a preview's changes being stored) or"
+        " queued; empty once the work is done.",
+    )
     done: int
     total: int
 
