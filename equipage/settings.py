@@ -245,3 +245,11 @@ CACHES = conf.caches()
 # requests per client address. Counted in the default cache (accounts/mail_limits.py).
 EQUIPAGE_PASSWORD_MAILS_PER_ADDRESS = 5
 EQUIPAGE_PASSWORD_RESETS_PER_CLIENT = 20
+# Import jobs (issue #14): one log line per import outcome (organization, job, mode, counts,
+# duration, failure reason) on the "equipage.imports" logger, shown by default (INFO) unless
+# EQUIPAGE_LOG_LEVEL says otherwise.
+_IMPORT_LOG_LEVEL = os.environ.get("EQUIPAGE_LOG_LEVEL", "INFO")
+LOGGING["loggers"]["equipage.imports"] = {"level": _IMPORT_LOG_LEVEL}  # type: ignore[index]
+# A working import job whose heartbeat stops this many seconds is ended by housekeeping
+# (failed, nothing changed, organization unlocked).
+EQUIPAGE_IMPORT_HEARTBEAT_TIMEOUT = int(os.environ.get("EQUIPAGE_IMPORT_HEARTBEAT_TIMEOUT", "120"))

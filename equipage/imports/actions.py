@@ -328,20 +328,32 @@ def _import(
                 _file_error(report, str(exc))
         return report
 
-    holder = job if job is not None else _acquire_lock(actor, organization, filename, mode)
-    try:
-        report = _apply(
+    if job is not None:  # the background job: its task publishes its progress and heartbeat
+        return _apply(
             actor,
             organization,
             (data, filename, specs),
             mode,
             confirm_mass_deactivation,
             progress,
-            holder,
+            job,
         )
+    from equipage.imports.pulse import Pulse
+
+    holder = _acquire_lock(actor, organization, filename, mode)
+    try:
+        with Pulse(holder.pk, forward=progress) as pulse:
+            report = _apply(
+                actor,
+                organization,
+                (data, filename, specs),
+                mode,
+                confirm_mass_deactivation,
+                pulse,
+                holder,
+            )
     finally:
-        if job is None:
-            _release_lock(holder, report if "report" in locals() else None)
+        _release_lock(holder, report if "report" in locals() else None)
     return report
 
 
@@ -405,6 +417,7 @@ def _acquire_lock(actor: Actor, organization: Organization, filename: str, mode:
         lock=True,
         pid=os.getpid(),
         host=socket.gethostname()[:255],
+        heartbeat_at=now,
         created_at=now,
         updated_at=now,
     )
@@ -444,10 +457,23 @@ def take_lock(job: ImportJob) -> None:
 
 
 def _break_stale_lock(organization: Organization) -> bool:
-    """Release a lock whose process died (same host, pid gone) or that is very old."""
-    holder = ImportJob.objects.filter(organization=organization, lock=True).first()
+    """Free the organization's lock if its holder's worker vanished; True if it is free.
+
+    A holder that beats (``pulse``) is judged by its heartbeat, as
+    housekeeping does; one without a heartbeat (queued, or from an older
+    version) only when its process is gone from this machine or it is very old.
+    """
+    from equipage.imports.jobs import end_interrupted, vanished
+
+    holder = (
+        ImportJob.objects.filter(organization=organization, lock=True)
+        .select_related("organization", "actor_member")
+        .first()
+    )
     if holder is None:
         return True
+    if holder.heartbeat_at is not None:
+        return vanished(holder) and end_interrupted(holder)
     dead = False
     if holder.pid and holder.host == socket.gethostname():
         try:
@@ -469,17 +495,25 @@ def _break_stale_lock(organization: Organization) -> bool:
 
 
 def _release_lock(job: ImportJob, report: ImportReport | None) -> None:
-    from equipage.imports.jobs import summarised
+    from equipage.imports.jobs import log_outcome, summarised
+    from equipage.imports.pulse import forget_side
 
     status = ImportStatus.APPLIED if report is not None and report.applied else ImportStatus.FAILED
+    # The caller has the whole report; the job's row keeps its counts and first lines.
+    result = summarised(report.as_dict(with_changes=False)) if report is not None else None
+    now = clock.now()
     ImportJob.objects.filter(pk=job.pk).update(
         lock=None,
         status=status,
-        finished_at=clock.now(),
-        updated_at=clock.now(),
-        # The caller has the whole report; the job's row keeps its counts and first lines.
-        result=summarised(report.as_dict(with_changes=False)) if report is not None else None,
+        progress_phase="",
+        finished_at=now,
+        updated_at=now,
+        result=result,
     )
+    forget_side(job.pk)
+    errors = (result or {}).get("errors") or [{"message": "interrupted"}]
+    reason = "" if status == ImportStatus.APPLIED else str(errors[0].get("message", ""))
+    log_outcome(job, status, result, (now - job.created_at).total_seconds(), reason)
 
 
 def _unusable_passwords(n: int) -> Iterator[str]:

@@ -1,22 +1,29 @@
-"""Tidying import jobs: previews left unconfirmed, and the history of old imports.
+"""Tidying import jobs: lost workers, previews left unconfirmed, the history of old imports.
 
-A preview keeps the uploaded roster on disk until it is applied. One left
-unconfirmed for a day is cancelled and its file removed (the roster holds
-personal data; the coordinator uploads it again if needed). Finished jobs are
-kept ``KEEP_DAYS`` for the import page's history, then deleted with their
-files; the audit log keeps what each import changed.
+Every worker runs these every half minute, on every node; each step is a
+conditional update, safe to run from several at once.
+
+- A job at work whose heartbeat stopped for ``pulse.vanished_seconds()`` (its
+  worker was killed, or its machine went away) ends: failed with nothing
+  changed (an apply is one transaction), its organization unlocked, its
+  reader told it can be started again.
+- A preview keeps the uploaded roster in the database until it is applied.
+  One left unconfirmed for a day is cancelled and its file removed (the
+  roster holds personal data; the coordinator uploads it again if needed).
+- Finished jobs are kept ``KEEP_DAYS`` for the import page's history, then
+  deleted with their reports; the audit log keeps what each import changed.
 """
 
 from __future__ import annotations
 
-import contextlib
 from datetime import timedelta
-from pathlib import Path
 
 from equipage.core import clock
 from equipage.core.housekeeping import periodic
-from equipage.imports.jobs import progress_path, report_path
+from equipage.imports import storage
+from equipage.imports.jobs import end_interrupted, vanished
 from equipage.imports.models import ImportJob, ImportStatus
+from equipage.imports.pulse import vanished_seconds
 
 PREVIEW_HOURS = 24
 KEEP_DAYS = 90
@@ -24,16 +31,14 @@ WAITING = (ImportStatus.PREVIEWING, ImportStatus.PREVIEWED)
 FINISHED = (ImportStatus.APPLIED, ImportStatus.FAILED, ImportStatus.CANCELLED)
 
 
-def _remove_files(job_id: int, file_path: str) -> None:
-    for path in (
-        Path(file_path) if file_path else None,
-        progress_path(job_id),
-        report_path(job_id, "preview"),
-        report_path(job_id, "result"),
-    ):
-        if path is not None:
-            with contextlib.suppress(OSError):
-                path.unlink()
+@periodic
+def end_vanished_import_jobs() -> int:
+    """End the jobs whose worker stopped beating; returns how many were ended."""
+    silent = ImportJob.objects.filter(
+        status__in=(ImportStatus.PREVIEWING, ImportStatus.RUNNING),
+        heartbeat_at__lt=clock.now() - timedelta(seconds=vanished_seconds()),
+    ).select_related("organization", "actor_member")
+    return sum(1 for job in silent if vanished(job) and end_interrupted(job))
 
 
 @periodic
@@ -44,18 +49,21 @@ def tidy_import_jobs() -> tuple[int, int]:
         status__in=WAITING, updated_at__lt=now - timedelta(hours=PREVIEW_HOURS)
     )
     cancelled = 0
-    for job_id, file_path in list(stale.values_list("pk", "file_path")):
+    for job_id in list(stale.values_list("pk", flat=True)):
         # The status is the condition too: a preview confirmed meanwhile is left alone.
         if ImportJob.objects.filter(pk=job_id, status__in=WAITING).update(
-            status=ImportStatus.CANCELLED, finished_at=now, updated_at=now, file_path=""
+            status=ImportStatus.CANCELLED, finished_at=now, updated_at=now
         ):
-            _remove_files(job_id, file_path)
+            storage.remove_parts(job_id, storage.UPLOAD, "preview:")
             cancelled += 1
     old = ImportJob.objects.filter(
         status__in=FINISHED, updated_at__lt=now - timedelta(days=KEEP_DAYS)
     )
-    doomed = list(old.values_list("pk", "file_path"))
-    deleted, _ = old.filter(pk__in=[pk for pk, _path in doomed]).delete()
-    for job_id, file_path in doomed:
-        _remove_files(job_id, file_path)
+    doomed = list(old.values_list("pk", flat=True))
+    # The reports' rows go with their job (a cascading key).
+    deleted = (
+        ImportJob.objects.filter(pk__in=doomed, status__in=FINISHED)
+        .delete()[1]
+        .get(ImportJob._meta.label, 0)
+    )
     return cancelled, deleted

@@ -1,51 +1,76 @@
-"""Running an import job from the web page: its file, its progress, its preview and apply."""
+"""Running an import job in the background: its file, its progress, its preview and apply.
+
+Everything a job needs is in the database (``storage``), so the node that
+took the upload, the worker that previews it, the one that applies it and
+the page that watches it may all be different machines. A job that ends
+badly says so twice: on its row (``failed``, with a reason fit for its
+reader, never a server's path) and to the task framework (the task raises
+``ImportFailed``), and logs one line with its outcome.
+"""
 
 from __future__ import annotations
 
-import contextlib
-import json
+import logging
 import os
 import socket
-import uuid
-from collections.abc import Callable
+import time
 from itertools import islice
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any
 
-from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
 
 from equipage.core import clock
 from equipage.core.errors import Conflict, DomainError
-from equipage.imports.models import ImportJob, ImportMode, ImportStatus
+from equipage.imports import storage
+from equipage.imports.models import WORKING_STATUSES, ImportJob, ImportMode, ImportStatus
+from equipage.imports.pulse import (
+    Progress,
+    Pulse,
+    forget_side,
+    publish,
+    side_progress,
+    vanished_seconds,
+)
 from equipage.organizations.models import Organization
 from equipage.permissions import Actor, Cap, Origin, authorize
 
 if TYPE_CHECKING:
     from equipage.imports.actions import ImportReport
 
+log = logging.getLogger("equipage.imports")
 
-def _dir() -> Path:
-    path = Path(settings.MEDIA_ROOT) / "imports"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+# What a job's row keeps of a report: every count, and the first lines of each list (the
+# first page the API and the page show). Every line is in the job's ``ImportChunk`` rows.
+REPORT_LIMIT = 100
+REPORT_COUNTS = {
+    "errors": "error_count",
+    "changes": "change_count",
+    "skipped": "skipped_count",
+    "warnings": "warning_count",
+}
+
+
+class ImportFailed(Exception):
+    """Raised by a task whose job failed, once its row says why: the task is failed too."""
 
 
 def job_create(
-    *, actor: Actor, organization: Organization, data: bytes, filename: str, mode: str
+    *, actor: Actor, organization: Organization, data: Any, filename: str, mode: str
 ) -> ImportJob:
-    """Store the uploaded file and create its job, waiting for the preview."""
+    """Store the uploaded file in the database, create its job and queue its preview.
+
+    ``data`` is the file's bytes, a binary file or an ``UploadedFile``, read a
+    megabyte at a time.
+    """
     from equipage.imports.actions import ensure_import_enabled
+    from equipage.imports.tasks import preview_import
 
     authorize(actor, Cap.MEMBER_IMPORT, organization)
     ensure_import_enabled(organization)
     if mode not in ImportMode.values:
         mode = ImportMode.SYNC
-    suffix = ".xlsx" if filename.lower().endswith((".xlsx", ".xlsm")) else ".csv"
-    path = _dir() / f"{organization.pk}-{uuid.uuid4().hex}{suffix}"
-    path.write_bytes(data)
     now = clock.now()
     with transaction.atomic():
         job = ImportJob.objects.create(
@@ -54,44 +79,40 @@ def job_create(
             actor_label=actor.label[:200],
             token=actor.token if actor.kind == "token" else None,
             file_name=os.path.basename(filename)[:255],
-            file_path=str(path),
             mode=mode,
             status=ImportStatus.PREVIEWING,
+            progress_phase="read",
             created_at=now,
             updated_at=now,
         )
+        job.file_size = storage.store_upload(job, data)
+        ImportJob.objects.filter(pk=job.pk).update(file_size=job.file_size)
+        transaction.on_commit(lambda: preview_import.enqueue(job.pk))
     return job
 
 
-def progress_path(job_id: int) -> Path:
-    return _dir() / f"progress-{job_id}.json"
-
-
 def write_progress(job_id: int, phase: str, done: int, total: int) -> None:
-    """Publish progress through a small file: the apply's transaction hides database writes."""
-    path = progress_path(job_id)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps({"phase": phase, "done": done, "total": total}))
-    os.replace(tmp, path)
+    """Publish a job's progress on its row (the running job's ``Pulse`` does it every second)."""
+    publish(job_id, phase, done, total, beat=False)
 
 
-def read_progress(job_id: int) -> dict[str, Any]:
-    try:
-        return json.loads(progress_path(job_id).read_text())
-    except (OSError, ValueError):
-        return {"phase": "", "done": 0, "total": 0}
+def read_progress(job: ImportJob) -> dict[str, Any]:
+    """Return a job's progress as its row has it (any node's page or API).
 
-
-# What a job's row keeps of a report: every count, and the first lines of each list. The
-# whole report (a million-line file previews a million changes: hundreds of MB of JSON)
-# goes to a file beside the upload, read only by the downloads and the API.
-REPORT_LIMIT = 500
-REPORT_COUNTS = {"errors": "error_count", "changes": "change_count", "skipped": "skipped_count"}
-
-
-def report_path(job_id: int, kind: str) -> Path:
-    """Return where the whole ``preview`` or ``result`` report of a job is kept."""
-    return _dir() / f"report-{job_id}-{kind}.json"
+    On SQLite, an apply's progress is newer beside the database while its
+    transaction holds the row's writes back (``pulse.side_progress``).
+    """
+    progress = {
+        "phase": job.progress_phase,
+        "done": job.progress_done,
+        "total": job.progress_total,
+    }
+    if job.status in WORKING_STATUSES:
+        side = side_progress(job.pk)
+        beat = job.heartbeat_at.timestamp() if job.heartbeat_at else 0.0
+        if side is not None and float(side.get("at", 0)) > beat:
+            progress = {key: side.get(key, progress[key]) for key in progress}
+    return progress
 
 
 def summarised(report: dict[str, Any]) -> dict[str, Any]:
@@ -106,49 +127,72 @@ def summarised(report: dict[str, Any]) -> dict[str, Any]:
 
 
 def keep_report(job_id: int, kind: str, report: dict[str, Any]) -> dict[str, Any]:
-    """Write the whole report to its file when a list is cut; return what the row keeps."""
-    summary = summarised(report)
-    if any(len(report.get(key) or ()) > REPORT_LIMIT for key in REPORT_COUNTS):
-        _write_report(job_id, kind, lambda fh: json.dump(report, fh, ensure_ascii=False))
-    return summary
+    """Store each list of the report in the job's rows; return what the job's row keeps."""
+    for name in REPORT_COUNTS:
+        if report.get(name) is not None:
+            storage.store_list(job_id, kind, name, report[name])
+    return summarised(report)
 
 
-def keep_preview(job_id: int, report: ImportReport) -> dict[str, Any]:
-    """Like ``keep_report`` for a dry run, its changes made into dicts one at a time.
+def keep_preview(
+    job_id: int, report: ImportReport, progress: Progress | None = None
+) -> dict[str, Any]:
+    """Like ``keep_report`` for a dry run, its changes made into dicts as they are stored.
 
-    Only the first ``REPORT_LIMIT`` are held; the file is written as they are made.
+    ``progress`` hears ("report", lines stored, changes): a million changes
+    take a while to store, and the job's heartbeat must go on meanwhile.
     """
-    summary = summarised(report.as_dict(with_changes=False))
+    summary = keep_report(job_id, "preview", report.as_dict(with_changes=False))
     summary["changes"] = list(islice(report.iter_changes(), REPORT_LIMIT))
-    summary["change_count"] = report.change_count
-    if any(summary.get(count, 0) > REPORT_LIMIT for count in REPORT_COUNTS.values()):
-        _write_report(job_id, "preview", report.write_json)
+    total = report.change_count
+
+    def stored(done: int) -> None:
+        if progress is not None:
+            progress("report", done, total)
+
+    summary["change_count"] = storage.store_list(
+        job_id, "preview", "changes", report.iter_changes(), stored
+    )
     return summary
 
 
-def _write_report(job_id: int, kind: str, write: Callable[[TextIO], None]) -> None:
-    path = report_path(job_id, kind)
-    tmp = path.with_suffix(".tmp")
-    with tmp.open("w", encoding="utf-8") as fh:
-        write(fh)
-    os.replace(tmp, path)
+def report_kind(job: ImportJob) -> str:
+    """Return which report a job's page and API show: the result once it ran, else the preview."""
+    finished = job.status in (ImportStatus.APPLIED, ImportStatus.FAILED) and bool(job.result)
+    return "result" if finished else "preview"
 
 
-def full_report(job: ImportJob, kind: str) -> dict[str, Any] | None:
-    """Return a job's whole ``preview`` or ``result`` report: its row's, or its file's when cut.
+def page(job: ImportJob, name: str, cursor: str | None, limit: int) -> dict[str, Any]:
+    """Return a page of a list of the job's report: its lines, its total, the next cursor.
 
-    Once the file is gone (the history is tidied after ``KEEP_DAYS``), the
-    row's summary is what is left.
+    The changes are the preview's; the other lists are of the report the job
+    shows (``report_kind``). Reads one or two rows whatever the report's size.
     """
-    stored: dict[str, Any] | None = getattr(job, kind)
-    if not stored or not any(stored.get(c, 0) > REPORT_LIMIT for c in REPORT_COUNTS.values()):
-        return stored
-    try:
-        with report_path(job.pk, kind).open(encoding="utf-8") as fh:
-            whole: dict[str, Any] = json.load(fh)
-        return whole
-    except (OSError, ValueError):
-        return stored
+    kind = "preview" if name == "changes" else report_kind(job)
+    start = storage.read_cursor(cursor)
+    limit = max(1, min(limit, storage.PAGE_LIMIT))
+    summary: dict[str, Any] = getattr(job, kind) or {}
+    total = int(summary.get(REPORT_COUNTS[name], len(summary.get(name) or ())))
+    kept = total
+    if storage.has_list(job.pk, kind, name):
+        items = storage.read_page(job.pk, kind, name, start, limit)
+    else:  # the lines are no longer kept (an applied preview): what the row has
+        shown = list(summary.get(name) or ())
+        items, kept = shown[start : start + limit], len(shown)
+    end = start + len(items)
+    return {
+        "items": items,
+        "total": total,
+        "next_cursor": storage.make_cursor(end) if items and end < kept else None,
+    }
+
+
+def every_line(job: ImportJob, name: str) -> Any:
+    """Yield every line of a list of the job's report (for the downloads), streamed."""
+    kind = "preview" if name == "changes" else report_kind(job)
+    if storage.has_list(job.pk, kind, name):
+        return storage.iter_list(job.pk, kind, name)
+    return iter(((getattr(job, kind) or {}).get(name)) or ())
 
 
 def _actor(job: ImportJob) -> Actor:
@@ -172,47 +216,116 @@ def _actor(job: ImportJob) -> Actor:
     return Actor.for_member(job.actor_member, Origin(channel="web"))
 
 
-def _throttled(job_id: int) -> Any:
-    last = {"t": 0.0}
+def _language(job: ImportJob) -> str:
+    return job.actor_member.effective_language() if job.actor_member else job.organization.language
 
-    def progress(phase: str, done: int, total: int) -> None:
-        import time
 
-        now = time.monotonic()
-        if now - last["t"] > 0.3 or done == total:
-            last["t"] = now
-            write_progress(job_id, phase, done, total)
+def _reason(exc: BaseException, job: ImportJob) -> str:
+    """Return what the job's reader is told of a failure: never a server's path or trace."""
+    if isinstance(exc, DomainError):
+        return str(exc)
+    if isinstance(exc, storage.UploadMissing):
+        return _("The uploaded file is no longer kept: upload it again.")
+    return _(
+        "The import stopped on an error of the server (import #%(id)d); nothing was changed. "
+        "Try again later, or tell the platform operator."
+    ) % {"id": job.pk}
 
-    return progress
+
+def _interrupted(status: str) -> str:
+    """Return what the reader of a job stopped with its worker is told (its language active)."""
+    if status == ImportStatus.PREVIEWING:
+        return _(
+            "The preview was interrupted: the server preparing it stopped. "
+            "Upload the file again to start over."
+        )
+    return _(
+        "The import was interrupted: the server applying it stopped. Nothing was "
+        "changed. Upload the file again to start it over."
+    )
+
+
+def _failure(message: str) -> dict[str, Any]:
+    return {
+        "errors": [{"line": 0, "column": "", "message": message}],
+        "error_count": 1,
+        "applied": False,
+    }
+
+
+def _since(started: float) -> float:
+    return time.monotonic() - started
+
+
+def _claim(job: ImportJob, before: str, after: str) -> bool:
+    """Take the job for this process (``before`` → ``after``); False if another has it."""
+    return bool(
+        ImportJob.objects.filter(pk=job.pk, status=before).update(
+            status=after,
+            pid=os.getpid(),
+            host=socket.gethostname()[:255],
+            heartbeat_at=clock.now(),
+            updated_at=clock.now(),
+        )
+    )
+
+
+def _load(job_id: int) -> ImportJob:
+    return ImportJob.objects.select_related("organization", "actor_member", "token").get(pk=job_id)
 
 
 def run_preview(job_id: int) -> None:
-    """Compute the dry run of a job and store it for the page."""
+    """Compute the dry run of a job and store it for the page; raise ``ImportFailed`` if it fails."""
     from equipage.imports.actions import roster_import
 
-    job = ImportJob.objects.select_related("organization", "actor_member", "token").get(pk=job_id)
+    started = time.monotonic()
+    job = _load(job_id)
+    if not _claim(job, ImportStatus.PREVIEWING, ImportStatus.PREVIEWING):
+        return  # cancelled (or tidied) before its turn came
     org = job.organization
-    try:
-        with translation.override(
-            job.actor_member.effective_language() if job.actor_member else org.language
-        ):
-            report = roster_import(
-                actor=_actor(job),
-                organization=org,
-                data=Path(job.file_path),
-                filename=job.file_name,
-                mode=job.mode,
-                dry_run=True,
-                progress=_throttled(job.pk),
+    with translation.override(_language(job)):
+        try:
+            with Pulse(job.pk) as pulse:
+                with storage.spooled_upload(job) as path:
+                    report = roster_import(
+                        actor=_actor(job),
+                        organization=org,
+                        data=path,
+                        filename=job.file_name,
+                        mode=job.mode,
+                        dry_run=True,
+                        progress=pulse,
+                    )
+                # Each row of the report is written on its own (a million lines in one
+                # transaction would hold SQLite's write lock for half a minute); the page
+                # shows none of them until the job's row says "previewed".
+                preview = keep_preview(job.pk, report, pulse)
+            if not ImportJob.objects.filter(pk=job.pk, status=ImportStatus.PREVIEWING).update(
+                preview=preview,
+                status=ImportStatus.PREVIEWED,
+                progress_phase="",
+                updated_at=clock.now(),
+            ):
+                storage.remove_parts(job.pk, "preview:")  # cancelled meanwhile: keep none of it
+                return
+            if report.errors:  # it cannot be applied: its file is of no more use
+                storage.remove_parts(job.pk, storage.UPLOAD)
+            forget_side(job.pk)
+        except Exception as exc:
+            reason = _reason(exc, job)
+            if not isinstance(exc, DomainError | storage.UploadMissing):
+                log.exception("import %s: the preview failed", job.pk)
+            ImportJob.objects.filter(pk=job.pk, status=ImportStatus.PREVIEWING).update(
+                preview=_failure(reason),
+                status=ImportStatus.FAILED,
+                finished_at=clock.now(),
+                updated_at=clock.now(),
             )
-        preview = keep_preview(job.pk, report)
-        status = ImportStatus.PREVIEWED
-    except (DomainError, OSError) as exc:
-        preview = {"errors": [{"line": 0, "column": "", "message": str(exc)}], "applied": False}
-        status = ImportStatus.FAILED
-    ImportJob.objects.filter(pk=job.pk).update(
-        preview=preview, status=status, updated_at=clock.now()
-    )
+            storage.remove_parts(job.pk, storage.UPLOAD, "preview:")
+            forget_side(job.pk)
+            log_outcome(job, "preview failed", _failure(reason), _since(started), reason)
+            raise ImportFailed(f"import {job.pk}: {reason}") from None
+    log_outcome(job, "previewed", preview, _since(started))
 
 
 def job_confirm(*, actor: Actor, job: ImportJob, confirm_mass_deactivation: bool) -> None:
@@ -231,51 +344,188 @@ def job_confirm(*, actor: Actor, job: ImportJob, confirm_mass_deactivation: bool
     transaction.on_commit(lambda: apply_import.enqueue(job.pk))
 
 
+def job_cancel(*, actor: Actor, job: ImportJob) -> None:
+    """Cancel a job not yet confirmed, and delete its file and preview at once."""
+    authorize(actor, Cap.MEMBER_IMPORT, job.organization)
+    now = clock.now()
+    cancelled = ImportJob.objects.filter(
+        pk=job.pk, status__in=(ImportStatus.PREVIEWING, ImportStatus.PREVIEWED)
+    ).update(status=ImportStatus.CANCELLED, progress_phase="", finished_at=now, updated_at=now)
+    if not cancelled:
+        raise Conflict(_("This import was already confirmed or has expired."))
+    storage.remove_parts(job.pk, storage.UPLOAD, "preview:")
+    forget_side(job.pk)
+    job.status = ImportStatus.CANCELLED
+
+
 def run_apply(job_id: int) -> None:
-    """Apply a confirmed job; the job keeps the lock until it ends, whatever happens."""
+    """Apply a confirmed job; the job keeps the lock until it ends, whatever happens.
+
+    Raises ``ImportFailed`` when the job ends without being applied.
+    """
     from equipage.imports.actions import roster_import
 
-    job = ImportJob.objects.select_related("organization", "actor_member", "token").get(pk=job_id)
-    if job.status != ImportStatus.QUEUED:
+    started = time.monotonic()
+    job = _load(job_id)
+    if job.status != ImportStatus.QUEUED or not _claim(
+        job, ImportStatus.QUEUED, ImportStatus.RUNNING
+    ):
         return
-    ImportJob.objects.filter(pk=job.pk).update(
-        status=ImportStatus.RUNNING,
-        pid=os.getpid(),
-        host=socket.gethostname()[:255],
-        updated_at=clock.now(),
-    )
     org = job.organization
-    result: dict[str, Any]
-    try:
-        with translation.override(
-            job.actor_member.effective_language() if job.actor_member else org.language
-        ):
-            report = roster_import(
-                actor=_actor(job),
-                organization=org,
-                data=Path(job.file_path),
-                filename=job.file_name,
-                mode=job.mode,
-                confirm_mass_deactivation=job.confirm_mass_deactivation,
-                progress=_throttled(job.pk),
-                job=job,
-            )
-        result = keep_report(job.pk, "result", report.as_dict(with_changes=False))
-        status = ImportStatus.APPLIED if report.applied else ImportStatus.FAILED
-    except Exception as exc:
-        result = {"errors": [{"line": 0, "column": "", "message": str(exc)}], "applied": False}
-        status = ImportStatus.FAILED
-        if not isinstance(exc, DomainError | OSError):
-            raise
-    finally:
-        ImportJob.objects.filter(pk=job.pk).update(
-            status=status if "status" in locals() else ImportStatus.FAILED,
-            lock=None,
-            result=result if "result" in locals() else None,
-            finished_at=clock.now(),
-            updated_at=clock.now(),
+    result: dict[str, Any] = {}
+    status, reason = ImportStatus.FAILED, ""
+    with translation.override(_language(job)):
+        try:
+            with Pulse(job.pk) as pulse:
+                with storage.spooled_upload(job) as path:
+                    report = roster_import(
+                        actor=_actor(job),
+                        organization=org,
+                        data=path,
+                        filename=job.file_name,
+                        mode=job.mode,
+                        confirm_mass_deactivation=job.confirm_mass_deactivation,
+                        progress=pulse,
+                        job=job,
+                    )
+                result = keep_report(job.pk, "result", report.as_dict(with_changes=False))
+            if report.applied:
+                status = ImportStatus.APPLIED
+            else:
+                reason = (report.errors or [{"message": ""}])[0]["message"]
+        except Exception as exc:
+            reason = _reason(exc, job)
+            result = _failure(reason)
+            if not isinstance(exc, DomainError | storage.UploadMissing):
+                log.exception("import %s: the apply failed", job.pk)
+        finally:
+            if status != ImportStatus.APPLIED and not reason:  # stopped by a signal
+                reason = _interrupted(ImportStatus.RUNNING)
+                result = _failure(reason)
+            _finish(job.pk, status, result)
+    log_outcome(job, status, result, _since(started), reason)
+    if status != ImportStatus.APPLIED:
+        raise ImportFailed(f"import {job.pk}: {reason}")
+
+
+def _finish(job_id: int, status: str, result: dict[str, Any] | None) -> None:
+    """End a job: its status, its result, its lock released; its file and preview let go.
+
+    The row keeps the preview's summary; the roster's data leaves the database.
+    """
+    now = clock.now()
+    ImportJob.objects.filter(pk=job_id).update(
+        status=status,
+        lock=None,
+        result=result,
+        progress_phase="",
+        finished_at=now,
+        updated_at=now,
+    )
+    storage.remove_parts(job_id, storage.UPLOAD, "preview:")
+    forget_side(job_id)
+
+
+def log_outcome(
+    job: ImportJob, outcome: str, report: dict[str, Any] | None, seconds: float, reason: str = ""
+) -> None:
+    """Log one line for the end of a job's preview or apply (organization, counts, duration)."""
+    report = report or {}
+    counts = {key: int(report.get(key) or 0) for key in ("added", "updated", "deactivated")}
+    level = logging.INFO if outcome in ("previewed", ImportStatus.APPLIED) else logging.WARNING
+    log.log(
+        level,
+        "import %s: organization=%s job=%s mode=%s added=%d updated=%d deactivated=%d"
+        " unchanged=%d errors=%d rows=%d duration=%.1fs%s",
+        outcome,
+        job.organization.slug,
+        job.pk,
+        job.mode,
+        counts["added"],
+        counts["updated"],
+        counts["deactivated"],
+        int(report.get("unchanged") or 0),
+        int(report.get("error_count", len(report.get("errors") or ()))),
+        int(report.get("rows") or 0),
+        seconds,
+        f" reason={reason!r}" if reason else "",
+        extra={
+            "organization": job.organization.slug,
+            "import_job": job.pk,
+            "import_outcome": str(outcome),
+        },
+    )
+
+
+# --- jobs whose worker vanished ------------------------------------------------------
+
+
+def vanished(job: ImportJob) -> bool:
+    """Tell whether a working job lost its worker: its heartbeat stopped ``vanished_seconds()``.
+
+    On SQLite (one machine; an apply's transaction holds its heartbeat back) a
+    job whose process still runs here is spared. On PostgreSQL the heartbeat
+    goes through any transaction: a silent job is gone, whatever a process id
+    says (another machine may bear the same name).
+    """
+    if job.status not in WORKING_STATUSES or job.heartbeat_at is None:
+        return False
+    if (clock.now() - job.heartbeat_at).total_seconds() < vanished_seconds():
+        return False
+    if connection.vendor == "sqlite" and job.pid and job.host == socket.gethostname():
+        try:
+            os.kill(job.pid, 0)
+        except ProcessLookupError:
+            return True
+        except PermissionError:
+            return False
+        return False
+    return True
+
+
+def end_interrupted(job: ImportJob) -> bool:
+    """End a job whose worker vanished, and free its organization; True if this call did.
+
+    An apply is one transaction: a worker killed in it changed nothing, and
+    the job fails with a word to its reader. A worker killed just after its
+    commit applied the file: the audit trail says so, and the job says applied.
+    """
+    from equipage.audit.events import EventType
+    from equipage.audit.models import AuditEvent
+
+    applied = AuditEvent.objects.filter(
+        organization_id=job.organization_id,
+        event_type=EventType.IMPORT_APPLIED,
+        target_type=ImportJob._meta.model_name,
+        target_id=str(job.pk),
+    ).first()
+    if applied is not None:
+        status, result, reason = (
+            ImportStatus.APPLIED,
+            {**(applied.after or {}), "applied": True},
+            "",
         )
-    # The roster leaves the disk once applied (the whole preview with it; the row keeps its summary).
-    for path in (Path(job.file_path), report_path(job.pk, "preview")):
-        with contextlib.suppress(OSError):
-            path.unlink()
+    else:
+        with translation.override(_language(job)):
+            reason = _interrupted(job.status)
+        status, result = ImportStatus.FAILED, _failure(reason)
+    now = clock.now()
+    report_field = "result" if job.status != ImportStatus.PREVIEWING else "preview"
+    # Conditional on the heartbeat read: a worker that just beat again keeps its job.
+    ended = ImportJob.objects.filter(
+        pk=job.pk, status=job.status, heartbeat_at=job.heartbeat_at
+    ).update(
+        status=status,
+        lock=None,
+        progress_phase="",
+        finished_at=now,
+        updated_at=now,
+        **{report_field: result},
+    )
+    if not ended:
+        return False
+    storage.remove_parts(job.pk, storage.UPLOAD, "preview:")
+    forget_side(job.pk)
+    seconds = (now - job.updated_at).total_seconds()  # since its worker took it
+    log_outcome(job, "interrupted" if applied is None else "applied", result, seconds, reason)
+    return True

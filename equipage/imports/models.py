@@ -47,7 +47,8 @@ class ImportJob(OrgScoped):
         "tokens.ApiToken", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     file_name = models.CharField(max_length=255, blank=True, default="")
-    file_path = models.CharField(max_length=500, blank=True, default="")
+    # The uploaded file's size; its bytes are ``ImportChunk`` rows (part "upload").
+    file_size = models.BigIntegerField(default=0)
     mode = models.CharField(max_length=8, choices=ImportMode.choices, default=ImportMode.SYNC)
     confirm_mass_deactivation = models.BooleanField(default=False)
     status = models.CharField(
@@ -57,6 +58,15 @@ class ImportJob(OrgScoped):
     lock = models.BooleanField(null=True, default=None)
     pid = models.PositiveIntegerField(null=True, blank=True)
     host = models.CharField(max_length=255, blank=True, default="")
+    # The work's progress and the heartbeat of the process doing it, written by a timer
+    # on their own connection (the apply's transaction would hide them): any node's page
+    # and API read them, and housekeeping ends a job whose heartbeat stopped.
+    progress_phase = models.CharField(max_length=12, blank=True, default="")
+    progress_done = models.BigIntegerField(default=0)
+    progress_total = models.BigIntegerField(default=0)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    # Each report's counts and first lines (``jobs.summarised``); every line is in
+    # ``ImportChunk`` rows, read a page at a time.
     preview = models.JSONField(null=True, blank=True)
     result = models.JSONField(null=True, blank=True)
     created_at = models.DateTimeField()
@@ -75,3 +85,26 @@ class ImportJob(OrgScoped):
 
     def __str__(self) -> str:
         return f"import #{self.pk} ({self.status})"
+
+
+class ImportChunk(models.Model):
+    """A piece of a job's data kept in the database, so that every node reaches it.
+
+    ``part`` names what it belongs to: ``upload`` (the file's bytes, about a
+    megabyte a row), or ``<report>:<list>`` such as ``preview:changes`` (a JSON
+    array of ``storage.ITEMS`` lines, UTF-8). ``seq`` orders the pieces; a
+    report's item ``i`` is in piece ``i // ITEMS``, so a page is one or two rows.
+    """
+
+    job = models.ForeignKey(ImportJob, on_delete=models.CASCADE, related_name="chunks")
+    part = models.CharField(max_length=24)
+    seq = models.PositiveIntegerField()
+    data = models.BinaryField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["job", "part", "seq"], name="one_import_chunk_per_seq"),
+        ]
+
+    def __str__(self) -> str:
+        return f"import #{self.job_id} {self.part}[{self.seq}]"

@@ -1,4 +1,8 @@
-"""Background tasks of the import, on the "imports" queue."""
+"""Background tasks of the import, on the "imports" queue.
+
+Each task fails (raises ``jobs.ImportFailed``) when its job fails, after the
+job's row says why: the task framework's result tells the truth too.
+"""
 
 from __future__ import annotations
 

@@ -17,6 +17,11 @@ urlpatterns = [
         name="import_confirm",
     ),
     path(
+        "o/<slug:slug>/members/import/<int:job_id>/cancel",
+        views.job_cancel,
+        name="import_cancel",
+    ),
+    path(
         "o/<slug:slug>/members/import/<int:job_id>/errors.csv",
         views.job_errors_csv,
         name="import_errors",

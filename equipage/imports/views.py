@@ -6,6 +6,7 @@ import csv
 import io
 from collections.abc import Iterator
 from itertools import chain
+from typing import Any
 
 from django.contrib import messages
 from django.db import transaction
@@ -57,7 +58,6 @@ def _forbidden(request: HttpRequest, exc: DomainError) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def import_page(request: HttpRequest, slug: str) -> HttpResponse:
     from equipage.imports.actions import ensure_import_enabled
-    from equipage.imports.tasks import preview_import
 
     org, actor = request.organization, request.actor  # type: ignore[attr-defined]
     if not can(actor, Cap.MEMBER_IMPORT, org):
@@ -72,12 +72,10 @@ def import_page(request: HttpRequest, slug: str) -> HttpResponse:
         job = jobs.job_create(
             actor=actor,
             organization=org,
-            data=upload.read(),
+            data=upload,  # read a megabyte at a time into the database
             filename=upload.name,
             mode=form.cleaned_data["mode"],
         )
-        jobs.write_progress(job.pk, "read", 0, 0)
-        transaction.on_commit(lambda: preview_import.enqueue(job.pk))
         return redirect(f"/o/{org.slug}/members/import/{job.pk}/")
     recent = ImportJob.objects.filter(organization=org).exclude(
         status__in=[ImportStatus.PREVIEWING, ImportStatus.PREVIEWED]
@@ -95,30 +93,56 @@ def import_page(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
-def _finished(job: ImportJob) -> bool:
-    return job.status in (ImportStatus.APPLIED, ImportStatus.FAILED) and bool(job.result)
+def _job_context(request: HttpRequest, job: ImportJob) -> dict[str, object]:
+    """The page's context: the counts and one page of each list (the first, or the asked one).
 
-
-def _job_context(job: ImportJob) -> dict[str, object]:
-    # The row keeps each list's first lines and its count (``jobs.summarised``).
-    report = (job.result if _finished(job) else job.preview) or {}
+    ``?changes=<cursor>`` (and ``errors=``) show the page from that cursor:
+    the row keeps the first page, the job's report rows the others.
+    """
+    report = getattr(job, jobs.report_kind(job)) or {}
     preview = job.preview or {}
-    errors = report.get("errors", [])
-    changes = preview.get("changes", [])
-    change_count = preview.get("change_count", len(changes))
+    changes = _page(request, job, "changes", preview)
+    errors = _page(request, job, "errors", report)
     return {
         "job": job,
         "report": report,
-        "errors": errors[:PREVIEW_ROWS],
-        "error_count": report.get("error_count", len(errors)),
-        "changes": changes[:PREVIEW_ROWS],
-        "change_count": change_count,
-        "more_changes": max(change_count - PREVIEW_ROWS, 0),
+        "errors": errors["items"],
+        "errors_page": errors,
+        "error_count": errors["total"],
+        "changes": changes["items"],
+        "changes_page": changes,
+        "change_count": changes["total"],
+        "more_changes": max(changes["total"] - changes["end"], 0),
         "skipped_count": report.get("skipped_count", len(report.get("skipped", []))),
-        "progress": jobs.read_progress(job.pk),
+        "progress": jobs.read_progress(job),
         "working": _working(job),
         "confirm_form": ConfirmForm(),
     }
+
+
+def _page(
+    request: HttpRequest, job: ImportJob, name: str, summary: dict[str, Any]
+) -> dict[str, Any]:
+    """Return a page of a list for the page: its lines, total, where it starts and ends."""
+    from equipage.imports import storage
+
+    cursor = request.GET.get(name) or None
+    if cursor is None:  # the first page is the row's
+        items = list(summary.get(name) or ())[:PREVIEW_ROWS]
+        total = int(summary.get(jobs.REPORT_COUNTS[name], len(items)))
+        found: dict[str, Any] = {
+            "items": items,
+            "total": total,
+            "next_cursor": storage.make_cursor(len(items)) if len(items) < total else None,
+        }
+        start = 0
+    else:
+        try:
+            start = storage.read_cursor(cursor)
+        except DomainError:
+            raise Http404("page") from None
+        found = jobs.page(job, name, cursor, PREVIEW_ROWS)
+    return {**found, "start": start + 1, "end": start + len(found["items"])}
 
 
 def _working(job: ImportJob) -> bool:
@@ -133,7 +157,7 @@ def job_page(request: HttpRequest, slug: str, job_id: int) -> HttpResponse:
     return render(
         request,
         "imports/job.html",
-        {**_job_context(job), "nav": "import", "first_password_notice": notice},
+        {**_job_context(request, job), "nav": "import", "first_password_notice": notice},
     )
 
 
@@ -144,7 +168,7 @@ def job_progress(request: HttpRequest, slug: str, job_id: int) -> HttpResponse:
     # Polled every second while the job works: the reports are not read (nor needed).
     job = _job(request, job_id, light=True)
     working = _working(job)
-    context = {"job": job, "progress": jobs.read_progress(job.pk), "working": working}
+    context = {"job": job, "progress": jobs.read_progress(job), "working": working}
     response = render(request, "imports/_progress.html", context)
     if not working:
         response["HX-Refresh"] = "true"
@@ -177,23 +201,57 @@ def job_confirm(request: HttpRequest, slug: str, job_id: int) -> HttpResponse:
 
 
 @member_required
+@require_POST
+def job_cancel(request: HttpRequest, slug: str, job_id: int) -> HttpResponse:
+    """Cancel a preview: its file and report leave the database at once."""
+    job = _job(request, job_id, light=True)
+    try:
+        jobs.job_cancel(actor=request.actor, job=job)  # type: ignore[attr-defined]
+    except DomainError as exc:
+        messages.error(request, str(exc))
+        return redirect(f"/o/{slug}/members/import/{job.pk}/")
+    return redirect(f"/o/{slug}/members/import/")
+
+
+@member_required
 @require_GET
 def job_errors_csv(request: HttpRequest, slug: str, job_id: int) -> HttpResponse:
-    """Download every error of the file as CSV (line, column, message)."""
-    job = _job(request, job_id)
-    report = jobs.full_report(job, "result" if _finished(job) else "preview")
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=";" if request.LANGUAGE_CODE == "fr" else ",")
-    writer.writerow([_("Line"), _("Column"), _("Message")])
+    """Download every error of the file as CSV (line, column, message), streamed."""
     from equipage.imports.export import neutralise
 
-    for e in (report or {}).get("errors", []):
-        writer.writerow([e["line"], neutralise(e["column"]), neutralise(e["message"])])
-    response = HttpResponse(
-        ("\ufeff" + out.getvalue()).encode(), content_type="text/csv; charset=utf-8"
+    job = _job(request, job_id)
+    header = [_("Line"), _("Column"), _("Message")]
+
+    def rows() -> Iterator[list[object]]:
+        for e in jobs.every_line(job, "errors"):
+            yield [e["line"], neutralise(e["column"]), neutralise(e["message"])]
+
+    return _csv_download(request, f"import-{job.pk}-errors.csv", header, rows())
+
+
+def _csv_download(
+    request: HttpRequest, filename: str, header: list[str], rows: Iterator[list[object]]
+) -> HttpResponse:
+    """Stream a CSV file (a BOM, the header, then the rows a thousand at a time)."""
+    delimiter = ";" if request.LANGUAGE_CODE == "fr" else ","
+
+    def lines() -> Iterator[str]:
+        out = io.StringIO()
+        writer = csv.writer(out, delimiter=delimiter)
+        writer.writerow(header)
+        for n, row in enumerate(rows, start=1):
+            writer.writerow(row)
+            if n % 1000 == 0:
+                yield out.getvalue()
+                out.seek(0)
+                out.truncate()
+        yield out.getvalue()
+
+    response = StreamingHttpResponse(
+        chain(["\ufeff"], lines()), content_type="text/csv; charset=utf-8"
     )
-    response["Content-Disposition"] = f'attachment; filename="import-{job.pk}-errors.csv"'
-    return response
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response  # type: ignore[return-value]
 
 
 def _cell(value: object) -> str:
@@ -214,31 +272,18 @@ def job_changes_csv(request: HttpRequest, slug: str, job_id: int) -> HttpRespons
     from equipage.imports.export import neutralise
 
     job = _job(request, job_id)
-    changes = (jobs.full_report(job, "preview") or {}).get("changes", [])
     words = {"added": _("added"), "updated": _("updated"), "deactivated": _("deactivated")}
-    delimiter = ";" if request.LANGUAGE_CODE == "fr" else ","
+    header = [_("Line"), _("Login"), _("Change"), _("Field"), _("Before"), _("After")]
 
-    def lines() -> Iterator[str]:
-        out = io.StringIO()
-        writer = csv.writer(out, delimiter=delimiter)
-        writer.writerow([_("Line"), _("Login"), _("Change"), _("Field"), _("Before"), _("After")])
-        for n, c in enumerate(changes, start=1):
+    def rows() -> Iterator[list[object]]:
+        for c in jobs.every_line(job, "changes"):
             kind = words.get(c["change"], c["change"])
             for name, pair in (c.get("fields") or {"": {}}).items():
                 cells = [c.get("line") or "", c["login"], kind, name]
                 cells += [_cell(pair.get("before")), _cell(pair.get("after"))]
-                writer.writerow([neutralise(str(v)) for v in cells])
-            if n % 1000 == 0:
-                yield out.getvalue()
-                out.seek(0)
-                out.truncate()
-        yield out.getvalue()
+                yield [neutralise(str(v)) for v in cells]
 
-    response = StreamingHttpResponse(
-        chain(["\ufeff"], lines()), content_type="text/csv; charset=utf-8"
-    )
-    response["Content-Disposition"] = f'attachment; filename="import-{job.pk}-changes.csv"'
-    return response  # type: ignore[return-value]
+    return _csv_download(request, f"import-{job.pk}-changes.csv", header, rows())
 
 
 @member_required

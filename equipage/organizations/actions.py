@@ -336,13 +336,6 @@ def organization_delete(
                 ),
                 code="import_in_progress",
             )
-        files = [
-            path
-            for path in ImportJob.objects.filter(organization=org).values_list(
-                "file_path", flat=True
-            )
-            if path
-        ]
         footprint = organization_footprint(org)
         record(
             actor=actor,
@@ -357,8 +350,8 @@ def organization_delete(
                 "queued_emails": footprint.queued_emails,
             },
         )
+        # The import jobs' files and reports are rows of theirs: they go with them.
         delete_organization_rows(org.pk)
-        transaction.on_commit(lambda: _remove_import_files(files))
 
 
 def _stale_import(organization: Organization) -> bool:
@@ -366,18 +359,3 @@ def _stale_import(organization: Organization) -> bool:
     from equipage.imports.actions import _break_stale_lock
 
     return _break_stale_lock(organization)
-
-
-def _remove_import_files(paths: list[str]) -> None:
-    """Remove the uploaded rosters of a deleted organization (personal data), only ours."""
-    import contextlib
-    from pathlib import Path
-
-    from django.conf import settings
-
-    root = (Path(settings.MEDIA_ROOT) / "imports").resolve()
-    for raw in paths:
-        path = Path(raw).resolve()
-        if path.parent == root:
-            with contextlib.suppress(OSError):
-                path.unlink()

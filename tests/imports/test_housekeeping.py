@@ -1,20 +1,27 @@
-"""Import jobs are tidied: unconfirmed previews expire with their file, old history goes."""
+"""Import jobs are tidied: unconfirmed previews expire with their file, old history goes.
+
+The file and the reports are rows of the job (``ImportChunk``): what is
+removed is checked in the database, where every node would have read it.
+"""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from equipage.core.errors import Conflict
 from equipage.imports.housekeeping import tidy_import_jobs
-from equipage.imports.jobs import job_confirm, job_create, progress_path, report_path, run_preview
-from equipage.imports.models import ImportJob, ImportStatus
+from equipage.imports.jobs import job_confirm, job_create, run_preview
+from equipage.imports.models import ImportChunk, ImportJob, ImportStatus
 from equipage.permissions import as_actor
 from tests.imports.helpers import csv_bytes
 
 pytestmark = pytest.mark.django_db
+
+
+def _parts(job: ImportJob) -> set[str]:
+    return set(ImportChunk.objects.filter(job=job).values_list("part", flat=True))
 
 
 def _previewed(org: Any, admin: Any) -> ImportJob:
@@ -32,17 +39,14 @@ def test_a_preview_left_unconfirmed_for_a_day_is_cancelled_and_its_file_removed(
     org: Any, admin: Any, frozen_clock: Any
 ) -> None:
     job = _previewed(org, admin)
-    upload = Path(job.file_path)
-    whole = report_path(job.pk, "preview")
-    whole.write_text("{}")  # as a preview too big for its row leaves it
-    assert upload.exists()
+    assert _parts(job) == {"upload", "preview:changes"}  # empty lists take no row
     frozen_clock.advance(hours=23)
     assert tidy_import_jobs() == (0, 0)
-    assert upload.exists()
+    assert "upload" in _parts(job)
     frozen_clock.advance(hours=2)
     assert tidy_import_jobs() == (1, 0)
     job.refresh_from_db()
-    assert job.status == ImportStatus.CANCELLED and not upload.exists() and not whole.exists()
+    assert job.status == ImportStatus.CANCELLED and _parts(job) == set()
     with pytest.raises(Conflict):
         job_confirm(actor=as_actor(admin), job=job, confirm_mass_deactivation=False)
 
@@ -51,15 +55,14 @@ def test_finished_jobs_are_kept_ninety_days_then_deleted(
     org: Any, admin: Any, frozen_clock: Any
 ) -> None:
     job = _previewed(org, admin)
-    ImportJob.objects.filter(pk=job.pk).update(status=ImportStatus.APPLIED, file_path="")
-    progress_path(job.pk).write_text("{}")
-    report_path(job.pk, "result").write_text("{}")
+    ImportJob.objects.filter(pk=job.pk).update(status=ImportStatus.APPLIED)
+    ImportChunk.objects.create(job=job, part="result:errors", seq=0, data=b"[]")
     frozen_clock.advance(days=89)
     assert tidy_import_jobs() == (0, 0)
     frozen_clock.advance(days=2)
     assert tidy_import_jobs() == (0, 1)
     assert not ImportJob.objects.filter(pk=job.pk).exists()
-    assert not progress_path(job.pk).exists() and not report_path(job.pk, "result").exists()
+    assert not ImportChunk.objects.filter(job_id=job.pk).exists()
 
 
 def test_a_running_import_is_never_touched(org: Any, admin: Any, frozen_clock: Any) -> None:
@@ -68,4 +71,4 @@ def test_a_running_import_is_never_touched(org: Any, admin: Any, frozen_clock: A
     frozen_clock.advance(days=200)
     assert tidy_import_jobs() == (0, 0)
     job.refresh_from_db()
-    assert job.status == ImportStatus.RUNNING and Path(job.file_path).exists()
+    assert job.status == ImportStatus.RUNNING and "upload" in _parts(job)

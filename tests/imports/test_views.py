@@ -36,6 +36,11 @@ def login(member: Any) -> Client:
     return client
 
 
+def downloaded(response: Any) -> str:
+    """Return a streamed CSV download's text."""
+    return b"".join(response.streaming_content).decode("utf-8-sig")
+
+
 def upload(
     client: Client, org: Any, data: bytes, name: str = "roster.csv", mode: str = "sync"
 ) -> Any:
@@ -84,8 +89,7 @@ def test_errors_are_listed_and_downloadable_and_nothing_is_applied(
     assert (
         b"the file cannot be imported" in page.content and b"Apply the import" not in page.content
     )
-    errors = client.get(f"/o/{org.slug}/members/import/{job.pk}/errors.csv")
-    text = errors.content.decode("utf-8-sig")
+    text = downloaded(client.get(f"/o/{org.slug}/members/import/{job.pk}/errors.csv"))
     assert "2,Nom,This cell is required." in text.replace(";", ",")
     client.post(f"/o/{org.slug}/members/import/{job.pk}/confirm")
     job.refresh_from_db()
@@ -150,7 +154,7 @@ def test_feature_switched_off_shows_a_clear_message(org, admin) -> None:  # type
 
 @pytest.fixture
 def small_reports(monkeypatch: Any) -> int:
-    """Cut the job rows' lists at 3 lines, as they are at 500 in production."""
+    """Cut the job rows' lists (and the page's) at 3 lines, as they are at 100 in production."""
     from equipage.imports import jobs, views
 
     monkeypatch.setattr(jobs, "REPORT_LIMIT", 3)
@@ -161,7 +165,7 @@ def small_reports(monkeypatch: Any) -> int:
 def test_a_big_preview_keeps_its_first_changes_in_the_row_and_every_change_for_download(
     org, admin, immediate_tasks, small_reports
 ) -> None:  # type: ignore[no-untyped-def]
-    from equipage.imports.jobs import report_path
+    from equipage.imports.models import ImportChunk
 
     client = login(admin)
     people = [["", f"Neuf{i}", "Nina", f"nina{i}@x.fr", "", "Activé"] for i in range(5)]
@@ -172,16 +176,17 @@ def test_a_big_preview_keeps_its_first_changes_in_the_row_and_every_change_for_d
     page = client.get(f"/o/{org.slug}/members/import/{job.pk}/")
     assert b"and 2 more changes" in page.content and b"Download all 5 changes (CSV)" in page.content
     download = client.get(f"/o/{org.slug}/members/import/{job.pk}/changes.csv")
-    text = b"".join(download.streaming_content).decode("utf-8-sig")
+    text = downloaded(download)
     logins = {line.split(",")[1] for line in text.splitlines()[1:]}
     assert logins == {f"nina.neuf{i}" for i in range(5)}
     assert "nina3@x.fr" in text and text.splitlines()[0] == "Line,Login,Change,Field,Before,After"
-    assert report_path(job.pk, "preview").exists()
+    parts = ImportChunk.objects.filter(job=job).values_list("part", flat=True)
+    assert set(parts) == {"upload", "preview:changes"}
     client.post(f"/o/{org.slug}/members/import/{job.pk}/confirm")
     job.refresh_from_db()
     assert job.status == "applied" and Member.objects.filter(first_name="Nina").count() == 5
-    # The roster's data leaves the disk once applied; the row keeps its summary.
-    assert not report_path(job.pk, "preview").exists()
+    # The roster's data leaves the database once applied; the row keeps its summary.
+    assert not parts.all().exists()
 
 
 def test_every_error_is_downloadable_when_the_page_shows_the_first(
@@ -193,8 +198,8 @@ def test_every_error_is_downloadable_when_the_page_shows_the_first(
     assert len(job.preview["errors"]) == 3 and job.preview["error_count"] == 5
     page = client.get(f"/o/{org.slug}/members/import/{job.pk}/")
     assert b"5 errors: the file cannot be imported" in page.content
-    errors = client.get(f"/o/{org.slug}/members/import/{job.pk}/errors.csv")
-    lines = errors.content.decode("utf-8-sig").splitlines()[1:]
+    lines = downloaded(client.get(f"/o/{org.slug}/members/import/{job.pk}/errors.csv"))
+    lines = lines.splitlines()[1:]
     assert [line.split(",")[0] for line in lines] == ["2", "3", "4", "5", "6"]
 
 
@@ -234,3 +239,56 @@ def test_the_progress_shows_the_lines_read_before_their_number_is_known(
     write_progress(job.pk, "read", 40_000, 0)
     response = client.get(f"/o/{org.slug}/members/import/{job.pk}/progress")
     assert "40000 lignes lues" in response.content.decode()
+
+
+def test_the_preview_pages_through_every_change_by_plain_links(
+    org, admin, immediate_tasks, small_reports
+) -> None:  # type: ignore[no-untyped-def]
+    import re
+
+    client = login(admin)
+    people = [["", f"Neuf{i}", "Nina", f"nina{i}@x.fr", "", "Activé"] for i in range(7)]
+    upload(client, org, csv_bytes(people), mode="upsert")
+    job = ImportJob.objects.filter(organization=org).order_by("-id").first()
+    url = f"/o/{org.slug}/members/import/{job.pk}/"
+    seen: list[str] = []
+    query = ""
+    for _page in range(5):
+        html = client.get(url + query).content.decode()
+        seen += re.findall(r"<td>(nina\.neuf\d)</td>", html)
+        more = re.search(r'href="\?changes=([^"#]+)#changes-title" rel="next"', html)
+        if more is None:
+            break
+        query = f"?changes={more.group(1)}"
+    assert sorted(seen) == [f"nina.neuf{i}" for i in range(7)] and len(seen) == 7
+    assert "Lines 7 to 7 of 7" in html
+    assert client.get(url + "?changes=forged!").status_code == 404
+
+
+def test_a_cancelled_preview_leaves_the_database_at_once(org, admin, immediate_tasks) -> None:  # type: ignore[no-untyped-def]
+    from equipage.imports.models import ImportChunk
+
+    client = login(admin)
+    upload(client, org, csv_bytes([["", "Neuf", "Nina", "", "", "Activé"]]), mode="upsert")
+    job = ImportJob.objects.filter(organization=org).order_by("-id").first()
+    assert ImportChunk.objects.filter(job=job, part="upload").exists()
+    page = client.get(f"/o/{org.slug}/members/import/{job.pk}/").content.decode()
+    assert f'formaction="/o/{org.slug}/members/import/{job.pk}/cancel"' in page
+    response = client.post(f"/o/{org.slug}/members/import/{job.pk}/cancel")
+    assert response.status_code == 302
+    job.refresh_from_db()
+    assert job.status == "cancelled" and not ImportChunk.objects.filter(job=job).exists()
+    client.post(f"/o/{org.slug}/members/import/{job.pk}/confirm")  # too late to apply it
+    job.refresh_from_db()
+    assert job.status == "cancelled" and not Member.objects.filter(first_name="Nina").exists()
+
+
+def test_a_preview_with_errors_keeps_its_errors_not_its_file(org, admin, immediate_tasks) -> None:  # type: ignore[no-untyped-def]
+    from equipage.imports.models import ImportChunk
+
+    client = login(admin)
+    upload(client, org, csv_bytes([["", "", "Jean", "", "", "Peut-être"]]))
+    job = ImportJob.objects.filter(organization=org).order_by("-id").first()
+    assert job.status == "previewed" and job.preview["error_count"] == 2
+    parts = set(ImportChunk.objects.filter(job=job).values_list("part", flat=True))
+    assert "preview:errors" in parts and "upload" not in parts  # it can never be applied

@@ -6,11 +6,9 @@ row left behind in the deleted one, or one taken from the other, fails here.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
-from django.conf import settings
 from django.db import models
 
 from equipage.accounts.models import Member
@@ -18,7 +16,8 @@ from equipage.audit.models import AuditEvent
 from equipage.core import clock
 from equipage.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from equipage.emails.models import OutboundEmail
-from equipage.imports.models import ImportJob
+from equipage.imports.models import ImportChunk, ImportJob
+from equipage.imports.storage import store_upload
 from equipage.organizations.actions import organization_delete
 from equipage.organizations.deletion import deletion_plan
 from equipage.organizations.models import Organization
@@ -72,17 +71,11 @@ def populate(org: Any, owner: Any) -> dict[str, Any]:
     member_update(actor=owner, member=plain, job_title="Acheteuse")
     ownership_transfer_start(actor=owner, to_member=admin)
     ScimExtra.objects.create(organization=org, member=plain, data={"nickName": "mimi"})
-    upload = Path(settings.MEDIA_ROOT) / "imports" / f"{org.pk}-roster.csv"
-    upload.parent.mkdir(parents=True, exist_ok=True)
-    upload.write_text("Nom;Prénom\n")
-    ImportJob.objects.create(
-        organization=org,
-        status="applied",
-        file_path=str(upload),
-        created_at=clock.now(),
-        updated_at=clock.now(),
+    job = ImportJob.objects.create(
+        organization=org, status="previewed", created_at=clock.now(), updated_at=clock.now()
     )
-    return {"admin": admin, "member": plain, "upload": upload}
+    store_upload(job, "Nom;Prénom\n".encode())  # the uploaded roster, kept in the database
+    return {"admin": admin, "member": plain, "upload": job.pk}
 
 
 # The tables ``populate`` fills on every engine (a table kept by database triggers on one
@@ -133,8 +126,9 @@ def test_owner_deletes_everything_of_the_organization_and_nothing_of_the_other(
     assert not Member.objects.filter(pk__in=member_ids).exists()
     assert rows_of(other_org.pk) == globex_before
     assert Organization.objects.filter(pk=other_org.pk).exists()
-    assert not two_worlds["acme"]["upload"].exists()  # the uploaded roster went too
-    assert two_worlds["globex"]["upload"].exists()
+    # The uploaded roster went too (its rows), the other organization's stayed.
+    assert not ImportChunk.objects.filter(job_id=two_worlds["acme"]["upload"]).exists()
+    assert ImportChunk.objects.filter(job_id=two_worlds["globex"]["upload"]).exists()
 
 
 def test_deletion_is_audited_and_the_trail_survives_without_its_organization(

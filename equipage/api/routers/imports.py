@@ -3,6 +3,10 @@
 Everything goes through the imports app: ``roster_import`` for the synchronous
 dry run, ``jobs.job_create`` / ``jobs.job_confirm`` and its tasks for the
 background preview and apply, exactly as the web page does.
+
+A job shows its counts and the first lines of each list; the rest is read a
+page at a time by cursor (``GET /imports/{id}/changes?cursor=...``), so that
+polling a 250k-line preview costs one small row, not the whole report.
 """
 
 from __future__ import annotations
@@ -16,8 +20,9 @@ from ninja import Field, File, Form, Query, Router, Schema, Status, UploadedFile
 from equipage.api.common import actor, organization
 from equipage.api.errors import ERROR_RESPONSES
 from equipage.core.errors import NotFound, ValidationFailed
-from equipage.imports.jobs import REPORT_COUNTS
-from equipage.imports.models import ImportJob, ImportStatus
+from equipage.imports.jobs import REPORT_COUNTS, REPORT_LIMIT
+from equipage.imports.models import WORKING_STATUSES, ImportJob, ImportStatus
+from equipage.imports.storage import PAGE_LIMIT
 from equipage.permissions import Cap, authorize
 
 router = Router(tags=["imports"])
@@ -69,16 +74,26 @@ class ImportReport(Schema):
     warnings: list[ImportProblem] = []
     changes: list[ImportChange] | None = Field(
         None,
-        description="Every change, line by line (previews only). The list of imports gives"
-        " the first 500 of each list; get the import for all of them.",
+        description=f"The changes, line by line (previews only). A job shows the first"
+        f" {REPORT_LIMIT} of each list; `next_cursors` reads on.",
     )
     error_count: int | None = Field(None, description="How many errors in all.")
     change_count: int | None = Field(None, description="How many changes in all (previews).")
     skipped_count: int | None = Field(None, description="How many members skipped in all.")
+    warning_count: int | None = Field(None, description="How many warnings in all.")
+    next_cursors: dict[str, str] = Field(
+        {},
+        description="For each list with more lines than shown (changes, errors, skipped,"
+        " warnings): the cursor of `GET /imports/{id}/<list>?cursor=` for the next ones.",
+    )
 
 
 class Progress(Schema):
-    phase: str = Field(..., description="read, compare, write or queued; empty before start.")
+    phase: str = Field(
+        ...,
+        description="read, compare, write, report (a preview's changes being stored) or"
+        " queued; empty once the work is done.",
+    )
     done: int
     total: int
 
@@ -96,39 +111,69 @@ class ImportJobOut(Schema):
     result: ImportReport | None = Field(None, description="Once status is applied or failed.")
 
 
+class PageQuery(Schema):
+    cursor: str | None = Field(None, description="From `next_cursors` or `next_cursor`.")
+    limit: int = Field(REPORT_LIMIT, ge=1, le=PAGE_LIMIT, description="Lines per page.")
+
+
+class ChangePage(Schema):
+    items: list[ImportChange]
+    total: int = Field(..., description="How many lines the list has in all.")
+    next_cursor: str | None = Field(..., description="None on the last page.")
+
+
+class ProblemPage(Schema):
+    items: list[ImportProblem]
+    total: int
+    next_cursor: str | None
+
+
+class SkipPage(Schema):
+    items: list[ImportSkip]
+    total: int
+    next_cursor: str | None
+
+
 class ApplyQuery(Schema):
     confirm_mass_deactivation: bool = Field(
         False, description="Required when the preview says `confirmation_required`."
     )
 
 
-def _read(file: UploadedFile) -> tuple[bytes, str]:
+def _checked(file: UploadedFile) -> tuple[UploadedFile, str]:
     if file.size is not None and file.size > MAX_UPLOAD:
         raise ValidationFailed("This file is too large (200 MB at most).", field="file")
-    return file.read(), file.name or "upload.csv"
+    return file, file.name or "upload.csv"
 
 
-def _report(data: dict[str, Any] | None) -> dict[str, Any] | None:
+def _report(data: dict[str, Any] | None, lists: tuple[str, ...]) -> Any:
+    """Return a report as a job's row keeps it, with the cursors of the lists that go on.
+
+    ``lists``: those whose pages ``GET /imports/{id}/<list>`` serves from this report.
+    """
+    from equipage.imports.storage import make_cursor
+
     if not data:
         return None
     out = {k: v for k, v in data.items() if k in ImportReport.model_fields}
+    cursors: dict[str, str] = {}
     for key, count in REPORT_COUNTS.items():
-        if key in data and count not in data:  # a whole report: its lists are complete
-            out[count] = len(data[key])
+        shown = len(data.get(key) or ())
+        out.setdefault(count, shown)
+        if key in lists and out[count] > shown:
+            cursors[key] = make_cursor(shown)
+    out["next_cursors"] = cursors
     return out
 
 
-def job_out(job: ImportJob, whole: bool = False) -> dict[str, Any]:
-    """Return the job as the API shows it.
+def job_out(job: ImportJob) -> dict[str, Any]:
+    """Return the job as the API shows it: its row, whatever the size of its reports."""
+    from equipage.imports.jobs import read_progress, report_kind
 
-    ``whole``: with its whole reports, not the summaries its row keeps (the
-    first lines of each list, ``jobs.summarised``).
-    """
-    from equipage.imports.jobs import full_report, read_progress
-
-    preview = full_report(job, "preview") if whole else job.preview
-    result = full_report(job, "result") if whole else job.result
-
+    shown = report_kind(job)
+    others = ("errors", "skipped", "warnings")
+    # A preview's lines are kept until the job ends (applied, failed or cancelled).
+    changes = ("changes",) if job.status in (*WORKING_STATUSES, ImportStatus.PREVIEWED) else ()
     return {
         "id": job.pk,
         "status": job.status,
@@ -137,9 +182,9 @@ def job_out(job: ImportJob, whole: bool = False) -> dict[str, Any]:
         "created_by": job.actor_label,
         "created_at": job.created_at.isoformat(),
         "finished_at": job.finished_at.isoformat() if job.finished_at else None,
-        "progress": read_progress(job.pk),
-        "preview": _report(preview),
-        "result": _report(result)
+        "progress": read_progress(job),
+        "preview": _report(job.preview, (*changes, *others) if shown == "preview" else changes),
+        "result": _report(job.result, others if shown == "result" else ())
         if job.status in (ImportStatus.APPLIED, ImportStatus.FAILED)
         else None,
     }
@@ -167,11 +212,11 @@ def preview(request: HttpRequest, file: File[UploadedFile], mode: Form[Mode] = "
     """
     from equipage.imports.actions import roster_import
 
-    data, name = _read(file)
+    upload, name = _checked(file)
     report = roster_import(
         actor=actor(request),
         organization=organization(request),
-        data=data,
+        data=upload.read(),
         filename=name,
         mode=mode,
         dry_run=True,
@@ -191,19 +236,16 @@ def upload(request: HttpRequest, file: File[UploadedFile], mode: Form[Mode] = "s
     read ``preview``, then ``POST /imports/{id}/apply``.
     """
     from equipage.imports import jobs
-    from equipage.imports.tasks import preview_import
 
-    data, name = _read(file)
+    upload_file, name = _checked(file)
     with transaction.atomic():
         job = jobs.job_create(
             actor=actor(request),
             organization=organization(request),
-            data=data,
+            data=upload_file,  # read a megabyte at a time into the database
             filename=name,
             mode=mode,
         )
-        jobs.write_progress(job.pk, "read", 0, 0)
-        transaction.on_commit(lambda: preview_import.enqueue(job.pk))
     return Status(202, job_out(job))
 
 
@@ -217,8 +259,76 @@ def list_imports(request: HttpRequest) -> Any:
 
 @router.get("/{job_id}", response={200: ImportJobOut, **ERROR_RESPONSES}, summary="Get an import")
 def get_import(request: HttpRequest, job_id: int) -> Any:
-    """Status, progress, preview and (once finished) result of an import."""
-    return job_out(_job(request, job_id), whole=True)
+    """Status, progress, counts and the first lines of the preview and (once finished) result.
+
+    Cheap to poll however big the file: the lists go on by cursor
+    (`next_cursors`, then `GET /imports/{id}/changes` and the like).
+    """
+    return job_out(_job(request, job_id))
+
+
+@router.post(
+    "/{job_id}/cancel",
+    response={200: ImportJobOut, **ERROR_RESPONSES},
+    summary="Cancel a previewed import",
+)
+def cancel(request: HttpRequest, job_id: int) -> Any:
+    """Drop an import not yet applied: its file and preview are deleted at once.
+
+    409 once it is queued, running or finished.
+    """
+    from equipage.imports import jobs
+
+    job = _job(request, job_id)
+    jobs.job_cancel(actor=actor(request), job=job)
+    job.refresh_from_db()
+    return job_out(job)
+
+
+def _page(request: HttpRequest, job_id: int, name: str, query: PageQuery) -> dict[str, Any]:
+    from equipage.imports.jobs import page
+
+    return page(_job(request, job_id), name, query.cursor, query.limit)
+
+
+@router.get(
+    "/{job_id}/changes",
+    response={200: ChangePage, **ERROR_RESPONSES},
+    summary="Page through an import's changes",
+)
+def import_changes(request: HttpRequest, job_id: int, query: Query[PageQuery]) -> Any:
+    """The preview's changes from `cursor` on (kept until the import is applied or cancelled)."""
+    return _page(request, job_id, "changes", query)
+
+
+@router.get(
+    "/{job_id}/errors",
+    response={200: ProblemPage, **ERROR_RESPONSES},
+    summary="Page through an import's errors",
+)
+def import_errors(request: HttpRequest, job_id: int, query: Query[PageQuery]) -> Any:
+    """The errors of the result once the import ran, else of the preview, from `cursor` on."""
+    return _page(request, job_id, "errors", query)
+
+
+@router.get(
+    "/{job_id}/warnings",
+    response={200: ProblemPage, **ERROR_RESPONSES},
+    summary="Page through an import's warnings",
+)
+def import_warnings(request: HttpRequest, job_id: int, query: Query[PageQuery]) -> Any:
+    """The warnings (as for the errors), from `cursor` on."""
+    return _page(request, job_id, "warnings", query)
+
+
+@router.get(
+    "/{job_id}/skipped",
+    response={200: SkipPage, **ERROR_RESPONSES},
+    summary="Page through the members an import skips",
+)
+def import_skipped(request: HttpRequest, job_id: int, query: Query[PageQuery]) -> Any:
+    """The members skipped (as for the errors), from `cursor` on."""
+    return _page(request, job_id, "skipped", query)
 
 
 @router.post(
