@@ -249,7 +249,7 @@ EQUIPAGE_PASSWORD_RESETS_PER_CLIENT = 20
 # duration, failure reason) on the "equipage.imports" logger, shown by default (INFO) unless
 # EQUIPAGE_LOG_LEVEL says otherwise.
 _IMPORT_LOG_LEVEL = os.environ.get("EQUIPAGE_LOG_LEVEL", "INFO")
-LOGGING["loggers"]["equipage.imports"] = {"level": _IMPORT_LOG_LEVEL}  # type: ignore[index]
+LOGGING.setdefault("loggers", {})["equipage.imports"] = {"level": _IMPORT_LOG_LEVEL}  # type: ignore[index]
 # A working import job whose heartbeat stops this many seconds is ended by housekeeping
 # (failed, nothing changed, organization unlocked).
 EQUIPAGE_IMPORT_HEARTBEAT_TIMEOUT = int(os.environ.get("EQUIPAGE_IMPORT_HEARTBEAT_TIMEOUT", "120"))
