@@ -69,13 +69,14 @@ def beat(role: ProcessRole) -> None:
     now = clock.now()
     fields = {
         "node": this_node(),
-        "role": role,
         "key_fingerprint": key_fingerprint(),
         "last_seen": now,
     }
     with transaction.atomic():
-        if not Heartbeat.objects.filter(host=host, pid=pid).update(**fields):
-            Heartbeat.objects.create(host=host, pid=pid, started_at=_STARTED_AT, **fields)
+        if not Heartbeat.objects.filter(host=host, pid=pid, role=role).update(**fields):
+            Heartbeat.objects.create(
+                host=host, pid=pid, role=role, started_at=_STARTED_AT, **fields
+            )
     with _lock:
         if not _exit_hook_registered:
             atexit.register(_forget_at_exit, host, pid)

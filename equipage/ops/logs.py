@@ -47,7 +47,7 @@ class TextFormatter(logging.Formatter):
 
 
 class JsonFormatter(logging.Formatter):
-    """One JSON object a line: time, level, logger, message, request id, and every ``extra``."""
+    """One JSON object a line: time, level, logger, message, pid, request id, every ``extra``."""
 
     def format(self, record: logging.LogRecord) -> str:
         entry: dict[str, Any] = {
@@ -57,6 +57,7 @@ class JsonFormatter(logging.Formatter):
             "level": record.levelname,
             "logger": record.name,
             "message": record.getMessage(),
+            "pid": record.process,
         }
         for key, value in vars(record).items():
             if key not in _RECORD_FIELDS and not key.startswith("_"):
@@ -96,5 +97,11 @@ def logging_config() -> dict[str, Any]:
             }
         },
         "root": {"handlers": ["console"], "level": level or "WARNING"},
-        "loggers": {"axes": {"level": "ERROR"}, "equipage": {"level": level or "INFO"}},
+        "loggers": {
+            "axes": {"level": "ERROR"},
+            "equipage": {"level": level or "INFO"},
+            # Its 4xx lines carry the raw path (set-password tokens among them) and repeat
+            # the request line; its 5xx lines, with their tracebacks, stay.
+            "django.request": {"level": "ERROR"},
+        },
     }

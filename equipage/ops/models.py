@@ -29,7 +29,9 @@ class Heartbeat(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["host", "pid"], name="one_heartbeat_per_process")
+            models.UniqueConstraint(
+                fields=["host", "pid", "role"], name="one_heartbeat_per_process"
+            )
         ]
         indexes = [models.Index(fields=["last_seen"], name="heartbeat_last_seen")]
 

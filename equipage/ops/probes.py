@@ -26,7 +26,10 @@ def readyz(request: HttpRequest) -> HttpResponse:
 
     found = problems()
     if found:
-        return _no_store(JsonResponse({"status": "unready", "problems": found}, status=503))
+        response = JsonResponse({"status": "unready", "problems": found}, status=503)
+        # The request line says it already; an ERROR per probe while a node starts is noise.
+        response._has_been_logged = True  # type: ignore[attr-defined]
+        return _no_store(response)
     return _no_store(JsonResponse({"status": "ready"}))
 
 
