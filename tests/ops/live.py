@@ -28,9 +28,7 @@ def free_port() -> int:
 def clean_env(**extra: str) -> dict[str, str]:
     """The test's environment without its database or Equipage settings, plus ``extra``."""
     env = {
-        k: v
-        for k, v in os.environ.items()
-        if k not in _DROPPED and not k.startswith("EQUIPAGE_")
+        k: v for k, v in os.environ.items() if k not in _DROPPED and not k.startswith("EQUIPAGE_")
     }
     env.update(extra)
     return env
@@ -96,9 +94,9 @@ class Node:
         self.port = free_port()
         self.log = log
         self._out = log.open("w")
+        command = ["serve", "--port", str(self.port), "--workers", str(workers)]
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "equipage", "serve", "--port", str(self.port)]
-            + ["--workers", str(workers)],
+            [sys.executable, "-m", "equipage", *command],
             env=env,
             stdout=self._out,
             stderr=subprocess.STDOUT,

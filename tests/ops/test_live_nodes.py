@@ -105,9 +105,7 @@ def test_request_counts_add_up_across_the_gunicorn_processes_of_a_node(cluster: 
     while sent < 200 and (sent < 40 or len(pids) < 2):
         for _ in range(20):
             rid = f"count-{sent}"
-            response = cluster.a.get(
-                "/o/nobody-here/login", {**PUBLIC_HOST, "X-Request-ID": rid}
-            )
+            response = cluster.a.get("/o/nobody-here/login", {**PUBLIC_HOST, "X-Request-ID": rid})
             assert response.status == 404
             assert response.headers["X-Request-ID"] == rid
             sent += 1

@@ -38,7 +38,9 @@ def test_requests_are_counted_by_url_pattern_never_by_raw_path(org: Any) -> None
 
 
 def test_unknown_paths_and_methods_fall_into_bounded_labels(db: Any) -> None:
-    before = value("equipage_http_requests_total", method="OTHER", route="<unmatched>", status="404")
+    before = value(
+        "equipage_http_requests_total", method="OTHER", route="<unmatched>", status="404"
+    )
     Client().generic("BREW", "/coffee/pot-42")
     after = value("equipage_http_requests_total", method="OTHER", route="<unmatched>", status="404")
     assert after == before + 1
@@ -50,9 +52,15 @@ def test_request_latency_is_a_histogram_by_route(db: Any) -> None:
     Client().get("/healthz")
     after = value("equipage_http_request_duration_seconds_count", method="GET", route="healthz")
     assert after == before + 1
-    assert value(
-        "equipage_http_request_duration_seconds_bucket", method="GET", route="healthz", le="+Inf"
-    ) == after
+    assert (
+        value(
+            "equipage_http_request_duration_seconds_bucket",
+            method="GET",
+            route="healthz",
+            le="+Inf",
+        )
+        == after
+    )
 
 
 def test_a_finished_import_feeds_the_rows_and_duration_histograms(db: Any) -> None:

@@ -64,9 +64,7 @@ def test_readyz_is_unready_until_a_worker_beats(db: Any) -> None:
     assert response.json() == {"status": "ready"}
 
 
-def test_readyz_names_a_worker_silent_for_more_than_two_minutes(
-    db: Any, frozen_clock: Any
-) -> None:
+def test_readyz_names_a_worker_silent_for_more_than_two_minutes(db: Any, frozen_clock: Any) -> None:
     heartbeats.worker_heartbeat()
     seen = frozen_clock.now
     frozen_clock.advance(seconds=119)
