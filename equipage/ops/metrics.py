@@ -1,4 +1,4 @@
-"""Prometheus metrics: requests and imports counted in-process, queues read at scrape time.
+"""Prometheus metrics: requests counted in-process; queues and imports read at scrape time.
 
 ``equipage serve`` runs several gunicorn processes (and a worker beside
 them): their counters must add up. prometheus-client's multiprocess mode
@@ -12,6 +12,7 @@ were imported.
 from __future__ import annotations
 
 import atexit
+import logging
 import os
 import shutil
 import tempfile
@@ -32,8 +33,6 @@ from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import Collector
 
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
-IMPORT_ROWS_BUCKETS = (10, 100, 1_000, 10_000, 50_000, 100_000, 250_000, 1_000_000, float("inf"))
-IMPORT_SECONDS_BUCKETS = (0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800, float("inf"))
 
 
 def use_shared_directory() -> str:
@@ -67,8 +66,6 @@ def multiprocess() -> bool:
 class _Metrics:
     requests: Counter
     request_seconds: Histogram
-    import_rows: Histogram
-    import_seconds: Histogram
 
 
 _LOCAL = CollectorRegistry(auto_describe=True)
@@ -97,20 +94,6 @@ def _metrics() -> _Metrics:
                     ["method", "route"],
                     registry=registry,
                 ),
-                import_rows=Histogram(
-                    "equipage_import_rows",
-                    "Rows in the roster files of finished imports, by outcome.",
-                    ["outcome"],
-                    buckets=IMPORT_ROWS_BUCKETS,
-                    registry=registry,
-                ),
-                import_seconds=Histogram(
-                    "equipage_import_duration_seconds",
-                    "Duration of finished imports, by outcome.",
-                    ["outcome"],
-                    buckets=IMPORT_SECONDS_BUCKETS,
-                    registry=registry,
-                ),
             )
         return _made
 
@@ -122,10 +105,24 @@ def observe_request(method: str, route: str, status: int, seconds: float) -> Non
 
 
 def observe_import(rows: int, seconds: float, outcome: str) -> None:
-    """Count a finished import: its rows and duration under ``outcome`` (applied, failed, …)."""
-    m = _metrics()
-    m.import_rows.labels(outcome).observe(rows)
-    m.import_seconds.labels(outcome).observe(seconds)
+    """Record a finished import (its rows, its duration, how it ended: applied, failed, …).
+
+    Written to the database, where every node's ``/metrics`` reads it: the
+    worker that ran the import serves no metrics itself. A database that
+    cannot take it costs the observation, never the import.
+    """
+    from django.db import DatabaseError
+
+    from equipage.core import clock
+    from equipage.ops.models import ImportObservation
+
+    try:
+        ImportObservation.objects.create(
+            outcome=str(outcome)[:32], rows=max(int(rows), 0), seconds=max(seconds, 0.0),
+            observed_at=clock.now(),
+        )  # fmt: skip
+    except DatabaseError:
+        logging.getLogger(__name__).warning("import observation lost", exc_info=True)
 
 
 class _LocalCollector(Collector):

@@ -37,3 +37,20 @@ class Heartbeat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.role} {self.host}:{self.pid}"
+
+
+class ImportObservation(models.Model):
+    """One finished import, for the ``/metrics`` histograms of import rows and durations.
+
+    Kept in the database rather than in the observing process: imports run
+    in workers, which serve no ``/metrics`` of their own, often on machines
+    without a web node. Rows are never deleted (the histograms only grow).
+    """
+
+    outcome = models.CharField(max_length=32)
+    rows = models.PositiveBigIntegerField()
+    seconds = models.FloatField()
+    observed_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"import {self.outcome}: {self.rows} rows in {self.seconds:.1f} s"

@@ -64,13 +64,17 @@ def test_request_latency_is_a_histogram_by_route(db: Any) -> None:
 
 
 def test_a_finished_import_feeds_the_rows_and_duration_histograms(db: Any) -> None:
-    rows_before = value("equipage_import_rows_count", outcome="applied")
     observe_import(rows=12_345, seconds=4.2, outcome="applied")
-    assert value("equipage_import_rows_count", outcome="applied") == rows_before + 1
-    assert value("equipage_import_rows_bucket", outcome="applied", le="10000.0") == value(
-        "equipage_import_rows_bucket", outcome="applied", le="1000.0"
-    )
-    assert value("equipage_import_duration_seconds_bucket", outcome="applied", le="5.0") >= 1
+    observe_import(rows=80, seconds=0.3, outcome="applied")
+    observe_import(rows=500, seconds=40, outcome="failed")
+    assert value("equipage_import_rows_count", outcome="applied") == 2
+    assert value("equipage_import_rows_sum", outcome="applied") == 12_425
+    assert value("equipage_import_rows_bucket", outcome="applied", le="100.0") == 1
+    assert value("equipage_import_rows_bucket", outcome="applied", le="50000.0") == 2
+    assert value("equipage_import_rows_bucket", outcome="applied", le="+Inf") == 2
+    assert value("equipage_import_duration_seconds_bucket", outcome="applied", le="5.0") == 2
+    assert value("equipage_import_duration_seconds_bucket", outcome="failed", le="30.0") == 0
+    assert value("equipage_import_duration_seconds_count", outcome="failed") == 1
 
 
 def test_queue_gauges_count_what_waits_and_what_failed(org: Any) -> None:
