@@ -17,7 +17,7 @@ SQLite in a temporary data directory shared by both nodes, unless
 ``DATABASE_URL`` names PostgreSQL (then each node has its own data directory).
 Loopback only; every loop is bounded in count and time.
 
-    .venv/bin/python benchmarks/http_load.py [--concurrency 8] [--requests 600] [--seconds 15]
+    .venv/bin/python benchmarks/http_load.py [--rounds 3] [--concurrency 8] [--requests 300] [--seconds 8]
     .venv/bin/python benchmarks/http_load.py --members 1000000 --data-dir /tmp/eq-1m
 """
 
@@ -316,10 +316,10 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--members", type=int, default=0, help="N members instead of the demo")
     parser.add_argument("--concurrency", type=int, default=8)
-    parser.add_argument("--requests", type=int, default=600, help="at most, per measure")
-    parser.add_argument("--seconds", type=float, default=15, help="at most, per measure")
-    parser.add_argument("--login-requests", type=int, default=120, help="Argon2: fewer")
-    parser.add_argument("--rounds", type=int, default=1, help="report the median of R runs")
+    parser.add_argument("--requests", type=int, default=300, help="at most, per measure")
+    parser.add_argument("--seconds", type=float, default=8, help="at most, per measure")
+    parser.add_argument("--login-requests", type=int, default=40, help="Argon2: fewer")
+    parser.add_argument("--rounds", type=int, default=3, help="report the median of R runs")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn processes per node")
     parser.add_argument("--data-dir", default="", help="keep (and reuse) the SQLite data here")
     args = parser.parse_args()
