@@ -110,3 +110,41 @@ def test_queue_gauges_count_what_waits_and_what_failed(org: Any) -> None:
     assert value("equipage_import_jobs", status="running") == 0
     assert value("equipage_workers_alive") == 1
     assert 0 <= value("equipage_worker_heartbeat_age_seconds") < 60
+
+
+SHARED_DIRECTORY = """
+import os, sys
+from equipage.ops.metrics import use_shared_directory
+path = use_shared_directory()
+print(path, flush=True)
+child = os.fork()
+if child == 0:
+    sys.exit(0)  # a forked gunicorn worker exiting: the directory must stay
+os.waitpid(child, 0)
+print(os.path.isdir(path), flush=True)
+"""
+
+
+def test_a_server_makes_its_own_metrics_directory_and_removes_it_when_it_stops(
+    tmp_path: Any,
+) -> None:
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    env = {k: v for k, v in os.environ.items() if k != "PROMETHEUS_MULTIPROC_DIR"}
+    done = subprocess.run(
+        [sys.executable, "-c", SHARED_DIRECTORY], env=env, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    path, still_there = done.stdout.split()
+    assert still_there == "True"
+    assert not Path(path).exists()
+    given = tmp_path / "chosen"
+    env["PROMETHEUS_MULTIPROC_DIR"] = str(given)
+    done = subprocess.run(
+        [sys.executable, "-c", SHARED_DIRECTORY], env=env, capture_output=True, text=True
+    )
+    assert done.stdout.split()[0] == str(given)
+    assert given.is_dir()  # the operator's directory is theirs to keep
