@@ -8,6 +8,7 @@ from pathlib import Path
 from django.utils.translation import gettext_lazy as _
 
 from equipage import conf
+from equipage.ops import logs
 
 BASE_DIR = Path(__file__).resolve().parent
 DATA_DIR = conf.data_dir()
@@ -142,12 +143,19 @@ WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 MEDIA_ROOT = DATA_DIR / "uploads"
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("EQUIPAGE_LOG_LEVEL", "WARNING")},
-}
+# Operations (issue #14): probes, metrics, request logs, heartbeats (equipage/ops/).
+# The request-log and probe middleware come first: a probe is answered before any other
+# middleware (tenant language, password change, HTTPS redirect, host check) can refuse it.
+INSTALLED_APPS = [*INSTALLED_APPS, "equipage.ops"]
+# After the reverse-proxy middleware, so that the log line names the real client.
+MIDDLEWARE[1:1] = [
+    "equipage.ops.middleware.RequestLogMiddleware",
+    "equipage.ops.middleware.ProbeMiddleware",
+]
+# When set, GET /metrics needs "Authorization: Bearer <token>".
+EQUIPAGE_METRICS_TOKEN = os.environ.get("EQUIPAGE_METRICS_TOKEN", "").strip()
+# EQUIPAGE_LOG_FORMAT=text|json, EQUIPAGE_LOG_LEVEL (default: INFO for Equipage, WARNING else).
+LOGGING = logs.logging_config()
 
 # Invitations, mail delivery tracking and outgoing webhooks (issue #4).
 # EQUIPAGE_ESP names the provider whose signed tracking webhooks arrive at

@@ -22,6 +22,7 @@ COMMANDS = [
     "equipage.cli.members_export",
     "equipage.cli.demo",
     "equipage.cli.token",
+    "equipage.cli.backup",
 ]
 
 

@@ -27,6 +27,7 @@ def run_periodic() -> None:
     import equipage.emails.housekeeping
     import equipage.imports.housekeeping
     import equipage.invitations.housekeeping
+    import equipage.ops.heartbeats
     import equipage.webhooks.housekeeping  # noqa: F401
 
     close_old_connections()

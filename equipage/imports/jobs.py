@@ -455,6 +455,9 @@ def log_outcome(
             "import_outcome": str(outcome),
         },
     )
+    from equipage.ops.metrics import observe_import
+
+    observe_import(int(report.get("rows") or 0), seconds, str(outcome))
 
 
 # --- jobs whose worker vanished ------------------------------------------------------

@@ -135,3 +135,21 @@ def test_export_writes_csv_and_xlsx_files_that_reimport_as_no_op(
         )
     code, out, _ = cli(capsys, "members", "export", "--org", org.slug, "--lang", "en")
     assert out.startswith("\ufeffLogin,Last name,First name,Email,Password,State")
+
+
+def test_an_applied_import_is_counted_in_the_metrics(org, owner, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    from tests.ops.test_metrics import value
+
+    before = value("equipage_import_rows_count", outcome="applied")
+    path = tmp_path / "roster.csv"
+    path.write_bytes(
+        csv_bytes(
+            [
+                [owner.login, owner.last_name, owner.first_name, owner.email, "", "Activé"],
+                ["", "Neuf", "Nina", "", "", "Activé"],
+            ]
+        )
+    )
+    code, _out, _err = cli(capsys, "members", "import", str(path), "--org", org.slug, "--json")
+    assert code == 0
+    assert value("equipage_import_rows_count", outcome="applied") == before + 1

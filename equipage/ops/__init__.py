@@ -1,0 +1,1 @@
+"""Running Equipage in production: probes, metrics, request logs, heartbeats, backups."""
