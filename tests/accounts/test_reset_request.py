@@ -43,6 +43,7 @@ def test_reset_request_does_the_same_work_in_the_request_whatever_the_account(
 ) -> None:
     """No account is looked up while the visitor waits: nothing to time, nothing to compare."""
     member_deactivate(actor=admin, member=outsider)
+    ask("warm-up")  # the client address's hourly counter exists from now on, for every identifier
     seen: dict[str, tuple[list[str], str]] = {}
     for identifier in IDENTIFIERS:
         with CaptureQueriesContext(connection) as queries:
@@ -52,7 +53,8 @@ def test_reset_request_does_the_same_work_in_the_request_whatever_the_account(
         assert not any("accounts_member" in s for s in sql), (identifier, sql)
         body = re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", response.content.decode())
         # Same statements (values aside) and the same page for every identifier.
-        shapes = [re.sub(r"'[^']*'|\b\d+\b", "?", s) for s in sql]
+        # (Savepoint names are numbered per connection: not a shape.)
+        shapes = [re.sub(r"'[^']*'|\b\d+\b|\"s\d+_x\d+\"", "?", s) for s in sql]
         seen[identifier] = (shapes, body)
     first = next(iter(seen.values()))
     for identifier, answer in seen.items():
