@@ -20,6 +20,7 @@ from django.core.validators import validate_email
 from django.utils.translation import gettext as _
 
 from equipage.imports import columns as C
+from equipage.imports.export import unneutralise
 from equipage.imports.reader import XLSX_MAGIC, Problem, Table, csv_chunks, xlsx_chunks
 
 MAX_LENGTH = {C.LOGIN: 150, C.LAST_NAME: 150, C.FIRST_NAME: 150, C.EMAIL: 254, C.PASSWORD: 1024}
@@ -665,13 +666,6 @@ def _custom_values(
         except ValueError as exc:
             problems.append(Problem(line, header, str(exc)))
     return custom
-
-
-def unneutralise(text: str) -> str:
-    """Undo the export's formula guard (``'=x`` → ``=x``) so that export → import is a no-op."""
-    if len(text) > 1 and text[0] == "'" and text[1] in "=+-@\t\r":
-        return text[1:]
-    return text
 
 
 def _has_problem(problems: list[Problem], start: int, line: int, column: str) -> bool:

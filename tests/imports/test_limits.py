@@ -128,7 +128,7 @@ def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
             "Acme",
             "--owner-email",
             "owner@acme.test",
-        ],  # fmt: skip
+        ],
         env=_env(path),
         capture_output=True,
         text=True,
@@ -172,7 +172,7 @@ def import_in_subprocess(data_dir: Path, path: Path) -> tuple[dict[str, Any], fl
             "acme",
             "--dry-run",
             "--json",
-        ],  # fmt: skip
+        ],
         env=_env(data_dir),
         capture_output=True,
         text=True,
@@ -355,7 +355,7 @@ def test_too_many_parts_are_refused_before_the_zip_is_listed(
 def test_a_sheet_of_too_many_rows_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(limits, "MAX_LINES", 5)
     data = _xlsx([FR_HEADER] + [["", f"N{i}", "P", "", "", "Activé"] for i in range(5)])
-    with pytest.raises(FileRefused, match="more than 5 lines|line 5,"):
+    with pytest.raises(FileRefused, match=r"more than 5 lines|line 5,"):
         read_table(data, "x.xlsx")
 
 
