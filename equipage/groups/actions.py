@@ -13,6 +13,7 @@ from equipage.audit.record import Entry, record, record_many
 from equipage.core import clock
 from equipage.core.bulk import BulkResult
 from equipage.core.errors import Conflict, InvariantViolation, ValidationFailed
+from equipage.core.text import clean_name
 from equipage.groups.memberships import add_memberships
 from equipage.groups.models import Group, GroupMembership, GroupRole, Label, MemberLabel, Visibility
 from equipage.organizations.models import Organization
@@ -20,11 +21,8 @@ from equipage.permissions import Actor, Cap, as_actor, authorize
 from equipage.permissions.policy import members_manageable_by
 
 
-def _clean_name(name: str) -> str:
-    name = (name or "").strip()
-    if not name:
-        raise ValidationFailed(_("A name is required."), field="name")
-    return name
+def _clean_name(name: str, max_length: int = 150) -> str:
+    return clean_name(name, field="name", max_length=max_length, required=True)
 
 
 def group_create(
@@ -210,7 +208,7 @@ def label_create(
 ) -> Label:
     actor = as_actor(actor)
     authorize(actor, Cap.LABEL_MANAGE, organization)
-    name = _clean_name(name)
+    name = _clean_name(name, Label._meta.get_field("name").max_length or 60)
     with transaction.atomic():
         try:
             with transaction.atomic():

@@ -19,6 +19,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils.translation import gettext as _
 
+from equipage.core.text import text_problem
 from equipage.imports import columns as C
 from equipage.imports.export import unneutralise
 from equipage.imports.reader import XLSX_MAGIC, Problem, Table, csv_chunks, xlsx_chunks
@@ -549,6 +550,11 @@ def _validate_row(
                 Problem(line, header, _("This cell contains a line break or a tab; remove it."))
             )
             return ""
+        if key != C.PASSWORD:  # names, logins, lists: the one rule of every entry point
+            problem = text_problem(_LINE_BREAKS.sub(" ", text) if key in LIST_COLUMNS else text)
+            if problem:
+                problems.append(Problem(line, header, problem))
+                return ""
         limit = MAX_LENGTH.get(key)
         if limit and len(text) > limit:
             problems.append(

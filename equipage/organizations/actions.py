@@ -16,6 +16,7 @@ from equipage.audit.events import EventType
 from equipage.audit.record import record
 from equipage.core import clock
 from equipage.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from equipage.core.text import clean_name
 from equipage.organizations.models import (
     DEFAULT_TEMP_PASSWORD,
     Feature,
@@ -69,9 +70,7 @@ def organization_create(
         raise ValidationFailed(
             _("The slug must be lower-case letters, digits and dashes (e.g. “acme”)."), field="slug"
         )
-    name = (name or "").strip()
-    if not name:
-        raise ValidationFailed(_("A name is required."), field="name")
+    name = clean_name(name, field="name", max_length=200, required=True)
     if language not in Language.values:
         raise ValidationFailed(_("Language must be fr or en."), field="language")
     if seats is not None and seats < 1:
@@ -103,8 +102,9 @@ def organization_create(
             organization=org,
             login=local,
             email=owner_email,
-            first_name=owner_first_name.strip() or local,
-            last_name=owner_last_name.strip(),
+            first_name=clean_name(owner_first_name, field="owner_first_name", max_length=150)
+            or local,
+            last_name=clean_name(owner_last_name, field="owner_last_name", max_length=150),
             state=MemberState.ACTIVE,
             created_at=now,
             updated_at=now,
@@ -154,6 +154,8 @@ def organization_update(
         authorize(actor, Cap.ORG_BILLING, organization)
     if "features" in changes and actor.kind != "operator":
         raise PermissionDenied(_("Features are switched on by the platform operator."))
+    if "name" in changes:
+        changes["name"] = clean_name(changes["name"], field="name", max_length=200, required=True)
     if "language" in changes and changes["language"] not in Language.values:
         raise ValidationFailed(_("Language must be fr or en."), field="language")
     if (
