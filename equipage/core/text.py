@@ -82,3 +82,12 @@ def clean_name(value: Any, *, field: str, max_length: int | None, required: bool
             field=field,
         )
     return text
+
+
+def without_controls(text: str) -> str:
+    """Return ``text`` without control characters: what a search or a filter may look for.
+
+    A NUL in ``?q=`` reached PostgreSQL, which refuses it (a 500); no stored
+    name holds one, so dropping it finds the same members.
+    """
+    return _CONTROLS.sub("", text) if not text.isprintable() else text
