@@ -104,6 +104,24 @@ def size_of(data: bytes | Path) -> int:
     return data.stat().st_size if isinstance(data, Path) else len(data)
 
 
+def check_file(data: bytes | Path, filename: str = "") -> None:
+    """Refuse at once a file past the bounds that can be checked before reading it.
+
+    For an upload answered later (a background preview): the size, and for a
+    workbook its zip directory and parts. A CSV file's lines are bounded as
+    they are read.
+    """
+    check_file_size(size_of(data))
+    head = data[:4] if isinstance(data, bytes) else _first_bytes(data)
+    if head == b"PK\x03\x04" or filename.lower().endswith((".xlsx", ".xlsm")):
+        check_workbook(data)
+
+
+def _first_bytes(path: Path) -> bytes:
+    with path.open("rb") as file:
+        return file.read(4)
+
+
 # --- workbooks -------------------------------------------------------------------------------
 
 

@@ -16,6 +16,7 @@ from ninja import Field, File, Form, Query, Router, Schema, Status, UploadedFile
 from equipage.api.common import actor, organization
 from equipage.api.errors import ERROR_RESPONSES
 from equipage.core.errors import NotFound, ValidationFailed
+from equipage.imports import limits
 from equipage.imports.jobs import REPORT_COUNTS
 from equipage.imports.models import ImportJob, ImportStatus
 from equipage.permissions import Cap, authorize
@@ -194,6 +195,7 @@ def upload(request: HttpRequest, file: File[UploadedFile], mode: Form[Mode] = "s
     from equipage.imports.tasks import preview_import
 
     data, name = _read(file)
+    limits.check_file(data, name)  # a hostile workbook: 422 now, not a failed job later
     with transaction.atomic():
         job = jobs.job_create(
             actor=actor(request),
