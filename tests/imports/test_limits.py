@@ -128,6 +128,8 @@ def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
             "Acme",
             "--owner-email",
             "owner@acme.test",
+            "--lang",
+            "en",  # messages in English (the French ones: test_the_refusal_is_in_the_readers_language)
         ],
         env=_env(path),
         capture_output=True,
