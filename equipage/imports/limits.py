@@ -136,7 +136,8 @@ class SheetShape:
 
 
 # A cell or row reference beyond MAX_COLUMNS (GR) or MAX_LINES (1,048,576), as every writer
-# spells them (` r="…"`); a reference spelled otherwise makes the sheet openpyxl's.
+# spells them (` r="…"`): looked for once a reference ahead of the rows is found. A sheet
+# streamed by openpyxl is bounded row by row by the reader instead (``_workbook_records``).
 _BEYOND = re.compile(
     rb' r="\$?(?:[A-Za-z]{3}|[H-Zh-z][A-Za-z]|[Gg][S-Zs-z]'
     rb"|[A-Za-z]{0,2}\$?0*(?:\d{8}|[2-9]\d{6}|1[1-9]\d{5}|10[5-9]\d{4}|104[89]\d{3}"
@@ -206,16 +207,18 @@ def _check_directory_size(raw: IO[bytes]) -> None:
             if len(head) == 56 and head[:4] == b"PK\x06\x06":
                 entries, directory = struct.unpack("<QQ", head[32:48])
     if entries > MAX_ZIP_ENTRIES or directory > MAX_CENTRAL_DIRECTORY:
-        raise refuse(
-            _("This workbook has too many parts (%(max)d at most).") % {"max": MAX_ZIP_ENTRIES}
-        )
+        raise _too_many_parts()
+
+
+def _too_many_parts() -> FileRefused:
+    return refuse(
+        _("This workbook has too many parts (%(max)d at most).") % {"max": MAX_ZIP_ENTRIES}
+    )
 
 
 def _check_entries(infos: list[zipfile.ZipInfo]) -> None:
     if len(infos) > MAX_ZIP_ENTRIES:
-        raise refuse(
-            _("This workbook has too many parts (%(max)d at most).") % {"max": MAX_ZIP_ENTRIES}
-        )
+        raise _too_many_parts()
     total = 0
     for info in infos:
         total += info.file_size
