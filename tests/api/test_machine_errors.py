@@ -31,6 +31,7 @@ def test_api_body_over_the_limit_answers_413_in_problem_json(
         body,
         content_type="application/json",
         HTTP_AUTHORIZATION=f"Bearer {write_token}",
+        HTTP_ACCEPT_LANGUAGE="en",  # refused before the token is read: the client's language
     )
     assert resp.status_code == 413
     assert resp["Content-Type"] == PROBLEM
