@@ -55,6 +55,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    "equipage.api.middleware.MachineErrorsMiddleware",  # hostile input (#13): JSON errors, 413
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -261,3 +262,7 @@ LOGGING.setdefault("loggers", {})["equipage.imports"] = {"level": _IMPORT_LOG_LE
 # A working import job whose heartbeat stops this many seconds is ended by housekeeping
 # (failed, nothing changed, organization unlocked).
 EQUIPAGE_IMPORT_HEARTBEAT_TIMEOUT = int(os.environ.get("EQUIPAGE_IMPORT_HEARTBEAT_TIMEOUT", "120"))
+# --- Hostile input (issue #13.3): request bodies -------------------------------------------
+# API and SCIM bodies over this answer 413 in JSON (equipage.api.middleware); the API's
+# roster uploads take up to equipage.imports.limits.MAX_FILE_BYTES (200 MB).
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440

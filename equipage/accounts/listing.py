@@ -12,7 +12,7 @@ from equipage.accounts.models import Member, MemberRole
 from equipage.core import clock
 from equipage.core.idlist import id_list
 from equipage.core.ids import parse_id
-from equipage.core.text import fold
+from equipage.core.text import fold, without_controls
 from equipage.directory.ordering import name_order
 from equipage.permissions import Actor, members_visible_to
 
@@ -33,6 +33,9 @@ def filter_members(
     from equipage.groups.selectors import subtree_ids
 
     qs = members_visible_to(actor)
+    search = without_controls(search or "")
+    if isinstance(group, str):
+        group = without_controls(group)
     if search:
         for word in fold(search).split():
             qs = qs.filter(search_text__contains=word)

@@ -49,9 +49,11 @@ TITLES = {
     404: "Not found",
     409: "Conflict",
     412: "Precondition failed",
+    413: "Content too large",
     422: "Invalid input",
     428: "Precondition required",
     429: "Too many requests",
+    500: "Internal error",
 }
 
 

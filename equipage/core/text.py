@@ -1,10 +1,14 @@
-"""Text normalisation shared by search, matching and login generation."""
+"""Text normalisation shared by search, matching and login generation; the rule for names."""
 
 from __future__ import annotations
 
 import re
+from typing import Any
 
+from django.utils.translation import gettext as _
 from unidecode import unidecode
+
+from equipage.core.errors import ValidationFailed
 
 _SPACES = re.compile(r"\s+")
 _LOGIN_SEPARATORS = re.compile(r"[\s'’`]+")
@@ -33,3 +37,67 @@ def default_login(first_name: str, last_name: str) -> str:
 def search_key(*parts: str) -> str:
     """Return the folded text a member is searched by (names, login, e-mail)."""
     return " ".join(fold(p) for p in parts if p)
+
+
+# Characters that change how text is shown without showing themselves: bidirectional
+# controls (a login "admin\u202egnp.exe" reads "adminexe.png") and zero-width ones.
+INVISIBLE_FORMATTING = re.compile("[\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
+_CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f]")
+
+
+# No-break spaces (French typography, Excel and copy-paste from web pages put them in
+# names): shown as a space, so stored as one, rather than refused as invisible characters.
+_NO_BREAK_SPACES = str.maketrans({"\u00a0": " ", "\u2007": " ", "\u202f": " "})
+
+
+def plain_spaces(text: str) -> str:
+    """Return ``text`` with its no-break spaces made plain spaces ("Jean\u00a0Paul" → "Jean Paul")."""
+    return text.translate(_NO_BREAK_SPACES)
+
+
+def text_problem(text: str) -> str | None:
+    """Return why ``text`` cannot be a name or a login (in the reader's language), or None.
+
+    The one rule of every entry point (console, API, SCIM, import, CLI): the
+    text is printable — no control character (NUL, CR, LF, tab...), no
+    bidirectional or zero-width character, no separator but the plain space.
+    """
+    if text.isprintable():
+        return None
+    if _CONTROLS.search(text):
+        return _("This text contains invisible control characters.")
+    if INVISIBLE_FORMATTING.search(text):
+        return _(
+            "This text contains invisible formatting characters (bidirectional or zero-width): "
+            "remove them."
+        )
+    return _("This text contains invisible characters: remove them.")
+
+
+def clean_name(value: Any, *, field: str, max_length: int | None, required: bool = False) -> str:
+    """Return ``value`` stripped, or raise ``ValidationFailed`` naming ``field``.
+
+    ``text_problem``'s rule, the length limit of the column, and (``required``)
+    non-empty: what every write of a name goes through.
+    """
+    text = "" if value is None else plain_spaces(str(value)).strip()
+    if required and not text:
+        raise ValidationFailed(_("A name is required."), field=field)
+    problem = text_problem(text)
+    if problem:
+        raise ValidationFailed(problem, field=field)
+    if max_length is not None and len(text) > max_length:
+        raise ValidationFailed(
+            _("This text is too long (%(n)d characters at most).") % {"n": max_length},
+            field=field,
+        )
+    return text
+
+
+def without_controls(text: str) -> str:
+    """Return ``text`` without control characters: what a search or a filter may look for.
+
+    A NUL in ``?q=`` reached PostgreSQL, which refuses it (a 500); no stored
+    name holds one, so dropping it finds the same members.
+    """
+    return _CONTROLS.sub("", text) if not text.isprintable() else text

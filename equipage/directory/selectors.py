@@ -23,7 +23,7 @@ from django.http import QueryDict
 from equipage.accounts.models import Member, MemberRole, MemberState
 from equipage.core import clock
 from equipage.core.ids import parse_id
-from equipage.core.text import fold
+from equipage.core.text import fold, without_controls
 from equipage.directory.collation import COLLATED_COLUMNS
 from equipage.directory.ordering import keyset, name_sql, order_expression
 from equipage.permissions import Actor, members_visible_to
@@ -80,7 +80,8 @@ class DirectoryQuery:
 
         def get(name: str) -> str:
             value = params.get(name, "")
-            return str(value).strip() if value is not None else ""
+            # A control character (NUL) matches no stored text; PostgreSQL refuses it outright.
+            return without_controls(str(value)).strip() if value is not None else ""
 
         def as_int(name: str) -> int | None:
             raw = get(name)

@@ -13,18 +13,26 @@ from equipage.audit.record import Entry, record, record_many
 from equipage.core import clock
 from equipage.core.bulk import BulkResult
 from equipage.core.errors import Conflict, InvariantViolation, ValidationFailed
+from equipage.core.text import clean_name
 from equipage.groups.memberships import add_memberships
 from equipage.groups.models import Group, GroupMembership, GroupRole, Label, MemberLabel, Visibility
 from equipage.organizations.models import Organization
 from equipage.permissions import Actor, Cap, as_actor, authorize
 from equipage.permissions.policy import members_manageable_by
 
+# Levels of the group tree, a top-level group being level 1 (GitLab's limit): every walk of
+# the tree is a loop, and the deepest group's path stays short.
+MAX_DEPTH = 20
 
-def _clean_name(name: str) -> str:
-    name = (name or "").strip()
-    if not name:
-        raise ValidationFailed(_("A name is required."), field="name")
-    return name
+
+def _too_deep() -> InvariantViolation:
+    return InvariantViolation(
+        _("Groups nest %(n)d levels deep at most.") % {"n": MAX_DEPTH}, field="parent"
+    )
+
+
+def _clean_name(name: str, max_length: int = 150) -> str:
+    return clean_name(name, field="name", max_length=max_length, required=True)
 
 
 def group_create(
@@ -40,6 +48,8 @@ def group_create(
     name = _clean_name(name)
     if parent is not None and parent.organization_id != organization.pk:
         raise ValidationFailed(_("Parent group not found."), field="parent")
+    if parent is not None and parent.depth + 1 >= MAX_DEPTH:
+        raise _too_deep()
     if visibility not in Visibility.values:
         raise ValidationFailed(_("Visibility must be public or private."), field="visibility")
     with transaction.atomic():
@@ -117,6 +127,14 @@ def group_move(*, actor: Actor | Member, group: Group, new_parent: Group | None)
             raise InvariantViolation(_("A group cannot be moved inside itself or its subgroups."))
     with transaction.atomic():
         group = Group.objects.select_for_update().get(pk=group.pk)
+        subtree = list(
+            Group.objects.filter(
+                organization_id=group.organization_id, path__startswith=group.path
+            ).values_list("path", flat=True)
+        )
+        below = max(p.count("/") for p in subtree) - group.path.count("/")
+        if (new_parent.depth + 1 if new_parent else 0) + below >= MAX_DEPTH:
+            raise _too_deep()
         old_path = group.path
         new_path = f"{new_parent.path if new_parent else '/'}{group.pk}/"
         before_parent = group.parent.name if group.parent else None
@@ -210,7 +228,7 @@ def label_create(
 ) -> Label:
     actor = as_actor(actor)
     authorize(actor, Cap.LABEL_MANAGE, organization)
-    name = _clean_name(name)
+    name = _clean_name(name, Label._meta.get_field("name").max_length or 60)
     with transaction.atomic():
         try:
             with transaction.atomic():

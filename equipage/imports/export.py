@@ -11,20 +11,33 @@ from typing import Any
 
 from equipage.imports import columns as C
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_STARTS = "=+-@\t\r"
+ESCAPED_AFTER_APOSTROPHE = FORMULA_STARTS + "'"
 DELIMITER = {"fr": ";", "en": ","}
 
 
 def neutralise(text: str) -> str:
     """Prefix a cell a spreadsheet would run as a formula with an apostrophe (OWASP advice).
 
-    The import strips nothing back: a value stored as ``-x`` exports as ``'-x``,
-    so values starting with these characters are the only ones that do not
-    round-trip unchanged; names and logins practically never start so.
+    One escaping, undone exactly by ``unneutralise`` (the import's): a value
+    starting with ``=``, ``+``, ``-``, ``@``, tab or CR gets an apostrophe, and
+    so does a value that already starts with an apostrophe followed by one of
+    those or by another apostrophe — ``'=already`` exports as ``''=already``
+    and comes back as ``'=already``; ``=x`` exports as ``'=x`` and comes back
+    as ``=x``.
     """
-    if text and text.startswith(FORMULA_STARTS):
+    if text and (text[0] in FORMULA_STARTS or _escaped(text)):
         return "'" + text
     return text
+
+
+def unneutralise(text: str) -> str:
+    """Undo ``neutralise``: drop the apostrophe it added (``'=x`` → ``=x``, ``''=x`` → ``'=x``)."""
+    return text[1:] if _escaped(text) else text
+
+
+def _escaped(text: str) -> bool:
+    return len(text) > 1 and text[0] == "'" and text[1] in ESCAPED_AFTER_APOSTROPHE
 
 
 def headers(language: str, custom_names: list[str]) -> list[str]:

@@ -1,7 +1,15 @@
 """Reading a roster file (CSV in any usual dialect and encoding, or XLSX) into rows of text.
 
-Pure: bytes in, a ``Table`` out, never an exception for bad input — problems
-become ``Problem`` entries with a line and a column.
+Pure: bytes in, a ``Table`` out. Problems become ``Problem`` entries with a
+line and a column; the one exception is a file beyond a bound of ``limits``
+(too many lines, columns, cells, shared strings, a zip bomb...), refused with
+``limits.FileRefused`` before its cells are read (or, for a CSV file, at the
+first line past the bound).
+
+One decoding rule: a file is UTF-8 (with or without BOM), UTF-16 (with BOM)
+or, when it is not UTF-8 at all, the legacy encoding detected (Windows-1252
+as Excel writes it). Bytes the settled encoding cannot decode are an error
+naming their line — never re-read as another encoding, never U+FFFD.
 """
 
 from __future__ import annotations
@@ -10,7 +18,7 @@ import codecs
 import csv
 import datetime as dt
 import io
-import zipfile
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,11 +26,33 @@ from typing import IO, BinaryIO
 
 from django.utils.translation import gettext as _
 
+from equipage.imports import limits
+
 XLSX_MAGIC = b"PK\x03\x04"
 _HEAD_SIZE = 1 << 16  # the first read for the header line; grown as needed
 # Workbooks whose sheets unzip to more than this are read by openpyxl, in bounded memory.
 CALAMINE_MAX_SHEETS = 100 * 1024 * 1024
 MAX_CELL = 100_000
+# A list of lines holds at most this many cells (a wide file comes in shorter lists).
+CHUNK_CELLS = 400_000
+UTF8_BOM = b"\xef\xbb\xbf"
+UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+MARK_ERRORS = "equipage-mark"  # decoding errors handler: an undecodable byte becomes a mark
+_MARKED = re.compile("[\udc00-\udcff]")
+
+
+def _mark(exc: UnicodeError) -> tuple[str, int]:
+    """Turn each undecodable byte into the lone surrogate U+DC00 + byte.
+
+    No valid UTF-8, UTF-16 or legacy decoding yields a lone surrogate, so a
+    line holding one had bytes its encoding cannot read.
+    """
+    if isinstance(exc, UnicodeDecodeError):
+        return "".join(chr(0xDC00 + b) for b in exc.object[exc.start : exc.end]), exc.end
+    raise exc
+
+
+codecs.register_error(MARK_ERRORS, _mark)
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,57 +90,84 @@ def read_table(data: bytes, filename: str = "") -> Table:
 
 
 def decode(data: bytes) -> tuple[str, str]:
-    """Return the text and the encoding: UTF-8 (BOM or not), UTF-16 with BOM, else detected.
+    """Return the text and the encoding ``settle_encoding`` settles on (bad bytes: U+FFFD)."""
+    encoding, _clean = settle_encoding(data)
+    return data.decode(encoding, errors="replace"), encoding
 
-    French Excel writes Windows-1252; when the detector hesitates between the
-    Latin encodings and cp1252 decodes cleanly, cp1252 wins.
+
+def settle_encoding(data: bytes | Path) -> tuple[str, bool]:
+    """Return the file's encoding, and whether every byte of it decodes in that encoding.
+
+    A byte order mark declares UTF-8 or UTF-16. Without one, a file that
+    decodes as UTF-8 is UTF-8. One that does not is still UTF-8 — with bad
+    bytes, each an error of its line — when it holds more valid multi-byte
+    UTF-8 characters than invalid bytes: a cp1252 file's accents are almost
+    all invalid UTF-8, a UTF-8 file with one stray byte has its accents valid
+    (« Élodie » never becomes « ﾃ瑛odie »). Otherwise the legacy encoding is
+    detected; French Excel writes Windows-1252, which wins when the detector
+    hesitates between the Latin encodings and cp1252 decodes cleanly.
     """
-    if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8", errors="replace"), "utf-8-sig"
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16", errors="replace"), "utf-16"
+    head = _head(data, 3)
+    if head.startswith(UTF8_BOM):
+        return "utf-8-sig", _decodes(data, "utf-8-sig")
+    if head.startswith(UTF16_BOMS):
+        return "utf-16", _decodes(data, "utf-16")
+    if _decodes(data, "utf-8"):
+        return "utf-8", True
+    invalid, valid = _utf8_damage(data)
+    if valid > invalid:
+        return "utf-8", False
+    encoding = _legacy_encoding(data.read_bytes() if isinstance(data, Path) else data)
+    return encoding, _decodes(data, encoding)
+
+
+def encoding_of(data: bytes | Path) -> str:
+    """Return the encoding ``settle_encoding`` settles on."""
+    return settle_encoding(data)[0]
+
+
+def _decodes(data: bytes | Path, encoding: str) -> bool:
+    """Say whether the whole file decodes in ``encoding``, a megabyte at a time."""
+    decoder = codecs.getincrementaldecoder(encoding)()
     try:
-        return data.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        pass
+        for block in _blocks(data):
+            decoder.decode(block)
+        decoder.decode(b"", final=True)
+    except (UnicodeDecodeError, LookupError):
+        return False
+    return True
+
+
+def _utf8_damage(data: bytes | Path) -> tuple[int, int]:
+    """Return (invalid bytes, valid non-ASCII characters) of the file read as UTF-8."""
+    decoder = codecs.getincrementaldecoder("utf-8")(errors=MARK_ERRORS)
+    invalid = valid = 0
+    for block in [*_blocks(data), b""]:
+        text = decoder.decode(block, final=not block)
+        if not text.isascii():
+            bad = len(_MARKED.findall(text))
+            invalid += bad
+            valid += len(text) - len(text.encode("ascii", "ignore")) - bad
+    return invalid, valid
+
+
+def _legacy_encoding(data: bytes) -> str:
+    """Return the legacy encoding of a file that is not UTF-8 (cp1252 when in doubt)."""
     try:
-        cp1252 = data.decode("cp1252")
+        data.decode("cp1252")
+        cp1252 = True
     except UnicodeDecodeError:
-        cp1252 = None
+        cp1252 = False
     from charset_normalizer import from_bytes
 
     best = from_bytes(data[:200_000]).best()
     guess = best.encoding if best is not None else None
     latin = {"cp1252", "latin_1", "iso8859_15", "cp1250", "iso8859_2", "mac_roman", "cp850"}
-    if cp1252 is not None and (guess is None or guess in latin):
-        return cp1252, "cp1252"
-    if guess:
-        try:
-            return data.decode(guess), guess
-        except (UnicodeDecodeError, LookupError):
-            pass
-    return data.decode("cp1252", errors="replace"), "cp1252"
-
-
-def encoding_of(data: bytes | Path) -> str:
-    """Return the encoding ``decode`` settles on, without holding a big UTF-8 file's text.
-
-    A file that is UTF-8 (most are) is checked a megabyte at a time; only
-    one that is not is read and decoded whole, as ``decode`` does.
-    """
-    head = _head(data, 3)
-    if head.startswith(b"\xef\xbb\xbf"):
-        return "utf-8-sig"
-    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return "utf-16"
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    try:
-        for block in _blocks(data):
-            decoder.decode(block)
-        decoder.decode(b"", final=True)
-        return "utf-8"
-    except UnicodeDecodeError:
-        return decode(data.read_bytes() if isinstance(data, Path) else data)[1]
+    if cp1252 and (guess is None or guess in latin):
+        return "cp1252"
+    if guess and guess not in ("utf_8", "utf-8") and _decodes(data, guess):
+        return guess
+    return "cp1252"
 
 
 def _head(data: bytes | Path, size: int) -> bytes:
@@ -132,9 +189,15 @@ def _blocks(data: bytes | Path, size: int = 1 << 20) -> Iterator[bytes | memoryv
 
 
 def _head_text(data: bytes | Path, encoding: str) -> str:
-    """Return the file's first characters, enough to hold its first filled line whole."""
+    """Return the file's first characters, enough to hold its first filled line whole.
+
+    Grown up to a few times ``limits.MAX_LINE_CHARS``: a first line longer
+    than that refuses the file, before it is read whole.
+    """
     size = _HEAD_SIZE
     while True:
+        if size > 4 * limits.MAX_LINE_CHARS + _HEAD_SIZE:
+            raise limits.too_long_line(1)
         raw = _head(data, size)
         decoder = codecs.getincrementaldecoder(encoding)(errors="replace")
         whole = len(raw) < size
@@ -193,25 +256,56 @@ def csv_chunks(
     delimiter, then its lines are read from the disk as they are asked for:
     its bytes are not held meanwhile (a million lines: 80 MB).
     """
-    encoding = encoding_of(data)
+    limits.check_file_size(limits.size_of(data))
+    encoding, clean = settle_encoding(data)
     delimiter = sniff_delimiter(_head_text(data, encoding))
     table = Table(headers=[], rows=[], encoding=encoding, delimiter=delimiter, kind="csv")
     # Decoded a buffer at a time, as the CSV reader asks: holding the whole text (and
     # StringIO's own wider copy of it) beside the rows cost three times the file.
-    # For every encoding ``decode`` settles on, this yields the same characters.
+    # For every encoding ``settle_encoding`` settles on, this yields the same characters.
     raw: BinaryIO = data.open("rb") if isinstance(data, Path) else io.BytesIO(data)
-    stream = io.TextIOWrapper(raw, encoding=encoding, errors="replace", newline="")
-    records = _records(csv.reader(stream, delimiter=delimiter), table)
-    for line, row in records:
-        if _take(table, line, row):
-            return table, _chunks(records, table, size, stream)
+    stream = io.TextIOWrapper(raw, encoding=encoding, errors=MARK_ERRORS, newline="")
+    reader = csv.reader(_bounded_lines(stream), delimiter=delimiter)
+    records = _records(reader, table, None if clean else encoding)
+    try:
+        for line, row in records:
+            if _take(table, line, row):
+                return table, _chunks(records, table, size, stream)
+    except BaseException:
+        stream.close()
+        raise
     stream.close()
     return table, iter(())
 
 
-def _records(reader: Iterator[list[str]], table: Table) -> Iterator[tuple[int, list[str]]]:
-    """Yield (record number, cells); a record the CSV reader refuses becomes a problem."""
+def _bounded_lines(stream: IO[str]) -> Iterator[str]:
+    """Yield the stream's lines, refusing one longer than ``limits.MAX_LINE_CHARS``.
+
+    Read with a bound, so that a one-line 200 MB file is refused after a
+    megabyte, not held whole (and split into millions of cells) first.
+    """
+    readline = stream.readline
+    bound = limits.MAX_LINE_CHARS
+    number = 0
+    while line := readline(bound):
+        number += 1
+        if len(line) == bound and line[-1] not in "\r\n":
+            raise limits.too_long_line(number)
+        yield line
+
+
+def _records(
+    reader: Iterator[list[str]], table: Table, damaged: str | None = None
+) -> Iterator[tuple[int, list[str]]]:
+    """Yield (record number, cells); a record the CSV reader refuses becomes a problem.
+
+    ``damaged`` names the encoding of a file some of whose bytes it cannot
+    decode: each line holding such bytes is a problem (its cells keep U+FFFD
+    for display; the file's errors stop the import anyway). A line past
+    ``limits.MAX_LINES`` or wider than ``limits.MAX_COLUMNS`` refuses the file.
+    """
     record = 0
+    max_lines, max_columns = limits.MAX_LINES, limits.MAX_COLUMNS
     while True:
         try:
             row = next(reader)
@@ -224,20 +318,44 @@ def _records(reader: Iterator[list[str]], table: Table) -> Iterator[tuple[int, l
             )
             continue
         record += 1
+        if record > max_lines:
+            raise limits.too_many_lines()
+        if len(row) > max_columns:
+            raise limits.too_many_columns(record)
+        if damaged is not None and _MARKED.search("".join(row)):
+            table.problems.append(_bad_bytes(record, damaged))
+            row = [_MARKED.sub("\ufffd", cell) for cell in row]
         yield record, row
+
+
+def _bad_bytes(line: int, encoding: str) -> Problem:
+    name = {"utf-8-sig": "UTF-8", "utf-8": "UTF-8", "utf-16": "UTF-16"}.get(encoding, encoding)
+    return Problem(
+        line,
+        "",
+        _(
+            "This line holds bytes that are not valid %(encoding)s, the encoding of the rest "
+            "of the file: correct them (or save the file again as UTF-8)."
+        )
+        % {"encoding": name},
+    )
 
 
 def _chunks(
     records: Iterator[tuple[int, list[str]]], table: Table, size: int, stream: IO[str] | None
 ) -> Iterator[list[tuple[int, list[str]]]]:
+    """Yield the non-blank lines in lists of at most ``size`` lines and ``CHUNK_CELLS`` cells."""
     try:
         chunk: list[tuple[int, list[str]]] = []
+        cells = 0
         for line, row in records:
             if "".join(row).strip():  # blank exactly when every cell is
                 chunk.append((line, row))
-                if len(chunk) >= size:
+                cells += len(row)
+                if len(chunk) >= size or cells >= CHUNK_CELLS:
                     yield chunk
                     chunk = []
+                    cells = 0
         if chunk:
             yield chunk
     finally:
@@ -289,9 +407,19 @@ def xlsx_chunks(
 
 
 def _workbook_records(data: bytes | Path, table: Table) -> Iterator[tuple[int, list[str]]]:
+    max_lines, max_columns = limits.MAX_LINES, limits.MAX_COLUMNS
     try:
         for line, row in _xlsx_rows(data):
+            if line > max_lines:
+                raise limits.too_many_lines()
+            if len(row) > max_columns:
+                while row and row[-1] in (None, ""):
+                    row.pop()
+                if len(row) > max_columns:
+                    raise limits.too_many_columns(line)
             yield line, [_cell_text(v) for v in row]
+    except limits.FileRefused:
+        raise
     except Exception as exc:  # a damaged workbook is the user's problem to fix, not a crash
         table.problems.append(
             Problem(1, "", _("This file is not a readable XLSX workbook (%(e)s).") % {"e": exc})
@@ -301,16 +429,21 @@ def _workbook_records(data: bytes | Path, table: Table) -> Iterator[tuple[int, l
 def _xlsx_rows(data: bytes | Path) -> Iterator[tuple[int, list[object]]]:
     """Yield (spreadsheet row number, values) of the first sheet.
 
+    The workbook is first checked against ``limits`` (its zip directory, then
+    its parts' bytes): past a bound, it is refused before any cell is read.
     Calamine reads a sheet about seven times faster than openpyxl, but holds
-    it whole (about the size of its XML: a million rows, 500 MB). A bigger
-    sheet is streamed by openpyxl's read-only reader, in bounded memory.
+    it whole (about the size of its XML: a million rows, 500 MB), spread over
+    the rectangle its cell references span. A bigger sheet, or one whose
+    references may span more than ``limits.CALAMINE_MAX_CELLS``, is streamed
+    by openpyxl's read-only reader, in bounded memory.
     """
+    shape = limits.check_workbook(data)
     try:
         from python_calamine import CalamineWorkbook
     except ImportError:  # pragma: no cover - calamine is a dependency; openpyxl is the fallback
         yield from _openpyxl_rows(data)
         return
-    if _sheets_size(data) > CALAMINE_MAX_SHEETS:
+    if not limits.calamine_fits(shape):
         yield from _openpyxl_rows(data)
         return
     if isinstance(data, Path):
@@ -322,19 +455,6 @@ def _xlsx_rows(data: bytes | Path) -> Iterator[tuple[int, list[object]]]:
     first_row = (sheet.start or (0, 0))[0]
     for index, row in enumerate(sheet.iter_rows()):
         yield first_row + index + 1, list(row)
-
-
-def _sheets_size(data: bytes | Path) -> int:
-    """Return the size of the workbook's sheets once unzipped (0 when it is no zip file)."""
-    try:
-        with zipfile.ZipFile(data if isinstance(data, Path) else io.BytesIO(data)) as book:
-            return sum(
-                item.file_size
-                for item in book.infolist()
-                if item.filename.startswith("xl/worksheets/")
-            )
-    except (zipfile.BadZipFile, OSError, ValueError):
-        return 0  # the reader says what is wrong with it
 
 
 def _openpyxl_rows(data: bytes | Path) -> Iterator[tuple[int, list[object]]]:

@@ -19,7 +19,9 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils.translation import gettext as _
 
+from equipage.core.text import plain_spaces, text_problem
 from equipage.imports import columns as C
+from equipage.imports.export import unneutralise
 from equipage.imports.reader import XLSX_MAGIC, Problem, Table, csv_chunks, xlsx_chunks
 
 MAX_LENGTH = {C.LOGIN: 150, C.LAST_NAME: 150, C.FIRST_NAME: 150, C.EMAIL: 254, C.PASSWORD: 1024}
@@ -532,7 +534,7 @@ def _validate_row(
         if text.isprintable() and len(text) <= MAX_LENGTH.get(key, 5000) and text[:1] != "'":
             text = text.strip()
             return text if text.isascii() else unicodedata.normalize("NFC", text)
-        text = unneutralise(text)
+        text = plain_spaces(unneutralise(text))
         header = written[key]
         if len(text) > 5000:
             problems.append(Problem(line, header, _("This cell is far too long.")))
@@ -548,6 +550,11 @@ def _validate_row(
                 Problem(line, header, _("This cell contains a line break or a tab; remove it."))
             )
             return ""
+        if key != C.PASSWORD:  # names, logins, lists: the one rule of every entry point
+            problem = text_problem(_LINE_BREAKS.sub(" ", text) if key in LIST_COLUMNS else text)
+            if problem:
+                problems.append(Problem(line, header, problem))
+                return ""
         limit = MAX_LENGTH.get(key)
         if limit and len(text) > limit:
             problems.append(
@@ -665,13 +672,6 @@ def _custom_values(
         except ValueError as exc:
             problems.append(Problem(line, header, str(exc)))
     return custom
-
-
-def unneutralise(text: str) -> str:
-    """Undo the export's formula guard (``'=x`` → ``=x``) so that export → import is a no-op."""
-    if len(text) > 1 and text[0] == "'" and text[1] in "=+-@\t\r":
-        return text[1:]
-    return text
 
 
 def _has_problem(problems: list[Problem], start: int, line: int, column: str) -> bool:

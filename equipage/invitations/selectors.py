@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from equipage.core import clock
 from equipage.core.errors import NotFound, PermissionDenied
+from equipage.core.text import without_controls
 from equipage.invitations.models import Invitation, InvitationStatus
 from equipage.organizations.models import Organization
 from equipage.permissions import Actor, Cap, authorize, members_visible_to
@@ -56,8 +57,9 @@ def invitations_list(
         qs = qs.filter(expires_at__gt=now)
     elif state == "expired":
         qs = qs.filter(expires_at__lte=now)
+    search = without_controls(search or "").strip()
     if search:
-        qs = qs.filter(email__icontains=search.strip())
+        qs = qs.filter(email__icontains=search)
     first = (
         Invitation.objects.filter(member=OuterRef("member"))
         .values("member")

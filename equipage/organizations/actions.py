@@ -16,6 +16,7 @@ from equipage.audit.events import EventType
 from equipage.audit.record import record
 from equipage.core import clock
 from equipage.core.errors import Conflict, NotFound, ValidationFailed
+from equipage.core.text import clean_name
 from equipage.organizations.models import (
     SESSION_IDLE_MINUTES_MAX,
     SESSION_IDLE_MINUTES_MIN,
@@ -71,9 +72,7 @@ def organization_create(
         raise ValidationFailed(
             _("The slug must be lower-case letters, digits and dashes (e.g. “acme”)."), field="slug"
         )
-    name = (name or "").strip()
-    if not name:
-        raise ValidationFailed(_("A name is required."), field="name")
+    name = clean_name(name, field="name", max_length=200, required=True)
     if language not in Language.values:
         raise ValidationFailed(_("Language must be fr or en."), field="language")
     if seats is not None and seats < 1:
@@ -106,8 +105,8 @@ def organization_create(
             login=local,
             email=owner_email,
             # Empty names are asked for on the owner's set-password page (SPEC §1).
-            first_name=owner_first_name.strip(),
-            last_name=owner_last_name.strip(),
+            first_name=clean_name(owner_first_name, field="owner_first_name", max_length=150),
+            last_name=clean_name(owner_last_name, field="owner_last_name", max_length=150),
             state=MemberState.ACTIVE,
             created_at=now,
             updated_at=now,
@@ -195,9 +194,7 @@ def organization_update(
 def _check_settings(changes: dict[str, Any]) -> None:
     """Refuse settings of the wrong shape, before anything is locked."""
     if "name" in changes:
-        changes["name"] = str(changes["name"] or "").strip()
-        if not changes["name"]:
-            raise ValidationFailed(_("A name is required."), field="name")
+        changes["name"] = clean_name(changes["name"], field="name", max_length=200, required=True)
     if "language" in changes and changes["language"] not in Language.values:
         raise ValidationFailed(_("Language must be fr or en."), field="language")
     if (

@@ -136,3 +136,55 @@ def test_a_big_workbook_is_streamed_by_openpyxl_and_reads_the_same(monkeypatch) 
     assert streamed  # read by openpyxl
     assert (slow.headers, slow.rows, slow.problems) == (fast.headers, fast.rows, fast.problems)
     assert [line for line, _cells in fast.rows] == [2, 3, 4, 6]
+
+
+def _with_bad_byte(encoding: str) -> bytes:
+    rows = [
+        ["", "Œuvray", "Élodie", "", "", "Activé"],
+        ["", "Lefèvre", "Zoé", "", "", "Activé"],
+        ["", "Martin", "Hélène", "", "", "Activé"],
+    ]
+    data = csv_bytes(rows, encoding=encoding)
+    return data.replace("Zoé".encode(), b"Zo\xe9")  # one cp1252 byte in a UTF-8 file
+
+
+def test_utf8_file_with_one_invalid_byte_is_an_error_of_its_line_not_a_legacy_decoding() -> None:
+    from equipage.imports.validate import validate_table
+
+    table = read_table(_with_bad_byte("utf-8"))
+    assert table.encoding == "utf-8"
+    assert table.rows[0][1][2] == "Élodie"  # never « ﾃ瑛odie »
+    assert [(p.line, p.column) for p in table.problems] == [(3, "")]
+    assert "not valid UTF-8" in table.problems[0].message
+    assert [p.line for p in validate_table(table).problems] == [3]
+
+
+def test_utf8_file_with_bom_and_an_invalid_byte_is_an_error_never_a_silent_replacement() -> None:
+    table = read_table(_with_bad_byte("utf-8-sig"))
+    assert table.encoding == "utf-8-sig"
+    assert [p.line for p in table.problems] == [3]
+
+
+def test_the_same_file_read_from_disk_names_the_same_line(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from equipage.imports.validate import stream_file
+
+    path = tmp_path / "roster.csv"
+    path.write_bytes(_with_bad_byte("utf-8"))
+    validated, rows = stream_file(path)
+    list(rows)
+    assert [p.line for p in validated.problems] == [3]
+
+
+def test_windows_1252_file_with_many_accents_still_reads_as_cp1252() -> None:
+    rows = [["", "Lefèvre", f"Zoé {i}", "", "", "Désactivé"] for i in range(20)]
+    table = read_table(csv_bytes(rows, encoding="cp1252"))
+    assert (table.encoding, table.problems) == ("cp1252", [])
+    assert table.rows[0][1][2] == "Zoé 0"
+
+
+def test_ascii_file_with_one_latin_byte_reads_as_cp1252() -> None:
+    header = ["Login", "Last name", "First name", "Email", "Password", "State"]
+    data = csv_bytes([["", "Dupont", "Andre", "", "", "Active"]], header, encoding="ascii")
+    table = read_table(data.replace(b"Andre", b"Andr\xe9"))
+    assert table.encoding == "cp1252" and not table.problems
+    assert table.rows[0][1][2] == "André"

@@ -14,6 +14,7 @@ from equipage.accounts.models import CustomField, CustomFieldKind, CustomFieldVa
 from equipage.audit.events import EventType
 from equipage.audit.record import record
 from equipage.core.errors import Conflict, ValidationFailed
+from equipage.core.text import clean_name
 from equipage.organizations.models import Organization
 from equipage.permissions import Actor, Cap, as_actor, authorize
 
@@ -28,12 +29,10 @@ def custom_field_create(
 ) -> CustomField:
     actor = as_actor(actor)
     authorize(actor, Cap.CUSTOM_FIELD_MANAGE, organization)
-    name = name.strip()
-    if not name:
-        raise ValidationFailed(_("A name is required."), field="name")
+    name = clean_name(name, field="name", max_length=100, required=True)
     if kind not in CustomFieldKind.values:
         raise ValidationFailed(_("Unknown field type."), field="kind")
-    choices = [c.strip() for c in (choices or []) if c.strip()]
+    choices = [clean_name(c, field="choices", max_length=500) for c in (choices or []) if c.strip()]
     if kind == CustomFieldKind.CHOICE and not choices:
         raise ValidationFailed(_("A choice field needs at least one choice."), field="choices")
     with transaction.atomic():

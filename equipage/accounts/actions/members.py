@@ -23,7 +23,7 @@ from equipage.core import clock
 from equipage.core.bulk import BulkResult
 from equipage.core.errors import Conflict, InvariantViolation, ValidationFailed
 from equipage.core.idlist import id_list
-from equipage.core.text import search_key
+from equipage.core.text import clean_name, search_key
 from equipage.organizations.models import FirstPasswordPolicy, Organization
 from equipage.organizations.seats import ensure_seats, lock_organization
 from equipage.permissions import Actor, Cap, as_actor, authorize, grantable_roles, refuse
@@ -57,21 +57,15 @@ TEXT_FIELDS = ("login", "first_name", "last_name", "phone", "job_title", "extern
 
 
 def clean_text(name: str, value: Any) -> str:
-    """Return ``value`` stripped, or refuse control characters and over-long text.
+    """Return ``value`` stripped, or refuse invisible characters and over-long text.
 
-    The import refuses them per cell; forms refuse NUL. The API and SCIM reach the
-    actions directly, so the rule lives here: a NUL stored on SQLite would break the
-    name order, and PostgreSQL refuses it outright.
+    The rule is ``core.text.clean_name``'s, the same whichever edge wrote the
+    value (console, API, SCIM, import, CLI): a NUL stored on SQLite would break
+    the name order, PostgreSQL refuses it outright, and a bidirectional control
+    makes a name read as another.
     """
-    text = str(value).strip()
-    if not text.isprintable():
-        raise ValidationFailed(_("This text contains invisible control characters."), field=name)
     limit = getattr(Member._meta.get_field(name), "max_length", None)
-    if limit is not None and len(text) > limit:
-        raise ValidationFailed(
-            _("This text is too long (%(n)d characters at most).") % {"n": limit}, field=name
-        )
-    return text
+    return clean_name(value, field=name, max_length=limit)
 
 
 def clean_email(email: str) -> str:

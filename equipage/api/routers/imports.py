@@ -11,6 +11,7 @@ polling a 250k-line preview costs one small row, not the whole report.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any, Literal
 
 from django.db import transaction
@@ -20,6 +21,7 @@ from ninja import Field, File, Form, Query, Router, Schema, Status, UploadedFile
 from equipage.api.common import actor, organization
 from equipage.api.errors import ERROR_RESPONSES
 from equipage.core.errors import NotFound, ValidationFailed
+from equipage.imports import limits
 from equipage.imports.jobs import REPORT_COUNTS, REPORT_LIMIT
 from equipage.imports.models import WORKING_STATUSES, ImportJob, ImportStatus
 from equipage.imports.storage import PAGE_LIMIT
@@ -146,6 +148,15 @@ def _checked(file: UploadedFile) -> tuple[UploadedFile, str]:
     return file, file.name or "upload.csv"
 
 
+def _checkable(file: UploadedFile) -> bytes | Path:
+    """Return what the file limits can inspect: the spooled file's path, or the small upload's bytes."""
+    if hasattr(file, "temporary_file_path"):
+        return Path(file.temporary_file_path())
+    data = file.read()
+    file.seek(0)
+    return data
+
+
 def _report(data: dict[str, Any] | None, lists: tuple[str, ...]) -> Any:
     """Return a report as a job's row keeps it, with the cursors of the lists that go on.
 
@@ -238,6 +249,7 @@ def upload(request: HttpRequest, file: File[UploadedFile], mode: Form[Mode] = "s
     from equipage.imports import jobs
 
     upload_file, name = _checked(file)
+    limits.check_file(_checkable(upload_file), name)  # a hostile workbook: 422 now
     with transaction.atomic():
         job = jobs.job_create(
             actor=actor(request),

@@ -74,21 +74,26 @@ def _group_choices(org: Any, exclude_subtree_of: Group | None = None) -> list[tu
 
 
 def _tree(org: Any) -> list[dict[str, Any]]:
-    """Return the group tree as nested dicts with member counts (one query each)."""
+    """Return the group tree as a flat list, in tree order, with member counts (one query).
+
+    Each item says whether a list of subgroups opens after it (``opens``) and how
+    many lists close after it (``closes``): the page draws the tree with one loop,
+    however deep it is (a recursive template ran out of stack at 300 levels).
+    """
     from django.db.models import Count
 
     groups = list(
         Group.objects.filter(organization=org).annotate(n=Count("memberships")).order_by("path")
     )
-    nodes: dict[int, dict[str, Any]] = {g.pk: {"g": g, "children": []} for g in groups}
-    roots = []
-    for g in groups:
-        node = nodes[g.pk]
-        if g.parent_id and g.parent_id in nodes:
-            nodes[g.parent_id]["children"].append(node)
-        else:
-            roots.append(node)
-    return roots
+    depths = [g.depth for g in groups] + [0]
+    return [
+        {
+            "g": g,
+            "opens": depths[i + 1] > depths[i],
+            "closes": range(max(depths[i] - depths[i + 1], 0)),
+        }
+        for i, g in enumerate(groups)
+    ]
 
 
 @require_http_methods(["GET", "POST"])
