@@ -179,16 +179,19 @@ def test_a_device_cookie_of_another_account_forged_or_expired_is_no_device_cooki
     assert attempt(browser, owner.login, OWNER_PASSWORD, "192.0.2.10").status_code == 429
 
 
+@pytest.mark.django_db(transaction=True)  # the real worker sends the queued reset
 def test_password_reset_link_lets_the_owner_in_while_the_attack_goes_on(
     org: Any, owner: Any, frozen_clock: Any
 ) -> None:
     from equipage.emails.models import OutboundEmail
+    from tests.tasks import run_queued_tasks
 
     for i in range(8):
         attempt(Client(), owner.login, f"attacker-{i}", f"10.1.0.{i}")
     assert attempt(Client(), owner.login, OWNER_PASSWORD, "10.2.0.1").status_code == 429
     browser = Client(REMOTE_ADDR="10.2.0.1")
     browser.post("/o/acme/password/reset/", {"identifier": owner.email})
+    run_queued_tasks()
     body = OutboundEmail.objects.get(kind="password_reset", member=owner).body_text
     path = "/o/acme/password/set/" + body.split("/password/set/")[1].split("/")[0] + "/"
     r = browser.post(path, {"new_password1": "Owner-back-2026", "new_password2": "Owner-back-2026"})
@@ -200,18 +203,20 @@ def test_password_reset_link_lets_the_owner_in_while_the_attack_goes_on(
 
 
 def test_first_login_with_the_shared_temporary_password_is_throttled_like_any(
-    org: Any, admin: Any, frozen_clock: Any
+    org: Any, owner: Any, admin: Any, frozen_clock: Any
 ) -> None:
     from equipage.accounts.actions import member_create
+    from tests.accounts.test_login import TEMPORARY, choose_shared_policy
 
+    choose_shared_policy(org, owner)
     newcomer = member_create(actor=admin, organization=org, first_name="New", last_name="Comer")
     assert newcomer.uses_temp_password
     for i in range(5):
         assert attempt(Client(), newcomer.login, f"guess-{i}", "203.0.113.5").status_code == 200
-    r = attempt(Client(), newcomer.login, "tempeos", "198.51.100.5")
+    r = attempt(Client(), newcomer.login, TEMPORARY, "198.51.100.5")
     assert r.status_code == 429  # refused unheard: the right answer tells nothing now
     frozen_clock.advance(seconds=1)
-    r = attempt(Client(), newcomer.login, "tempeos", "198.51.100.5")
+    r = attempt(Client(), newcomer.login, TEMPORARY, "198.51.100.5")
     assert r.status_code == 302 and r["Location"] == "/o/acme/password/change/"
 
 

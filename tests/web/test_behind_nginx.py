@@ -119,7 +119,15 @@ def test_behind_nginx_each_client_is_itself_and_the_owner_always_gets_in(
     owner = Browser(front, source="127.0.0.2")
     # The owner sets a password from the mailed link, through nginx: this browser is known.
     path = "/" + site["link"].split("/", 3)[3]
-    r = owner.post_form(path, {"new_password1": OWNER_PASSWORD, "new_password2": OWNER_PASSWORD})
+    r = owner.post_form(
+        path,
+        {
+            "first_name": "Olivia",
+            "last_name": "Owner",
+            "new_password1": OWNER_PASSWORD,
+            "new_password2": OWNER_PASSWORD,
+        },
+    )
     assert r.status == 302, r.text[:300]
     assert any(name.startswith("equipage_device_") for name in owner.cookies)
 
