@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "equipage.scim",
     "equipage.imports",
     "equipage.webhooks",
+    "equipage.instance",
 ]
 
 MIDDLEWARE = [
@@ -209,3 +210,10 @@ if not EQUIPAGE_QUEUE_LEASE_SECONDS >= 1:
 # no new task and gives the running one this long to finish, then hands it back
 # to the queue; `serve` waits as long for its embedded worker.
 EQUIPAGE_WORKER_GRACE_SECONDS = conf.seconds("EQUIPAGE_WORKER_GRACE_SECONDS", 60.0)
+
+# Links and the API's edges (issue #16.5/6). Links start with EQUIPAGE_BASE_URL when it is
+# set; else with the address the latest `serve` on this database listens on (recorded by
+# serve, see equipage/instance/links.py); else with the default above.
+EQUIPAGE_BASE_URL_FIXED = bool(os.environ.get("EQUIPAGE_BASE_URL", "").strip())
+# The API's own messages (problem+json details), in the reader's language.
+LOCALE_PATHS += [BASE_DIR / "api" / "locale"]

@@ -71,6 +71,9 @@ def serve(args: argparse.Namespace) -> int:
 
     from django.db import connections
 
+    from equipage.instance.links import listening_address_record
+
+    listening_address_record(f"http://{shown_host}:{args.port}")
     # Gunicorn forks its web workers from this process: none may inherit a connection.
     connections.close_all()
     show_lifecycle_logs()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -15,6 +14,7 @@ from equipage.audit.events import EventType
 from equipage.audit.record import record
 from equipage.core import clock
 from equipage.core.errors import NotFound, PermissionDenied, ValidationFailed
+from equipage.instance.links import base_url
 from equipage.organizations.models import Organization
 from equipage.permissions import Actor, Cap, Origin, as_actor, authorize
 
@@ -43,7 +43,7 @@ def password_token_create(member: Member, purpose: PasswordTokenPurpose) -> str:
 
 
 def password_link(organization: Organization, raw: str) -> str:
-    return f"{settings.EQUIPAGE_BASE_URL}/o/{organization.slug}/password/set/{raw}/"
+    return f"{base_url()}/o/{organization.slug}/password/set/{raw}/"
 
 
 def send_set_password_link(member: Member) -> str:
