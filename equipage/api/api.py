@@ -46,6 +46,7 @@ api = EquipageAPI(
     docs_url="/docs",
 )
 errors.install(api)
+errors.install_request_errors(api)
 api.add_router("/members", members.router)
 api.add_router("/groups", groups.router)
 api.add_router("/labels", labels.router)

@@ -10,6 +10,7 @@ from django.http import HttpRequest
 from ninja.security import HttpBearer
 
 from equipage.api.errors import RateLimited
+from equipage.api.language import speak_to_reader
 from equipage.core import clock
 from equipage.permissions import Actor
 from equipage.tokens.models import Scope
@@ -43,6 +44,7 @@ class TokenAuth(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str) -> Any:
         scope = Scope.API_READ if request.method in READ_METHODS else Scope.API_WRITE
         actor = actor_for_token(token, scope=scope, origin=origin_of(request, "api"))
+        speak_to_reader(request, actor.token.organization)
         rate_limit(actor)
         request.actor = actor  # type: ignore[attr-defined]
         request.organization = actor.token.organization  # type: ignore[attr-defined]

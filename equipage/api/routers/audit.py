@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 
 from equipage.api.common import actor, decode_cursor, encode_cursor, organization
@@ -53,7 +54,7 @@ def list_events(request: HttpRequest, filters: Query[EventFilters]) -> Any:
     if filters.cursor:
         (last_id,) = decode_cursor(filters.cursor, 1)
         if not isinstance(last_id, int):
-            raise ValidationFailed("This cursor is not valid.", field="cursor")
+            raise ValidationFailed(_("This cursor is not valid."), field="cursor")
         qs = qs.filter(pk__lt=last_id)
     rows = list(qs.order_by("-id")[: filters.limit + 1])
     more = len(rows) > filters.limit

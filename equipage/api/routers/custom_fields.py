@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 
 from equipage.accounts.actions import custom_field_create, custom_field_delete
 from equipage.accounts.models import CustomField
-from equipage.api.common import actor, organization
+from equipage.api.common import InputSchema, actor, organization
 from equipage.api.errors import ERROR_RESPONSES
 from equipage.core.errors import NotFound
 from equipage.permissions import Cap, authorize
@@ -25,7 +26,7 @@ class CustomFieldOut(Schema):
     choices: list[str]
 
 
-class CustomFieldIn(Schema):
+class CustomFieldIn(InputSchema):
     name: str = Field(..., min_length=1, max_length=100)
     kind: Literal["text", "number", "date", "choice"] = "text"
     choices: list[str] = []
@@ -57,6 +58,6 @@ def create_field(request: HttpRequest, payload: CustomFieldIn) -> Any:
 def delete_field(request: HttpRequest, field_id: int) -> Any:
     field = CustomField.objects.filter(organization=organization(request), pk=field_id).first()
     if field is None:
-        raise NotFound("Custom field not found.")
+        raise NotFound(_("Custom field not found."))
     custom_field_delete(actor=actor(request), field=field)
     return Status(204, None)

@@ -7,7 +7,7 @@ from typing import Any, Literal
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 
-from equipage.api.common import actor, organization
+from equipage.api.common import InputSchema, actor, organization
 from equipage.api.errors import ERROR_RESPONSES
 from equipage.directory.ordering import name_order
 from equipage.groups.actions import (
@@ -32,13 +32,13 @@ class GroupOut(Schema):
     member_count: int
 
 
-class GroupIn(Schema):
+class GroupIn(InputSchema):
     name: str = Field(..., min_length=1, max_length=150)
     parent_id: int | None = None
     visibility: Literal["public", "private"] = "public"
 
 
-class GroupUpdateIn(Schema):
+class GroupUpdateIn(InputSchema):
     name: str | None = Field(None, min_length=1, max_length=150)
     visibility: Literal["public", "private"] | None = None
 
@@ -51,7 +51,7 @@ class GroupMemberOut(Schema):
     role: Literal["member", "group_admin"]
 
 
-class GroupMemberIn(Schema):
+class GroupMemberIn(InputSchema):
     member_id: int
     role: Literal["member", "group_admin"] = "member"
 

@@ -11,6 +11,7 @@ from typing import Any, Literal
 
 from django.db import transaction
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Field, File, Form, Query, Router, Schema, Status, UploadedFile
 
 from equipage.api.common import actor, organization
@@ -104,7 +105,7 @@ class ApplyQuery(Schema):
 
 def _read(file: UploadedFile) -> tuple[bytes, str]:
     if file.size is not None and file.size > MAX_UPLOAD:
-        raise ValidationFailed("This file is too large (200 MB at most).", field="file")
+        raise ValidationFailed(_("This file is too large (200 MB at most)."), field="file")
     return file.read(), file.name or "upload.csv"
 
 
@@ -150,7 +151,7 @@ def _job(request: HttpRequest, job_id: int) -> ImportJob:
     authorize(actor(request), Cap.MEMBER_IMPORT, organization(request))
     job = ImportJob.objects.filter(pk=job_id, organization=organization(request)).first()
     if job is None:
-        raise NotFound("Import not found.")
+        raise NotFound(_("Import not found."))
     return job
 
 

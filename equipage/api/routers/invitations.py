@@ -7,7 +7,7 @@ from typing import Any, Literal
 from django.http import HttpRequest
 from ninja import Field, Router, Schema
 
-from equipage.api.common import RowId, actor, organization
+from equipage.api.common import InputSchema, RowId, actor, organization
 from equipage.api.errors import ERROR_RESPONSES
 from equipage.invitations.actions import invitation_cancel, invitation_resend, invitations_create
 from equipage.invitations.selectors import access_invitation_by_id
@@ -16,7 +16,7 @@ from equipage.permissions import access_member_by_id
 router = Router(tags=["invitations"])
 
 
-class InviteIn(Schema):
+class InviteIn(InputSchema):
     emails: str = Field(
         ...,
         min_length=1,

@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 
-from equipage.api.common import RowId, actor, organization
+from equipage.api.common import InputSchema, RowId, actor, organization
 from equipage.api.errors import ERROR_RESPONSES
 from equipage.core.errors import NotFound
 from equipage.groups.actions import label_create, label_delete, labels_attach, labels_detach
@@ -23,12 +24,12 @@ class LabelOut(Schema):
     color: str
 
 
-class LabelIn(Schema):
+class LabelIn(InputSchema):
     name: str = Field(..., min_length=1, max_length=60)
     color: str = Field("#4b6bfb", pattern=r"^#[0-9a-fA-F]{6}$")
 
 
-class MembersIn(Schema):
+class MembersIn(InputSchema):
     member_ids: list[RowId] = Field(..., min_length=1, max_length=5000)
 
 
@@ -40,7 +41,7 @@ class BulkOut(Schema):
 def _label(request: HttpRequest, label_id: int) -> Label:
     label = Label.objects.filter(organization=organization(request), pk=label_id).first()
     if label is None:
-        raise NotFound("Label not found.")
+        raise NotFound(_("Label not found."))
     return label
 
 
