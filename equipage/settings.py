@@ -215,5 +215,8 @@ EQUIPAGE_WORKER_GRACE_SECONDS = conf.seconds("EQUIPAGE_WORKER_GRACE_SECONDS", 60
 # set; else with the address the latest `serve` on this database listens on (recorded by
 # serve, see equipage/instance/links.py); else with the default above.
 EQUIPAGE_BASE_URL_FIXED = bool(os.environ.get("EQUIPAGE_BASE_URL", "").strip())
+# The longest request line `serve` (gunicorn) reads, gunicorn's maximum; every API query
+# parameter is bounded so that any valid query fits (tests/api/test_openapi.py).
+EQUIPAGE_REQUEST_LINE_LIMIT = 8190
 # The API's own messages (problem+json details), in the reader's language.
 LOCALE_PATHS += [BASE_DIR / "api" / "locale"]

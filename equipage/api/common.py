@@ -23,6 +23,19 @@ from equipage.permissions import Actor
 # An id a row can have: bigger numbers are refused with a 422, not sent to the database.
 RowId = Annotated[int, Field(ge=1, le=MAX_ID)]
 
+# Every query parameter has a maximum length, so that the longest valid query fits in the
+# request line `serve` reads (settings.EQUIPAGE_REQUEST_LINE_LIMIT): no HTML 414.
+# A cursor is URL-safe base64 (1 byte a character in a URL); it holds up to two names of
+# 150 characters as UTF-8 JSON, so 2,500 characters cover any valid one.
+Cursor = Annotated[
+    str,
+    Field(
+        max_length=2500,
+        pattern=r"^[A-Za-z0-9_-]*$",
+        description="The `next_cursor` of the previous page.",
+    ),
+]
+
 
 class InputSchema(Schema):
     """A request body, which must be a JSON object.
@@ -68,7 +81,8 @@ def check_if_match(request: HttpRequest, current: str) -> None:
 
 
 def encode_cursor(values: list[Any]) -> str:
-    return base64.urlsafe_b64encode(json.dumps(values).encode()).decode().rstrip("=")
+    data = json.dumps(values, ensure_ascii=False).encode()
+    return base64.urlsafe_b64encode(data).decode().rstrip("=")
 
 
 def decode_cursor(cursor: str, size: int) -> list[Any]:

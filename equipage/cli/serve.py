@@ -60,6 +60,7 @@ def serve(args: argparse.Namespace) -> int:
             self.cfg.set("workers", max(args.workers, 1))
             self.cfg.set("threads", 4)
             self.cfg.set("timeout", 120)
+            self.cfg.set("limit_request_line", settings.EQUIPAGE_REQUEST_LINE_LIMIT)
             self.cfg.set("accesslog", "-" if os.environ.get("EQUIPAGE_ACCESS_LOG") else None)
             if "control_socket_disable" in self.cfg.settings:
                 # gunicorn >= 25 opens a control socket in $HOME, shared by every

@@ -8,7 +8,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 
-from equipage.api.common import actor, decode_cursor, encode_cursor, organization
+from equipage.api.common import Cursor, RowId, actor, decode_cursor, encode_cursor, organization
 from equipage.api.errors import ERROR_RESPONSES
 from equipage.audit.models import AuditEvent
 from equipage.core.errors import ValidationFailed
@@ -38,13 +38,14 @@ class EventPage(Schema):
 
 class EventFilters(Schema):
     event_type: str = Field("", max_length=48)
-    member_id: int | None = None
+    member_id: RowId | None = None
     limit: int = Field(50, ge=1, le=500)
-    cursor: str = Field("", max_length=200)
+    cursor: Cursor = ""
 
 
 @router.get("", response={200: EventPage, **ERROR_RESPONSES}, summary="List audit events")
-def list_events(request: HttpRequest, filters: Query[EventFilters]) -> Any:
+def list_audit_events(request: HttpRequest, filters: Query[EventFilters]) -> Any:
+    """List audit events, newest first; filter by event type, page with `cursor`."""
     authorize(actor(request), Cap.AUDIT_VIEW)
     qs = AuditEvent.objects.filter(organization=organization(request))
     if filters.event_type:

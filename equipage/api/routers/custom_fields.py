@@ -39,13 +39,15 @@ def _out(f: CustomField) -> dict[str, Any]:
 @router.get(
     "", response={200: list[CustomFieldOut], **ERROR_RESPONSES}, summary="List custom fields"
 )
-def list_fields(request: HttpRequest) -> Any:
+def list_custom_fields(request: HttpRequest) -> Any:
+    """List the organization's custom profile fields."""
     authorize(actor(request), Cap.MEMBER_VIEW)
     return [_out(f) for f in CustomField.objects.filter(organization=organization(request))]
 
 
 @router.post("", response={201: CustomFieldOut, **ERROR_RESPONSES}, summary="Create a custom field")
-def create_field(request: HttpRequest, payload: CustomFieldIn) -> Any:
+def create_custom_field(request: HttpRequest, payload: CustomFieldIn) -> Any:
+    """Create a custom profile field."""
     field = custom_field_create(
         actor=actor(request), organization=organization(request), **payload.dict()
     )
@@ -55,7 +57,8 @@ def create_field(request: HttpRequest, payload: CustomFieldIn) -> Any:
 @router.delete(
     "/{field_id}", response={204: None, **ERROR_RESPONSES}, summary="Delete a custom field"
 )
-def delete_field(request: HttpRequest, field_id: int) -> Any:
+def delete_custom_field(request: HttpRequest, field_id: int) -> Any:
+    """Delete a custom field and every member's value of it."""
     field = CustomField.objects.filter(organization=organization(request), pk=field_id).first()
     if field is None:
         raise NotFound(_("Custom field not found."))

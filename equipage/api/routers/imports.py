@@ -160,7 +160,9 @@ def _job(request: HttpRequest, job_id: int) -> ImportJob:
     response={200: ImportReport, **ERROR_RESPONSES},
     summary="Preview an import (dry run)",
 )
-def preview(request: HttpRequest, file: File[UploadedFile], mode: Form[Mode] = "sync") -> Any:
+def preview_import(
+    request: HttpRequest, file: File[UploadedFile], mode: Form[Mode] = "sync"
+) -> Any:
     """Report what importing this file would do, changing nothing (like ``--dry-run --json``).
 
     Runs in the request: for very large files prefer ``POST /imports``, which
@@ -185,7 +187,7 @@ def preview(request: HttpRequest, file: File[UploadedFile], mode: Form[Mode] = "
     response={202: ImportJobOut, **ERROR_RESPONSES},
     summary="Upload a roster file (background preview)",
 )
-def upload(request: HttpRequest, file: File[UploadedFile], mode: Form[Mode] = "sync") -> Any:
+def start_import(request: HttpRequest, file: File[UploadedFile], mode: Form[Mode] = "sync") -> Any:
     """Store the file and prepare its preview in the background.
 
     Poll ``GET /imports/{id}`` until ``status`` is ``previewed`` (or ``failed``),
@@ -227,7 +229,7 @@ def get_import(request: HttpRequest, job_id: int) -> Any:
     response={202: ImportJobOut, **ERROR_RESPONSES},
     summary="Apply a previewed import",
 )
-def apply(request: HttpRequest, job_id: int, query: Query[ApplyQuery]) -> Any:
+def apply_import(request: HttpRequest, job_id: int, query: Query[ApplyQuery]) -> Any:
     """Queue the apply of a previewed, error-free file; all or nothing, in the background.
 
     409 when the preview is not ready, has errors, needs the mass-deactivation

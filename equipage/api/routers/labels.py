@@ -51,18 +51,21 @@ def _label_out(label: Label) -> dict[str, Any]:
 
 @router.get("", response={200: list[LabelOut], **ERROR_RESPONSES}, summary="List labels")
 def list_labels(request: HttpRequest) -> Any:
+    """List the organization's labels."""
     authorize(actor(request), Cap.MEMBER_VIEW)
     return [_label_out(label) for label in Label.objects.filter(organization=organization(request))]
 
 
 @router.post("", response={201: LabelOut, **ERROR_RESPONSES}, summary="Create a label")
 def create_label(request: HttpRequest, payload: LabelIn) -> Any:
+    """Create a label with a name and a colour."""
     label = label_create(actor=actor(request), organization=organization(request), **payload.dict())
     return Status(201, _label_out(label))
 
 
 @router.delete("/{label_id}", response={204: None, **ERROR_RESPONSES}, summary="Delete a label")
 def delete_label(request: HttpRequest, label_id: int) -> Any:
+    """Delete a label; it is taken off every member."""
     label_delete(actor=actor(request), label=_label(request, label_id))
     return Status(204, None)
 
@@ -70,7 +73,8 @@ def delete_label(request: HttpRequest, label_id: int) -> Any:
 @router.post(
     "/{label_id}/members", response={200: BulkOut, **ERROR_RESPONSES}, summary="Attach a label"
 )
-def attach(request: HttpRequest, label_id: int, payload: MembersIn) -> Any:
+def label_members(request: HttpRequest, label_id: int, payload: MembersIn) -> Any:
+    """Put the label on many members at once; members it cannot go on are reported as skipped."""
     return labels_attach(
         actor=actor(request), label=_label(request, label_id), members=payload.member_ids
     ).summary()
@@ -81,7 +85,8 @@ def attach(request: HttpRequest, label_id: int, payload: MembersIn) -> Any:
     response={200: BulkOut, **ERROR_RESPONSES},
     summary="Detach a label",
 )
-def detach(request: HttpRequest, label_id: int, payload: MembersIn) -> Any:
+def unlabel_members(request: HttpRequest, label_id: int, payload: MembersIn) -> Any:
+    """Take the label off many members at once; members that cannot be changed are reported as skipped."""
     return labels_detach(
         actor=actor(request), label=_label(request, label_id), members=payload.member_ids
     ).summary()

@@ -20,6 +20,7 @@ from equipage.accounts.actions import (
 from equipage.accounts.listing import filter_members, member_facts
 from equipage.accounts.models import Member
 from equipage.api.common import (
+    Cursor,
     InputSchema,
     RowId,
     actor,
@@ -71,7 +72,7 @@ class MemberFilters(Schema):
     role: RoleName | Literal[""] = ""
     label: str = Field("", max_length=60)
     limit: int = Field(50, ge=1, le=500)
-    cursor: str = Field("", max_length=500)
+    cursor: Cursor = ""
 
 
 class MemberCreateIn(InputSchema):
@@ -169,6 +170,7 @@ def list_members(request: HttpRequest, filters: Query[MemberFilters]) -> Any:
 
 @router.get("/{member_id}", response={200: MemberOut, **ERROR_RESPONSES}, summary="Get a member")
 def get_member(request: HttpRequest, response: HttpResponse, member_id: int) -> Any:
+    """Read one member; the `ETag` header is what `If-Match` of a later update names."""
     data = member_out(access_member_by_id(actor(request), member_id))
     response["ETag"] = etag_of(data)
     return data
@@ -176,6 +178,7 @@ def get_member(request: HttpRequest, response: HttpResponse, member_id: int) -> 
 
 @router.post("", response={201: MemberOut, **ERROR_RESPONSES}, summary="Create a member")
 def create_member(request: HttpRequest, response: HttpResponse, payload: MemberCreateIn) -> Any:
+    """Create a member; with `send`, mail them their credentials, a notification or a set-password link."""
     member = member_create(
         actor=actor(request), organization=organization(request), **payload.dict()
     )
@@ -211,6 +214,7 @@ def update_member(
     summary="Deactivate a member",
 )
 def deactivate_member(request: HttpRequest, member_id: int) -> Any:
+    """Deactivate a member: they can no longer log in; their data stays."""
     member = access_member_by_id(actor(request), member_id)
     return member_out(member_deactivate(actor=actor(request), member=member))
 
@@ -221,12 +225,14 @@ def deactivate_member(request: HttpRequest, member_id: int) -> Any:
     summary="Reactivate a member",
 )
 def reactivate_member(request: HttpRequest, member_id: int) -> Any:
+    """Reactivate a deactivated member (a seat must be free)."""
     member = access_member_by_id(actor(request), member_id)
     return member_out(member_reactivate(actor=actor(request), member=member))
 
 
 @router.delete("/{member_id}", response={204: None, **ERROR_RESPONSES}, summary="Delete a member")
 def delete_member(request: HttpRequest, member_id: int) -> Any:
+    """Delete a member and their personal data for good."""
     member = access_member_by_id(actor(request), member_id)
     member_delete(actor=actor(request), member=member)
     return Status(204, None)
@@ -237,7 +243,8 @@ def delete_member(request: HttpRequest, member_id: int) -> Any:
     response={200: MemberOut, **ERROR_RESPONSES},
     summary="Set a member's roles",
 )
-def set_roles(request: HttpRequest, member_id: int, payload: RolesIn) -> Any:
+def set_member_roles(request: HttpRequest, member_id: int, payload: RolesIn) -> Any:
+    """Replace the member's roles by the given ones."""
     member = access_member_by_id(actor(request), member_id)
     member_set_roles(actor=actor(request), member=member, roles=payload.roles)
     return member_out(member)
