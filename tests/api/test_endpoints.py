@@ -213,7 +213,7 @@ def test_deactivated_creator_token_answers_401(
 def test_openapi_document_is_3_1_and_public(client: Client, db: Any) -> None:
     doc = client.get(f"{API}/openapi.json").json()
     assert doc["openapi"].startswith("3.1")
-    assert "/api/v1/members" in doc["paths"]
+    assert "/members" in doc["paths"]
 
 
 def test_openapi_documents_errors_as_problem_json(client: Client, db: Any) -> None:
@@ -228,7 +228,7 @@ def test_openapi_documents_errors_as_problem_json(client: Client, db: Any) -> No
                 elif "content" in response:
                     assert "application/problem+json" not in response["content"]
     assert seen > 50
-    for path in ("/api/v1/imports", "/api/v1/imports/{job_id}/apply", "/api/v1/exports/members"):
+    for path in ("/imports", "/imports/{job_id}/apply", "/exports/members"):
         assert path in doc["paths"]
 
 
