@@ -79,7 +79,9 @@ def test_org_create_beside_a_running_serve_prints_a_link_to_its_port(
         ["serve", "--port", str(port), "--workers", "1", "--no-worker"], env, tmp_path / "serve.log"
     )
     try:
-        wait_until("serve answers", lambda: _answers(f"http://127.0.0.1:{port}/api/v1/openapi.json"), 60)
+        wait_until(
+            "serve answers", lambda: _answers(f"http://127.0.0.1:{port}/api/v1/openapi.json"), 60
+        )
         created = run_equipage(
             ["org", "create", "acme", "--name", "Acme", "--owner-email", "owner@acme.test"], env
         )
