@@ -238,10 +238,15 @@ def test_control_characters_in_a_name_are_a_field_error_not_a_server_error(
     from equipage.accounts.models import Member
 
     created = call(
-        client, write_token, "POST", "/members", {"first_name": "Zo\u0000é", "last_name": "B"}
+        client,
+        write_token,
+        "POST",
+        "/members",
+        {"first_name": "Zo\u0000é", "last_name": "B"},
+        accept_language="fr",
     )
     assert created.status_code == 400 and created.json()["errors"][0]["field"] == "first_name"
-    assert "contrôle" in created.json()["detail"]  # the organization speaks French
+    assert "contrôle" in created.json()["detail"]  # the reader asked for French
     assert not Member.objects.filter(last_name="B").exists()
     changed = call(client, write_token, "PATCH", f"/members/{member.pk}", {"last_name": "A\u0007"})
     assert changed.status_code == 400 and changed.json()["errors"][0]["field"] == "last_name"
