@@ -15,7 +15,7 @@ DATA_DIR = conf.data_dir()
 SECRET_KEY = conf.secret_key(DATA_DIR)
 DEBUG = os.environ.get("EQUIPAGE_DEBUG", "") == "1"
 ALLOWED_HOSTS = [h for h in os.environ.get("EQUIPAGE_ALLOWED_HOSTS", "*").split(",") if h]
-EQUIPAGE_BASE_URL = os.environ.get("EQUIPAGE_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+EQUIPAGE_BASE_URL = (os.environ.get("EQUIPAGE_BASE_URL") or "http://127.0.0.1:8000").rstrip("/")
 EQUIPAGE_FROM_EMAIL = os.environ.get(
     "EQUIPAGE_FROM_EMAIL", "Equipage <no-reply@equipage.localhost>"
 )

@@ -7,6 +7,8 @@ the same data directory or database prints a link to port 9000, not to 8000.
 from __future__ import annotations
 
 import datetime as dt
+import email
+import email.policy
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -72,12 +74,11 @@ def test_links_use_the_variable_when_it_is_set_whatever_serve_recorded(db: Any) 
 def test_org_create_beside_a_running_serve_prints_a_link_to_its_port(
     fresh_database: dict[str, str], tmp_path: Path
 ) -> None:
-    """Real processes: serve on a free port, then org create on the same database."""
-    env = equipage_env({**fresh_database, "EQUIPAGE_BASE_URL": ""})
+    """Real processes: serve on a free port, then org create and members invite beside it."""
+    env = equipage_env(fresh_database)
+    env.pop("EQUIPAGE_BASE_URL", None)
     port = free_port()
-    serve = Process(
-        ["serve", "--port", str(port), "--workers", "1", "--no-worker"], env, tmp_path / "serve.log"
-    )
+    serve = Process(["serve", "--port", str(port), "--workers", "1"], env, tmp_path / "serve.log")
     try:
         wait_until(
             "serve answers", lambda: _answers(f"http://127.0.0.1:{port}/api/v1/openapi.json"), 60
@@ -91,6 +92,11 @@ def test_org_create_beside_a_running_serve_prints_a_link_to_its_port(
         # The link opens on that very server.
         with urllib.request.urlopen(link, timeout=10) as page:
             assert page.status == 200
+        # The invitation mail of `members invite`, sent by serve's worker, links there too.
+        invited = run_equipage(["members", "invite", "zoe@acme.test", "--org", "acme"], env)
+        assert invited.returncode == 0, invited.stderr
+        mail = wait_until("the invitation mail", lambda: _mail_to(env, "zoe@acme.test"), 60)
+        assert f"http://127.0.0.1:{port}/o/acme/join/" in mail
         # Attack: the longest query every parameter allows is not refused by the server's
         # request line (an HTML 414); it reaches the API, which answers problem+json.
         long_query = "search=" + "%F0%9F%98%80" * 200 + "&group=" + "%F0%9F%98%80" * 150
@@ -101,6 +107,16 @@ def test_org_create_beside_a_running_serve_prints_a_link_to_its_port(
         assert refused.value.headers["Content-Type"] == "application/problem+json"
     finally:
         serve.stop()
+
+
+def _mail_to(env: dict[str, str], address: str) -> str:
+    """Return the text of the .eml written for ``address`` (mail is not configured), or ""."""
+    for path in (Path(env["EQUIPAGE_DATA_DIR"]) / "mail").glob("*.eml"):
+        message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+        if address in str(message["To"]):
+            body = message.get_body(preferencelist=("plain",))
+            return str(body.get_content()) if body is not None else ""
+    return ""
 
 
 def _answers(url: str) -> bool:
