@@ -151,7 +151,8 @@ def install(api: Any) -> None:
 
     @api.exception_handler(HttpError)
     def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
-        return problem(exc.status_code, "error", _(str(exc)))
+        # ninja's own messages ("Cannot parse request body") are in the API's catalog.
+        return problem(exc.status_code, "error", _(str(exc)) if str(exc) else "")
 
     @api.exception_handler(PreconditionFailed)
     def precondition(request: HttpRequest, exc: PreconditionFailed) -> HttpResponse:

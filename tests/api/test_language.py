@@ -52,3 +52,17 @@ def test_an_accept_language_we_do_not_speak_falls_back_to_the_organizations(
 ) -> None:
     response = call(client, write_token, "GET", "/members/999999", accept_language="de, *")
     assert response.json()["detail"] == "Membre introuvable."
+
+
+def test_an_unreadable_json_body_is_explained_in_the_readers_language(
+    client: Client, write_token: str, french_org: Any
+) -> None:
+    response = client.post(
+        "/api/v1/labels",
+        data=b'{"name": ',
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {write_token}",
+    )
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/problem+json"
+    assert response.json()["detail"] == "Le corps de la requête est illisible"
