@@ -14,7 +14,7 @@ BASE_DIR = Path(__file__).resolve().parent
 DATA_DIR = conf.data_dir()
 SECRET_KEY = conf.secret_key(DATA_DIR)
 DEBUG = os.environ.get("EQUIPAGE_DEBUG", "") == "1"
-EQUIPAGE_BASE_URL = os.environ.get("EQUIPAGE_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+EQUIPAGE_BASE_URL = (os.environ.get("EQUIPAGE_BASE_URL") or "http://127.0.0.1:8000").rstrip("/")
 EQUIPAGE_FROM_EMAIL = os.environ.get(
     "EQUIPAGE_FROM_EMAIL", "Equipage <no-reply@equipage.localhost>"
 )
@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "equipage.scim",
     "equipage.imports",
     "equipage.webhooks",
+    "equipage.instance",
 ]
 
 MIDDLEWARE = [
@@ -266,3 +267,13 @@ EQUIPAGE_IMPORT_HEARTBEAT_TIMEOUT = int(os.environ.get("EQUIPAGE_IMPORT_HEARTBEA
 # API and SCIM bodies over this answer 413 in JSON (equipage.api.middleware); the API's
 # roster uploads take up to equipage.imports.limits.MAX_FILE_BYTES (200 MB).
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+
+# Links and the API's edges (issue #16.5/6). Links start with EQUIPAGE_BASE_URL when it is
+# set; else with the address the latest `serve` on this database listens on (recorded by
+# serve, see equipage/instance/links.py); else with the default above.
+EQUIPAGE_BASE_URL_FIXED = bool(os.environ.get("EQUIPAGE_BASE_URL", "").strip())
+# The longest request line `serve` (gunicorn) reads, gunicorn's maximum; every API query
+# parameter is bounded so that any valid query fits (tests/api/test_openapi.py).
+EQUIPAGE_REQUEST_LINE_LIMIT = 8190
+# The API's own messages (problem+json details), in the reader's language.
+LOCALE_PATHS += [BASE_DIR / "api" / "locale"]

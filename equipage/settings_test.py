@@ -10,6 +10,7 @@ from equipage.settings import DATA_DIR, DATABASES
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EQUIPAGE_BASE_URL = "http://testserver"
+EQUIPAGE_BASE_URL_FIXED = True
 MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
 
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):

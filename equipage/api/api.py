@@ -6,8 +6,9 @@ from typing import Any
 
 from ninja import NinjaAPI
 from ninja.openapi.schema import OpenAPISchema
+from ninja.operation import Operation
 
-from equipage.api import errors
+from equipage.api import errors, openapi
 from equipage.api.auth import TokenAuth
 from equipage.api.docs import SwaggerUnderCsp
 from equipage.api.routers import (
@@ -28,8 +29,13 @@ class EquipageAPI(NinjaAPI):
     def get_openapi_schema(
         self, *, path_prefix: str | None = None, path_params: dict[str, Any] | None = None
     ) -> OpenAPISchema:
-        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
-        return errors.declare_problem_json(schema)
+        # Paths are relative to the document's `servers` entry (the base URL + /api/v1).
+        schema = super().get_openapi_schema(path_prefix="", path_params=path_params)
+        return openapi.polish(errors.declare_problem_json(schema))
+
+    def get_openapi_operation_id(self, operation: Operation) -> str:
+        """Name an operation after its function (unique: checked by the tests)."""
+        return str(operation.view_func.__name__)
 
 
 api = EquipageAPI(
@@ -48,6 +54,7 @@ api = EquipageAPI(
     docs=SwaggerUnderCsp(),
 )
 errors.install(api)
+errors.install_request_errors(api)
 api.add_router("/members", members.router)
 api.add_router("/groups", groups.router)
 api.add_router("/labels", labels.router)

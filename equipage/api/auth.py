@@ -10,6 +10,7 @@ from django.http import HttpRequest
 from ninja.security import HttpBearer
 
 from equipage.api.errors import RateLimited
+from equipage.api.language import speak_to_reader
 from equipage.core import clock
 from equipage.permissions import Actor
 from equipage.tokens.models import Scope
@@ -51,6 +52,7 @@ class TokenAuth(HttpBearer):
         except (Unauthenticated, MissingScope) as exc:
             note_token_refused(token, scope=scope, origin=origin, error=exc)
             raise
+        speak_to_reader(request, actor.token.organization)
         rate_limit(actor)
         request.actor = actor  # type: ignore[attr-defined]
         request.organization = actor.token.organization  # type: ignore[attr-defined]

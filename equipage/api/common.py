@@ -8,7 +8,11 @@ import json
 from typing import Annotated, Any
 
 from django.http import HttpRequest
-from pydantic import Field
+from django.utils.translation import gettext as _
+from ninja import Schema
+from ninja.schema import DjangoGetter
+from pydantic import Field, model_validator
+from pydantic_core import PydanticCustomError
 
 from equipage.api.errors import PreconditionFailed
 from equipage.core.errors import ValidationFailed
@@ -18,6 +22,37 @@ from equipage.permissions import Actor
 
 # An id a row can have: bigger numbers are refused with a 422, not sent to the database.
 RowId = Annotated[int, Field(ge=1, le=MAX_ID)]
+
+# Every query parameter has a maximum length, so that the longest valid query fits in the
+# request line `serve` reads (settings.EQUIPAGE_REQUEST_LINE_LIMIT): no HTML 414.
+# A cursor is URL-safe base64 (1 byte a character in a URL); it holds up to two names of
+# 150 characters as UTF-8 JSON, so 2,500 characters cover any valid one.
+Cursor = Annotated[
+    str,
+    Field(
+        max_length=2500,
+        pattern=r"^[A-Za-z0-9_-]*$",
+        description="The `next_cursor` of the previous page.",
+    ),
+]
+
+
+class InputSchema(Schema):
+    """A request body, which must be a JSON object.
+
+    ninja's ``Schema`` reads attributes off any value (to accept ORM objects), so
+    a body ``[null, null]`` or ``367`` would pass as "no field sent" and answer
+    200 doing nothing; it is a 422 instead.
+    """
+
+    @model_validator(mode="before")
+    @classmethod
+    def _must_be_an_object(cls, data: Any) -> Any:
+        # ninja's own validator runs first and wraps the value in a DjangoGetter.
+        raw = data._obj if isinstance(data, DjangoGetter) else data
+        if not isinstance(raw, dict):
+            raise PydanticCustomError("dict_type", _("The body must be a JSON object."))
+        return data
 
 
 def actor(request: HttpRequest) -> Actor:
@@ -46,7 +81,8 @@ def check_if_match(request: HttpRequest, current: str) -> None:
 
 
 def encode_cursor(values: list[Any]) -> str:
-    return base64.urlsafe_b64encode(json.dumps(values).encode()).decode().rstrip("=")
+    data = json.dumps(values, ensure_ascii=False).encode()
+    return base64.urlsafe_b64encode(data).decode().rstrip("=")
 
 
 def decode_cursor(cursor: str, size: int) -> list[Any]:
@@ -54,7 +90,7 @@ def decode_cursor(cursor: str, size: int) -> list[Any]:
         padded = cursor + "=" * (-len(cursor) % 4)
         values = json.loads(base64.urlsafe_b64decode(padded.encode()))
     except (ValueError, TypeError):
-        raise ValidationFailed("This cursor is not valid.", field="cursor") from None
+        raise ValidationFailed(_("This cursor is not valid."), field="cursor") from None
     if not isinstance(values, list) or len(values) != size:
-        raise ValidationFailed("This cursor is not valid.", field="cursor")
+        raise ValidationFailed(_("This cursor is not valid."), field="cursor")
     return values

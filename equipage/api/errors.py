@@ -5,10 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
+from django.http.multipartparser import MultiPartParserError
+from django.utils.translation import gettext as _
 from ninja import Schema
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
+from equipage.api.messages import field_message
 from equipage.core.errors import DomainError
 
 PROBLEM = "application/problem+json"
@@ -84,7 +87,7 @@ def problem(
 
     body = {
         "type": f"https://equipage.dev/problems/{code}",
-        "title": TITLES.get(status, "Error"),
+        "title": _(TITLES.get(status, "Error")),
         "status": status,
         "detail": detail,
         "errors": errors or [],
@@ -127,18 +130,18 @@ def install(api: Any) -> None:
                     for p in e.get("loc", ())
                     if p not in ("body", "query", "path", "payload")
                 ),
-                "message": str(e.get("msg", "")),
+                "message": field_message(e),
             }
             for e in exc.errors
         ]
-        return problem(422, "invalid", "The request is not valid.", errors)
+        return problem(422, "invalid", _("The request is not valid."), errors)
 
     @api.exception_handler(AuthenticationError)
     def auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
         return problem(
             401,
             "unauthenticated",
-            "A valid bearer token is required.",
+            _("A valid bearer token is required."),
             None,
             {"WWW-Authenticate": "Bearer"},
         )
@@ -146,16 +149,17 @@ def install(api: Any) -> None:
     @api.exception_handler(OverflowError)
     def id_out_of_range(request: HttpRequest, exc: OverflowError) -> HttpResponse:
         # SQLite refuses to compare an id beyond 64 bits; no such row can exist.
-        return problem(404, "not_found", "Not found.")
+        return problem(404, "not_found", _("Not found."))
 
     @api.exception_handler(HttpError)
     def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
-        return problem(exc.status_code, "error", str(exc))
+        # ninja's own messages ("Cannot parse request body") are in the API's catalog.
+        return problem(exc.status_code, "error", _(str(exc)) if str(exc) else "")
 
     @api.exception_handler(PreconditionFailed)
     def precondition(request: HttpRequest, exc: PreconditionFailed) -> HttpResponse:
         return problem(
-            412, "precondition_failed", "The resource changed since you read it (If-Match)."
+            412, "precondition_failed", _("The resource changed since you read it (If-Match).")
         )
 
     @api.exception_handler(RateLimited)
@@ -163,7 +167,15 @@ def install(api: Any) -> None:
         return problem(
             429,
             "rate_limited",
-            "Too many requests for this token; slow down.",
+            _("Too many requests for this token; slow down."),
             None,
             {"Retry-After": str(exc.retry_after)},
         )
+
+
+def install_request_errors(api: Any) -> None:
+    """Answer a request body Django cannot read (malformed multipart) as problem+json, not HTML."""
+
+    @api.exception_handler(MultiPartParserError)
+    def malformed_multipart(request: HttpRequest, exc: MultiPartParserError) -> HttpResponse:
+        return problem(400, "malformed_body", _("The multipart body cannot be read."))

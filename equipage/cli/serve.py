@@ -62,6 +62,7 @@ def serve(args: argparse.Namespace) -> int:
             self.cfg.set("timeout", 120)
             # X-Forwarded-* are Django's to judge (EQUIPAGE_TRUSTED_PROXIES), never gunicorn's.
             self.cfg.set("forwarded_allow_ips", "")
+            self.cfg.set("limit_request_line", settings.EQUIPAGE_REQUEST_LINE_LIMIT)
             self.cfg.set("accesslog", "-" if os.environ.get("EQUIPAGE_ACCESS_LOG") else None)
             if "control_socket_disable" in self.cfg.settings:
                 # gunicorn >= 25 opens a control socket in $HOME, shared by every
@@ -73,6 +74,9 @@ def serve(args: argparse.Namespace) -> int:
 
     from django.db import connections
 
+    from equipage.instance.links import listening_address_record
+
+    listening_address_record(f"http://{shown_host}:{args.port}")
     # Gunicorn forks its web workers from this process: none may inherit a connection.
     connections.close_all()
     show_lifecycle_logs()

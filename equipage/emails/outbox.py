@@ -21,6 +21,7 @@ from django.utils import translation
 from equipage.core import clock
 from equipage.emails.leasing import Claim, LeasedQueue
 from equipage.emails.models import MailKind, MailStatus, OutboundEmail
+from equipage.instance.links import base_url
 
 if TYPE_CHECKING:
     from equipage.accounts.models import Member
@@ -65,7 +66,7 @@ def queue_mail(
         or (member.effective_language() if member else None)
         or (organization.language if organization else "en")
     )
-    ctx = {"organization": organization, "member": member, "base_url": settings.EQUIPAGE_BASE_URL}
+    ctx = {"organization": organization, "member": member, "base_url": base_url()}
     ctx.update(context or {})
     subject, text, html = render_mail(kind, lang, ctx)
     now = clock.now()

@@ -14,7 +14,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
@@ -35,6 +34,7 @@ from equipage.audit.record import Entry, record, record_many
 from equipage.core import clock
 from equipage.core.bulk import BulkResult
 from equipage.core.errors import NotFound, SeatLimitExceeded, ValidationFailed
+from equipage.instance.links import base_url
 from equipage.invitations.models import Invitation, InvitationStatus
 from equipage.organizations.models import Organization
 from equipage.organizations.seats import ensure_seats, lock_organization
@@ -99,7 +99,7 @@ def split_addresses(emails: str | Sequence[str]) -> list[str]:
 
 
 def invitation_link(organization: Organization, raw: str) -> str:
-    return f"{settings.EQUIPAGE_BASE_URL}/o/{organization.slug}/join/{raw}/"
+    return f"{base_url()}/o/{organization.slug}/join/{raw}/"
 
 
 def _valid_email(address: str) -> bool:

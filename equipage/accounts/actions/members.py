@@ -258,9 +258,9 @@ def _send_welcome(member: Member, send: str, generated: str | None, org: Organiz
 
 
 def _login_url(org: Organization) -> str:
-    from django.conf import settings
+    from equipage.instance.links import base_url
 
-    return f"{settings.EQUIPAGE_BASE_URL}/o/{org.slug}/login"
+    return f"{base_url()}/o/{org.slug}/login"
 
 
 def _validate_password(password: str, member: Member | None = None) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -18,6 +17,7 @@ from equipage.audit.events import EventType
 from equipage.audit.record import record
 from equipage.core import clock
 from equipage.core.errors import InvariantViolation, NotFound, ValidationFailed
+from equipage.instance.links import base_url
 from equipage.organizations.models import Organization
 from equipage.organizations.seats import lock_organization
 from equipage.permissions import Actor, Cap, as_actor, authorize, refuse
@@ -69,7 +69,7 @@ def ownership_transfer_start(*, actor: Actor | Member, to_member: Member) -> Own
                 member=to_member,
                 context={
                     "from_name": actor.member.full_name,
-                    "link": f"{settings.EQUIPAGE_BASE_URL}/o/{org.slug}/ownership/{transfer.pk}/",
+                    "link": f"{base_url()}/o/{org.slug}/ownership/{transfer.pk}/",
                 },
             )
     return transfer

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from django.conf import settings
 from django.db import transaction
 from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext as _
@@ -17,6 +16,7 @@ from equipage.audit.events import EventType
 from equipage.audit.record import record
 from equipage.core import clock
 from equipage.core.errors import InvariantViolation, NotFound, ValidationFailed
+from equipage.instance.links import base_url
 from equipage.organizations.models import Organization
 from equipage.permissions import Actor, Cap, Origin, as_actor, authorize, refuse
 
@@ -60,7 +60,7 @@ def password_token_create(member: Member, purpose: PasswordTokenPurpose) -> str:
 
 
 def password_link(organization: Organization, raw: str) -> str:
-    return f"{settings.EQUIPAGE_BASE_URL}/o/{organization.slug}/password/set/{raw}/"
+    return f"{base_url()}/o/{organization.slug}/password/set/{raw}/"
 
 
 def send_set_password_link(member: Member) -> str:

@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 
-from equipage.api.common import actor, decode_cursor, encode_cursor, organization
+from equipage.api.common import Cursor, RowId, actor, decode_cursor, encode_cursor, organization
 from equipage.api.errors import ERROR_RESPONSES
 from equipage.audit.models import AuditEvent
 from equipage.core.errors import ValidationFailed
@@ -37,13 +38,14 @@ class EventPage(Schema):
 
 class EventFilters(Schema):
     event_type: str = Field("", max_length=48)
-    member_id: int | None = None
+    member_id: RowId | None = None
     limit: int = Field(50, ge=1, le=500)
-    cursor: str = Field("", max_length=200)
+    cursor: Cursor = ""
 
 
 @router.get("", response={200: EventPage, **ERROR_RESPONSES}, summary="List audit events")
-def list_events(request: HttpRequest, filters: Query[EventFilters]) -> Any:
+def list_audit_events(request: HttpRequest, filters: Query[EventFilters]) -> Any:
+    """List audit events, newest first; filter by event type, page with `cursor`."""
     authorize(actor(request), Cap.AUDIT_VIEW)
     qs = AuditEvent.objects.filter(organization=organization(request))
     if filters.event_type:
@@ -53,7 +55,7 @@ def list_events(request: HttpRequest, filters: Query[EventFilters]) -> Any:
     if filters.cursor:
         (last_id,) = decode_cursor(filters.cursor, 1)
         if not isinstance(last_id, int):
-            raise ValidationFailed("This cursor is not valid.", field="cursor")
+            raise ValidationFailed(_("This cursor is not valid."), field="cursor")
         qs = qs.filter(pk__lt=last_id)
     rows = list(qs.order_by("-id")[: filters.limit + 1])
     more = len(rows) > filters.limit

@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 
 from equipage.accounts.actions import custom_field_create, custom_field_delete
 from equipage.accounts.models import CustomField
-from equipage.api.common import actor, organization
+from equipage.api.common import InputSchema, actor, organization
 from equipage.api.errors import ERROR_RESPONSES
 from equipage.core.errors import NotFound
 from equipage.permissions import Cap, authorize
@@ -25,7 +26,7 @@ class CustomFieldOut(Schema):
     choices: list[str]
 
 
-class CustomFieldIn(Schema):
+class CustomFieldIn(InputSchema):
     name: str = Field(..., min_length=1, max_length=100)
     kind: Literal["text", "number", "date", "choice"] = "text"
     choices: list[str] = []
@@ -38,13 +39,15 @@ def _out(f: CustomField) -> dict[str, Any]:
 @router.get(
     "", response={200: list[CustomFieldOut], **ERROR_RESPONSES}, summary="List custom fields"
 )
-def list_fields(request: HttpRequest) -> Any:
+def list_custom_fields(request: HttpRequest) -> Any:
+    """List the organization's custom profile fields."""
     authorize(actor(request), Cap.MEMBER_VIEW)
     return [_out(f) for f in CustomField.objects.filter(organization=organization(request))]
 
 
 @router.post("", response={201: CustomFieldOut, **ERROR_RESPONSES}, summary="Create a custom field")
-def create_field(request: HttpRequest, payload: CustomFieldIn) -> Any:
+def create_custom_field(request: HttpRequest, payload: CustomFieldIn) -> Any:
+    """Create a custom profile field."""
     field = custom_field_create(
         actor=actor(request), organization=organization(request), **payload.dict()
     )
@@ -54,9 +57,10 @@ def create_field(request: HttpRequest, payload: CustomFieldIn) -> Any:
 @router.delete(
     "/{field_id}", response={204: None, **ERROR_RESPONSES}, summary="Delete a custom field"
 )
-def delete_field(request: HttpRequest, field_id: int) -> Any:
+def delete_custom_field(request: HttpRequest, field_id: int) -> Any:
+    """Delete a custom field and every member's value of it."""
     field = CustomField.objects.filter(organization=organization(request), pk=field_id).first()
     if field is None:
-        raise NotFound("Custom field not found.")
+        raise NotFound(_("Custom field not found."))
     custom_field_delete(actor=actor(request), field=field)
     return Status(204, None)

@@ -7,7 +7,7 @@ from typing import Any, Literal
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 
-from equipage.api.common import actor, organization
+from equipage.api.common import InputSchema, actor, organization
 from equipage.api.errors import ERROR_RESPONSES
 from equipage.directory.ordering import name_order
 from equipage.groups.actions import (
@@ -32,13 +32,13 @@ class GroupOut(Schema):
     member_count: int
 
 
-class GroupIn(Schema):
+class GroupIn(InputSchema):
     name: str = Field(..., min_length=1, max_length=150)
     parent_id: int | None = None
     visibility: Literal["public", "private"] = "public"
 
 
-class GroupUpdateIn(Schema):
+class GroupUpdateIn(InputSchema):
     name: str | None = Field(None, min_length=1, max_length=150)
     visibility: Literal["public", "private"] | None = None
 
@@ -51,7 +51,7 @@ class GroupMemberOut(Schema):
     role: Literal["member", "group_admin"]
 
 
-class GroupMemberIn(Schema):
+class GroupMemberIn(InputSchema):
     member_id: int
     role: Literal["member", "group_admin"] = "member"
 
@@ -91,6 +91,7 @@ def list_groups(request: HttpRequest) -> Any:
 
 @router.post("", response={201: GroupOut, **ERROR_RESPONSES}, summary="Create a group")
 def create_group(request: HttpRequest, payload: GroupIn) -> Any:
+    """Create a group, at the top of the tree or under `parent_id`."""
     parent = (
         access_group_by_id(actor(request), payload.parent_id, Cap.GROUP_MANAGE)
         if payload.parent_id is not None
@@ -108,11 +109,13 @@ def create_group(request: HttpRequest, payload: GroupIn) -> Any:
 
 @router.get("/{group_id}", response={200: GroupOut, **ERROR_RESPONSES}, summary="Get a group")
 def get_group(request: HttpRequest, group_id: int) -> Any:
+    """Read one group."""
     return group_out(access_group_by_id(actor(request), group_id, Cap.MEMBER_VIEW))
 
 
 @router.patch("/{group_id}", response={200: GroupOut, **ERROR_RESPONSES}, summary="Rename a group")
 def update_group(request: HttpRequest, group_id: int, payload: GroupUpdateIn) -> Any:
+    """Rename a group or change its visibility (public groups are shown to every member)."""
     group = access_group_by_id(actor(request), group_id)
     group = group_update(
         actor=actor(request), group=group, **payload.dict(exclude_unset=True, exclude_none=True)
@@ -122,6 +125,7 @@ def update_group(request: HttpRequest, group_id: int, payload: GroupUpdateIn) ->
 
 @router.delete("/{group_id}", response={204: None, **ERROR_RESPONSES}, summary="Delete a group")
 def delete_group(request: HttpRequest, group_id: int) -> Any:
+    """Delete a group; its members stay members of the organization."""
     group_delete(actor=actor(request), group=access_group_by_id(actor(request), group_id))
     return Status(204, None)
 
@@ -131,7 +135,8 @@ def delete_group(request: HttpRequest, group_id: int) -> Any:
     response={200: list[GroupMemberOut], **ERROR_RESPONSES},
     summary="Members of a group",
 )
-def group_members(request: HttpRequest, group_id: int) -> Any:
+def list_group_members(request: HttpRequest, group_id: int) -> Any:
+    """List the members of a group and their role in it, by name."""
     group = access_group_by_id(actor(request), group_id, Cap.MEMBER_VIEW)
     rows = (
         GroupMembership.objects.filter(group=group)
@@ -160,7 +165,7 @@ def add_group_member(request: HttpRequest, group_id: int, payload: GroupMemberIn
     group = access_group_by_id(actor(request), group_id, Cap.GROUP_MEMBERS)
     member = access_member_by_id(actor(request), payload.member_id)
     group_add_member(actor=actor(request), group=group, member=member, role=payload.role)
-    return Status(201, group_members(request, group_id))
+    return Status(201, list_group_members(request, group_id))
 
 
 @router.delete(
@@ -169,6 +174,7 @@ def add_group_member(request: HttpRequest, group_id: int, payload: GroupMemberIn
     summary="Remove a member from a group",
 )
 def remove_group_member(request: HttpRequest, group_id: int, member_id: int) -> Any:
+    """Remove a member from a group (not from the organization)."""
     group = access_group_by_id(actor(request), group_id, Cap.GROUP_MEMBERS)
     member = access_member_by_id(actor(request), member_id)
     group_remove_member(actor=actor(request), group=group, member=member)

@@ -16,6 +16,7 @@ from typing import Any, Literal
 
 from django.db import transaction
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Field, File, Form, Query, Router, Schema, Status, UploadedFile
 
 from equipage.api.common import actor, organization
@@ -144,7 +145,7 @@ class ApplyQuery(Schema):
 
 def _checked(file: UploadedFile) -> tuple[UploadedFile, str]:
     if file.size is not None and file.size > MAX_UPLOAD:
-        raise ValidationFailed("This file is too large (200 MB at most).", field="file")
+        raise ValidationFailed(_("This file is too large (200 MB at most)."), field="file")
     return file, file.name or "upload.csv"
 
 
@@ -206,7 +207,7 @@ def _job(request: HttpRequest, job_id: int) -> ImportJob:
     authorize(actor(request), Cap.MEMBER_IMPORT, organization(request))
     job = ImportJob.objects.filter(pk=job_id, organization=organization(request)).first()
     if job is None:
-        raise NotFound("Import not found.")
+        raise NotFound(_("Import not found."))
     return job
 
 
@@ -215,7 +216,9 @@ def _job(request: HttpRequest, job_id: int) -> ImportJob:
     response={200: ImportReport, **ERROR_RESPONSES},
     summary="Preview an import (dry run)",
 )
-def preview(request: HttpRequest, file: File[UploadedFile], mode: Form[Mode] = "sync") -> Any:
+def preview_import(
+    request: HttpRequest, file: File[UploadedFile], mode: Form[Mode] = "sync"
+) -> Any:
     """Report what importing this file would do, changing nothing (like ``--dry-run --json``).
 
     Runs in the request: for very large files prefer ``POST /imports``, which
@@ -240,7 +243,7 @@ def preview(request: HttpRequest, file: File[UploadedFile], mode: Form[Mode] = "
     response={202: ImportJobOut, **ERROR_RESPONSES},
     summary="Upload a roster file (background preview)",
 )
-def upload(request: HttpRequest, file: File[UploadedFile], mode: Form[Mode] = "sync") -> Any:
+def start_import(request: HttpRequest, file: File[UploadedFile], mode: Form[Mode] = "sync") -> Any:
     """Store the file and prepare its preview in the background.
 
     Poll ``GET /imports/{id}`` until ``status`` is ``previewed`` (or ``failed``),
@@ -348,7 +351,7 @@ def import_skipped(request: HttpRequest, job_id: int, query: Query[PageQuery]) -
     response={202: ImportJobOut, **ERROR_RESPONSES},
     summary="Apply a previewed import",
 )
-def apply(request: HttpRequest, job_id: int, query: Query[ApplyQuery]) -> Any:
+def apply_import(request: HttpRequest, job_id: int, query: Query[ApplyQuery]) -> Any:
     """Queue the apply of a previewed, error-free file; all or nothing, in the background.
 
     409 when the preview is not ready, has errors, needs the mass-deactivation

@@ -7,7 +7,7 @@ from typing import Any, Literal
 from django.http import HttpRequest
 from ninja import Field, Router, Schema
 
-from equipage.api.common import RowId, actor, organization
+from equipage.api.common import InputSchema, RowId, actor, organization
 from equipage.api.errors import ERROR_RESPONSES
 from equipage.invitations.actions import invitation_cancel, invitation_resend, invitations_create
 from equipage.invitations.selectors import access_invitation_by_id
@@ -16,7 +16,7 @@ from equipage.permissions import access_member_by_id
 router = Router(tags=["invitations"])
 
 
-class InviteIn(Schema):
+class InviteIn(InputSchema):
     emails: str = Field(
         ...,
         min_length=1,
@@ -45,7 +45,7 @@ class InvitationOut(Schema):
 @router.post(
     "", response={200: list[InviteOutcomeOut], **ERROR_RESPONSES}, summary="Invite addresses"
 )
-def invite(request: HttpRequest, payload: InviteIn) -> Any:
+def invite_people(request: HttpRequest, payload: InviteIn) -> Any:
     """Invite every address; each one is answered on its own (invited, already active, ...)."""
     outcomes = invitations_create(
         actor=actor(request),
@@ -63,7 +63,8 @@ def invite(request: HttpRequest, payload: InviteIn) -> Any:
     response={200: dict[str, Any], **ERROR_RESPONSES},
     summary="Resend an invitation",
 )
-def resend(request: HttpRequest, member_id: int) -> Any:
+def resend_invitation(request: HttpRequest, member_id: int) -> Any:
+    """Send a member's invitation again, with a new link."""
     member = access_member_by_id(actor(request), member_id)
     invitation_resend(actor=actor(request), member=member)
     return {"member_id": member.pk, "resent": True}
@@ -74,7 +75,8 @@ def resend(request: HttpRequest, member_id: int) -> Any:
     response={200: InvitationOut, **ERROR_RESPONSES},
     summary="Cancel an invitation",
 )
-def cancel(request: HttpRequest, invitation_id: int) -> Any:
+def cancel_invitation(request: HttpRequest, invitation_id: int) -> Any:
+    """Cancel a pending invitation; its link stops working."""
     invitation = access_invitation_by_id(actor(request), invitation_id)
     invitation = invitation_cancel(actor=actor(request), invitation=invitation)
     return {"id": invitation.pk, "member_id": invitation.member_id, "status": invitation.status}

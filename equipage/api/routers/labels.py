@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 
-from equipage.api.common import RowId, actor, organization
+from equipage.api.common import InputSchema, RowId, actor, organization
 from equipage.api.errors import ERROR_RESPONSES
 from equipage.core.errors import NotFound
 from equipage.groups.actions import label_create, label_delete, labels_attach, labels_detach
@@ -23,12 +24,12 @@ class LabelOut(Schema):
     color: str
 
 
-class LabelIn(Schema):
+class LabelIn(InputSchema):
     name: str = Field(..., min_length=1, max_length=60)
     color: str = Field("#4b6bfb", pattern=r"^#[0-9a-fA-F]{6}$")
 
 
-class MembersIn(Schema):
+class MembersIn(InputSchema):
     member_ids: list[RowId] = Field(..., min_length=1, max_length=5000)
 
 
@@ -40,7 +41,7 @@ class BulkOut(Schema):
 def _label(request: HttpRequest, label_id: int) -> Label:
     label = Label.objects.filter(organization=organization(request), pk=label_id).first()
     if label is None:
-        raise NotFound("Label not found.")
+        raise NotFound(_("Label not found."))
     return label
 
 
@@ -50,18 +51,21 @@ def _label_out(label: Label) -> dict[str, Any]:
 
 @router.get("", response={200: list[LabelOut], **ERROR_RESPONSES}, summary="List labels")
 def list_labels(request: HttpRequest) -> Any:
+    """List the organization's labels."""
     authorize(actor(request), Cap.MEMBER_VIEW)
     return [_label_out(label) for label in Label.objects.filter(organization=organization(request))]
 
 
 @router.post("", response={201: LabelOut, **ERROR_RESPONSES}, summary="Create a label")
 def create_label(request: HttpRequest, payload: LabelIn) -> Any:
+    """Create a label with a name and a colour."""
     label = label_create(actor=actor(request), organization=organization(request), **payload.dict())
     return Status(201, _label_out(label))
 
 
 @router.delete("/{label_id}", response={204: None, **ERROR_RESPONSES}, summary="Delete a label")
 def delete_label(request: HttpRequest, label_id: int) -> Any:
+    """Delete a label; it is taken off every member."""
     label_delete(actor=actor(request), label=_label(request, label_id))
     return Status(204, None)
 
@@ -69,7 +73,8 @@ def delete_label(request: HttpRequest, label_id: int) -> Any:
 @router.post(
     "/{label_id}/members", response={200: BulkOut, **ERROR_RESPONSES}, summary="Attach a label"
 )
-def attach(request: HttpRequest, label_id: int, payload: MembersIn) -> Any:
+def label_members(request: HttpRequest, label_id: int, payload: MembersIn) -> Any:
+    """Put the label on many members at once; members it cannot go on are reported as skipped."""
     return labels_attach(
         actor=actor(request), label=_label(request, label_id), members=payload.member_ids
     ).summary()
@@ -80,7 +85,8 @@ def attach(request: HttpRequest, label_id: int, payload: MembersIn) -> Any:
     response={200: BulkOut, **ERROR_RESPONSES},
     summary="Detach a label",
 )
-def detach(request: HttpRequest, label_id: int, payload: MembersIn) -> Any:
+def unlabel_members(request: HttpRequest, label_id: int, payload: MembersIn) -> Any:
+    """Take the label off many members at once; members that cannot be changed are reported as skipped."""
     return labels_detach(
         actor=actor(request), label=_label(request, label_id), members=payload.member_ids
     ).summary()

@@ -1,0 +1,1 @@
+"""Facts about the running installation that every process of it shares (the database)."""
