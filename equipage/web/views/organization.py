@@ -43,9 +43,11 @@ from equipage.groups.actions import (
 from equipage.groups.models import Group, GroupMembership, GroupRole, Label
 from equipage.organizations.actions import (
     organization_delete,
+    organization_set_scim_accept_passwords,
     organization_set_temp_password,
     organization_update,
 )
+from equipage.organizations.models import Feature
 from equipage.organizations.selectors import organization_footprint, seat_usage
 from equipage.permissions import Cap, access_member_by_id, can
 from equipage.permissions.policy import access_group_by_id
@@ -54,6 +56,7 @@ from equipage.web.forms import (
     DeleteOrganizationForm,
     GroupForm,
     LabelForm,
+    ScimPasswordsForm,
     SettingsForm,
     TempPasswordForm,
     TransferForm,
@@ -309,6 +312,10 @@ def settings_page(request: HttpRequest, slug: str) -> HttpResponse:
     }
     form = SettingsForm(request.POST if op == "settings" else None, initial=initial)
     temp_form = TempPasswordForm(request.POST if op == "temp_password" else None)
+    scim_form = ScimPasswordsForm(
+        request.POST if op == "scim_passwords" else None,
+        initial={"accept": org.scim_accept_passwords},
+    )
     is_owner = can(act, Cap.OWNERSHIP_TRANSFER, org)
     transfer_form = (
         TransferForm(
@@ -347,6 +354,12 @@ def settings_page(request: HttpRequest, slug: str) -> HttpResponse:
                 )
                 messages.success(request, _("Temporary password changed."))
                 return redirect(f"/o/{slug}/settings/")
+            if op == "scim_passwords" and scim_form.is_valid():
+                organization_set_scim_accept_passwords(
+                    actor=act, organization=org, accept=scim_form.cleaned_data["accept"]
+                )
+                messages.success(request, _("Settings saved."))
+                return redirect(f"/o/{slug}/settings/")
             if op == "transfer" and transfer_form is not None and transfer_form.is_valid():
                 to = access_member_by_id(act, transfer_form.cleaned_data["to_member"])
                 ownership_transfer_start(actor=act, to_member=to)
@@ -366,6 +379,7 @@ def settings_page(request: HttpRequest, slug: str) -> HttpResponse:
             target = {
                 "settings": form,
                 "temp_password": temp_form,
+                "scim_passwords": scim_form,
                 "transfer": transfer_form,
                 "delete": delete_form,
             }.get(op)
@@ -381,6 +395,7 @@ def settings_page(request: HttpRequest, slug: str) -> HttpResponse:
             "nav": "settings",
             "form": form,
             "temp_form": temp_form,
+            "scim_form": scim_form if org.has_feature(Feature.SCIM) else None,
             "transfer_form": transfer_form,
             "pending": _pending_transfer(org),
             "seats": seat_usage(org),
