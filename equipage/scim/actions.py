@@ -7,8 +7,8 @@ the actions they call, so a failed operation leaves nothing behind.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 

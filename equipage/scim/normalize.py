@@ -12,8 +12,8 @@ validates a body, this module:
 - reads booleans sent as strings (Entra without ``aadOptscim062020``:
   ``"value": "False"``);
 - accepts ``manager`` as a string, an object or a one-item list, at the top
-  level or under the enterprise extension, and keeps its ``value`` (the id of
-  the manager) and ``displayName`` only;
+  level or under the enterprise extension, as the whole reference (``value``,
+  ``$ref``, ``displayName``);
 - turns a PATCH ``remove`` of ``members`` with a value list (Entra's default)
   into one filtered removal per member (RFC 7644 §3.5.2.2), so it removes
   those members and not every member.
@@ -35,7 +35,7 @@ log = logging.getLogger("equipage.scim")
 
 # Attributes of every resource (RFC 7643 §3.1), not listed in the schemas.
 COMMON_ATTRIBUTES = frozenset({"schemas", "id", "externalid", "meta"})
-MANAGER_KEYS = ("value", "displayName")
+MANAGER_KEYS = ("value", "$ref", "displayName")
 MANAGER_PATHS = frozenset({"manager", f"{ENTERPRISE_SCHEMA}:manager".lower()})
 TRUE_FALSE = {"true": True, "false": False}
 
@@ -92,11 +92,12 @@ class Normalizer:
         """Return ``manager`` as the object the enterprise schema defines, from what IdPs send."""
         if isinstance(value, list):
             value = value[0] if value else None
-        if isinstance(value, str | int):
-            return {"value": str(value)} if str(value) else None
-        if isinstance(value, dict):
-            kept = {k: v for k, v in value.items() if k in MANAGER_KEYS and v is not None}
-            return kept or None
+        if isinstance(value, str | int) and not isinstance(value, bool):
+            value = {"value": str(value)} if str(value) else None
+        if isinstance(value, dict) and value.get("value") not in (None, ""):
+            # The whole reference: a PATCH merges objects, and a stale $ref or
+            # displayName of the previous manager must not survive.
+            return {k: value.get(k) or None for k in MANAGER_KEYS}
         return value
 
     def _extension(self, schema: Schema, data: Any) -> Any:
@@ -111,7 +112,9 @@ class Normalizer:
             if attribute is None:
                 self.ignored.append(f"{schema.id}:{key}")
                 continue
-            kept[key] = self.manager(value) if key.lower() == "manager" else self._coerce(attribute, value)
+            kept[key] = (
+                self.manager(value) if key.lower() == "manager" else self._coerce(attribute, value)
+            )
         return kept
 
     # -- whole resources ---------------------------------------------------

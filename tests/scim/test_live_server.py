@@ -17,6 +17,8 @@ from typing import Any
 
 import pytest
 
+from tests.scim.replays import USER, Send, entra, okta, replay
+
 
 def _free_port() -> int:
     with socket.socket() as s:
@@ -114,6 +116,60 @@ def http_relay(base: str) -> Any:
         return [data]
 
     return app
+
+
+def http_sender(base: str, token: str) -> Send:
+    """Send a replay step over real HTTP to the running server."""
+    import json
+    import urllib.error
+    import urllib.parse
+
+    def send(method: str, path: str, body: Any, headers: dict[str, str]) -> tuple[int, Any]:
+        sent = {"Authorization": f"Bearer {token}", "Content-Type": "application/scim+json"}
+        quoted = urllib.parse.quote(path, safe="/?&=%")
+        request = urllib.request.Request(
+            f"{base}/scim/v2{quoted}",
+            data=None if body is None else json.dumps(body).encode(),
+            headers=sent | headers,
+            method=method,
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=30) as reply:
+                status, data = reply.status, reply.read()
+        except urllib.error.HTTPError as exc:
+            status, data = exc.code, exc.read()
+        return status, json.loads(data) if data else None
+
+    return send
+
+
+def test_okta_spec_test_and_provisioning_replay_over_http(live: dict[str, Any]) -> None:
+    """Okta's SPEC test first reads the owner the CLI created, who has no last name yet."""
+    send = http_sender(live["base"], live["scim"])
+    owner = replay(send, okta.SPEC_TEST)["first"]
+    saved = replay(send, okta.USERS)
+    replay(send, okta.GROUPS, {**saved, "other": owner})
+
+
+def test_entra_replay_with_and_without_the_flag_over_http(live: dict[str, Any]) -> None:
+    send = http_sender(live["base"], live["scim"])
+    people = {}
+    for name in ("boss", "peer"):
+        status, body = send(
+            "POST",
+            "/Users",
+            {
+                "schemas": [USER],
+                "userName": f"{name}@entra.test",
+                "name": {"givenName": name, "familyName": "Entra"},
+            },
+            {},
+        )
+        assert status == 201, body
+        people[name] = body["id"]
+    for steps in (entra.USERS_DEFAULT, entra.GROUPS_DEFAULT, entra.USERS_FLAG, entra.GROUPS_FLAG):
+        replay(send, steps, people)
+    replay(send, entra.USER_WITH_EXTENSIONS, people)
 
 
 def test_cli_token_passes_every_scim2_tester_check_over_http(live: dict[str, Any]) -> None:

@@ -66,7 +66,10 @@ def test_okta_password_sync_is_ignored_by_default(
     from equipage.accounts.models import Member
 
     uid = _post(client, scim_token, "post", "/Users", CREATE_USER).json()["id"]
-    sync = {"schemas": [PATCH_OP], "Operations": [{"op": "replace", "value": {"password": "Chosen-Pa55!"}}]}
+    sync = {
+        "schemas": [PATCH_OP],
+        "Operations": [{"op": "replace", "value": {"password": "Chosen-Pa55!"}}],
+    }
     with caplog.at_level("INFO", logger="equipage.scim"):
         assert _post(client, scim_token, "patch", f"/Users/{uid}", sync).status_code in (200, 204)
     assert not Member.objects.get(pk=uid).has_usable_password()
@@ -85,6 +88,9 @@ def test_idp_passwords_log_in_once_the_organization_accepts_them(
     uid = _post(client, scim_token, "post", "/Users", CREATE_USER).json()["id"]
     member = Member.objects.get(pk=uid)
     assert member.check_password(PLACEHOLDER_PASSWORD) and not member.must_change_password
-    sync = {"schemas": [PATCH_OP], "Operations": [{"op": "replace", "value": {"password": "Synced-Pa55!"}}]}
+    sync = {
+        "schemas": [PATCH_OP],
+        "Operations": [{"op": "replace", "value": {"password": "Synced-Pa55!"}}],
+    }
     assert _post(client, scim_token, "patch", f"/Users/{uid}", sync).status_code in (200, 204)
     assert _logs_in("test.user@okta.local", "Synced-Pa55!")

@@ -8,8 +8,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from tests.scim.replays import Send, replay
-from tests.scim.replays import entra, okta
+from tests.scim.replays import Send, entra, okta, replay
 
 
 def client_sender(client: Client, token: str) -> Send:
@@ -19,7 +18,9 @@ def client_sender(client: Client, token: str) -> Send:
         meta = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
         content_type = headers.get("Content-Type", "application/scim+json")
         meta |= {
-            f"HTTP_{k.upper().replace('-', '_')}": v for k, v in headers.items() if k != "Content-Type"
+            f"HTTP_{k.upper().replace('-', '_')}": v
+            for k, v in headers.items()
+            if k != "Content-Type"
         }
         kwargs: dict[str, Any] = dict(meta)
         if body is not None:
@@ -108,4 +109,6 @@ def test_entra_group_members_are_added_and_removed(
     from equipage.groups.models import GroupMembership
 
     replay(send, steps, {"boss": str(member.pk), "peer": str(outsider.pk)})
-    assert not GroupMembership.objects.filter(member=member, group__name__contains="updated").exists()
+    assert not GroupMembership.objects.filter(
+        member=member, group__name__contains="updated"
+    ).exists()

@@ -81,7 +81,9 @@ def _fill(value: Any, saved: dict[str, str]) -> Any:
     return value
 
 
-def replay(send: Send, steps: Sequence[Step], saved: dict[str, str] | None = None) -> dict[str, str]:
+def replay(
+    send: Send, steps: Sequence[Step], saved: dict[str, str] | None = None
+) -> dict[str, str]:
     """Play ``steps`` in order; fail on the first answer that differs. Return the saved values."""
     saved = dict(saved or {})
     for step in steps:

@@ -13,7 +13,17 @@ are replaced by the ones our answers give.
 
 from __future__ import annotations
 
-from tests.scim.replays import ABSENT, ENTERPRISE, ERROR, GROUP, LIST, NOT_EMPTY, PATCH_OP, USER, Step
+from tests.scim.replays import (
+    ABSENT,
+    ENTERPRISE,
+    ERROR,
+    GROUP,
+    LIST,
+    NOT_EMPTY,
+    PATCH_OP,
+    USER,
+    Step,
+)
 
 CUSTOM_EXTENSION = "urn:ietf:params:scim:schemas:extension:CustomExtensionName:2.0:User"
 ADSCIM_GROUP = "http://schemas.microsoft.com/2006/11/ResourceManagement/ADSCIM/2.0/Group"
@@ -98,7 +108,10 @@ USERS_DEFAULT = [
         "The e-mail and the family name changed",
         "GET",
         "/Users/{user}",
-        expect={"emails.0.value": "updatedEmail@microsoft.com", "name.familyName": "updatedFamilyName"},
+        expect={
+            "emails.0.value": "updatedEmail@microsoft.com",
+            "name.familyName": "updatedFamilyName",
+        },
     ),
     Step(
         "Update User [Single-valued properties]",
@@ -160,7 +173,7 @@ USERS_DEFAULT = [
             {
                 "op": "Add",
                 "path": "manager",
-                "value": [{"$ref": "http://testserver/scim/v2/Users/{boss}", "value": "{boss}"}],
+                "value": [{"$ref": "http://.../scim/Users/{boss}", "value": "{boss}"}],
             }
         ),
         status=(200, 204),
@@ -380,7 +393,9 @@ def _group_steps(remove: dict[str, object]) -> list[Step]:
             "/Groups/{group}",
             expect={"members.0.value": NOT_EMPTY, "members.1.value": NOT_EMPTY},
         ),
-        Step("Update Group [Remove Members]", "PATCH", "/Groups/{group}", _patch(remove), status=204),
+        Step(
+            "Update Group [Remove Members]", "PATCH", "/Groups/{group}", _patch(remove), status=204
+        ),
         Step(
             "Only the other member is left",
             "GET",

@@ -48,7 +48,7 @@ USERS = [
     Step(
         "Determine if the User already exists",
         "GET",
-        '/Users?filter=userName%20eq%20%22test.user%40okta.local%22&startIndex=1&count=100',
+        "/Users?filter=userName%20eq%20%22test.user%40okta.local%22&startIndex=1&count=100",
         expect={"totalResults": 0, "schemas": [LIST], "Resources": []},
     ),
     Step(
@@ -196,7 +196,10 @@ GROUPS = [
         "Remove one member by filter",
         "PATCH",
         "/Groups/{group}",
-        {"schemas": [PATCH_OP], "Operations": [{"op": "remove", "path": 'members[value eq "{other}"]'}]},
+        {
+            "schemas": [PATCH_OP],
+            "Operations": [{"op": "remove", "path": 'members[value eq "{other}"]'}],
+        },
         status=(200, 204),
     ),
     Step("One member left", "GET", "/Groups/{group}", expect={"members.1": ABSENT}),
