@@ -227,6 +227,8 @@ class Normalizer:
                 operation["value"] = self._path_value(path, value)
         elif isinstance(value, dict):
             operation["value"] = self._value_map(value)
+            if value and not operation["value"]:
+                return []  # only attributes we do not keep: nothing left to do
         return [operation]
 
     def patch(self, payload: Any) -> Any:
