@@ -124,6 +124,7 @@ class Normalizer:
         if not isinstance(payload, dict):
             return payload
         result: dict[str, Any] = {}
+        top_manager: Any = None
         for key, value in payload.items():
             lower = key.lower()
             if lower == "schemas" and isinstance(value, list):
@@ -136,8 +137,17 @@ class Normalizer:
                 result[key] = value
             elif lower in self.core:
                 result[key] = self._coerce(self.core[lower], value)
+            elif lower == "manager" and ENTERPRISE_SCHEMA.lower() in self.extensions:
+                top_manager = self.manager(value)  # Entra's provisioning example puts it here
             else:
                 self.ignored.append(key)
+        if top_manager is not None:
+            key = next(
+                (k for k in result if k.lower() == ENTERPRISE_SCHEMA.lower()), ENTERPRISE_SCHEMA
+            )
+            extension = result.setdefault(key, {})
+            if isinstance(extension, dict):
+                extension.setdefault("manager", top_manager)
         return result
 
     def _schemas(self, uris: list[Any]) -> list[Any]:

@@ -118,3 +118,28 @@ def test_bodies_that_are_not_objects_are_still_refused(
 ) -> None:
     reply = call(client, scim_token, "post", "/Users", body)
     assert reply.status_code == 400 and reply.json()["schemas"][0].endswith(":Error")
+
+
+def test_a_top_level_manager_goes_to_the_enterprise_extension(
+    client: Client, scim_token: str, member: Any
+) -> None:
+    body = {"schemas": [USER], "userName": "mgr@acme.test", "manager": str(member.pk)}
+    reply = call(client, scim_token, "post", "/Users", body)
+    assert reply.status_code == 201, reply.content
+    assert reply.json()[ENTERPRISE]["manager"]["value"] == str(member.pk)
+    assert ENTERPRISE in reply.json()["schemas"]
+
+
+def test_a_quote_in_a_removed_member_id_is_a_scim_error_not_a_crash(
+    client: Client, scim_token: str, groups: Any, member: Any
+) -> None:
+    from equipage.groups.models import GroupMembership
+
+    body = {
+        "schemas": [PATCH_OP],
+        "Operations": [{"op": "Remove", "path": "members", "value": [{"value": '1"] or [x'}]}],
+    }
+    reply = call(client, scim_token, "patch", f"/Groups/{groups['nord'].pk}", body)
+    assert reply.status_code in (204, 400), reply.content
+    assert reply.status_code == 204 or reply.json()["schemas"][0].endswith(":Error")
+    assert GroupMembership.objects.filter(group=groups["nord"], member=member).exists()
