@@ -106,6 +106,31 @@ USERS = [
     Step("The User is kept, inactive", "GET", "/Users/{user}", expect={"active": False}),
     Step("Reactivate the User", "PATCH", "/Users/{user}", _deactivation(True), status=(200, 204)),
     Step("The User is active again", "GET", "/Users/{user}", expect={"active": True}),
+    # Integrations made with Okta's App Integration Wizard send every update as a PUT,
+    # deactivation included.
+    Step(
+        "Deactivate the User (AIW integration: PUT)",
+        "PUT",
+        "/Users/{user}",
+        {
+            "schemas": [USER],
+            "id": "{user}",
+            "userName": "test.user@okta.local",
+            "name": {"givenName": "Another", "middleName": "Excited", "familyName": "User"},
+            "emails": [{"primary": True, "value": "test.user@okta.local", "type": "work"}],
+            "active": False,
+            "groups": [],
+            "meta": {"resourceType": "User"},
+        },
+        expect={"active": False},
+    ),
+    Step(
+        "Reactivate the User (PATCH)",
+        "PATCH",
+        "/Users/{user}",
+        _deactivation(True),
+        status=(200, 204),
+    ),
     # Okta lists "Syncing the user password" among its PATCH operations without
     # showing the body; it has the shape of the (de)activation request above.
     Step(
