@@ -97,7 +97,7 @@ class Normalizer:
         if isinstance(value, dict) and value.get("value") not in (None, ""):
             # The whole reference: a PATCH merges objects, and a stale $ref or
             # displayName of the previous manager must not survive.
-            return {k: value.get(k) or None for k in MANAGER_KEYS}
+            return {k: str(value[k]) if value.get(k) else None for k in MANAGER_KEYS}
         return value
 
     def _extension(self, schema: Schema, data: Any) -> Any:
@@ -254,7 +254,8 @@ class Normalizer:
     def report(self, what: str) -> None:
         """Log the names of what was ignored: the organization's admin can ask their IdP."""
         if self.ignored:
-            log.info(
+            # A warning: shown at the default log level, for the admin to fix the IdP's mapping.
+            log.warning(
                 "SCIM %s %s: ignored what Equipage does not keep: %s",
                 what,
                 self.resource_type.name,
