@@ -151,6 +151,51 @@ def test_okta_spec_test_and_provisioning_replay_over_http(live: dict[str, Any]) 
     replay(send, okta.GROUPS, {**saved, "other": owner})
 
 
+def console_login(base: str, slug: str, identifier: str, password: str) -> tuple[int, str]:
+    """Log in through the console's real form (CSRF cookie and token); return status and page."""
+    import http.cookiejar
+    import re
+    import urllib.error
+    import urllib.parse
+
+    class NoRedirect(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+            return None
+
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar), NoRedirect)
+    page = opener.open(f"{base}/o/{slug}/login", timeout=30).read().decode()
+    match = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
+    assert match, page[:500]
+    form = {"csrfmiddlewaretoken": match.group(1), "identifier": identifier, "password": password}
+    request = urllib.request.Request(
+        f"{base}/o/{slug}/login",
+        data=urllib.parse.urlencode(form).encode(),
+        headers={"Referer": f"{base}/o/{slug}/login"},
+    )
+    try:
+        with opener.open(request, timeout=30) as reply:
+            return int(reply.status), reply.read().decode()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read().decode()
+
+
+def test_okta_placeholder_password_does_not_log_in_to_the_running_console(
+    live: dict[str, Any],
+) -> None:
+    send = http_sender(live["base"], live["scim"])
+    body = {**okta.CREATE_USER, "userName": "placeholder@okta.local", "externalId": "00uPlace"}
+    status, created = send("POST", "/Users", body, {})
+    assert status == 201, created
+    wrong = console_login(live["base"], "acme", "placeholder@okta.local", "wrong-one")
+    placeholder = console_login(
+        live["base"], "acme", "placeholder@okta.local", okta.PLACEHOLDER_PASSWORD
+    )
+    # Refused like any wrong password: the form again (not a CSRF 403, not a redirect in).
+    assert wrong[0] == placeholder[0] == 200
+    assert 'name="password"' in placeholder[1] and "Wrong login or password" in placeholder[1]
+
+
 def test_entra_replay_with_and_without_the_flag_over_http(live: dict[str, Any]) -> None:
     send = http_sender(live["base"], live["scim"])
     people = {}
