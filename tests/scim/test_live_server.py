@@ -184,7 +184,12 @@ def test_okta_placeholder_password_does_not_log_in_to_the_running_console(
     live: dict[str, Any],
 ) -> None:
     send = http_sender(live["base"], live["scim"])
-    body = {**okta.CREATE_USER, "userName": "placeholder@okta.local", "externalId": "00uPlace"}
+    body = {
+        **okta.CREATE_USER,
+        "userName": "placeholder@okta.local",
+        "emails": [{"primary": True, "value": "placeholder@okta.local", "type": "work"}],
+        "externalId": "00uPlace",
+    }
     status, created = send("POST", "/Users", body, {})
     assert status == 201, created
     wrong = console_login(live["base"], "acme", "placeholder@okta.local", "wrong-one")
