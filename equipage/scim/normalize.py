@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from typing import Any
 
 from scim2_models import Attribute, ResourceType, Schema
@@ -38,6 +39,26 @@ COMMON_ATTRIBUTES = frozenset({"schemas", "id", "externalid", "meta"})
 MANAGER_KEYS = ("value", "$ref", "displayName")
 MANAGER_PATHS = frozenset({"manager", f"{ENTERPRISE_SCHEMA}:manager".lower()})
 TRUE_FALSE = {"true": True, "false": False}
+# In a filter: a quoted string (left alone), or a bare ``manager`` / ``manager.value`` compared.
+FILTER_MANAGER = re.compile(
+    r'"(?:[^"\\]|\\.)*"|(?<![\w:.])manager(?:\.value)?(?=\s+(?:eq|ne|co|sw|ew|pr|gt|ge|lt|le)\b)',
+    re.IGNORECASE,
+)
+
+
+def search_filter(expression: str) -> str:
+    """Qualify a bare ``manager`` in a search filter, as Entra ID sends it before updating one.
+
+    Entra checks "whether the manager attribute of a user object currently has
+    a certain value" with a filter on ``id`` and ``manager``; ``manager`` lives
+    in the enterprise extension and is compared by its ``value``.
+    """
+    return FILTER_MANAGER.sub(
+        lambda m: (
+            m.group(0) if m.group(0).startswith('"') else f"{ENTERPRISE_SCHEMA}:manager.value"
+        ),
+        expression,
+    )
 
 
 def _schema(schema_id: str) -> Schema | None:

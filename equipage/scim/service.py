@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
 
-from scim2_models import InvalidSyntaxException, PatchOp, Resource, ResourceType
+from scim2_models import InvalidSyntaxException, PatchOp, Resource, ResourceType, SearchRequest
 from scim2_server.service import ScimService
 from scim2_server.utils import parametrize
 
-from equipage.scim.normalize import Normalizer
+from equipage.scim.normalize import Normalizer, search_filter
 from equipage.scim.provider import fallback_name, provider
 
 
@@ -58,6 +59,13 @@ class EquipageService(ScimService):
         return super().read_creation(
             resource_type, self._fill(resource_type, body, content_type), content_type
         )
+
+    def read_search_query(
+        self, resource_types: list[ResourceType], query: Mapping[str, str]
+    ) -> tuple[SearchRequest[Any], Any]:
+        if isinstance(query.get("filter"), str) and any(rt.name == "User" for rt in resource_types):
+            query = {**query, "filter": search_filter(query["filter"])}
+        return super().read_search_query(resource_types, query)
 
     def read_patch(
         self, resource_type: ResourceType, body: bytes, content_type: str | None

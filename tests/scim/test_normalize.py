@@ -143,3 +143,19 @@ def test_a_quote_in_a_removed_member_id_is_a_scim_error_not_a_crash(
     assert reply.status_code in (204, 400), reply.content
     assert reply.status_code == 204 or reply.json()["schemas"][0].endswith(":Error")
     assert GroupMembership.objects.filter(group=groups["nord"], member=member).exists()
+
+
+@pytest.mark.parametrize(
+    ("sent", "read"),
+    [
+        ('id eq "7" and manager eq "3"', f'id eq "7" and {ENTERPRISE}:manager.value eq "3"'),
+        ("manager.value pr", f"{ENTERPRISE}:manager.value pr"),
+        ('userName eq "manager eq x"', 'userName eq "manager eq x"'),
+        (f'{ENTERPRISE}:manager.value eq "3"', f'{ENTERPRISE}:manager.value eq "3"'),
+        ('title eq "a \\" manager eq"', 'title eq "a \\" manager eq"'),
+    ],
+)
+def test_a_bare_manager_in_a_filter_is_qualified_outside_strings_only(sent: str, read: str) -> None:
+    from equipage.scim.normalize import search_filter
+
+    assert search_filter(sent) == read

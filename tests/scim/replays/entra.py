@@ -192,6 +192,18 @@ USERS_DEFAULT = [
         expect={"nickName": "Babs", f"{ENTERPRISE}.manager.value": "{boss}"},
     ),
     Step(
+        "Query the value of a reference attribute before updating it (id and manager)",
+        "GET",
+        '/Users?filter=id eq "{user}" and manager eq "{boss}"',
+        expect={"totalResults": 1, "Resources.0.id": "{user}"},
+    ),
+    Step(
+        "The same query for another manager finds nothing",
+        "GET",
+        '/Users?filter=id eq "{user}" and manager eq "999999"',
+        expect={"totalResults": 0},
+    ),
+    Step(
         "Disable User (without the flag: the boolean as a string)",
         "PATCH",
         "/Users/{user}",
