@@ -181,22 +181,28 @@ class Normalizer:
 
     def _split_path(self, path: str) -> tuple[Schema | None, str, str]:
         """Return (extension schema or None, attribute name, the rest) of a PATCH path."""
-        for uri, schema in self.extensions.items():
+        schema = None
+        for uri, extension in self.extensions.items():
             if path.lower().startswith(uri + ":"):
-                rest = path[len(uri) + 1 :]
-                return schema, rest, ""
+                schema, path = extension, path[len(uri) + 1 :]
+                break
         head = path.split("[", 1)[0].split(".", 1)[0]
-        return None, head, path[len(head) :]
+        return schema, head, path[len(head) :]
 
     def _known_path(self, path: str) -> bool:
         lower = path.lower()
         if lower in MANAGER_PATHS:
             return True
+        core_uri = str(self.resource_type.schema_).lower() + ":"
+        if lower.startswith(core_uri):
+            return self._known_path(path[len(core_uri) :])
+        if lower in self.extensions:
+            return True
+        schema, head, _ = self._split_path(path)
+        if schema is not None:
+            return head.lower() in _attributes(schema)
         if lower.startswith(("urn:", "http:", "https:")):
-            return any(lower.startswith(uri + ":") or lower == uri for uri in self.extensions) or (
-                lower.startswith(str(self.resource_type.schema_).lower() + ":")
-            )
-        _, head, _ = self._split_path(path)
+            return False  # an extension we do not serve
         return head.lower() in self.core or head.lower() in COMMON_ATTRIBUTES
 
     def _path_value(self, path: str, value: Any) -> Any:

@@ -159,3 +159,21 @@ def test_a_bare_manager_in_a_filter_is_qualified_outside_strings_only(sent: str,
     from equipage.scim.normalize import search_filter
 
     assert search_filter(sent) == read
+
+
+def test_unknown_attributes_of_a_served_extension_are_ignored_in_a_patch(
+    client: Client, scim_token: str, member: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    body = {
+        "schemas": [PATCH_OP],
+        "Operations": [
+            {"op": "Replace", "path": f"{ENTERPRISE}:shoeSize", "value": "44"},
+            {"op": "Replace", "path": f"{ENTERPRISE}:department", "value": "Ventes"},
+        ],
+    }
+    with caplog.at_level("WARNING", logger="equipage.scim"):
+        reply = call(client, scim_token, "patch", f"/Users/{member.pk}", body)
+    assert reply.status_code == 204, reply.content
+    assert f"{ENTERPRISE}:shoeSize" in caplog.text and "44" not in caplog.text
+    got = client.get(f"/scim/v2/Users/{member.pk}", HTTP_AUTHORIZATION=f"Bearer {scim_token}")
+    assert got.json()[ENTERPRISE] == {"department": "Ventes"}
