@@ -356,3 +356,36 @@ def _stale_import(organization: Organization) -> bool:
     from equipage.imports.actions import _break_stale_lock
 
     return _break_stale_lock(organization)
+
+
+def organization_set_scim_accept_passwords(
+    *, actor: Actor | Member, organization: Organization, accept: bool
+) -> Organization:
+    """Accept or ignore the passwords identity providers send over SCIM (SPEC §9, off by default).
+
+    Okta sends a placeholder password on every create: accepted, it would
+    become a login password nobody chose. Only an organization whose IdP
+    really syncs passwords turns this on.
+    """
+    actor = as_actor(actor)
+    authorize(actor, Cap.ORG_SETTINGS, organization)
+    with transaction.atomic():
+        from equipage.organizations.seats import lock_organization
+
+        org = lock_organization(organization.pk)
+        before = {"scim_accept_passwords": org.scim_accept_passwords}
+        if before["scim_accept_passwords"] == bool(accept):
+            return org
+        org.scim_accept_passwords = bool(accept)
+        org.updated_at = clock.now()
+        org.save(update_fields=["scim_accept_passwords", "updated_at"])
+        record(
+            actor=actor,
+            organization=org,
+            event=EventType.ORG_UPDATED,
+            target=org,
+            before=before,
+            after={"scim_accept_passwords": org.scim_accept_passwords},
+        )
+    organization.refresh_from_db()
+    return org

@@ -58,6 +58,9 @@ class Organization(models.Model):
     members_can_edit_contact = models.BooleanField(default=False)
     deactivation_notice = models.BooleanField(default=False)
     session_idle_minutes = models.PositiveSmallIntegerField(default=SESSION_IDLE_MINUTES_DEFAULT)
+    # SCIM (SPEC §9): a password sent by the identity provider is ignored unless this is on;
+    # Okta sends a placeholder password on every create.
+    scim_accept_passwords = models.BooleanField(default=False)
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()
 

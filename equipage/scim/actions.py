@@ -7,6 +7,7 @@ the actions they call, so a failed operation leaves nothing behind.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -31,6 +32,8 @@ from equipage.groups.models import Group, GroupMembership
 from equipage.organizations.models import Organization
 from equipage.permissions import Actor
 from equipage.scim.models import ScimExtra
+
+log = logging.getLogger("equipage.scim")
 
 
 @dataclass
@@ -66,6 +69,26 @@ def _store_extra(organization_id: int, extra: dict[str, Any], **owner: Any) -> N
         ScimExtra.objects.filter(organization_id=organization_id, **owner).delete()
 
 
+def _sync_password(actor: Actor, member: Member, password: str | None) -> None:
+    """Set the password the IdP sent, only if the organization accepts IdP passwords (SPEC §9).
+
+    Off by default: Okta sends a placeholder password on every create, which
+    must never open the account. Ignored, the member keeps what the
+    organization's first-password policy gave them, as any account created
+    without a password.
+    """
+    if not password:
+        return
+    organization = member.organization
+    if organization is None or not organization.scim_accept_passwords:
+        log.info(
+            "SCIM password for member %s ignored: the organization does not accept IdP passwords",
+            member.pk,
+        )
+        return
+    member_set_password(actor=actor, member=member, password=password, from_identity_provider=True)
+
+
 def scim_user_create(*, actor: Actor, organization: Organization, fields: UserFields) -> Member:
     """Create a member from a SCIM User, deactivated at once when ``active`` is false."""
     with transaction.atomic():
@@ -80,10 +103,7 @@ def scim_user_create(*, actor: Actor, organization: Organization, fields: UserFi
             external_id=fields.external_id,
             state=MemberState.ACTIVE if fields.active else MemberState.DEACTIVATED,
         )
-        if fields.password:
-            member_set_password(
-                actor=actor, member=member, password=fields.password, from_identity_provider=True
-            )
+        _sync_password(actor, member, fields.password)
         _store_extra(organization.pk, fields.extra, member=member)
     return member
 
@@ -105,10 +125,7 @@ def scim_user_update(*, actor: Actor, member: Member, fields: UserFields) -> Mem
         }
         if changes:
             member = member_update(actor=actor, member=member, **changes)
-        if fields.password:
-            member_set_password(
-                actor=actor, member=member, password=fields.password, from_identity_provider=True
-            )
+        _sync_password(actor, member, fields.password)
         org = member.organization
         if fields.active and member.state == MemberState.DEACTIVATED:
             members_reactivate(actor=actor, organization=org, members=[member]).raise_for_single()  # type: ignore[arg-type]

@@ -30,6 +30,16 @@ REQUIRED_USER_ATTRIBUTES = frozenset({"name", "active"})
 REQUIRED_NAME_PARTS = frozenset({"givenName", "familyName"})
 
 
+def fallback_name(login: str) -> str:
+    """Return the name a member gets from its login when the IdP sends none: its local part.
+
+    The same rule fills a POST without names and the User representation of a
+    member whose names are still empty (an owner who has not set up the
+    account yet), so that every User carries the names the schema requires.
+    """
+    return login.split("@")[0] or login
+
+
 def service_provider_config() -> ServiceProviderConfig:
     return ServiceProviderConfig(
         documentation_uri=Reference[External]("https://github.com/equipage/equipage#scim"),

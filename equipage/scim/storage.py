@@ -51,7 +51,13 @@ from equipage.scim.actions import (
 )
 from equipage.scim.filters import prefilter
 from equipage.scim.models import ScimExtra
-from equipage.scim.provider import ENTERPRISE_SCHEMA, GROUP_SCHEMA, USER_SCHEMA, provider
+from equipage.scim.provider import (
+    ENTERPRISE_SCHEMA,
+    GROUP_SCHEMA,
+    USER_SCHEMA,
+    fallback_name,
+    provider,
+)
 
 # SCIM attributes Equipage keeps in its own columns; the rest goes to ScimExtra.
 USER_MAPPED = ("id", "meta", "schemas", "userName", "active", "password", "externalId", "title")
@@ -146,10 +152,14 @@ class OrmStorage(ScimStorage):
         data["schemas"] = [USER_SCHEMA] + ([ENTERPRISE_SCHEMA] if ENTERPRISE_SCHEMA in data else [])
         data["id"] = str(member.pk)
         data["userName"] = member.login
+        # Empty strings are not values (RFC 7643 §2.5): kept sub-attributes that are
+        # empty are left out; the two names the schema requires fall back to the login's
+        # local part while a member has none (an owner who has not set up the account).
+        fallback = fallback_name(member.login)
         data["name"] = {
-            **data.get("name", {}),
-            "givenName": member.first_name,
-            "familyName": member.last_name,
+            **{k: v for k, v in (data.get("name") or {}).items() if v not in ("", None)},
+            "givenName": member.first_name or fallback,
+            "familyName": member.last_name or fallback,
         }
         data["active"] = member.state == MemberState.ACTIVE
         if member.external_id:

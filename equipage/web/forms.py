@@ -255,6 +255,20 @@ class SettingsForm(forms.Form):
     )
 
 
+class ScimPasswordsForm(forms.Form):
+    """Whether passwords sent by the identity provider over SCIM become login passwords."""
+
+    accept = forms.BooleanField(
+        label=_("Accept passwords sent by the identity provider (SCIM)"),
+        required=False,
+        help_text=_(
+            "Off by default: Okta sends a placeholder password when it creates an account. "
+            "Ignored, the account gets its first password as set above, like any account "
+            "created without one. Turn on only if your identity provider syncs real passwords."
+        ),
+    )
+
+
 class SessionSettingsForm(forms.Form):
     """The idle session timeout: a console left alone this long asks for the password again."""
 

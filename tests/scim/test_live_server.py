@@ -17,6 +17,8 @@ from typing import Any
 
 import pytest
 
+from tests.scim.replays import USER, Send, entra, okta, replay
+
 
 def _free_port() -> int:
     with socket.socket() as s:
@@ -114,6 +116,110 @@ def http_relay(base: str) -> Any:
         return [data]
 
     return app
+
+
+def http_sender(base: str, token: str) -> Send:
+    """Send a replay step over real HTTP to the running server."""
+    import json
+    import urllib.error
+    import urllib.parse
+
+    def send(method: str, path: str, body: Any, headers: dict[str, str]) -> tuple[int, Any]:
+        sent = {"Authorization": f"Bearer {token}", "Content-Type": "application/scim+json"}
+        quoted = urllib.parse.quote(path, safe="/?&=%")
+        request = urllib.request.Request(
+            f"{base}/scim/v2{quoted}",
+            data=None if body is None else json.dumps(body).encode(),
+            headers=sent | headers,
+            method=method,
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=30) as reply:
+                status, data = reply.status, reply.read()
+        except urllib.error.HTTPError as exc:
+            status, data = exc.code, exc.read()
+        return status, json.loads(data) if data else None
+
+    return send
+
+
+def test_okta_spec_test_and_provisioning_replay_over_http(live: dict[str, Any]) -> None:
+    """Okta's SPEC test first reads the owner the CLI created, who has no last name yet."""
+    send = http_sender(live["base"], live["scim"])
+    owner = replay(send, okta.SPEC_TEST)["first"]
+    saved = replay(send, okta.USERS)
+    replay(send, okta.GROUPS, {**saved, "other": owner})
+
+
+def console_login(base: str, slug: str, identifier: str, password: str) -> tuple[int, str]:
+    """Log in through the console's real form (CSRF cookie and token); return status and page."""
+    import http.cookiejar
+    import re
+    import urllib.error
+    import urllib.parse
+
+    class NoRedirect(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+            return None
+
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar), NoRedirect)
+    page = opener.open(f"{base}/o/{slug}/login", timeout=30).read().decode()
+    match = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
+    assert match, page[:500]
+    form = {"csrfmiddlewaretoken": match.group(1), "identifier": identifier, "password": password}
+    request = urllib.request.Request(
+        f"{base}/o/{slug}/login",
+        data=urllib.parse.urlencode(form).encode(),
+        headers={"Referer": f"{base}/o/{slug}/login"},
+    )
+    try:
+        with opener.open(request, timeout=30) as reply:
+            return int(reply.status), reply.read().decode()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read().decode()
+
+
+def test_okta_placeholder_password_does_not_log_in_to_the_running_console(
+    live: dict[str, Any],
+) -> None:
+    send = http_sender(live["base"], live["scim"])
+    body = {
+        **okta.CREATE_USER,
+        "userName": "placeholder@okta.local",
+        "emails": [{"primary": True, "value": "placeholder@okta.local", "type": "work"}],
+        "externalId": "00uPlace",
+    }
+    status, created = send("POST", "/Users", body, {})
+    assert status == 201, created
+    wrong = console_login(live["base"], "acme", "placeholder@okta.local", "wrong-one")
+    placeholder = console_login(
+        live["base"], "acme", "placeholder@okta.local", okta.PLACEHOLDER_PASSWORD
+    )
+    # Refused like any wrong password: the form again (not a CSRF 403, not a redirect in).
+    assert wrong[0] == placeholder[0] == 200
+    assert 'name="password"' in placeholder[1] and "Wrong login or password" in placeholder[1]
+
+
+def test_entra_replay_with_and_without_the_flag_over_http(live: dict[str, Any]) -> None:
+    send = http_sender(live["base"], live["scim"])
+    people = {}
+    for name in ("boss", "peer"):
+        status, body = send(
+            "POST",
+            "/Users",
+            {
+                "schemas": [USER],
+                "userName": f"{name}@entra.test",
+                "name": {"givenName": name, "familyName": "Entra"},
+            },
+            {},
+        )
+        assert status == 201, body
+        people[name] = body["id"]
+    for steps in (entra.USERS_DEFAULT, entra.GROUPS_DEFAULT, entra.USERS_FLAG, entra.GROUPS_FLAG):
+        replay(send, steps, people)
+    replay(send, entra.USER_WITH_EXTENSIONS, people)
 
 
 def test_cli_token_passes_every_scim2_tester_check_over_http(live: dict[str, Any]) -> None:

@@ -61,7 +61,8 @@ def test_okta_sequence_creates_finds_and_deprovisions(
         "elodie@acme.test",
     )
     assert member.first_name == "Élodie" and member.state == "active"
-    assert not member.must_change_password and member.check_password("Okta-synced-Pa55!")
+    # Not a login password: the organization does not accept IdP passwords (the default).
+    assert not member.has_usable_password() and not member.check_password("Okta-synced-Pa55!")
     again = call(client, scim_token, "GET", '/Users?filter=userName eq "ELODIE@acme.test"')
     assert again.json()["totalResults"] == 1
     off = call(

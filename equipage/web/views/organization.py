@@ -43,10 +43,11 @@ from equipage.groups.actions import (
 from equipage.groups.models import Group, GroupMembership, GroupRole, Label
 from equipage.organizations.actions import (
     organization_delete,
+    organization_set_scim_accept_passwords,
     organization_update,
 )
 from equipage.organizations.first_password import propose_temporary_password
-from equipage.organizations.models import FirstPasswordPolicy
+from equipage.organizations.models import Feature, FirstPasswordPolicy
 from equipage.organizations.selectors import organization_footprint, seat_usage
 from equipage.permissions import Cap, access_member_by_id, can
 from equipage.permissions.policy import access_group_by_id
@@ -56,6 +57,7 @@ from equipage.web.forms import (
     FirstPasswordForm,
     GroupForm,
     LabelForm,
+    ScimPasswordsForm,
     SessionSettingsForm,
     SettingsForm,
     TransferForm,
@@ -318,6 +320,10 @@ def settings_page(request: HttpRequest, slug: str) -> HttpResponse:
         request.POST if op == "sessions" else None, current=org.session_idle_minutes
     )
     first_password_form = _first_password_form(request, org, op)
+    scim_form = ScimPasswordsForm(
+        request.POST if op == "scim_passwords" else None,
+        initial={"accept": org.scim_accept_passwords},
+    )
     is_owner = can(act, Cap.OWNERSHIP_TRANSFER, org)
     transfer_form = (
         TransferForm(
@@ -357,6 +363,12 @@ def settings_page(request: HttpRequest, slug: str) -> HttpResponse:
             if op == "first_password" and first_password_form.is_valid():
                 _save_first_password(request, org, first_password_form.cleaned_data)
                 return redirect(f"/o/{slug}/settings/")
+            if op == "scim_passwords" and scim_form.is_valid():
+                organization_set_scim_accept_passwords(
+                    actor=act, organization=org, accept=scim_form.cleaned_data["accept"]
+                )
+                messages.success(request, _("Settings saved."))
+                return redirect(f"/o/{slug}/settings/")
             if op == "transfer" and transfer_form is not None and transfer_form.is_valid():
                 to = access_member_by_id(act, transfer_form.cleaned_data["to_member"])
                 ownership_transfer_start(actor=act, to_member=to)
@@ -377,6 +389,7 @@ def settings_page(request: HttpRequest, slug: str) -> HttpResponse:
                 "settings": form,
                 "sessions": session_form,
                 "first_password": first_password_form,
+                "scim_passwords": scim_form,
                 "transfer": transfer_form,
                 "delete": delete_form,
             }.get(op)
@@ -394,6 +407,7 @@ def settings_page(request: HttpRequest, slug: str) -> HttpResponse:
             "session_form": session_form,
             "first_password_form": first_password_form,
             "proposed_password": propose_temporary_password(),
+            "scim_form": scim_form if org.has_feature(Feature.SCIM) else None,
             "transfer_form": transfer_form,
             "pending": _pending_transfer(org),
             "seats": seat_usage(org),
