@@ -127,5 +127,5 @@ def test_user_admin_may_send_a_password_link(org: Any, user_admin: Any, member: 
 
 def test_password_link_is_in_the_openapi_document(db: Any) -> None:
     spec = Client().get("/api/v1/openapi.json").json()
-    operation = spec["paths"]["/api/v1/members/{member_id}/password-link"]["post"]
+    operation = spec["paths"]["/members/{member_id}/password-link"]["post"]
     assert "202" in operation["responses"]

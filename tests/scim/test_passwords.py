@@ -38,8 +38,14 @@ def test_okta_placeholder_password_never_logs_in_and_the_policy_decides(
     from equipage.accounts.actions import member_create
     from equipage.accounts.models import Member
 
-    org.first_password_policy = policy
-    org.save(update_fields=["first_password_policy"])
+    from equipage.organizations.actions import organization_update
+
+    organization_update(
+        actor=operator,
+        organization=org,
+        first_password_policy=policy,
+        **({"temporary_password": "kq7m-x3fa-9wpt"} if policy == "shared" else {}),
+    )
     created = _post(client, scim_token, "post", "/Users", CREATE_USER)
     assert created.status_code == 201, created.content
     member = Member.objects.get(pk=created.json()["id"])

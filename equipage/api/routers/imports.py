@@ -115,7 +115,12 @@ class ImportJobOut(Schema):
 
 
 class PageQuery(Schema):
-    cursor: str | None = Field(None, description="From `next_cursors` or `next_cursor`.")
+    cursor: str | None = Field(
+        None,
+        max_length=64,
+        pattern=r"^[A-Za-z0-9_-]*$",
+        description="From `next_cursors` or `next_cursor`.",
+    )
     limit: int = Field(REPORT_LIMIT, ge=1, le=PAGE_LIMIT, description="Lines per page.")
 
 
