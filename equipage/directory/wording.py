@@ -6,60 +6,54 @@ with its plural, and its consequences are spelled out before confirming.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, ngettext_lazy
+
+# ngettext_lazy(..., "n"): the count is taken from the "n" of the mapping it is formatted with.
+DONE: dict[str, Any] = {
+    "deactivate": ngettext_lazy("%(n)d member deactivated", "%(n)d members deactivated", "n"),
+    "reactivate": ngettext_lazy("%(n)d member reactivated", "%(n)d members reactivated", "n"),
+    "delete": ngettext_lazy("%(n)d member deleted", "%(n)d members deleted", "n"),
+    "invite": ngettext_lazy("%(n)d member invited", "%(n)d members invited", "n"),
+    "resend": ngettext_lazy("%(n)d invitation sent again", "%(n)d invitations sent again", "n"),
+    "revoke": ngettext_lazy("%(n)d invitation revoked", "%(n)d invitations revoked", "n"),
+    "group_add": ngettext_lazy(
+        "%(n)d member added to « %(target)s »", "%(n)d members added to « %(target)s »", "n"
+    ),
+    "group_remove": ngettext_lazy(
+        "%(n)d member removed from « %(target)s »",
+        "%(n)d members removed from « %(target)s »",
+        "n",
+    ),
+    "label_add": ngettext_lazy(
+        "Label « %(target)s » added to %(n)d member",
+        "Label « %(target)s » added to %(n)d members",
+        "n",
+    ),
+    "label_remove": ngettext_lazy(
+        "Label « %(target)s » removed from %(n)d member",
+        "Label « %(target)s » removed from %(n)d members",
+        "n",
+    ),
+    "set_role": ngettext_lazy(
+        "%(n)d member now has the role « %(target)s »",
+        "%(n)d members now have the role « %(target)s »",
+        "n",
+    ),
+    "restore_roles": ngettext_lazy(
+        "%(n)d member has their former roles back",
+        "%(n)d members have their former roles back",
+        "n",
+    ),
+}
+CHANGED = ngettext_lazy("%(n)d member changed", "%(n)d members changed", "n")
 
 
 def done_sentence(key: str, n: int, target: str = "") -> str:
     """Say what a bulk action did to ``n`` members (``target``: the group, label or role)."""
-    t = {"n": n, "target": target}
-    if key == "deactivate":
-        return ngettext("%(n)d member deactivated", "%(n)d members deactivated", n) % t
-    if key == "reactivate":
-        return ngettext("%(n)d member reactivated", "%(n)d members reactivated", n) % t
-    if key == "delete":
-        return ngettext("%(n)d member deleted", "%(n)d members deleted", n) % t
-    if key == "invite":
-        return ngettext("%(n)d member invited", "%(n)d members invited", n) % t
-    if key == "resend":
-        return ngettext("%(n)d invitation sent again", "%(n)d invitations sent again", n) % t
-    if key == "revoke":
-        return ngettext("%(n)d invitation revoked", "%(n)d invitations revoked", n) % t
-    if key == "group_add":
-        return ngettext(
-            "%(n)d member added to « %(target)s »", "%(n)d members added to « %(target)s »", n
-        ) % t
-    if key == "group_remove":
-        return ngettext(
-            "%(n)d member removed from « %(target)s »",
-            "%(n)d members removed from « %(target)s »",
-            n,
-        ) % t
-    if key == "label_add":
-        return ngettext(
-            "Label « %(target)s » added to %(n)d member",
-            "Label « %(target)s » added to %(n)d members",
-            n,
-        ) % t
-    if key == "label_remove":
-        return ngettext(
-            "Label « %(target)s » removed from %(n)d member",
-            "Label « %(target)s » removed from %(n)d members",
-            n,
-        ) % t
-    if key == "set_role":
-        return ngettext(
-            "%(n)d member now has the role « %(target)s »",
-            "%(n)d members now have the role « %(target)s »",
-            n,
-        ) % t
-    if key == "restore_roles":
-        return ngettext(
-            "%(n)d member has their former roles back",
-            "%(n)d members have their former roles back",
-            n,
-        ) % t
-    return ngettext("%(n)d member changed", "%(n)d members changed", n) % t
+    return str(DONE.get(key, CHANGED) % {"n": n, "target": target})
 
 
 def consequence(key: str, target: str = "") -> str:

@@ -198,9 +198,7 @@ def test_another_tenants_or_another_admins_token_is_refused(
     from equipage.accounts.models import MemberState
 
     token = _deactivate_token(login_as(admin), member)
-    other = login_as(other_admin).post(
-        "/o/globex/members/bulk/undo", {"token": token}, follow=True
-    )
+    other = login_as(other_admin).post("/o/globex/members/bulk/undo", {"token": token}, follow=True)
     assert "This undo link is not valid." in other.content.decode()
     colleague = make_member(org, owner, "Clea", "Collegue", roles=["admin"])
     again = login_as(colleague).post("/o/acme/members/bulk/undo", {"token": token}, follow=True)

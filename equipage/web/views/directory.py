@@ -322,9 +322,7 @@ def _confirm_context(
     }
 
 
-def _summary(
-    key: str, result: Any, what: str, token: str, query: DirectoryQuery
-) -> dict[str, Any]:
+def _summary(key: str, result: Any, what: str, token: str, query: DirectoryQuery) -> dict[str, Any]:
     """Turn a bulk result into the plain words shown on the directory, with the skipped and why."""
     reasons = Counter(reason for _item, reason in result.skipped)
     return {

@@ -47,7 +47,9 @@ def test_search_without_accents_select_and_deactivate(
     expect(page.locator("#result-text")).to_contain_text("1 membre désactivé")
     row = page.get_by_role("row", name=re.compile("Élodie Martin"))
     expect(row.get_by_text("Désactivé")).to_be_visible()
-    expect(row.locator(".c-guide").get_by_text("Réactiver")).to_be_visible()  # the Guide says what to do next
+    expect(
+        row.locator(".c-guide").get_by_text("Réactiver")
+    ).to_be_visible()  # the Guide says what to do next
     assert Member.objects.get(pk=elodie.pk).state == MemberState.DEACTIVATED
 
 
