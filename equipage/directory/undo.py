@@ -91,15 +91,45 @@ def read_undo_token(token: str, *, actor: Actor, organization: Organization) -> 
     return dict(payload)
 
 
+def combine_tokens(tokens: list[str], *, actor: Actor, organization: Organization) -> str:
+    """Join the undo tokens of several actions done together (« Éditer ») into one."""
+    if len(tokens) <= 1:
+        return tokens[0] if tokens else ""
+    steps = [signing.loads(t, salt=SALT) for t in tokens]
+    return signing.dumps(
+        {
+            "o": organization.pk,
+            "a": actor.member.pk if actor.member is not None else None,
+            "steps": steps,
+        },
+        salt=SALT,
+        compress=True,
+    )
+
+
 def run_undo(*, actor: Actor, organization: Organization, token: str) -> tuple[str, BulkResult]:
     """Run the inverse action named by ``token``; return its key and what it did."""
+    payload = read_undo_token(token, actor=actor, organization=organization)
+    if "steps" not in payload:
+        return payload["k"], _run_step(actor, organization, payload)
+    # Several changes made together are undone together, the last one first.
+    merged = BulkResult()
+    for step in reversed(payload["steps"]):
+        result = _run_step(actor, organization, step)
+        done = {m.pk for m in merged.done}
+        merged.done.extend(m for m in result.done if m.pk not in done)
+        merged.skipped.extend(result.skipped)
+        merged.kinds.extend(result.kinds)
+    return "edit", merged
+
+
+def _run_step(actor: Actor, organization: Organization, payload: dict[str, Any]) -> BulkResult:
     from equipage.directory.bulk import run_bulk
     from equipage.groups.models import Group, Label
 
-    payload = read_undo_token(token, actor=actor, organization=organization)
     key, ids = payload["k"], [int(i) for i in payload["ids"]]
     if key == "restore_roles":
-        return key, _restore_roles(actor, organization, payload["r"])
+        return _restore_roles(actor, organization, payload["r"])
     target: dict[str, Any] = {}
     if "g" in payload:
         target["group"] = Group.objects.filter(organization=organization, pk=payload["g"]).first()
@@ -109,7 +139,7 @@ def run_undo(*, actor: Actor, organization: Organization, token: str) -> tuple[s
         target["label"] = Label.objects.filter(organization=organization, pk=payload["l"]).first()
         if target["label"] is None:
             raise UndoRefused(_("The label no longer exists."))
-    return key, run_bulk(actor=actor, organization=organization, key=key, ids=ids, **target)
+    return run_bulk(actor=actor, organization=organization, key=key, ids=ids, **target)
 
 
 def _restore_roles(

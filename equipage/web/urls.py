@@ -15,6 +15,7 @@ urlpatterns = [
     path("o/<slug:slug>/members/count", directory.members_count, name="members_count"),
     path("o/<slug:slug>/members/seats", directory.members_seats, name="members_seats"),
     path("o/<slug:slug>/members/bulk", directory.members_bulk, name="members_bulk"),
+    path("o/<slug:slug>/members/bulk/edit", directory.members_bulk_edit, name="members_bulk_edit"),
     path("o/<slug:slug>/members/bulk/undo", directory.members_undo, name="members_undo"),
     path(
         "o/<slug:slug>/members/<int:member_id>/row",

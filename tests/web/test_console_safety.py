@@ -297,3 +297,52 @@ def test_mail_banner_is_for_those_who_run_the_organization(
     settings.EQUIPAGE_MAIL_CONFIGURED = False
     assert "outgoing mail" in login_as(owner).get("/o/acme/members").content.decode()
     assert "outgoing mail" not in login_as(user_admin).get("/o/acme/members").content.decode()
+
+
+def test_edit_sets_one_role_and_labels_for_the_whole_selection_then_undoes_all(
+    login_as: Any, admin: Any, owner: Any, org: Any, member: Any, outsider: Any
+) -> None:
+    from equipage.accounts.selectors import roles_of
+    from equipage.groups.actions import label_create
+    from equipage.groups.models import MemberLabel
+
+    label = label_create(actor=owner, organization=org, name="Bénévole")
+    client = login_as(admin)
+    ids = [member.pk, outsider.pk]
+    form = client.post("/o/acme/members/bulk", {"action": "edit", "ids": ids}).content.decode()
+    assert "Edit 2 members" in form and "Mia Member" in form and "Otto Outsider" in form
+    assert re.search(r'<option value="" selected>Unchanged</option>', form)
+    body = client.post(
+        "/o/acme/members/bulk/edit",
+        {"ids": ids, "role": "user_admin", "add_label": [label.pk]},
+        follow=True,
+    ).content.decode()
+    assert "2 members now have the role « User admin" in body
+    assert "Label « Bénévole » added to 2 members" in body
+    assert roles_of(member) == ["user_admin"]
+    assert MemberLabel.objects.filter(label=label).count() == 2
+    client.post("/o/acme/members/bulk/undo", {"token": _undo_token(body)})
+    assert roles_of(member) == ["member"] and roles_of(outsider) == ["member"]
+    assert MemberLabel.objects.filter(label=label).count() == 0
+
+
+def test_edit_with_nothing_chosen_changes_nothing(
+    login_as: Any, admin: Any, member: Any, audit_events: Any
+) -> None:
+    before = audit_events()
+    body = (
+        login_as(admin)
+        .post("/o/acme/members/bulk/edit", {"ids": [member.pk], "role": ""}, follow=True)
+        .content.decode()
+    )
+    assert "Nothing to change." in body
+    assert audit_events() == before
+
+
+def test_group_admin_cannot_grant_roles_through_edit(
+    login_as: Any, group_admin: Any, member: Any
+) -> None:
+    from equipage.accounts.selectors import roles_of
+
+    login_as(group_admin).post("/o/acme/members/bulk/edit", {"ids": [member.pk], "role": "admin"})
+    assert roles_of(member) == ["member"]

@@ -32,7 +32,14 @@ from equipage.directory.selectors import (
     matching_ids,
     members_matching,
 )
-from equipage.directory.undo import UNDO_MAX, UNDO_SECONDS, roles_before, run_undo, undo_token
+from equipage.directory.undo import (
+    UNDO_MAX,
+    UNDO_SECONDS,
+    combine_tokens,
+    roles_before,
+    run_undo,
+    undo_token,
+)
 from equipage.directory.wording import confirm_button, consequence, done_sentence
 from equipage.groups.models import Group, Label
 from equipage.invitations.guide import Guide
@@ -86,7 +93,7 @@ def members(request: HttpRequest, slug: str) -> HttpResponse:
     rows = [
         {
             **f,
-            "actions": " ".join(applies.get(f["id"], [])),
+            "actions": " ".join(with_edit(applies.get(f["id"], []))),
             "applies": applies.get(f["id"], []),
             "password_link": f["id"] in linkable and bool(f["email"]),
             # Worked out once here rather than by filters for every cell of every row;
@@ -111,6 +118,7 @@ def members(request: HttpRequest, slug: str) -> HttpResponse:
         "can_import": can(act, Cap.MEMBER_IMPORT, org),
         "filter_qs": query.querystring(),
         "drawer_filters": _drawer_filters(query),
+        "can_edit_selection": any(a.key in EDIT_KEYS for a in actions),
         "result": request.session.pop("bulk_result", None),
         "undo_minutes": UNDO_SECONDS // 60,
         **choices,
@@ -151,7 +159,11 @@ def members_count(request: HttpRequest, slug: str) -> HttpResponse:
     return render(
         request,
         "web/members/_select_all.html",
-        {"total": total, "applies": " ".join(applies), "filter_qs": query.querystring()},
+        {
+            "total": total,
+            "applies": " ".join(with_edit(applies)),
+            "filter_qs": query.querystring(),
+        },
     )
 
 
@@ -194,7 +206,105 @@ def _parse_qs(raw: str) -> dict[str, str]:
 def members_bulk(request: HttpRequest, slug: str) -> HttpResponse:
     """Run a bulk action on the selection; confirm first when it is destructive or a role."""
     ids, query = _selection(request)
+    if request.POST.get("action") == "edit":
+        return _edit_form(request, ids, query)
     return bulk_request(request, request.POST.get("action", ""), ids, query)
+
+
+# « Éditer » (seed 001): roles and labels of the whole selection in one form.
+EDIT_KEYS = ("set_role", "label_add", "label_remove")
+
+
+def with_edit(keys: list[str]) -> list[str]:
+    """Add « edit » to the keys that apply when one of the actions it gathers applies."""
+    return [*keys, "edit"] if any(k in keys for k in EDIT_KEYS) else keys
+
+
+def _edit_form(request: HttpRequest, ids: list[int], query: DirectoryQuery) -> HttpResponse:
+    """Show the « Éditer » form for the selection: one role for all, labels to add or remove."""
+    org = request.organization  # type: ignore[attr-defined]
+    act = actor(request)
+    allowed = {a.key for a in available_actions(act)} & set(EDIT_KEYS)
+    back = directory_url(org, query)
+    if not allowed or not ids:
+        context = {"nav": "members", "back": back, "action": None}
+        context["error"] = _("Select at least one member.") if allowed else _("Choose an action.")
+        return render(request, "web/members/bulk_result.html", context, status=400)
+    members = list(
+        Member.objects.filter(organization=org, pk__in=ids[:10]).order_by("last_name", "first_name")
+    )
+    return render(
+        request,
+        "web/members/bulk_edit.html",
+        {
+            "nav": "members",
+            "back": back,
+            "count": len(ids),
+            "ids": [] if request.POST.get("all") == "1" else ids,
+            "all": request.POST.get("all") == "1",
+            "filter": request.POST.get("filter", ""),
+            "will": {"names": [person(m) for m in members], "more": max(0, len(ids) - 10)},
+            "may_role": "set_role" in allowed,
+            "may_label": "label_add" in allowed,
+            "grantable": _choices(request)["grantable"],
+            "labels": list(Label.objects.filter(organization=org).order_by("name")),
+        },
+    )
+
+
+@require_POST
+@requires(Cap.MEMBER_VIEW)
+def members_bulk_edit(request: HttpRequest, slug: str) -> HttpResponse:
+    """Apply the « Éditer » form: each change is its own bulk action, undone together."""
+    org = request.organization  # type: ignore[attr-defined]
+    act = actor(request)
+    ids, query = _selection(request)
+    allowed = {a.key for a in available_actions(act)}
+    steps: list[tuple[str, dict[str, Any]]] = []
+    role = request.POST.get("role", "")
+    if role and "set_role" in allowed and role in grantable_roles(act):
+        steps.append(("set_role", {"role": role}))
+    for key, field in (("label_add", "add_label"), ("label_remove", "remove_label")):
+        if key not in allowed:
+            continue
+        wanted = [i for i in map(parse_id, request.POST.getlist(field)) if i is not None]
+        for label in Label.objects.filter(organization=org, pk__in=wanted).order_by("name"):
+            steps.append((key, {"label": label}))
+    if not ids or not steps:
+        flash_result(request, {"level": "notice", "text": _("Nothing to change.")})
+        return redirect(directory_url(org, query))
+    summaries: list[dict[str, Any]] = []
+    tokens: list[str] = []
+    for key, target in steps:
+        previous = roles_before(ids) if key == "set_role" and len(ids) <= UNDO_MAX else None
+        try:
+            result = run_bulk(actor=act, organization=org, key=key, ids=ids, **target)
+        except DomainError as exc:
+            summaries.append({"text": str(exc), "skipped": [], "names": [], "more": 0})
+            continue
+        summaries.append(_summary(key, result, _target_name(target), "", query))
+        done = [m.pk for m in result.done]
+        tokens.append(
+            undo_token(
+                actor=act,
+                organization=org,
+                key=key,
+                done=done,
+                target=target,
+                previous_roles=previous,
+            )
+        )
+    combined = {
+        "level": "ok",
+        "text": " · ".join(x["text"] for x in summaries),
+        "names": summaries[0]["names"],
+        "more": summaries[0]["more"],
+        "skipped": [r for x in summaries for r in x["skipped"]],
+        "undo": combine_tokens([t for t in tokens if t], actor=act, organization=org),
+        "filter": query.querystring(),
+    }
+    flash_result(request, combined)
+    return redirect(directory_url(org, query))
 
 
 def directory_url(org: Any, query: DirectoryQuery) -> str:
