@@ -39,6 +39,9 @@ WORDS = {
         "open": "Ouvrir le profil",
         "actions_for": "Actions pour ines@acme.test",
         "member": "Membre",
+        "edit": "Éditer…",
+        "apply": "Appliquer à 2 membres",
+        "edited": "2 membres ont désormais le rôle « Administrateur d’utilisateurs »",
     },
     "en": {
         "bulk": "Bulk action",
@@ -56,6 +59,9 @@ WORDS = {
         "open": "Open the profile",
         "actions_for": "Actions for ines@acme.test",
         "member": "Member",
+        "edit": "Edit…",
+        "apply": "Apply to 2 members",
+        "edited": "2 members now have the role « User admin",
     },
 }
 
@@ -227,3 +233,30 @@ def test_on_a_phone_members_are_cards_with_name_state_and_guide(
     expect(row.locator("td.c-state")).to_contain_text(WORDS[lang]["state"])
     expect(row.locator("td.c-login")).to_be_hidden()
     shot(page, f"phone_cards_{lang}", full=True)
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_edit_gives_a_role_and_a_label_to_the_whole_selection(
+    open_as: Any, lang: str, org: Any, owner: Any, admin: Any, member: Any, outsider: Any
+) -> None:
+    from equipage.accounts.selectors import roles_of
+    from equipage.groups.actions import label_create
+
+    w = WORDS[lang]
+    label_create(actor=owner, organization=org, name="Bénévole")
+    page = open_as(admin, lang)
+    page.goto(f"{page.base_url}/o/acme/members")
+    page.get_by_role("button", name=w["bulk"]).click()
+    edit = page.get_by_role("button", name=w["edit"])
+    expect(edit).to_be_disabled()  # nothing selected yet
+    page.locator(f'input[name="ids"][value="{member.pk}"]').check()
+    page.locator(f'input[name="ids"][value="{outsider.pk}"]').check()
+    edit.click()
+    expect(page.locator("#edit-role")).to_have_value("")  # « Inchangé » unless chosen
+    page.locator("#edit-role").select_option("user_admin")
+    page.locator('input[name="add_label"]').first.check()
+    shot(page, f"edit_selection_{lang}")
+    page.get_by_role("button", name=w["apply"]).click()
+    expect(page.locator("#result-text")).to_contain_text(w["edited"])
+    expect(page.locator("#result-text")).to_contain_text("Bénévole")
+    assert roles_of(member) == ["user_admin"]
