@@ -346,3 +346,9 @@ def test_group_admin_cannot_grant_roles_through_edit(
 
     login_as(group_admin).post("/o/acme/members/bulk/edit", {"ids": [member.pk], "role": "admin"})
     assert roles_of(member) == ["member"]
+
+
+def test_invitation_form_preselects_the_member_role_only(login_as: Any, admin: Any) -> None:
+    body = login_as(admin).get("/o/acme/invitations/new").content.decode()
+    checked = re.findall(r'name="roles" value="(\w+)"[^>]*checked', body)
+    assert checked == ["member"]

@@ -72,6 +72,8 @@ def person_name(first_name: str, last_name: str, email: str = "", login: str = "
 @register.filter
 def person(member: object) -> str:
     """Name a member as everywhere in the console: full name, else e-mail, else login."""
+    if not hasattr(member, "first_name"):
+        return str(member)  # a bulk result may skip a bare id it could not load
     return person_name(
         getattr(member, "first_name", ""),
         getattr(member, "last_name", ""),
