@@ -352,3 +352,9 @@ def test_invitation_form_preselects_the_member_role_only(login_as: Any, admin: A
     body = login_as(admin).get("/o/acme/invitations/new").content.decode()
     checked = re.findall(r'name="roles" value="(\w+)"[^>]*checked', body)
     assert checked == ["member"]
+
+
+def test_empty_search_says_what_to_do_next(login_as: Any, admin: Any) -> None:
+    body = login_as(admin).get("/o/acme/members?q=zzzz").content.decode()
+    assert "No member matches this search." in body
+    assert "Clear the filters" in body and "add this person" in body
