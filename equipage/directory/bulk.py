@@ -31,6 +31,12 @@ class BulkAction:
     cap: Cap
     destructive: bool = False
     needs: str = ""  # "group", "label" or "role": a second choice the form asks for
+    confirm: bool = False  # asks first although not destructive (a role change)
+
+    @property
+    def asks_confirmation(self) -> bool:
+        """Tell whether the console asks before running it (naming whom and what happens)."""
+        return self.destructive or self.confirm
 
 
 ACTIONS: dict[str, BulkAction] = {
@@ -53,7 +59,13 @@ ACTIONS: dict[str, BulkAction] = {
         ),
         BulkAction("label_add", gettext_lazy("Add label"), Cap.LABEL_ASSIGN, needs="label"),
         BulkAction("label_remove", gettext_lazy("Remove label"), Cap.LABEL_ASSIGN, needs="label"),
-        BulkAction("set_role", gettext_lazy("Change role"), Cap.MEMBER_SET_ROLES, needs="role"),
+        BulkAction(
+            "set_role",
+            gettext_lazy("Change role"),
+            Cap.MEMBER_SET_ROLES,
+            needs="role",
+            confirm=True,
+        ),
     )
 }
 INVITATION_ACTIONS = ("invite", "resend", "revoke")

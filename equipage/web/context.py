@@ -70,7 +70,9 @@ def mail_notices(request: HttpRequest) -> dict[str, Any]:
         organization=org, status=MailStatus.QUEUED, attempts__gt=0
     ).count()
     return {
-        "mail_unconfigured_notice": not settings.EQUIPAGE_MAIL_CONFIGURED,
+        # An operator's problem: told to those who run the organization, not to every admin.
+        "mail_unconfigured_notice": not settings.EQUIPAGE_MAIL_CONFIGURED
+        and can(actor, Cap.ORG_SETTINGS, org),
         "mail_backlog": backlog,
     }
 

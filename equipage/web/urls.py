@@ -15,6 +15,18 @@ urlpatterns = [
     path("o/<slug:slug>/members/count", directory.members_count, name="members_count"),
     path("o/<slug:slug>/members/seats", directory.members_seats, name="members_seats"),
     path("o/<slug:slug>/members/bulk", directory.members_bulk, name="members_bulk"),
+    path("o/<slug:slug>/members/bulk/edit", directory.members_bulk_edit, name="members_bulk_edit"),
+    path("o/<slug:slug>/members/bulk/undo", directory.members_undo, name="members_undo"),
+    path(
+        "o/<slug:slug>/members/<int:member_id>/row",
+        directory.member_row_action,
+        name="member_row_action",
+    ),
+    path(
+        "o/<slug:slug>/members/<int:member_id>/invitation",
+        profile.profile_invitation,
+        name="member_invitation",
+    ),
     path("o/<slug:slug>/members/new", profile.member_new, name="member_new"),
     path("o/<slug:slug>/members/<int:member_id>/", profile.profile, name="member_profile"),
     path("o/<slug:slug>/members/<int:member_id>/edit", profile.profile_edit, name="member_edit"),

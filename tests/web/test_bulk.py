@@ -34,9 +34,10 @@ def test_confirmed_deactivation_reports_done_and_skipped_with_reasons(
     response = login_as(admin).post(
         "/o/acme/members/bulk",
         {"action": "deactivate", "ids": [member.pk, owner.pk], "confirmed": "1"},
+        follow=True,
     )
     body = response.content.decode()
-    assert "1 member done." in body
+    assert "1 member deactivated" in body
     assert "The owner cannot be deactivated." in body
     member.refresh_from_db()
     assert member.state == MemberState.DEACTIVATED
@@ -63,8 +64,9 @@ def test_select_all_matching_the_filter_deactivates_a_whole_group(
             "filter": f"group={groups['nord'].pk}",
             "confirmed": "1",
         },
+        follow=True,
     )
-    assert "2 members done." in response.content.decode()
+    assert "2 members deactivated" in response.content.decode()
     states = dict(
         Member.objects.filter(pk__in=[member.pk, extra.pk, outsider.pk]).values_list("pk", "state")
     )
@@ -81,10 +83,10 @@ def test_reactivate_needs_no_confirmation(
     member_deactivate(actor=owner, member=member)
     body = (
         login_as(admin)
-        .post("/o/acme/members/bulk", {"action": "reactivate", "ids": [member.pk]})
+        .post("/o/acme/members/bulk", {"action": "reactivate", "ids": [member.pk]}, follow=True)
         .content.decode()
     )
-    assert "1 member done." in body
+    assert "1 member reactivated" in body
     member.refresh_from_db()
     assert member.state == MemberState.ACTIVE
 
@@ -161,10 +163,12 @@ def test_labels_groups_and_roles_in_bulk(
     body = client.post(
         "/o/acme/members/bulk",
         {"action": "group_remove", "ids": ids, "group": groups["atelier"].pk},
+        follow=True,
     ).content.decode()
-    assert "2 members done." in body
+    assert "2 members removed from" in body
     client.post(
-        "/o/acme/members/bulk", {"action": "set_role", "ids": [member.pk], "role": "user_admin"}
+        "/o/acme/members/bulk",
+        {"action": "set_role", "ids": [member.pk], "role": "user_admin", "confirmed": "1"},
     )
     assert roles_of(member) == ["user_admin"]
 
@@ -184,7 +188,7 @@ def test_delete_is_confirmed_then_erases(login_as: Any, admin: Any, member: Any)
 
     client = login_as(admin)
     first = client.post("/o/acme/members/bulk", {"action": "delete", "ids": [member.pk]})
-    assert "Confirm for 1 member" in first.content.decode()
+    assert "Delete: 1 member" in first.content.decode()
     assert Member.objects.filter(pk=member.pk).exists()
     client.post("/o/acme/members/bulk", {"action": "delete", "ids": [member.pk], "confirmed": "1"})
     assert not Member.objects.filter(pk=member.pk).exists()

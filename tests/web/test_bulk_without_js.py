@@ -47,6 +47,7 @@ def test_action_that_applies_to_none_of_the_selection_changes_nothing(
     response = login_as(admin).post(
         "/o/acme/members/bulk",
         {"action": "reactivate", "ids": [member.pk, outsider.pk], "filter": ""},
+        follow=True,
     )
     assert response.status_code == 200
     assert "applies to none of the 2 selected members: nothing was changed." in (
@@ -67,17 +68,20 @@ def test_confirmation_names_how_many_the_pressed_action_applies_to(
         "/o/acme/members/bulk", {"action": "deactivate", "ids": [member.pk, owner.pk]}
     )
     body = response.content.decode()
-    assert "will apply to 1 member. Confirm?" in body
-    assert "It applies to 1 of the 2 selected members" in body
+    assert "This will apply to 1 member:" in body
+    assert "Mia Member" in body
+    assert "1 selected member will be skipped" in body
+    assert "Olivia Owner" in body
     member.refresh_from_db()
     assert member.state == MemberState.ACTIVE
     # The confirmation form carries the whole selection: the server reports the skip.
     response = client.post(
         "/o/acme/members/bulk",
         {"action": "deactivate", "ids": [member.pk, owner.pk], "confirmed": "1"},
+        follow=True,
     )
     body = response.content.decode()
-    assert "1 member done." in body
+    assert "1 member deactivated" in body
     assert "The owner cannot be deactivated." in body
     member.refresh_from_db()
     assert member.state == MemberState.DEACTIVATED
@@ -92,11 +96,13 @@ def test_non_destructive_action_runs_at_once_and_reports_skips(
 
     members_deactivate(actor=Actor.for_member(admin), organization=org, members=[member.pk])
     response = login_as(admin).post(
-        "/o/acme/members/bulk", {"action": "reactivate", "ids": [member.pk, outsider.pk]}
+        "/o/acme/members/bulk",
+        {"action": "reactivate", "ids": [member.pk, outsider.pk]},
+        follow=True,
     )
     body = response.content.decode()
-    assert "1 member done." in body
-    assert "1 member skipped" in body
+    assert "1 member reactivated" in body
+    assert "1 skipped: " in body
     member.refresh_from_db()
     assert member.state == MemberState.ACTIVE
 
@@ -128,5 +134,7 @@ def test_other_organization_cannot_act_on_these_members(
 def test_french_answer_when_nothing_applies(login_as: Any, admin: Any, member: Any) -> None:
     client = login_as(admin)
     client.cookies["django_language"] = "fr"
-    response = client.post("/o/acme/members/bulk", {"action": "reactivate", "ids": [member.pk]})
+    response = client.post(
+        "/o/acme/members/bulk", {"action": "reactivate", "ids": [member.pk]}, follow=True
+    )
     assert "« Réactiver » ne s’applique pas au membre sélectionné" in response.content.decode()

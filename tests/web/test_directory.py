@@ -18,7 +18,7 @@ def test_admin_sees_the_directory_with_every_member(
     assert response.status_code == 200
     body = response.content.decode()
     assert "Mia Member" in body and "Otto Outsider" in body
-    assert 'aria-label="Mia Member"' in body
+    assert 'aria-label="Select Mia Member"' in body
 
 
 def test_home_routes_admins_to_the_directory_and_members_to_their_profile(

@@ -25,9 +25,9 @@ def test_blue_envelope_sends_a_new_invitation_and_kills_the_old_link(org: Any, a
     old = invite(org, admin, "ines@acme.test")
     c = logged_in(admin)
     page = c.get("/o/acme/members").content.decode()
-    url = f"/o/acme/members/{old.member_id}/resend-invitation"
-    assert f'formaction="{url}"' in page and "Send a new invitation to" in page
-    r = c.post(url, {"filter": "q=ines"})
+    url = f"/o/acme/members/{old.member_id}/row"
+    assert f'formaction="{url}"' in page and "Send a new invitation to ines@acme.test" in page
+    r = c.post(url, {"action": "resend", "filter": "q=ines"})
     assert r.status_code == 302 and r["Location"] == "/o/acme/members?q=ines"
     invitations = Invitation.objects.filter(member_id=old.member_id).order_by("id")
     assert invitations.count() == 2

@@ -62,3 +62,21 @@ _CONSOLE_WORDS = (
     gettext_noop("Bounced"),
     gettext_noop("Complained"),
 )
+
+
+def person_name(first_name: str, last_name: str, email: str = "", login: str = "") -> str:
+    """Name a person; an invitee without a name yet is named by their e-mail (then login)."""
+    return f"{first_name} {last_name}".strip() or email or login
+
+
+@register.filter
+def person(member: object) -> str:
+    """Name a member as everywhere in the console: full name, else e-mail, else login."""
+    if not hasattr(member, "first_name"):
+        return str(member)  # a bulk result may skip a bare id it could not load
+    return person_name(
+        getattr(member, "first_name", ""),
+        getattr(member, "last_name", ""),
+        getattr(member, "email", ""),
+        getattr(member, "login", ""),
+    )

@@ -6,10 +6,11 @@ from collections import Counter
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from equipage.accounts.listing import member_facts
@@ -18,6 +19,7 @@ from equipage.core.errors import DomainError
 from equipage.core.ids import parse_id
 from equipage.directory.bulk import (
     ACTIONS,
+    BulkAction,
     applicability,
     applicability_for_query,
     available_actions,
@@ -30,12 +32,27 @@ from equipage.directory.selectors import (
     matching_ids,
     members_matching,
 )
+from equipage.directory.undo import (
+    UNDO_MAX,
+    UNDO_SECONDS,
+    combine_tokens,
+    roles_before,
+    run_undo,
+    undo_token,
+)
+from equipage.directory.wording import confirm_button, consequence, done_sentence
 from equipage.groups.models import Group, Label
 from equipage.invitations.guide import Guide
 from equipage.organizations.selectors import seat_usage
 from equipage.permissions import Actor, Cap, can, grantable_roles
-from equipage.permissions.policy import members_visible_to
-from equipage.web.templatetags.console import guide_label, role_label, state_label
+from equipage.permissions.policy import members_manageable_by, members_visible_to
+from equipage.web.templatetags.console import (
+    guide_label,
+    person,
+    person_name,
+    role_label,
+    state_label,
+)
 from equipage.web.views.common import actor, requires
 
 SELECTED = mark_safe(" selected")
@@ -72,12 +89,16 @@ def members(request: HttpRequest, slug: str) -> HttpResponse:
     actions = available_actions(act, org)
     applies = applicability(act, page.members, guides, actions)
     base = f"/o/{org.slug}/members/"
+    linkable = _password_link_reach(act, org, [f["id"] for f in facts if f["state"] == "active"])
     rows = [
         {
             **f,
-            "actions": " ".join(applies.get(f["id"], [])),
-            # Worked out once here rather than by filters for every cell of every row.
-            "name": f"{f['first_name']} {f['last_name']}",
+            "actions": " ".join(with_edit(applies.get(f["id"], []))),
+            "applies": applies.get(f["id"], []),
+            "password_link": f["id"] in linkable and bool(f["email"]),
+            # Worked out once here rather than by filters for every cell of every row;
+            # an invitee without a name yet is named by their e-mail.
+            "name": person_name(f["first_name"], f["last_name"], f["email"], f["login"]),
             "url": f"{base}{f['id']}/",
             "role_labels": [role_label(r) for r in f["roles"]],
             "state_label": state_label(f["state"]),
@@ -96,6 +117,10 @@ def members(request: HttpRequest, slug: str) -> HttpResponse:
         "can_export": can(act, Cap.MEMBER_EXPORT, org),
         "can_import": can(act, Cap.MEMBER_IMPORT, org),
         "filter_qs": query.querystring(),
+        "drawer_filters": _drawer_filters(query),
+        "can_edit_selection": any(a.key in EDIT_KEYS for a in actions),
+        "result": request.session.pop("bulk_result", None),
+        "undo_minutes": UNDO_SECONDS // 60,
         **choices,
         # Hundreds of groups, listed twice (filter and bulk target): built once, here.
         "group_options": format_html_join(
@@ -127,13 +152,33 @@ def members_count(request: HttpRequest, slug: str) -> HttpResponse:
     act = actor(request)
     query = DirectoryQuery.from_params(request.GET)
     total = count_matching(act, query)
+    if request.GET.get("only") == "total":
+        return render(request, "web/members/_total.html", {"total": total})
     matching = members_matching(act, query)
     applies = applicability_for_query(act, matching, query.state) if total else []
     return render(
         request,
         "web/members/_select_all.html",
-        {"total": total, "applies": " ".join(applies), "filter_qs": query.querystring()},
+        {
+            "total": total,
+            "applies": " ".join(with_edit(applies)),
+            "filter_qs": query.querystring(),
+        },
     )
+
+
+def _password_link_reach(act: Actor, org: Any, ids: list[int]) -> set[int]:
+    """Return which of ``ids`` the actor may send a set-password link to (one query)."""
+    if not ids or not can(act, Cap.MEMBER_SET_PASSWORD, org):
+        return set()
+    reach = members_manageable_by(act, Cap.MEMBER_SET_PASSWORD).filter(pk__in=ids)
+    return set(reach.values_list("pk", flat=True))
+
+
+def _drawer_filters(query: DirectoryQuery) -> int:
+    """Count the filters set besides the search words (shown on the folded drawer)."""
+    params = query.params()
+    return sum(1 for k, v in params.items() if v and k not in ("q", "sort", "subgroups"))
 
 
 def _selection(request: HttpRequest) -> tuple[list[int], DirectoryQuery]:
@@ -159,19 +204,122 @@ def _parse_qs(raw: str) -> dict[str, str]:
 @require_POST
 @requires(Cap.MEMBER_VIEW)
 def members_bulk(request: HttpRequest, slug: str) -> HttpResponse:
+    """Run a bulk action on the selection; confirm first when it is destructive or a role."""
+    ids, query = _selection(request)
+    if request.POST.get("action") == "edit":
+        return _edit_form(request, ids, query)
+    return bulk_request(request, request.POST.get("action", ""), ids, query)
+
+
+# « Éditer » (seed 001): roles and labels of the whole selection in one form.
+EDIT_KEYS = ("set_role", "label_add", "label_remove")
+
+
+def with_edit(keys: list[str]) -> list[str]:
+    """Add « edit » to the keys that apply when one of the actions it gathers applies."""
+    return [*keys, "edit"] if any(k in keys for k in EDIT_KEYS) else keys
+
+
+def _edit_form(request: HttpRequest, ids: list[int], query: DirectoryQuery) -> HttpResponse:
+    """Show the « Éditer » form for the selection: one role for all, labels to add or remove."""
     org = request.organization  # type: ignore[attr-defined]
     act = actor(request)
-    key = request.POST.get("action", "")
-    action = ACTIONS.get(key)
+    allowed = {a.key for a in available_actions(act)} & set(EDIT_KEYS)
+    back = directory_url(org, query)
+    if not allowed or not ids:
+        context = {"nav": "members", "back": back, "action": None}
+        context["error"] = _("Select at least one member.") if allowed else _("Choose an action.")
+        return render(request, "web/members/bulk_result.html", context, status=400)
+    members = list(
+        Member.objects.filter(organization=org, pk__in=ids[:10]).order_by("last_name", "first_name")
+    )
+    return render(
+        request,
+        "web/members/bulk_edit.html",
+        {
+            "nav": "members",
+            "back": back,
+            "count": len(ids),
+            "ids": [] if request.POST.get("all") == "1" else ids,
+            "all": request.POST.get("all") == "1",
+            "filter": request.POST.get("filter", ""),
+            "will": {"names": [person(m) for m in members], "more": max(0, len(ids) - 10)},
+            "may_role": "set_role" in allowed,
+            "may_label": "label_add" in allowed,
+            "grantable": _choices(request)["grantable"],
+            "labels": list(Label.objects.filter(organization=org).order_by("name")),
+        },
+    )
+
+
+@require_POST
+@requires(Cap.MEMBER_VIEW)
+def members_bulk_edit(request: HttpRequest, slug: str) -> HttpResponse:
+    """Apply the « Éditer » form: each change is its own bulk action, undone together."""
+    org = request.organization  # type: ignore[attr-defined]
+    act = actor(request)
     ids, query = _selection(request)
-    back = f"/o/{org.slug}/members" + (f"?{query.querystring()}" if query.params() else "")
-    context: dict[str, Any] = {
-        "nav": "members",
-        "action": action,
-        "back": back,
-        "count": len(ids),
-        "applicable": None,
+    allowed = {a.key for a in available_actions(act)}
+    steps: list[tuple[str, dict[str, Any]]] = []
+    role = request.POST.get("role", "")
+    if role and "set_role" in allowed and role in grantable_roles(act):
+        steps.append(("set_role", {"role": role}))
+    for key, field in (("label_add", "add_label"), ("label_remove", "remove_label")):
+        if key not in allowed:
+            continue
+        wanted = [i for i in map(parse_id, request.POST.getlist(field)) if i is not None]
+        for label in Label.objects.filter(organization=org, pk__in=wanted).order_by("name"):
+            steps.append((key, {"label": label}))
+    if not ids or not steps:
+        flash_result(request, {"level": "notice", "text": _("Nothing to change.")})
+        return redirect(directory_url(org, query))
+    summaries: list[dict[str, Any]] = []
+    tokens: list[str] = []
+    for key, target in steps:
+        previous = roles_before(ids) if key == "set_role" and len(ids) <= UNDO_MAX else None
+        try:
+            result = run_bulk(actor=act, organization=org, key=key, ids=ids, **target)
+        except DomainError as exc:
+            summaries.append({"text": str(exc), "skipped": [], "names": [], "more": 0})
+            continue
+        summaries.append(_summary(key, result, _target_name(target), "", query))
+        done = [m.pk for m in result.done]
+        tokens.append(
+            undo_token(
+                actor=act,
+                organization=org,
+                key=key,
+                done=done,
+                target=target,
+                previous_roles=previous,
+            )
+        )
+    combined = {
+        "level": "ok",
+        "text": " · ".join(x["text"] for x in summaries),
+        "names": summaries[0]["names"],
+        "more": summaries[0]["more"],
+        "skipped": [r for x in summaries for r in x["skipped"]],
+        "undo": combine_tokens([t for t in tokens if t], actor=act, organization=org),
+        "filter": query.querystring(),
     }
+    flash_result(request, combined)
+    return redirect(directory_url(org, query))
+
+
+def directory_url(org: Any, query: DirectoryQuery) -> str:
+    return f"/o/{org.slug}/members" + (f"?{query.querystring()}" if query.params() else "")
+
+
+def bulk_request(
+    request: HttpRequest, key: str, ids: list[int], query: DirectoryQuery
+) -> HttpResponse:
+    """Confirm or run bulk action ``key`` on ``ids``; the result is shown on the directory."""
+    org = request.organization  # type: ignore[attr-defined]
+    act = actor(request)
+    action = ACTIONS.get(key)
+    back = directory_url(org, query)
+    context: dict[str, Any] = {"nav": "members", "action": action, "back": back, "count": len(ids)}
     allowed = {a.key for a in available_actions(act)}
     if action is None or key not in allowed:
         context["error"] = _("Choose an action.")
@@ -179,79 +327,169 @@ def members_bulk(request: HttpRequest, slug: str) -> HttpResponse:
     if not ids:
         context["error"] = _("Select at least one member.")
         return render(request, "web/members/bulk_result.html", context, status=400)
-    target: dict[str, Any] = {}
-    if action.needs == "group":
-        target["group"] = Group.objects.filter(
-            organization=org, pk=_pk(request.POST.get("group"))
-        ).first()
-        if target["group"] is None:
-            context["error"] = _("Choose a group.")
-            return render(request, "web/members/bulk_result.html", context, status=400)
-    if action.needs == "label":
-        target["label"] = Label.objects.filter(
-            organization=org, pk=_pk(request.POST.get("label"))
-        ).first()
-        if target["label"] is None:
-            context["error"] = _("Choose a label.")
-            return render(request, "web/members/bulk_result.html", context, status=400)
-    if action.needs == "role":
-        role = request.POST.get("role", "")
-        if role not in grantable_roles(act):
-            context["error"] = _("Choose a role.")
-            return render(request, "web/members/bulk_result.html", context, status=400)
-        target["role"] = role
-    if request.POST.get("all") != "1" and request.POST.get("confirmed") != "1":
+    target, problem = _target(request, action.needs)
+    if problem:
+        context["error"] = problem
+        return render(request, "web/members/bulk_result.html", context, status=400)
+    confirmed = request.POST.get("confirmed") == "1"
+    everyone = request.POST.get("all") == "1"
+    split = None if confirmed else _split(act, key, ids)
+    if split is not None and not split[0]:
         # A browser without JavaScript posts whatever button was pressed: say at once
-        # when it applies to none of the selection, and name how many it applies to.
-        applicable = _applicable_count(act, key, ids)
-        if applicable == 0:
-            context["none_applies"] = True
-            return render(request, "web/members/bulk_result.html", context)
-        if applicable is not None:
-            context["applicable"] = applicable
-    if action.destructive and request.POST.get("confirmed") != "1":
-        context.update(
+        # that it applies to none of the selection.
+        flash_result(
+            request,
             {
-                "confirm": True,
-                "ids": ids if request.POST.get("all") != "1" else [],
-                "all": request.POST.get("all") == "1",
-                "filter": request.POST.get("filter", ""),
-                "target": target,
-            }
+                "level": "notice",
+                "text": ngettext(
+                    "« %(what)s » applies to none of the %(n)d selected member: nothing was changed.",
+                    "« %(what)s » applies to none of the %(n)d selected members: nothing was changed.",
+                    len(ids),
+                )
+                % {"what": action.label, "n": len(ids)},
+            },
         )
-        return render(request, "web/members/bulk_confirm.html", context)
+        return redirect(back)
+    if action.asks_confirmation and not confirmed:
+        return render(
+            request,
+            "web/members/bulk_confirm.html",
+            _confirm_context(context, action, ids, split, target, everyone, request),
+        )
+    previous = roles_before(ids) if key == "set_role" and len(ids) <= UNDO_MAX else None
     try:
         result = run_bulk(actor=act, organization=org, key=key, ids=ids, **target)
     except DomainError as exc:
-        context["error"] = str(exc)
-        return render(request, "web/members/bulk_result.html", context, status=exc.status)
-    reasons = Counter(reason for _item, reason in result.skipped)
-    context.update(
-        {
-            "done": len(result.done),
-            "done_names": [str(m) for m in result.done[:50]],
-            "skipped": len(result.skipped),
-            "reasons": [
-                {
-                    "reason": reason,
-                    "count": n,
-                    "names": [str(i) for i, r in result.skipped if r == reason][:20],
-                }
-                for reason, n in reasons.most_common()
-            ],
-        }
+        flash_result(request, {"level": "error", "text": str(exc)})
+        return redirect(back)
+    what = _target_name(target)
+    token = undo_token(
+        actor=act,
+        organization=org,
+        key=key,
+        done=[m.pk for m in result.done],
+        target=target,
+        previous_roles=previous,
     )
-    return render(request, "web/members/bulk_result.html", context)
+    flash_result(request, _summary(key, result, what, token, query))
+    return redirect(back)
 
 
-def _applicable_count(act: Actor, key: str, ids: list[int]) -> int | None:
-    """Count the selected members ``key`` applies to, as the page's buttons do (None if too many)."""
+def _target(request: HttpRequest, needs: str) -> tuple[dict[str, Any], str]:
+    """Return the group, label or role the action needs, or the message asking for it."""
+    org = request.organization  # type: ignore[attr-defined]
+    raw = request.POST.get(needs, "")
+    if needs == "group":
+        group = Group.objects.filter(organization=org, pk=_pk(raw)).first()
+        return {"group": group}, "" if group else _("Choose a group.")
+    if needs == "label":
+        label = Label.objects.filter(organization=org, pk=_pk(raw)).first()
+        return {"label": label}, "" if label else _("Choose a label.")
+    if needs == "role":
+        ok = raw in grantable_roles(actor(request))
+        return {"role": raw}, "" if ok else _("Choose a role.")
+    return {}, ""
+
+
+def _target_name(target: dict[str, Any]) -> str:
+    if target.get("role"):
+        return str(Role(target["role"]).label)
+    thing = target.get("group") or target.get("label")
+    return thing.name if thing is not None else ""
+
+
+def _names(members: list[Any], limit: int = 10) -> dict[str, Any]:
+    """The first names of a list, and how many more there are (« Ana, Léo and 12 others »)."""
+    return {"names": [person(m) for m in members[:limit]], "more": max(0, len(members) - limit)}
+
+
+def _confirm_context(
+    context: dict[str, Any],
+    action: BulkAction,
+    ids: list[int],
+    split: tuple[list[Member], list[Member]] | None,
+    target: dict[str, Any],
+    everyone: bool,
+    request: HttpRequest,
+) -> dict[str, Any]:
+    """What the confirmation says: exactly whom it will change, whom it skips, what happens."""
+    what = _target_name(target)
+    applies = len(split[0]) if split is not None else len(ids)
+    return {
+        **context,
+        "ids": [] if everyone else ids,
+        "all": everyone,
+        "filter": request.POST.get("filter", ""),
+        "target": target,
+        "exact": split is not None,
+        "applies": applies,
+        "will": _names(split[0]) if split is not None else None,
+        "skips": _names(split[1]) if split is not None else None,
+        "skipped_count": len(split[1]) if split is not None else 0,
+        "consequence": consequence(action.key, what),
+        "button": confirm_button(applies, str(action.label), exact=split is not None),
+        "title": f"{action.label} « {what} »" if what else str(action.label),
+    }
+
+
+def _summary(key: str, result: Any, what: str, token: str, query: DirectoryQuery) -> dict[str, Any]:
+    """Turn a bulk result into the plain words shown on the directory, with the skipped and why."""
+    reasons = Counter(reason for _item, reason in result.skipped)
+    return {
+        "level": "ok" if result.done else "notice",
+        "text": done_sentence(key, len(result.done), what),
+        **_names(result.done),
+        "skipped": [
+            {
+                "reason": reason,
+                "count": n,
+                **_names([i for i, r in result.skipped if r == reason]),
+            }
+            for reason, n in reasons.most_common()
+        ],
+        "undo": token,
+        "filter": query.querystring(),
+    }
+
+
+def flash_result(request: HttpRequest, result: dict[str, Any]) -> None:
+    """Keep the result for the next directory page (shown once, then forgotten)."""
+    request.session["bulk_result"] = result
+
+
+@require_POST
+@requires(Cap.MEMBER_VIEW)
+def members_undo(request: HttpRequest, slug: str) -> HttpResponse:
+    """« Annuler »: run the inverse of a recent bulk action, authorized and audited again."""
+    org = request.organization  # type: ignore[attr-defined]
+    query = DirectoryQuery.from_params(_parse_qs(request.POST.get("filter", "")))
+    try:
+        key, result = run_undo(
+            actor=actor(request), organization=org, token=request.POST.get("token", "")
+        )
+    except DomainError as exc:
+        flash_result(request, {"level": "error", "text": str(exc)})
+        return redirect(directory_url(org, query))
+    summary = _summary(key, result, "", "", query)
+    summary["text"] = _("Undone: %(what)s.") % {"what": summary["text"]}
+    flash_result(request, summary)
+    return redirect(directory_url(org, query))
+
+
+def _split(act: Actor, key: str, ids: list[int]) -> tuple[list[Member], list[Member]] | None:
+    """Split the selection into the members ``key`` applies to and the others (None if too many)."""
     if len(ids) > APPLICABILITY_CHECK_MAX:
         return None
-    members = list(Member.objects.filter(organization_id=act.org_id, pk__in=ids))
+    members = list(
+        Member.objects.filter(organization_id=act.org_id, pk__in=ids).order_by(
+            "last_name", "first_name", "email", "pk"
+        )
+    )
     guides = {f["id"]: f["guide"] for f in member_facts(members)}
     applies = applicability(act, members, guides)
-    return sum(1 for keys in applies.values() if key in keys)
+    yes = [m for m in members if key in applies.get(m.pk, [])]
+    no = [m for m in members if key not in applies.get(m.pk, [])]
+    return yes, no
 
 
 def _int(raw: Any) -> int | None:
@@ -261,3 +499,38 @@ def _int(raw: Any) -> int | None:
 def _pk(raw: Any) -> int:
     """Return the posted id, or 0 (which names no row) when it is missing or not a number."""
     return _int(raw) or 0
+
+
+@require_POST
+@requires(Cap.MEMBER_VIEW)
+def member_row_action(request: HttpRequest, slug: str, member_id: int) -> HttpResponse:
+    """The row menu and the envelope (seeds 003, 004): one member, the result on the directory.
+
+    Bulk actions go through the same path as the bulk panel (confirmation, result, undo);
+    the set-password link goes through its own action.
+    """
+    from equipage.accounts.actions import member_send_password_link
+    from equipage.permissions import access_member_by_id
+
+    org = request.organization  # type: ignore[attr-defined]
+    act = actor(request)
+    query = DirectoryQuery.from_params(_parse_qs(request.POST.get("filter", "")))
+    key = request.POST.get("action", "")
+    if key != "password_link":
+        member = access_member_by_id(act, member_id)
+        return bulk_request(request, key, [member.pk], query)
+    member = access_member_by_id(act, member_id, Cap.MEMBER_SET_PASSWORD)
+    try:
+        member_send_password_link(actor=act, member=member)
+    except DomainError as exc:
+        flash_result(request, {"level": "error", "text": str(exc)})
+    else:
+        flash_result(
+            request,
+            {
+                "level": "ok",
+                "text": _("A single-use link to choose a password was sent to %(email)s.")
+                % {"email": member.email},
+            },
+        )
+    return redirect(directory_url(org, query))

@@ -27,7 +27,7 @@ from equipage.accounts.models import (
     Role,
 )
 from equipage.audit.models import AuditEvent
-from equipage.core.errors import DomainError
+from equipage.core.errors import DomainError, ValidationFailed
 from equipage.emails.models import OutboundEmail
 from equipage.groups.actions import group_add_member, group_remove_member
 from equipage.groups.models import GroupMembership
@@ -47,7 +47,10 @@ def member_new(request: HttpRequest, slug: str) -> HttpResponse:
     groups = _choices(request)["groups"]
     if act.group_reach and not can(act, Cap.GROUP_MANAGE, org):
         groups = [(i, n) for i, n in groups if i in act.group_reach]
-    form = MemberCreateForm(request.POST or None, roles=roles, groups=groups)
+    # « Membre » is preselected: a member created without touching the field is no admin.
+    form = MemberCreateForm(
+        request.POST or None, roles=roles, groups=groups, initial={"role": Role.MEMBER}
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         send = data["send"]
@@ -121,6 +124,9 @@ def _profile_context(request: HttpRequest, member: Member) -> dict[str, Any]:
         and member.state == MemberState.ACTIVE
         and can(act, Cap.MEMBER_SET_PASSWORD, member),
         "is_self": act.member is not None and act.member.pk == member.pk,
+        "can_invite": bool(member.email)
+        and member.state in (MemberState.INVITED, MemberState.CREATED)
+        and can(act, Cap.MEMBER_INVITE, member),
         "is_owner": Role.OWNER in current_roles,
         "grantable": [(r, Role(r).label) for r in grantable_roles(act)],
         "current_roles": current_roles,
@@ -252,3 +258,41 @@ def resend_invitation(request: HttpRequest, slug: str, member_id: int) -> HttpRe
         )
     query = request.POST.get("filter", "")
     return redirect(f"/o/{slug}/members" + (f"?{query}" if query else ""))
+
+
+@require_POST
+@requires(Cap.MEMBER_INVITE)
+def profile_invitation(request: HttpRequest, slug: str, member_id: int) -> HttpResponse:
+    """« Inviter », « Renvoyer l'invitation » or « Annuler l'invitation » from the profile."""
+    from equipage.invitations.actions import invitation_cancel, invitation_resend, members_invite
+    from equipage.invitations.models import Invitation, InvitationStatus
+
+    act = actor(request)
+    member = access_member_by_id(act, member_id, Cap.MEMBER_INVITE)
+    op = request.POST.get("op", "")
+    try:
+        if op == "cancel":
+            pending = Invitation.objects.filter(
+                member=member, status=InvitationStatus.PENDING
+            ).first()
+            if pending is None:
+                raise ValidationFailed(_("This invitation is no longer pending."))
+            invitation_cancel(actor=act, invitation=pending)
+            done = _("The invitation to %(email)s was cancelled.")
+        elif op == "invite":
+            result = members_invite(
+                actor=act,
+                organization=request.organization,  # type: ignore[attr-defined]
+                members=[member],
+            )
+            if result.skipped:
+                raise ValidationFailed(result.skipped[0][1])
+            done = _("An invitation was sent to %(email)s.")
+        else:
+            invitation_resend(actor=act, member=member)
+            done = _("A new invitation was sent to %(email)s.")
+    except DomainError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, done % {"email": member.email})
+    return redirect(f"/o/{slug}/members/{member.pk}/")

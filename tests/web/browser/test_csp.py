@@ -107,7 +107,7 @@ def test_the_directory_scripts_still_work_under_the_policy(
     expect(page.get_by_text(re.compile("Sièges utilisés : 4"))).to_be_visible()
     # The search filter.
     page.get_by_label("Rechercher").fill("bruno")
-    page.get_by_role("button", name="Filtrer").click()
+    page.get_by_role("button", name="Rechercher", exact=True).click()
     expect(page.get_by_role("link", name="Bruno Durand")).to_be_visible()
     expect(page.get_by_role("link", name="Mia Member")).to_have_count(0)
     page.goto(f"{page.base_url}/o/acme/members")
