@@ -448,6 +448,8 @@ def test_every_node_is_ready_and_its_metrics_count_its_own_requests(cluster: Clu
             "# TYPE equipage_workers_alive gauge",
         ):
             assert gauge in metrics.text, f"{gauge!r} missing on {node.url}"
+    # The example proxy keeps the metrics (no token set here) off the public side.
+    assert probe(f"{cluster.proxy.url}/metrics").status == 404
 
 
 def test_a_node_started_with_another_secret_key_is_reported_and_the_others_stay_ready(
