@@ -326,3 +326,42 @@ class SmtpServer:
         if self.controller is not None:
             self.controller.stop()
             self.controller = None
+
+
+# -- nginx -----------------------------------------------------------------------
+
+NGINX = Path("/usr/sbin/nginx")
+
+
+class Nginx:
+    """Debian's nginx running ``deploy/nginx/equipage.conf`` made to fit loopback ports."""
+
+    def __init__(self, directory: Path, front: int, nodes: list[int]) -> None:
+        from tests.web.test_behind_nginx import site_config
+
+        if not NGINX.exists():
+            raise AssertionError("Debian's nginx is needed (apt-get install nginx; .ci/run does)")
+        self.url = f"http://127.0.0.1:{front}"
+        directory.mkdir(parents=True, exist_ok=True)
+        (directory / "logs").mkdir(exist_ok=True)
+        (directory / "site.conf").write_text(site_config(front, nodes))
+        (directory / "nginx.conf").write_text(
+            f"daemon off;\npid {directory}/nginx.pid;\nerror_log {directory}/error.log;\n"
+            "events { worker_connections 64; }\n"
+            f"http {{\n access_log off;\n client_body_temp_path {directory}/body;\n"
+            f" proxy_temp_path {directory}/proxy;\n include {directory}/site.conf;\n}}\n"
+        )
+        self.popen = subprocess.Popen(
+            [str(NGINX), "-p", str(directory), "-c", str(directory / "nginx.conf")],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+
+    def stop(self) -> None:
+        if self.popen.poll() is None:
+            self.popen.terminate()
+            try:
+                self.popen.wait(10)
+            except subprocess.TimeoutExpired:
+                self.popen.kill()
+                self.popen.wait(5)
