@@ -9,6 +9,7 @@ from itertools import chain
 from typing import Any
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied as HttpForbidden
 from django.db import transaction
 from django.http import (
     Http404,
@@ -61,7 +62,7 @@ def import_page(request: HttpRequest, slug: str) -> HttpResponse:
 
     org, actor = request.organization, request.actor  # type: ignore[attr-defined]
     if not can(actor, Cap.MEMBER_IMPORT, org):
-        return HttpResponseForbidden(_("You do not have permission to do this."))
+        raise HttpForbidden("member.import")  # the console's 403 page
     try:
         ensure_import_enabled(org)
     except PermissionDenied as exc:
