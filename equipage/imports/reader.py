@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, BinaryIO
 
-from django.utils.translation import gettext as _
+from equipage.imports.problems import msg
 
 XLSX_MAGIC = b"PK\x03\x04"
 _HEAD_SIZE = 1 << 16  # the first read for the header line; grown as needed
@@ -31,10 +31,22 @@ class Problem:
 
     line: int
     column: str
-    message: str
+    message: str  # a ``problems.Message``: its code and parameters word it in any language
+    who: str = field(default="", compare=False)  # the person on that line, when known
 
     def as_dict(self) -> dict[str, object]:
-        return {"line": self.line, "column": self.column, "message": self.message}
+        found: dict[str, object] = {
+            "line": self.line,
+            "column": self.column,
+            "message": str(self.message),
+            "code": getattr(self.message, "code", ""),
+        }
+        params = getattr(self.message, "params", None)
+        if params:
+            found["params"] = params
+        if self.who:
+            found["who"] = self.who
+        return found
 
 
 @dataclass
@@ -219,9 +231,7 @@ def _records(reader: Iterator[list[str]], table: Table) -> Iterator[tuple[int, l
             return
         except csv.Error as exc:
             record += 1
-            table.problems.append(
-                Problem(record, "", _("This line cannot be read: %(e)s") % {"e": exc})
-            )
+            table.problems.append(Problem(record, "", msg("line_unreadable", {"e": exc})))
             continue
         record += 1
         yield record, row
@@ -293,9 +303,7 @@ def _workbook_records(data: bytes | Path, table: Table) -> Iterator[tuple[int, l
         for line, row in _xlsx_rows(data):
             yield line, [_cell_text(v) for v in row]
     except Exception as exc:  # a damaged workbook is the user's problem to fix, not a crash
-        table.problems.append(
-            Problem(1, "", _("This file is not a readable XLSX workbook (%(e)s).") % {"e": exc})
-        )
+        table.problems.append(Problem(1, "", msg("xlsx_unreadable", {"e": exc})))
 
 
 def _xlsx_rows(data: bytes | Path) -> Iterator[tuple[int, list[object]]]:
