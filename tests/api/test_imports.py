@@ -297,9 +297,7 @@ def test_getting_an_import_gives_the_first_changes_and_the_rest_by_cursor(
         client.post(f"{API}/imports/{job_id}/apply", **_auth(write_token))
     applied = client.get(f"{API}/imports/{job_id}", **_auth(write_token)).json()
     # Applied, it keeps its changes (what was done): the cursor still leads to the rest.
-    assert applied["status"] == "applied" and set(applied["preview"]["next_cursors"]) == {
-        "changes"
-    }
+    assert applied["status"] == "applied" and set(applied["preview"]["next_cursors"]) == {"changes"}
     rest = client.get(f"{API}/imports/{job_id}/changes?limit=1000", **_auth(write_token)).json()
     assert len(rest["items"]) == 5 and rest["total"] == 5 and rest["next_cursor"] is None
 

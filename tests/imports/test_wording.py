@@ -72,7 +72,10 @@ def test_the_time_left_comes_from_two_looks_at_the_progress() -> None:
 
 
 def test_the_french_preview_names_columns_and_the_person_of_each_error(
-    org: Any, admin: Any, member: Any, immediate_tasks: Any  # noqa: F811
+    org: Any,
+    admin: Any,
+    member: Any,
+    immediate_tasks: Any,  # noqa: F811
 ) -> None:
     client = login(admin)
     client.cookies["django_language"] = "fr"

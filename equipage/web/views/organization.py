@@ -212,8 +212,7 @@ def _confirm_group_delete(request: HttpRequest, group: Group) -> HttpResponse:
     return confirm_page(
         request,
         title=_("Delete the group “%(g)s”?") % {"g": group.name},
-        question=_("The group “%(g)s” will be deleted. This cannot be undone.")
-        % {"g": group.name},
+        question=_("The group “%(g)s” will be deleted. This cannot be undone.") % {"g": group.name},
         consequences=[
             ngettext(
                 "Its %(n)s member stays in the organization and only leaves this group.",
@@ -235,8 +234,7 @@ def _confirm_label_delete(request: HttpRequest, label: Label) -> HttpResponse:
     return confirm_page(
         request,
         title=_("Delete the label “%(l)s”?") % {"l": label.name},
-        question=_("The label “%(l)s” will be deleted. This cannot be undone.")
-        % {"l": label.name},
+        question=_("The label “%(l)s” will be deleted. This cannot be undone.") % {"l": label.name},
         consequences=[
             ngettext(
                 "It is removed from the %(n)s member who carries it; the member stays.",
