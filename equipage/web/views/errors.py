@@ -13,6 +13,8 @@ from django.template import loader
 from django.utils.translation import gettext as _
 from django.views import defaults
 
+from equipage.core.elision import elide
+
 MACHINE_PREFIXES = ("/api/", "/scim/")
 
 
@@ -33,8 +35,10 @@ def _way_back(request: HttpRequest) -> tuple[str, str]:
         return "/", _("Back to the start page")
     user = getattr(request, "user", None)
     if user is not None and getattr(user, "organization_id", None) == org.pk:
-        return f"/o/{org.slug}/", _("Back to the home page of %(o)s") % {"o": org.name}
-    return f"/o/{org.slug}/login", _("Go to the login page of %(o)s") % {"o": org.name}
+        label = _("Back to the home page of %(o)s") % {"o": org.name}
+        return f"/o/{org.slug}/", elide(label, org.name)
+    label = _("Go to the login page of %(o)s") % {"o": org.name}
+    return f"/o/{org.slug}/login", elide(label, org.name)
 
 
 def _page(request: HttpRequest, status: int, title: str, text: str) -> HttpResponse:
