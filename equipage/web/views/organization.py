@@ -63,7 +63,7 @@ from equipage.web.forms import (
     TransferForm,
 )
 from equipage.web.tenancy import member_required
-from equipage.web.views.common import actor, attach_error, requires
+from equipage.web.views.common import actor, attach_error, requires, submitted
 
 
 def _group_choices(org: Any, exclude_subtree_of: Group | None = None) -> list[tuple[int, str]]:
@@ -256,7 +256,7 @@ def labels(request: HttpRequest, slug: str) -> HttpResponse:
     from django.db.models import Count
 
     org = request.organization  # type: ignore[attr-defined]
-    form = LabelForm(request.POST if request.POST.get("op") != "delete" else None)
+    form = LabelForm(submitted(request, but_not="delete"))
     status = 200
     if request.method == "POST":
         try:
@@ -296,7 +296,7 @@ def labels(request: HttpRequest, slug: str) -> HttpResponse:
 @requires(Cap.CUSTOM_FIELD_MANAGE)
 def fields(request: HttpRequest, slug: str) -> HttpResponse:
     org = request.organization  # type: ignore[attr-defined]
-    form = CustomFieldForm(request.POST if request.POST.get("op") != "delete" else None)
+    form = CustomFieldForm(submitted(request, but_not="delete"))
     status = 200
     if request.method == "POST":
         try:
