@@ -219,7 +219,9 @@ def _confirm_group_delete(request: HttpRequest, group: Group) -> HttpResponse:
                 "Its %(n)s members stay in the organization and only leave this group.",
                 count,
             )
-            % {"n": count},
+            % {"n": count}
+            if count
+            else _("It has no member."),
             _("Its group admins lose the right to manage its members."),
             _("The history of the group stays in the audit log."),
         ],
@@ -241,7 +243,9 @@ def _confirm_label_delete(request: HttpRequest, label: Label) -> HttpResponse:
                 "It is removed from the %(n)s members who carry it; the members stay.",
                 count,
             )
-            % {"n": count},
+            % {"n": count}
+            if count
+            else _("No member carries it."),
             _("Filters and exports by this label stop finding anyone."),
         ],
         button=_("Delete the label “%(l)s”") % {"l": label.name},
