@@ -20,7 +20,7 @@ def test_deleting_a_group_first_asks_with_its_name_and_the_consequences(
     asked = client.post(f"/o/acme/groups/{group.pk}/", {"op": "delete"})
     body = asked.content.decode()
     assert asked.status_code == 200 and Group.objects.filter(pk=group.pk).exists()
-    assert "Delete the group “Chorale”?" in body and "stay in the organization" in body
+    assert "Delete the group “Chorale”?" in body and "It has no member." in body
     assert 'name="confirmed" value="yes"' in body and 'name="op" value="delete"' in body
     done = client.post(f"/o/acme/groups/{group.pk}/", {"op": "delete", "confirmed": "yes"})
     assert done.status_code == 302 and not Group.objects.filter(pk=group.pk).exists()
