@@ -48,3 +48,18 @@ def test_the_confirmation_speaks_french(login_as: Any, admin: Any, groups: dict[
     client.cookies["django_language"] = "fr"
     body = client.post(f"/o/acme/groups/{groups['atelier'].pk}/", {"op": "delete"}).content
     assert "Supprimer le groupe « Atelier » ?" in body.decode()
+
+
+def test_deleting_a_custom_field_first_asks_and_says_values_are_lost(
+    login_as: Any, admin: Any, org: Any
+) -> None:
+    from equipage.accounts.models import CustomField
+
+    client = login_as(admin)
+    client.post("/o/acme/fields/", {"op": "create", "name": "Taille", "kind": "text"})
+    field = CustomField.objects.get(organization=org, name="Taille")
+    asked = client.post("/o/acme/fields/", {"op": "delete", "field": field.pk})
+    assert asked.status_code == 200 and "Delete the field “Taille”?" in asked.content.decode()
+    assert CustomField.objects.filter(pk=field.pk).exists()
+    client.post("/o/acme/fields/", {"op": "delete", "field": field.pk, "confirmed": "yes"})
+    assert not CustomField.objects.filter(pk=field.pk).exists()

@@ -215,7 +215,7 @@ def test_labels_and_custom_fields_management(login_as: Any, admin: Any, org: Any
     )
     field = CustomField.objects.get(organization=org, name="Taille")
     assert field.choices == ["S", "M", "L"]
-    client.post("/o/acme/fields/", {"op": "delete", "field": field.pk})
+    client.post("/o/acme/fields/", {"op": "delete", "field": field.pk, "confirmed": "yes"})
     assert not CustomField.objects.filter(pk=field.pk).exists()
 
 

@@ -296,6 +296,29 @@ def labels(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
+def _confirm_field_delete(request: HttpRequest, field: CustomField) -> HttpResponse:
+    count = field.values.exclude(value="").count()
+    return confirm_page(
+        request,
+        title=_("Delete the field “%(f)s”?") % {"f": field.name},
+        question=_("The field “%(f)s” will be deleted. This cannot be undone.") % {"f": field.name},
+        consequences=[
+            ngettext(
+                "The value it holds for %(n)s member is lost.",
+                "The values it holds for %(n)s members are lost.",
+                count,
+            )
+            % {"n": count}
+            if count
+            else _("No member has a value in it."),
+            _("Its column leaves the exports; an import with that column ignores it."),
+        ],
+        button=_("Delete the field “%(f)s”") % {"f": field.name},
+        back=f"/o/{field.organization.slug}/fields/",
+        nav="fields",
+    )
+
+
 @require_http_methods(["GET", "POST"])
 @requires(Cap.CUSTOM_FIELD_MANAGE)
 def fields(request: HttpRequest, slug: str) -> HttpResponse:
@@ -310,6 +333,8 @@ def fields(request: HttpRequest, slug: str) -> HttpResponse:
                 ).first()
                 if field is None:
                     raise Http404("field")
+                if not is_confirmed(request):
+                    return _confirm_field_delete(request, field)
                 custom_field_delete(actor=actor(request), field=field)
                 messages.success(request, _("Field “%(f)s” deleted.") % {"f": field.name})
                 return redirect(f"/o/{slug}/fields/")
