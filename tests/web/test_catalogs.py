@@ -86,3 +86,28 @@ def test_no_french_sentence_builds_a_plural_from_a_number_without_plural_forms()
             if NUMBER_THEN_PLURAL.search(msgstr):
                 offenders.append(f"{package}: {msgid!r} → {msgstr!r}")
     assert offenders == []
+
+
+BLOCK = re.compile(
+    r"\{% blocktrans(?:late)?(?P<args>[^%]*)%\}(?P<body>.*?)\{% endblocktrans(?:late)? %\}", re.S
+)
+COUNTED = re.compile(
+    r"\{\{ ?(n|count|total|days|hours|minutes|done|a|p) ?\}\}(\s+[a-zA-Z-]+)?\s+[a-zA-Z-]+s\b"
+)
+# In templates, the sentences whose number is never 1 (see NEVER_ONE).
+NEVER_ONE_TEMPLATES = {"This sync deactivates {{ n }} members, more than half of the active"}
+
+
+def test_no_template_builds_a_plural_from_a_number_without_blocktranslate_count() -> None:
+    offenders = []
+    for path in sorted((ROOT / "equipage").glob("**/templates/**/*.*")):
+        package = path.relative_to(ROOT / "equipage").parts[0]
+        if package in PENDING or path.suffix not in (".html", ".txt"):
+            continue
+        for block in BLOCK.finditer(path.read_text(encoding="utf-8")):
+            body = block.group("body")
+            if " count " in block.group("args") or any(s in body for s in NEVER_ONE_TEMPLATES):
+                continue
+            if COUNTED.search(body):
+                offenders.append(f"{path.relative_to(ROOT)}: {body[:80]!r}")
+    assert offenders == []
