@@ -11,3 +11,8 @@ urlpatterns = [
     path("", include("equipage.webhooks.urls")),
     path("", include("equipage.tokens.urls")),
 ]
+
+# The console's 403, 404 and 500 pages (the API and SCIM keep their JSON errors).
+handler403 = "equipage.web.views.errors.permission_denied"
+handler404 = "equipage.web.views.errors.page_not_found"
+handler500 = "equipage.web.views.errors.server_error"

@@ -15,10 +15,9 @@ from dataclasses import dataclass, field
 from operator import attrgetter, itemgetter
 from typing import Any
 
-from django.utils.translation import gettext as _
-
 from equipage.core.text import default_login, fold
 from equipage.imports import columns as C
+from equipage.imports.problems import msg, row_who
 from equipage.imports.reader import Problem
 from equipage.imports.validate import Row
 
@@ -476,15 +475,11 @@ def compute_plan(
             if scope.visible is not None and pk not in scope.visible:
                 continue
             if pk == scope.owner_id:
-                plan.skipped.append(Skip(None, login, _("The owner cannot be deactivated.")))
+                plan.skipped.append(Skip(None, login, msg("owner_not_deactivated")))
             elif pk == scope.actor_id:
-                plan.skipped.append(
-                    Skip(None, login, _("You are importing: you cannot deactivate yourself."))
-                )
+                plan.skipped.append(Skip(None, login, msg("self_not_deactivated")))
             elif scope.deactivatable is not None and pk not in scope.deactivatable:
-                plan.skipped.append(
-                    Skip(None, login, _("You do not have permission to deactivate this member."))
-                )
+                plan.skipped.append(Skip(None, login, msg("deactivate_forbidden")))
             else:
                 plan.changes.append(
                     Change(
@@ -711,8 +706,7 @@ def _check_emails(
                 Problem(
                     line,
                     col(C.EMAIL),
-                    _("The e-mail address %(e)s is already used by the member “%(l)s”.")
-                    % {"e": given, "l": members.logins[others[0]]},
+                    msg("email_taken", {"e": given, "l": members.logins[others[0]]}),
                 )
             )
 
@@ -724,7 +718,7 @@ def _lower(text: str) -> str:
 
 
 def _same(row: Row, column: str, first_line: int) -> Problem:
-    return Problem(row.line, column, _("Same member as line %(n)d.") % {"n": first_line})
+    return Problem(row.line, column, msg("same_member", {"n": first_line}), who=row_who(row))
 
 
 def _resolve_groups(
@@ -737,7 +731,9 @@ def _resolve_groups(
         pk = group_by_name.get(fold(name))
         if pk is None:
             plan.errors.append(
-                Problem(row.line, col(C.GROUPS), _("Unknown group “%(g)s”.") % {"g": name})
+                Problem(
+                    row.line, col(C.GROUPS), msg("group_unknown", {"g": name}), who=row_who(row)
+                )
             )
         else:
             ids.add(pk)
@@ -754,7 +750,9 @@ def _resolve_labels(
         pk = label_by_name.get(fold(name))
         if pk is None:
             plan.errors.append(
-                Problem(row.line, col(C.LABELS), _("Unknown label “%(g)s”.") % {"g": name})
+                Problem(
+                    row.line, col(C.LABELS), msg("label_unknown", {"g": name}), who=row_who(row)
+                )
             )
         else:
             ids.add(pk)
@@ -783,18 +781,17 @@ def _plan_new(
             Problem(
                 row.line,
                 col(C.GROUPS),
-                _("As a group admin, put each new member in at least one of your groups."),
+                msg("group_admin_needs_group"),
+                who=row_who(row),
             )
         )
     if groups and _outside_reach(scope, groups):
         plan.errors.append(
-            Problem(
-                row.line, col(C.GROUPS), _("You can only add members to the groups you administer.")
-            )
+            Problem(row.line, col(C.GROUPS), msg("groups_not_administered"), who=row_who(row))
         )
     if labels and not scope.can_assign_labels:
         plan.errors.append(
-            Problem(row.line, col(C.LABELS), _("You do not have permission to assign labels."))
+            Problem(row.line, col(C.LABELS), msg("labels_forbidden"), who=row_who(row))
         )
     roles = set(row.roles or ()) or {"member"}
     _check_roles(row, set(), roles, scope, plan, col)
@@ -842,7 +839,7 @@ def _require_names(row: Row, member: Current | None, plan: Plan, col: Any) -> No
         (C.FIRST_NAME, row.first_name, member.first_name if member else None),
     ):
         if not given and held != "":
-            plan.errors.append(Problem(row.line, col(key), _("This cell is required.")))
+            plan.errors.append(Problem(row.line, col(key), msg("cell_required"), who=row_who(row)))
 
 
 def _check_roles(
@@ -852,11 +849,9 @@ def _check_roles(
         return
     if ("owner" in before) != ("owner" in after):
         message = (
-            _("The owner keeps ownership; transfer it first.")
-            if "owner" in before
-            else _("Ownership is only given by a transfer.")
+            msg("owner_keeps_ownership") if "owner" in before else msg("ownership_by_transfer")
         )
-        plan.errors.append(Problem(row.line, col(C.ROLES), message))
+        plan.errors.append(Problem(row.line, col(C.ROLES), message, who=row_who(row)))
         return
     refused = sorted((before ^ after) - scope.grantable - {"owner"})
     if refused:
@@ -864,7 +859,8 @@ def _check_roles(
             Problem(
                 row.line,
                 col(C.ROLES),
-                _("You cannot grant or remove the role %(r)s.") % {"r": ", ".join(refused)},
+                msg("role_not_grantable", {"r": ", ".join(refused)}),
+                who=row_who(row),
             )
         )
 
@@ -901,7 +897,8 @@ def _plan_update(
                     Problem(
                         row.line,
                         col(C.ROLES),
-                        _("You cannot remove your own roles; ask another admin."),
+                        msg("own_roles"),
+                        who=row_who(row),
                     )
                 )
             fields["roles"] = [sorted(m.roles), sorted(wanted)]
@@ -923,7 +920,8 @@ def _plan_update(
                     Problem(
                         row.line,
                         col(C.GROUPS),
-                        _("You can only add members to the groups you administer."),
+                        msg("groups_not_administered"),
+                        who=row_who(row),
                     )
                 )
             fields["groups"] = [
@@ -937,7 +935,7 @@ def _plan_update(
         add_labels, remove_labels = labels - set(m.labels), set(m.labels) - labels
         if not scope.can_assign_labels:
             plan.errors.append(
-                Problem(row.line, col(C.LABELS), _("You do not have permission to assign labels."))
+                Problem(row.line, col(C.LABELS), msg("labels_forbidden"), who=row_who(row))
             )
         fields["labels"] = [
             sorted(_label_names(scope, m.labels)),
@@ -983,18 +981,18 @@ def _plan_update(
 
 def _skip_reason(m: Current, scope: Scope, change: Change) -> str | None:
     if scope.visible is not None and m.pk not in scope.visible:
-        return _("This member is outside the groups you administer.")
+        return msg("outside_groups")
     if change.kind == "deactivated":
         if m.pk == scope.owner_id:
-            return _("The owner cannot be deactivated.")
+            return msg("owner_not_deactivated")
         if m.pk == scope.actor_id:
-            return _("You are importing: you cannot deactivate yourself.")
+            return msg("self_not_deactivated")
         if scope.deactivatable is not None and m.pk not in scope.deactivatable:
-            return _("You do not have permission to deactivate this member.")
+            return msg("deactivate_forbidden")
     if scope.updatable is not None and m.pk not in scope.updatable:
         if m.pk == scope.owner_id:
-            return _("Only the owner can change the owner's details.")
-        return _("You cannot change a member whose role is above yours.")
+            return msg("owner_details")
+        return msg("role_above")
     return None
 
 

@@ -411,7 +411,9 @@ def run_apply(job_id: int) -> None:
 def _finish(job_id: int, status: str, result: dict[str, Any] | None) -> None:
     """End a job: its status, its result, its lock released; its file and preview let go.
 
-    The row keeps the preview's summary; the roster's data leaves the database.
+    The row keeps the preview's summary; the uploaded file leaves the database. An
+    applied job keeps its list of changes: its result page shows them and their CSV
+    (they go with the job when housekeeping deletes it).
     """
     now = clock.now()
     ImportJob.objects.filter(pk=job_id).update(
@@ -422,8 +424,14 @@ def _finish(job_id: int, status: str, result: dict[str, Any] | None) -> None:
         finished_at=now,
         updated_at=now,
     )
-    storage.remove_parts(job_id, storage.UPLOAD, "preview:")
+    if status == ImportStatus.APPLIED:
+        storage.remove_parts(job_id, storage.UPLOAD, *_PREVIEW_LISTS_BUT_CHANGES)
+    else:
+        storage.remove_parts(job_id, storage.UPLOAD, "preview:")
     forget_side(job_id)
+
+
+_PREVIEW_LISTS_BUT_CHANGES = tuple(f"preview:{name}" for name in REPORT_COUNTS if name != "changes")
 
 
 def log_outcome(

@@ -24,9 +24,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, BinaryIO
 
-from django.utils.translation import gettext as _
-
 from equipage.imports import limits
+from equipage.imports.problems import msg
 
 XLSX_MAGIC = b"PK\x03\x04"
 _HEAD_SIZE = 1 << 16  # the first read for the header line; grown as needed
@@ -61,10 +60,22 @@ class Problem:
 
     line: int
     column: str
-    message: str
+    message: str  # a ``problems.Message``: its code and parameters word it in any language
+    who: str = field(default="", compare=False)  # the person on that line, when known
 
     def as_dict(self) -> dict[str, object]:
-        return {"line": self.line, "column": self.column, "message": self.message}
+        found: dict[str, object] = {
+            "line": self.line,
+            "column": self.column,
+            "message": str(self.message),
+            "code": getattr(self.message, "code", ""),
+        }
+        params = getattr(self.message, "params", None)
+        if params:
+            found["params"] = params
+        if self.who:
+            found["who"] = self.who
+        return found
 
 
 @dataclass
@@ -313,9 +324,7 @@ def _records(
             return
         except csv.Error as exc:
             record += 1
-            table.problems.append(
-                Problem(record, "", _("This line cannot be read: %(e)s") % {"e": exc})
-            )
+            table.problems.append(Problem(record, "", msg("line_unreadable", {"e": exc})))
             continue
         record += 1
         if record > max_lines:
@@ -421,9 +430,7 @@ def _workbook_records(data: bytes | Path, table: Table) -> Iterator[tuple[int, l
     except limits.FileRefused:
         raise
     except Exception as exc:  # a damaged workbook is the user's problem to fix, not a crash
-        table.problems.append(
-            Problem(1, "", _("This file is not a readable XLSX workbook (%(e)s).") % {"e": exc})
-        )
+        table.problems.append(Problem(1, "", msg("xlsx_unreadable", {"e": exc})))
 
 
 def _xlsx_rows(data: bytes | Path) -> Iterator[tuple[int, list[object]]]:

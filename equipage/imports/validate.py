@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import repeat
 from operator import itemgetter
 from pathlib import Path
@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from equipage.core.text import plain_spaces, text_problem
 from equipage.imports import columns as C
 from equipage.imports.export import unneutralise
+from equipage.imports.problems import cells_who, msg
 from equipage.imports.reader import XLSX_MAGIC, Problem, Table, csv_chunks, xlsx_chunks
 
 MAX_LENGTH = {C.LOGIN: 150, C.LAST_NAME: 150, C.FIRST_NAME: 150, C.EMAIL: 254, C.PASSWORD: 1024}
@@ -248,7 +249,7 @@ def _stream(
     if not table.headers:
         problems = list(table.problems)
         if not problems:
-            problems.append(Problem(1, "", _("The file is empty: no header line was found.")))
+            problems.append(Problem(1, "", msg("file_empty")))
         return Validated([], problems, warnings, {}, 0), iter(())
     for index, header in enumerate(table.headers):
         if not header:
@@ -257,17 +258,14 @@ def _stream(
         spec = None if key else custom_by_header.get(C.header_key(header))
         slot = key or (f"custom:{spec.key}" if spec else None)
         if slot is None:
-            warnings.append(
-                Problem(hline, header, _("Unknown column “%(h)s”: it is ignored.") % {"h": header})
-            )
+            warnings.append(Problem(hline, header, msg("column_unknown", {"h": header})))
             continue
         if slot in written:
             problems.append(
                 Problem(
                     hline,
                     header,
-                    _("The column “%(h)s” appears twice (also as “%(o)s”).")
-                    % {"h": header, "o": written[slot]},
+                    msg("column_twice", {"h": header, "o": written[slot]}),
                 )
             )
             continue
@@ -283,8 +281,7 @@ def _stream(
                 Problem(
                     hline,
                     col.fr,
-                    _("The required column “%(fr)s” (“%(en)s”) is missing.")
-                    % {"fr": col.fr, "en": col.en},
+                    msg("column_missing", {"fr": col.fr, "en": col.en}),
                 )
             )
     specs = {f.key: f for f in custom_fields}
@@ -317,15 +314,30 @@ def _checked_rows(
     names: dict[str, str] = {}  # first and last names repeat: one string object each (memory)
     for chunk in chunks:
         validated.total_lines += len(chunk)
+        before = len(found)
         rows = _rows_by_column(
             chunk, width, positions, custom_positions, specs, written, found, names
         )
+        if len(found) > before:  # name the person of each line in error, from its cells
+            _name_lines(found, before, chunk, positions)
         del chunk
         yield from rows
         del rows
         if len(names) > 100_000:  # a file of mostly distinct names: the map would hold them all
             names.clear()
     validated.problems = [*table.problems, *validated.problems, *found]
+
+
+def _name_lines(
+    found: list[Problem], start: int, chunk: list[tuple[int, list[str]]], positions: dict[str, int]
+) -> None:
+    """Give ``found[start:]`` the name of the person on their line (read from the chunk)."""
+    lines = {p.line for p in found[start:]}
+    names = {line: cells_who(cells, positions) for line, cells in chunk if line in lines}
+    for i in range(start, len(found)):
+        name = names.get(found[i].line, "")
+        if name:
+            found[i] = replace(found[i], who=name)
 
 
 def _rows_by_column(
@@ -521,7 +533,7 @@ def _validate_row(
             Problem(
                 line,
                 _("(column %(n)d)") % {"n": width + 1},
-                _("This line has more cells than the header has columns."),
+                msg("line_too_wide"),
             )
         )
 
@@ -537,18 +549,14 @@ def _validate_row(
         text = plain_spaces(unneutralise(text))
         header = written[key]
         if len(text) > 5000:
-            problems.append(Problem(line, header, _("This cell is far too long.")))
+            problems.append(Problem(line, header, msg("cell_far_too_long")))
             return ""
         if _CONTROL.search(text):
-            problems.append(
-                Problem(line, header, _("This cell contains invisible control characters."))
-            )
+            problems.append(Problem(line, header, msg("cell_control_chars")))
             return ""
         text = text.strip()
         if key not in LIST_COLUMNS and _LINE_BREAKS.search(text):
-            problems.append(
-                Problem(line, header, _("This cell contains a line break or a tab; remove it."))
-            )
+            problems.append(Problem(line, header, msg("cell_line_break")))
             return ""
         if key != C.PASSWORD:  # names, logins, lists: the one rule of every entry point
             problem = text_problem(_LINE_BREAKS.sub(" ", text) if key in LIST_COLUMNS else text)
@@ -561,8 +569,7 @@ def _validate_row(
                 Problem(
                     line,
                     header,
-                    _("Too long: at most %(n)d characters (here %(m)d).")
-                    % {"n": limit, "m": len(text)},
+                    msg("cell_too_long", {"n": limit, "m": len(text)}),
                 )
             )
             return ""
@@ -577,21 +584,18 @@ def _validate_row(
     active = C.parse_state(state_text) if state_text else None
     if active is None and not _has_problem(problems, before, line, written[C.STATE]):
         if not state_text:
-            problems.append(
-                Problem(line, written[C.STATE], _("This cell is required: Activé or Désactivé."))
-            )
+            problems.append(Problem(line, written[C.STATE], msg("state_required")))
         else:
             problems.append(
                 Problem(
                     line,
                     written[C.STATE],
-                    _("“%(v)s” is not a state: write Activé or Désactivé (Active or Deactivated).")
-                    % {"v": state_text},
+                    msg("state_invalid", {"v": state_text}),
                 )
             )
     login = cell(C.LOGIN) if C.LOGIN in positions else ""
     if login and _WHITESPACE.search(login):
-        problems.append(Problem(line, written[C.LOGIN], _("A login cannot contain spaces.")))
+        problems.append(Problem(line, written[C.LOGIN], msg("login_spaces")))
     email = cell(C.EMAIL) if C.EMAIL in positions else ""
     if email and not (len(email) <= 320 and email.isascii() and _PLAIN_EMAIL.fullmatch(email)):
         try:
@@ -601,7 +605,7 @@ def _validate_row(
                 Problem(
                     line,
                     written[C.EMAIL],
-                    _("“%(v)s” is not a valid e-mail address.") % {"v": email},
+                    msg("email_invalid", {"v": email}),
                 )
             )
     password: str | None = None
@@ -620,7 +624,7 @@ def _validate_row(
                     Problem(
                         line,
                         written[C.ROLES],
-                        _("Unknown role “%(v)s” (admin, user admin or member).") % {"v": word},
+                        msg("role_unknown", {"v": word}),
                     )
                 )
             elif role not in parsed:
@@ -632,7 +636,7 @@ def _validate_row(
     if len(problems) > before:
         for key, value in ((C.LAST_NAME, last_name), (C.FIRST_NAME, first_name)):
             if not value and not _has_problem(problems, before, line, written[key]):
-                problems.append(Problem(line, written[key], _("This cell is required.")))
+                problems.append(Problem(line, written[key], msg("cell_required")))
         return None
     return Row(
         line=line,
@@ -663,9 +667,7 @@ def _custom_values(
         header = written[f"custom:{key}"]
         raw = unneutralise(cells[index]) if index < len(cells) else ""
         if _CONTROL.search(raw) or _LINE_BREAKS.search(raw.strip()) or len(raw) > 5000:
-            problems.append(
-                Problem(line, header, _("This cell contains invisible control characters."))
-            )
+            problems.append(Problem(line, header, msg("cell_control_chars")))
             continue
         try:
             custom[key] = _clean_custom(specs[key], raw)

@@ -9,6 +9,7 @@ from itertools import chain
 from typing import Any
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied as HttpForbidden
 from django.db import transaction
 from django.http import (
     Http404,
@@ -22,7 +23,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from equipage.core.errors import DomainError, NotFound, PermissionDenied
-from equipage.imports import jobs
+from equipage.imports import jobs, problems, wording
+from equipage.imports.eta import estimate
 from equipage.imports.forms import ConfirmForm, UploadForm
 from equipage.imports.models import WORKING_STATUSES, ImportJob, ImportStatus
 from equipage.organizations.first_password import first_password_notice
@@ -61,7 +63,7 @@ def import_page(request: HttpRequest, slug: str) -> HttpResponse:
 
     org, actor = request.organization, request.actor  # type: ignore[attr-defined]
     if not can(actor, Cap.MEMBER_IMPORT, org):
-        return HttpResponseForbidden(_("You do not have permission to do this."))
+        raise HttpForbidden("member.import")  # the console's 403 page
     try:
         ensure_import_enabled(org)
     except PermissionDenied as exc:
@@ -103,6 +105,11 @@ def _job_context(request: HttpRequest, job: ImportJob) -> dict[str, object]:
     preview = job.preview or {}
     changes = _page(request, job, "changes", preview)
     errors = _page(request, job, "errors", report)
+    language = request.LANGUAGE_CODE
+    changes["items"] = wording.worded_changes(
+        changes["items"], language, wording.custom_names(job.organization)
+    )
+    errors["items"] = [problems.worded(e) for e in errors["items"]]
     return {
         "job": job,
         "report": report,
@@ -114,7 +121,7 @@ def _job_context(request: HttpRequest, job: ImportJob) -> dict[str, object]:
         "change_count": changes["total"],
         "more_changes": max(changes["total"] - changes["end"], 0),
         "skipped_count": report.get("skipped_count", len(report.get("skipped", []))),
-        "progress": jobs.read_progress(job),
+        "progress": estimate(jobs.read_progress(job), request.GET),
         "working": _working(job),
         "confirm_form": ConfirmForm(),
     }
@@ -168,7 +175,8 @@ def job_progress(request: HttpRequest, slug: str, job_id: int) -> HttpResponse:
     # Polled every second while the job works: the reports are not read (nor needed).
     job = _job(request, job_id, light=True)
     working = _working(job)
-    context = {"job": job, "progress": jobs.read_progress(job), "working": working}
+    progress = estimate(jobs.read_progress(job), request.GET)
+    context = {"job": job, "progress": progress, "working": working}
     response = render(request, "imports/_progress.html", context)
     if not working:
         response["HX-Refresh"] = "true"
@@ -220,11 +228,12 @@ def job_errors_csv(request: HttpRequest, slug: str, job_id: int) -> HttpResponse
     from equipage.imports.export import neutralise
 
     job = _job(request, job_id)
-    header = [_("Line"), _("Column"), _("Message")]
+    header = [_("Line"), _("Column"), _("Message"), _("Person")]
 
     def rows() -> Iterator[list[object]]:
         for e in jobs.every_line(job, "errors"):
-            yield [e["line"], neutralise(e["column"]), neutralise(e["message"])]
+            message, who = problems.render(e), e.get("who", "")
+            yield [e["line"], neutralise(e["column"]), neutralise(message), neutralise(who)]
 
     return _csv_download(request, f"import-{job.pk}-errors.csv", header, rows())
 
@@ -254,14 +263,6 @@ def _csv_download(
     return response  # type: ignore[return-value]
 
 
-def _cell(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, list):
-        return ", ".join(str(v) for v in value)
-    return str(value)
-
-
 @member_required
 @require_GET
 def job_changes_csv(request: HttpRequest, slug: str, job_id: int) -> HttpResponse:
@@ -273,14 +274,22 @@ def job_changes_csv(request: HttpRequest, slug: str, job_id: int) -> HttpRespons
 
     job = _job(request, job_id)
     words = {"added": _("added"), "updated": _("updated"), "deactivated": _("deactivated")}
-    header = [_("Line"), _("Login"), _("Change"), _("Field"), _("Before"), _("After")]
+    header = [_("Line"), _("Login"), _("Change"), _("Column"), _("Before"), _("After")]
+    language, names = request.LANGUAGE_CODE, wording.custom_names(job.organization)
 
     def rows() -> Iterator[list[object]]:
         for c in jobs.every_line(job, "changes"):
             kind = words.get(c["change"], c["change"])
-            for name, pair in (c.get("fields") or {"": {}}).items():
-                cells = [c.get("line") or "", c["login"], kind, name]
-                cells += [_cell(pair.get("before")), _cell(pair.get("after"))]
+            fields = wording.worded_fields(c.get("fields"), language, names)
+            for f in fields or [{"column": "", "before": "", "after": ""}]:
+                cells = [
+                    c.get("line") or "",
+                    c["login"],
+                    kind,
+                    f["column"],
+                    f["before"],
+                    f["after"],
+                ]
                 yield [neutralise(str(v)) for v in cells]
 
     return _csv_download(request, f"import-{job.pk}-changes.csv", header, rows())

@@ -27,6 +27,7 @@ from equipage.invitations.forms import AcceptForm, InviteForm
 from equipage.invitations.selectors import access_invitation_by_id, invitations_list
 from equipage.permissions import Actor, Cap, can, grantable_roles
 from equipage.permissions.policy import may_add_to_groups
+from equipage.web.confirm import confirm_page, is_confirmed
 from equipage.web.tenancy import member_required, organization_or_404, origin_of
 
 
@@ -117,6 +118,8 @@ def _row_action(request: HttpRequest, slug: str, invitation_id: int, what: str) 
         raise Http404("invitation") from None
     try:
         if what == "cancel":
+            if not is_confirmed(request):
+                return _confirm_cancel(request, inv)
             invitation_cancel(actor=actor, invitation=inv)
             messages.success(
                 request, _("The invitation to %(email)s was cancelled.") % {"email": inv.email}
@@ -129,6 +132,27 @@ def _row_action(request: HttpRequest, slug: str, invitation_id: int, what: str) 
     except DomainError as exc:
         messages.error(request, str(exc))
     return redirect(f"/o/{slug}/invitations/")
+
+
+def _confirm_cancel(request: HttpRequest, inv: Any) -> HttpResponse:
+    slug = inv.organization.slug
+    return confirm_page(
+        request,
+        title=_("Cancel the invitation to %(email)s?") % {"email": inv.email},
+        question=_("The invitation to %(email)s will be cancelled.") % {"email": inv.email},
+        consequences=[
+            _("The link in the e-mail stops working: %(email)s can no longer join.")
+            % {"email": inv.email},
+            _(
+                "The person stays in the members list as added but not invited: "
+                "you can invite them again later."
+            ),
+            _("The history stays in the audit log."),
+        ],
+        button=_("Cancel the invitation to %(email)s") % {"email": inv.email},
+        back=f"/o/{slug}/invitations/",
+        nav="invitations",
+    )
 
 
 @require_POST

@@ -77,9 +77,29 @@ def mail_notices(request: HttpRequest) -> dict[str, Any]:
     }
 
 
+def ownership_offer(request: HttpRequest) -> dict[str, Any]:
+    """The pending ownership transfer that concerns the viewer: offered to them, or by them."""
+    org = getattr(request, "organization", None)
+    user = getattr(request, "user", None)
+    if org is None or user is None or not user.is_authenticated:
+        return {}
+    from django.db.models import Q
+
+    from equipage.accounts.models import OwnershipTransfer, TransferStatus
+
+    transfer = (
+        OwnershipTransfer.objects.filter(organization=org, status=TransferStatus.PENDING)
+        .filter(Q(to_member=user) | Q(from_member=user))
+        .select_related("from_member", "to_member")
+        .first()
+    )
+    return {"ownership_offer": transfer} if transfer else {}
+
+
 def equipage(request: HttpRequest) -> dict[str, Any]:
     entries, links = navigation(request)
     return {
+        **ownership_offer(request),
         "organization": getattr(request, "organization", None),
         "mail_configured": settings.EQUIPAGE_MAIL_CONFIGURED,
         **mail_notices(request),

@@ -296,10 +296,10 @@ def test_getting_an_import_gives_the_first_changes_and_the_rest_by_cursor(
     with immediate_tasks(execute=True):
         client.post(f"{API}/imports/{job_id}/apply", **_auth(write_token))
     applied = client.get(f"{API}/imports/{job_id}", **_auth(write_token)).json()
-    # Applied, its preview's lines are gone: the summary stays, no cursor leads to nothing.
-    assert applied["status"] == "applied" and applied["preview"]["next_cursors"] == {}
+    # Applied, it keeps its changes (what was done): the cursor still leads to the rest.
+    assert applied["status"] == "applied" and set(applied["preview"]["next_cursors"]) == {"changes"}
     rest = client.get(f"{API}/imports/{job_id}/changes?limit=1000", **_auth(write_token)).json()
-    assert len(rest["items"]) == 2 and rest["total"] == 5 and rest["next_cursor"] is None
+    assert len(rest["items"]) == 5 and rest["total"] == 5 and rest["next_cursor"] is None
 
 
 def test_polling_a_big_preview_reads_one_small_row_whatever_its_size(

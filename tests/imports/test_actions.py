@@ -200,7 +200,15 @@ def test_a_file_with_any_error_changes_nothing(org, admin, member) -> None:  # t
     before = state_of(org)
     report = run_import(org, admin, data)
     assert report.applied is False
-    assert report.errors == [{"line": 3, "column": "Nom", "message": "This cell is required."}]
+    assert report.errors == [
+        {
+            "line": 3,
+            "column": "Nom",
+            "message": "This cell is required.",
+            "code": "cell_required",
+            "who": "Sans nom",
+        }
+    ]
     assert state_of(org) == before
 
 

@@ -55,7 +55,13 @@ def test_file_with_errors_exits_one_with_line_and_column(org, tmp_path: Path, ca
     assert code == 1 and report["applied"] is False
     # The fixture organization speaks English; messages follow the organization's language.
     assert report["errors"] == [
-        {"line": 2, "column": "Prénom", "message": "This cell is required."}
+        {
+            "line": 2,
+            "column": "Prénom",
+            "message": "This cell is required.",
+            "code": "cell_required",
+            "who": "Neuf",
+        }
     ]
 
 

@@ -139,9 +139,10 @@ def test_an_import_uploaded_on_one_node_is_previewed_applied_and_watched_from_an
     assert f"import applied: organization=acme job={job_id} mode=upsert added=150" in (
         applying.stderr
     )
-    # Nothing left behind: the file and the preview leave the database once applied, and no
-    # node kept anything of the import on its disk.
-    assert not ImportChunk.objects.filter(job_id=job_id).exists()
+    # Nothing left behind: the file leaves the database once applied (the list of changes
+    # stays for the result page), and no node kept anything of the import on its disk.
+    parts = ImportChunk.objects.filter(job_id=job_id).values_list("part", flat=True)
+    assert set(parts) == {"preview:changes"}
     for node in (Path(settings.DATA_DIR), tmp_path / "node-b", tmp_path / "node-c"):
         assert not files_under(node / "uploads"), node
 

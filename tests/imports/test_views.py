@@ -179,14 +179,19 @@ def test_a_big_preview_keeps_its_first_changes_in_the_row_and_every_change_for_d
     text = downloaded(download)
     logins = {line.split(",")[1] for line in text.splitlines()[1:]}
     assert logins == {f"nina.neuf{i}" for i in range(5)}
-    assert "nina3@x.fr" in text and text.splitlines()[0] == "Line,Login,Change,Field,Before,After"
+    assert "nina3@x.fr" in text and text.splitlines()[0] == "Line,Login,Change,Column,Before,After"
     parts = ImportChunk.objects.filter(job=job).values_list("part", flat=True)
     assert set(parts) == {"upload", "preview:changes"}
     client.post(f"/o/{org.slug}/members/import/{job.pk}/confirm")
     job.refresh_from_db()
     assert job.status == "applied" and Member.objects.filter(first_name="Nina").count() == 5
-    # The roster's data leaves the database once applied; the row keeps its summary.
-    assert not parts.all().exists()
+    # The uploaded file leaves the database once applied; the list of changes stays for the
+    # result page and its CSV (it goes with the job when housekeeping deletes it).
+    assert set(parts.all()) == {"preview:changes"}
+    result = client.get(f"/o/{org.slug}/members/import/{job.pk}/").content.decode()
+    assert "Changes made" in result and "nina.neuf0" in result
+    again = downloaded(client.get(f"/o/{org.slug}/members/import/{job.pk}/changes.csv"))
+    assert {line.split(",")[1] for line in again.splitlines()[1:]} == logins
 
 
 def test_every_error_is_downloadable_when_the_page_shows_the_first(
@@ -234,7 +239,8 @@ def test_the_progress_shows_the_lines_read_before_their_number_is_known(
     assert b"40000 lines read" in response.content
     write_progress(job.pk, "write", 3, 10)
     response = client.get(f"/o/{org.slug}/members/import/{job.pk}/progress")
-    assert b"3 / 10" in response.content and b"lines read" not in response.content
+    assert b"3 of 10 rows" in response.content and b"lines read" not in response.content
+    assert b'max="10" value="3"' in response.content
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "fr"
     write_progress(job.pk, "read", 40_000, 0)
     response = client.get(f"/o/{org.slug}/members/import/{job.pk}/progress")

@@ -64,7 +64,13 @@ def test_list_shows_pending_and_hides_accepted(org: Any, admin: Any) -> None:
 def test_cancel_from_the_list(org: Any, admin: Any) -> None:
     invitations_create(actor=admin, organization=org, emails="a@acme.test")
     inv = Invitation.objects.get()
-    assert _client(admin).post(f"/o/acme/invitations/{inv.pk}/cancel").status_code == 302
+    client = _client(admin)
+    asked = client.post(f"/o/acme/invitations/{inv.pk}/cancel")
+    inv.refresh_from_db()
+    assert asked.status_code == 200 and inv.status == "pending"  # one click only asks
+    assert "a@acme.test" in asked.content.decode()
+    done = client.post(f"/o/acme/invitations/{inv.pk}/cancel", {"confirmed": "yes"})
+    assert done.status_code == 302
     inv.refresh_from_db()
     assert inv.status == "cancelled"
     page = Client().get(_link("a@acme.test"))
@@ -74,7 +80,8 @@ def test_cancel_from_the_list(org: Any, admin: Any) -> None:
 def test_other_tenant_cannot_cancel_by_id(org: Any, admin: Any, other_admin: Any) -> None:
     invitations_create(actor=admin, organization=org, emails="a@acme.test")
     inv = Invitation.objects.get()
-    assert _client(other_admin).post(f"/o/globex/invitations/{inv.pk}/cancel").status_code == 404
+    cancel = f"/o/globex/invitations/{inv.pk}/cancel"
+    assert _client(other_admin).post(cancel, {"confirmed": "yes"}).status_code == 404
     inv.refresh_from_db()
     assert inv.status == "pending"
 

@@ -37,7 +37,6 @@ def test_okta_placeholder_password_never_logs_in_and_the_policy_decides(
 ) -> None:
     from equipage.accounts.actions import member_create
     from equipage.accounts.models import Member
-
     from equipage.organizations.actions import organization_update
 
     organization_update(

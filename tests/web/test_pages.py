@@ -171,7 +171,7 @@ def test_groups_create_rename_move_and_delete(
     )
     support.refresh_from_db()
     assert support.name == "Support client" and support.parent_id == groups["atelier"].pk
-    client.post(f"/o/acme/groups/{support.pk}/", {"op": "delete"})
+    client.post(f"/o/acme/groups/{support.pk}/", {"op": "delete", "confirmed": "yes"})
     assert not Group.objects.filter(pk=support.pk).exists()
     assert {"group.created", "group.updated", "group.moved", "group.deleted"} <= set(audit_events())
 
@@ -207,7 +207,7 @@ def test_labels_and_custom_fields_management(login_as: Any, admin: Any, org: Any
         "/o/acme/labels/", {"op": "create", "name": "Nouveau", "color": "#067647"}
     )
     assert duplicate.status_code == 400 and "already exists" in duplicate.content.decode()
-    client.post("/o/acme/labels/", {"op": "delete", "label": label.pk})
+    client.post("/o/acme/labels/", {"op": "delete", "label": label.pk, "confirmed": "yes"})
     assert not Label.objects.filter(pk=label.pk).exists()
     client.post(
         "/o/acme/fields/",
@@ -215,7 +215,7 @@ def test_labels_and_custom_fields_management(login_as: Any, admin: Any, org: Any
     )
     field = CustomField.objects.get(organization=org, name="Taille")
     assert field.choices == ["S", "M", "L"]
-    client.post("/o/acme/fields/", {"op": "delete", "field": field.pk})
+    client.post("/o/acme/fields/", {"op": "delete", "field": field.pk, "confirmed": "yes"})
     assert not CustomField.objects.filter(pk=field.pk).exists()
 
 
@@ -227,7 +227,9 @@ def test_labels_of_another_tenant_cannot_be_deleted(
 
     theirs = label_create(actor=other_owner, organization=other_org, name="Theirs")
     assert (
-        login_as(admin).post("/o/acme/labels/", {"op": "delete", "label": theirs.pk}).status_code
+        login_as(admin)
+        .post("/o/acme/labels/", {"op": "delete", "label": theirs.pk, "confirmed": "yes"})
+        .status_code
         == 404
     )
     assert Label.objects.filter(pk=theirs.pk).exists()

@@ -25,6 +25,7 @@ from equipage.core.errors import NotFound, ValidationFailed
 from equipage.imports import limits
 from equipage.imports.jobs import REPORT_COUNTS, REPORT_LIMIT
 from equipage.imports.models import WORKING_STATUSES, ImportJob, ImportStatus
+from equipage.imports.problems import worded
 from equipage.imports.storage import PAGE_LIMIT
 from equipage.permissions import Cap, authorize
 
@@ -37,7 +38,12 @@ MAX_UPLOAD = 200 * 1024 * 1024
 class ImportProblem(Schema):
     line: int = Field(..., description="Line in the file; the header is line 1; 0 for the file.")
     column: str = Field(..., description="The header as written in the file.")
-    message: str
+    message: str = Field(..., description="In the language of the request (Accept-Language).")
+    code: str = Field(
+        "", description="What is wrong, stable across languages (empty: a free text)."
+    )
+    params: dict[str, Any] = Field({}, description="The values the message names (cell, limit…).")
+    who: str = Field("", description="The person on that line: first and last name, or login.")
 
 
 class ImportSkip(Schema):
@@ -173,6 +179,9 @@ def _report(data: dict[str, Any] | None, lists: tuple[str, ...]) -> Any:
     if not data:
         return None
     out = {k: v for k, v in data.items() if k in ImportReport.model_fields}
+    for key in ("errors", "warnings"):  # worded in the reader's language (their code says what)
+        if out.get(key):
+            out[key] = [worded(e) for e in out[key]]
     cursors: dict[str, str] = {}
     for key, count in REPORT_COUNTS.items():
         shown = len(data.get(key) or ())
@@ -189,8 +198,9 @@ def job_out(job: ImportJob) -> dict[str, Any]:
 
     shown = report_kind(job)
     others = ("errors", "skipped", "warnings")
-    # A preview's lines are kept until the job ends (applied, failed or cancelled).
-    changes = ("changes",) if job.status in (*WORKING_STATUSES, ImportStatus.PREVIEWED) else ()
+    # A preview's changes are kept while it works, waits, and once applied (the result's).
+    kept = (*WORKING_STATUSES, ImportStatus.PREVIEWED, ImportStatus.APPLIED)
+    changes = ("changes",) if job.status in kept else ()
     return {
         "id": job.pk,
         "status": job.status,
@@ -308,7 +318,10 @@ def cancel(request: HttpRequest, job_id: int) -> Any:
 def _page(request: HttpRequest, job_id: int, name: str, query: PageQuery) -> dict[str, Any]:
     from equipage.imports.jobs import page
 
-    return page(_job(request, job_id), name, query.cursor, query.limit)
+    found = page(_job(request, job_id), name, query.cursor, query.limit)
+    if name in ("errors", "warnings"):
+        found["items"] = [worded(e) for e in found["items"]]
+    return found
 
 
 @router.get(

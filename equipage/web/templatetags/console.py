@@ -80,3 +80,16 @@ def person(member: object) -> str:
         getattr(member, "email", ""),
         getattr(member, "login", ""),
     )
+
+
+@register.filter(is_safe=True)
+def elide(value: str, name: str) -> str:
+    """« de Atelier Boréal » → « d’Atelier Boréal » in French: ``{{ text|elide:org.name }}``."""
+    from django.utils.html import conditional_escape
+    from django.utils.safestring import mark_safe
+
+    from equipage.core.elision import elide as french_elide
+
+    # Both the text and the name are escaped first; the elision only adds « ’ ».
+    escaped = french_elide(str(conditional_escape(value)), str(conditional_escape(name)))
+    return mark_safe(escaped)  # noqa: S308

@@ -53,3 +53,17 @@ def attach_error(form: forms.Form, exc: DomainError) -> None:
 
 def actor(request: HttpRequest) -> Actor:
     return request.actor  # type: ignore[attr-defined,no-any-return]
+
+
+def submitted(request: HttpRequest, but_not: str | None = None) -> Any:
+    """Return the posted data for a form, or None (an unbound form) when nothing was posted.
+
+    A GET's ``request.POST`` is an empty QueryDict, not None: a form given it is bound and
+    shows « This field is required » before anything was submitted. ``but_not``: a form
+    that shares its page with another operation (``op``) is not bound by that one.
+    """
+    if request.method != "POST":
+        return None
+    if but_not is not None and request.POST.get("op") == but_not:
+        return None
+    return request.POST

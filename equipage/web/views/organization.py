@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied as HttpForbidden
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 
 from equipage.accounts.actions import (
@@ -51,6 +52,7 @@ from equipage.organizations.models import Feature, FirstPasswordPolicy
 from equipage.organizations.selectors import organization_footprint, seat_usage
 from equipage.permissions import Cap, access_member_by_id, can
 from equipage.permissions.policy import access_group_by_id
+from equipage.web.confirm import confirm_page, is_confirmed
 from equipage.web.forms import (
     CustomFieldForm,
     DeleteOrganizationForm,
@@ -63,7 +65,7 @@ from equipage.web.forms import (
     TransferForm,
 )
 from equipage.web.tenancy import member_required
-from equipage.web.views.common import actor, attach_error, requires
+from equipage.web.views.common import actor, attach_error, requires, submitted
 
 
 def _group_choices(org: Any, exclude_subtree_of: Group | None = None) -> list[tuple[int, str]]:
@@ -162,6 +164,8 @@ def group_detail(request: HttpRequest, slug: str, group_id: int) -> HttpResponse
                     messages.success(request, _("Group saved."))
                     return redirect(f"/o/{slug}/groups/{group.pk}/")
             elif op == "delete":
+                if not is_confirmed(request):
+                    return _confirm_group_delete(request, group)
                 group_delete(actor=act, group=group)
                 messages.success(request, _("Group “%(g)s” deleted.") % {"g": group.name})
                 return redirect(f"/o/{slug}/groups/")
@@ -210,13 +214,60 @@ def group_detail(request: HttpRequest, slug: str, group_id: int) -> HttpResponse
     )
 
 
+def _confirm_group_delete(request: HttpRequest, group: Group) -> HttpResponse:
+    count = GroupMembership.objects.filter(group=group).count()
+    return confirm_page(
+        request,
+        title=_("Delete the group “%(g)s”?") % {"g": group.name},
+        question=_("The group “%(g)s” will be deleted. This cannot be undone.") % {"g": group.name},
+        consequences=[
+            ngettext(
+                "Its %(n)s member stays in the organization and only leaves this group.",
+                "Its %(n)s members stay in the organization and only leave this group.",
+                count,
+            )
+            % {"n": count}
+            if count
+            else _("It has no member."),
+            _("Its group admins lose the right to manage its members."),
+            _("The history of the group stays in the audit log."),
+        ],
+        button=_("Delete the group “%(g)s”") % {"g": group.name},
+        back=f"/o/{group.organization.slug}/groups/{group.pk}/",
+        nav="groups",
+    )
+
+
+def _confirm_label_delete(request: HttpRequest, label: Label) -> HttpResponse:
+    count = label.member_rows.count()
+    return confirm_page(
+        request,
+        title=_("Delete the label “%(l)s”?") % {"l": label.name},
+        question=_("The label “%(l)s” will be deleted. This cannot be undone.") % {"l": label.name},
+        consequences=[
+            ngettext(
+                "It is removed from the %(n)s member who carries it; the member stays.",
+                "It is removed from the %(n)s members who carry it; the members stay.",
+                count,
+            )
+            % {"n": count}
+            if count
+            else _("No member carries it."),
+            _("Filters and exports by this label stop finding anyone."),
+        ],
+        button=_("Delete the label “%(l)s”") % {"l": label.name},
+        back=f"/o/{label.organization.slug}/labels/",
+        nav="labels",
+    )
+
+
 @require_http_methods(["GET", "POST"])
 @requires(Cap.LABEL_MANAGE)
 def labels(request: HttpRequest, slug: str) -> HttpResponse:
     from django.db.models import Count
 
     org = request.organization  # type: ignore[attr-defined]
-    form = LabelForm(request.POST if request.POST.get("op") != "delete" else None)
+    form = LabelForm(submitted(request, but_not="delete"))
     status = 200
     if request.method == "POST":
         try:
@@ -226,6 +277,8 @@ def labels(request: HttpRequest, slug: str) -> HttpResponse:
                 ).first()
                 if label is None:
                     raise Http404("label")
+                if not is_confirmed(request):
+                    return _confirm_label_delete(request, label)
                 label_delete(actor=actor(request), label=label)
                 messages.success(request, _("Label “%(l)s” deleted.") % {"l": label.name})
                 return redirect(f"/o/{slug}/labels/")
@@ -250,11 +303,34 @@ def labels(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
+def _confirm_field_delete(request: HttpRequest, field: CustomField) -> HttpResponse:
+    count = field.values.exclude(value="").count()
+    return confirm_page(
+        request,
+        title=_("Delete the field “%(f)s”?") % {"f": field.name},
+        question=_("The field “%(f)s” will be deleted. This cannot be undone.") % {"f": field.name},
+        consequences=[
+            ngettext(
+                "The value it holds for %(n)s member is lost.",
+                "The values it holds for %(n)s members are lost.",
+                count,
+            )
+            % {"n": count}
+            if count
+            else _("No member has a value in it."),
+            _("Its column leaves the exports; an import with that column ignores it."),
+        ],
+        button=_("Delete the field “%(f)s”") % {"f": field.name},
+        back=f"/o/{field.organization.slug}/fields/",
+        nav="fields",
+    )
+
+
 @require_http_methods(["GET", "POST"])
 @requires(Cap.CUSTOM_FIELD_MANAGE)
 def fields(request: HttpRequest, slug: str) -> HttpResponse:
     org = request.organization  # type: ignore[attr-defined]
-    form = CustomFieldForm(request.POST if request.POST.get("op") != "delete" else None)
+    form = CustomFieldForm(submitted(request, but_not="delete"))
     status = 200
     if request.method == "POST":
         try:
@@ -264,6 +340,8 @@ def fields(request: HttpRequest, slug: str) -> HttpResponse:
                 ).first()
                 if field is None:
                     raise Http404("field")
+                if not is_confirmed(request):
+                    return _confirm_field_delete(request, field)
                 custom_field_delete(actor=actor(request), field=field)
                 messages.success(request, _("Field “%(f)s” deleted.") % {"f": field.name})
                 return redirect(f"/o/{slug}/fields/")
