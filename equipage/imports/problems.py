@@ -16,6 +16,10 @@ MESSAGES: dict[str, str] = {
     # reading the file
     "line_unreadable": gettext_noop("This line cannot be read: %(e)s"),
     "xlsx_unreadable": gettext_noop("This file is not a readable XLSX workbook (%(e)s)."),
+    "line_bad_bytes": gettext_noop(
+        "This line holds bytes that are not valid %(encoding)s, the encoding of the rest "
+        "of the file: correct them (or save the file again as UTF-8)."
+    ),
     # its header
     "file_empty": gettext_noop("The file is empty: no header line was found."),
     "column_unknown": gettext_noop("Unknown column “%(h)s”: it is ignored."),

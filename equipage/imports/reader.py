@@ -339,15 +339,7 @@ def _records(
 
 def _bad_bytes(line: int, encoding: str) -> Problem:
     name = {"utf-8-sig": "UTF-8", "utf-8": "UTF-8", "utf-16": "UTF-16"}.get(encoding, encoding)
-    return Problem(
-        line,
-        "",
-        _(
-            "This line holds bytes that are not valid %(encoding)s, the encoding of the rest "
-            "of the file: correct them (or save the file again as UTF-8)."
-        )
-        % {"encoding": name},
-    )
+    return Problem(line, "", msg("line_bad_bytes", {"encoding": name}))
 
 
 def _chunks(
