@@ -336,13 +336,17 @@ def test_crlf_in_an_organization_name_is_refused_by_the_cli(site: dict[str, Any]
 def test_an_invalid_utf8_byte_in_a_csv_without_bom_is_an_error_naming_the_line(
     site: dict[str, Any],
 ) -> None:
-    data = csv_bytes([["", "Durand", "Élodie", "elodie@acme.test", "", ""]],
+    # The issue's file: « Élodie » in UTF-8 and one stray byte on the same line, no BOM.
+    data = csv_bytes([["", "Durand", "Élodie", "elodie@acme.test", "", "Active"]],
                      header=EN_HEADER, encoding="utf-8")  # fmt: skip
-    data = data.replace("Durand".encode(), b"Dur\xffand")
+    data = data.replace(b"Durand", b"Dur\xffand")
     r = preview(site, "roster.csv", data)
-    assert r.status < 500, r.text
-    assert "ﾃ" not in r.text and "Élodie" not in json.dumps(r.text) or "line" in r.text.lower()
-    assert re.search(r"line\W+2|ligne\W+2|\"line\": 2|row\W+2", r.text, re.I), r.text[:500]
+    assert r.status == 200, r.text
+    report = json.loads(r.text)
+    assert [e["line"] for e in report["errors"]] == [2], report["errors"]
+    # Never a silent re-decode: the rest of the line reads as the UTF-8 it is.
+    names = [c["fields"]["first_name"]["after"] for c in report["changes"]]
+    assert names in ([], ["Élodie"]), names
 
 
 @pytest.mark.parametrize(
@@ -528,11 +532,14 @@ def test_a_reset_request_takes_the_same_time_whether_the_account_exists(
 
     existing, missing = [], []
     for i in range(30):
-        existing.append(timed("owner@acme.test"))
-        missing.append(timed(f"nobody-{i}@acme.test"))
-    a, b = statistics.median(existing) * 1000, statistics.median(missing) * 1000
-    print(f"reset medians: existing {a:.1f} ms, missing {b:.1f} ms")
-    assert abs(a - b) <= max(3.0, 0.25 * max(a, b)), (a, b)
+        # Alternate which goes first, so that a busy machine slows both alike.
+        pair = [("owner@acme.test", existing), (f"nobody-{i}@acme.test", missing)]
+        for identifier, times in pair[:: 1 if i % 2 else -1]:
+            times.append(timed(identifier) * 1000)
+    a, b = statistics.median(existing), statistics.median(missing)
+    gap = statistics.median(x - y for x, y in zip(existing, missing, strict=True))
+    print(f"reset medians: existing {a:.1f} ms, missing {b:.1f} ms, median gap {gap:+.1f} ms")
+    assert abs(gap) <= max(3.0, 0.25 * min(a, b)), (a, b, gap)
 
 
 def test_reset_mails_to_one_address_are_limited(site: dict[str, Any]) -> None:
@@ -612,3 +619,16 @@ def test_no_console_page_answers_500_to_a_member_an_admin_or_the_owner(
     for role, browser in browsers.items():
         broken = {p: s for p, s in crawl(browser).items() if s >= 500}
         assert not broken, (role, broken)
+
+
+def test_a_neutralised_cell_survives_an_export_then_import_round_trip(site: dict[str, Any]) -> None:
+    member = new_member(site, first_name="'=already")
+    assert member["first_name"] == "'=already"
+    export = call(site, "GET", "/api/v1/exports/members?format=csv")
+    assert export.status == 200, export.text[:300]
+    r = preview(site, "export.csv", export.text.encode("utf-8"))
+    assert r.status == 200, r.text[:300]
+    report = json.loads(r.text)
+    mine = [c for c in report["changes"] if c["login"] == member["login"]]
+    assert mine == [], mine
+    assert report["errors"] == [], report["errors"]
