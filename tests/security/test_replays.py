@@ -380,15 +380,66 @@ def test_a_workbook_bomb_uploaded_through_the_api_is_refused_quickly_in_bounded_
 def test_an_account_created_without_a_password_does_not_open_with_tempeos(
     site: dict[str, Any],
 ) -> None:
-    member = new_member(site)
-    r = login(Browser(site["port"], source="127.0.0.9"), "acme", member["login"], "tempeos")
-    assert r.status != 302, r.headers["Location"]
-    data = csv_bytes([["", "Imported", "Ivan", "ivan@acme.test", "", ""]], header=EN_HEADER)
+    # New organizations mail a single-use link; no published password opens anything.
+    policy = query(site["env"], "SELECT first_password_policy FROM organizations_organization")
+    assert {row[0] for row in policy} == {"link"}, policy
+    logins = [new_member(site)["login"]]  # the API
+    tag = uuid.uuid4().hex[:6]
+    r = site["owner"].post_form(  # the console
+        "/o/acme/members/new",
+        {"first_name": "Conso", "last_name": f"Le{tag}", "email": f"c{tag}@acme.test",
+         "login": f"conso.{tag}", "role": "member", "send": "policy", "password": ""},
+    )  # fmt: skip
+    assert r.status == 302, r.text[-800:]
+    logins.append(f"conso.{tag}")
+    data = csv_bytes([[f"imp.{tag}", "Imported", "Ivan", f"i{tag}@acme.test", "", "Active"]],
+                     header=EN_HEADER)  # fmt: skip
     body, ctype = multipart("r.csv", data, {"mode": "upsert"})
-    job = call(site, "POST", "/api/v1/imports", raw=body, headers={"Content-Type": ctype})
-    assert job.status == 202, job.text
-    policy = query(site["env"], "SELECT * FROM organizations_organization WHERE slug='acme'")
-    assert "tempeos" not in repr(policy)
+    job = json.loads(call(site, "POST", "/api/v1/imports", raw=body,
+                          headers={"Content-Type": ctype}).text)  # fmt: skip
+    for _ in range(100):
+        job = json.loads(call(site, "GET", f"/api/v1/imports/{job['id']}").text)
+        if job["status"] != "previewing":
+            break
+        time.sleep(0.2)
+    assert job["status"] == "previewed", job
+    applied = call(site, "POST", f"/api/v1/imports/{job['id']}/apply", {})
+    assert applied.status < 300, applied.text
+    for _ in range(100):
+        if query(site["env"], f"SELECT id FROM accounts_member WHERE login = 'imp.{tag}'"):
+            break
+        time.sleep(0.2)
+    else:
+        raise AssertionError("the import did not create its member")
+    logins.append(f"imp.{tag}")
+    for i, name in enumerate(logins):
+        r = login(Browser(site["port"], source=f"127.0.2.{i + 1}"), "acme", name, "tempeos")
+        assert r.status != 302, (name, r.headers["Location"])
+
+
+def test_no_reset_mail_is_sent_to_a_deactivated_account(site: dict[str, Any]) -> None:
+    member = new_member(site)
+    assert call(site, "POST", f"/api/v1/members/{member['id']}/deactivate", {}).status < 300
+    r = Browser(site["port"], source="127.0.0.21").post_form(
+        "/o/acme/password/reset/", {"identifier": member["email"]}
+    )
+    assert r.status == 200
+    time.sleep(2)
+    assert mails_to(site, member["email"]) == []
+
+
+def test_a_member_refused_an_admin_page_leaves_an_audit_event(site: dict[str, Any]) -> None:
+    password = "Member-pass-2026!"
+    member = new_member(site, password=password)
+    browser = Browser(site["port"], source="127.0.0.22")
+    session_in(browser, member["login"], password)
+    before = query(site["env"], "SELECT COUNT(*) FROM audit_auditevent "
+                   "WHERE event_type = 'security.access_denied'")[0][0]  # fmt: skip
+    for path in ("/o/acme/tokens/", "/o/acme/settings/", "/o/acme/webhooks/"):
+        assert browser.request("GET", path).status in (403, 404)
+    after = query(site["env"], "SELECT COUNT(*) FROM audit_auditevent "
+                  "WHERE event_type = 'security.access_denied'")[0][0]  # fmt: skip
+    assert after > before
 
 
 # --- throttling -------------------------------------------------------------------------
