@@ -683,3 +683,34 @@ def test_a_neutralised_cell_survives_an_export_then_import_round_trip(site: dict
     mine = [c for c in report["changes"] if c["login"] == member["login"]]
     assert mine == [], mine
     assert report["errors"] == [], report["errors"]
+
+
+AGE_SESSION = """
+import sys, django
+django.setup()
+from django.contrib.sessions.backends.db import SessionStore
+from equipage.accounts.sessions import SEEN, STARTED
+s = SessionStore(session_key=sys.argv[1])
+s[SEEN] -= int(sys.argv[2]) * 60
+s[STARTED] -= int(sys.argv[2]) * 60
+s.save()
+"""
+
+
+def test_a_session_left_idle_past_the_organizations_limit_is_over(site: dict[str, Any]) -> None:
+    password = "Idle-pass-2026!"
+    member = new_member(site, password=password)
+    browser = Browser(site["port"], source="127.0.0.23")
+    session_in(browser, member["login"], password)
+    assert browser.request("GET", "/o/acme/me/").status == 200
+    # The limit plus one minute pass without a request (the session's stamps are moved back).
+    limit = query(site["env"], "SELECT session_idle_minutes FROM organizations_organization "
+                  "WHERE slug = 'acme'")[0][0]  # fmt: skip
+    env = {**site["env"], "DJANGO_SETTINGS_MODULE": "equipage.settings"}
+    done = subprocess.run(
+        [sys.executable, "-c", AGE_SESSION, browser.cookies["sessionid"], str(limit + 1)],
+        env=env, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    r = browser.request("GET", "/o/acme/me/")
+    assert r.status == 302 and "/login" in (r.headers["Location"] or ""), r.status
