@@ -7,11 +7,11 @@ Each test is one attack of the issue, named after it.
 
 from __future__ import annotations
 
-import base64
 import email
 import hashlib
 import hmac
 import http.client
+import itertools
 import json
 import re
 import statistics
@@ -328,9 +328,10 @@ def test_crlf_in_an_organization_name_is_refused_by_the_cli(site: dict[str, Any]
         env=site["env"], capture_output=True, text=True, timeout=60,
     )  # fmt: skip
     assert done.returncode != 0
-    assert query(site["env"], "SELECT name FROM organizations_organization WHERE slug='beta'")[0][
-        0
-    ] == "Beta"
+    assert (
+        query(site["env"], "SELECT name FROM organizations_organization WHERE slug='beta'")[0][0]
+        == "Beta"
+    )
 
 
 def test_an_invalid_utf8_byte_in_a_csv_without_bom_is_an_error_naming_the_line(
@@ -478,7 +479,7 @@ def test_one_wrong_attempt_every_thirty_seconds_does_not_lock_the_victim_out(
         if r.status == 429:
             waits.append(int(r.headers["Retry-After"]))
     # Early attempts are refused unheard: they never push the pause further.
-    assert waits and all(b <= a for a, b in zip(waits, waits[1:], strict=False)), waits
+    assert waits and all(b <= a for a, b in itertools.pairwise(waits)), waits
     assert max(waits) <= 15 * 60, waits
     # The victim's own browser (a known device) still logs in.
     assert login(own, "acme", victim["login"], password).status == 302
@@ -714,3 +715,127 @@ def test_a_session_left_idle_past_the_organizations_limit_is_over(site: dict[str
     assert done.returncode == 0, done.stderr
     r = browser.request("GET", "/o/acme/me/")
     assert r.status == 302 and "/login" in (r.headers["Location"] or ""), r.status
+
+
+# --- no 500 on hostile URLs and bodies -------------------------------------------------
+
+
+HOSTILE_PAGES = [
+    "/o/acme/groups/99999999999999999999/",
+    "/o/acme/members/99999999999999999999/",
+    "/o/acme/members?q=%ED%A0%80",
+    "/o/acme/members?q=%FF",
+    "/o/acme/members?page=abc",
+    "/o/acme/members?page=99999999999999999999",
+    "/o/acme/members?group=99999999999999999999",
+    "/o/acme/members?state=%00",
+    "/o/acme/members?sort=%00",
+    "/o/acme/members?label=%00",
+    "/o/acme/members/count?q=%00",
+    "/o/acme/tokens/99999999999999999999/revoke",
+    "/o/acme/webhooks/99999999999999999999/",
+    "/o/acme/ownership/99999999999999999999/",
+    "/o/acme/members?role=%00&group=%00",
+    "/o/acme/password/set/%00/",
+    "/o/acme/audit/?q=%00",
+    "/o/acme/audit?q=%00&actor=%00",
+    "/o/%00/login",
+]
+HOSTILE_API = [
+    "/api/v1/members/99999999999999999999",
+    "/api/v1/members?cursor=%00",
+    "/api/v1/members?cursor=abc",
+    "/api/v1/members?group=99999999999999999999",
+    "/api/v1/members?group=%00",
+    "/api/v1/members?label=%00",
+    "/api/v1/groups/99999999999999999999",
+    "/api/v1/audit-events?cursor=zzz",
+    "/api/v1/audit-events?actor=%00",
+    "/api/v1/imports/99999999999999999999",
+    "/api/v1/members?search=%ED%A0%80",
+]
+HOSTILE_SCIM = [
+    "/scim/v2/Users/99999999999999999999",
+    "/scim/v2/Users/%00",
+    "/scim/v2/Groups/%00",
+    "/scim/v2/Users?startIndex=99999999999999999999",
+    "/scim/v2/Users?count=99999999999999999999",
+    "/scim/v2/Users?filter=emails%5Bvalue%20eq%20%22%00%22%5D",
+    "/scim/v2/Groups?filter=displayName%20eq%20%22%00%22",
+    "/scim/v2/Users?filter=externalId%20eq%20%22%00%22",
+    "/scim/v2/Users?filter=id%20eq%20%2299999999999999999999%22",
+]
+
+
+def test_hostile_urls_and_bodies_never_answer_500(site: dict[str, Any]) -> None:
+    """NUL, ids past 2^63, invalid UTF-8 and garbage cursors on the console, API and SCIM.
+
+    Found by this replay: a NUL in a SCIM id (500, HTML: it reached a Location
+    header), a SCIM startIndex past 2^63 and, on PostgreSQL, a NUL in an API
+    filter or a SCIM userName (500).
+    """
+    bad = {}
+    for p in HOSTILE_PAGES:
+        r = site["owner"].request("GET", p)
+        if r.status >= 500:
+            bad[p] = r.status
+    for p in HOSTILE_API:
+        r = call(site, "GET", p)
+        if r.status >= 500:
+            bad[p] = (r.status, r.text[:100])
+    for p in HOSTILE_SCIM:
+        r = call(site, "GET", p, token=site["scim"])
+        if r.status >= 500:
+            bad[p] = (r.status, r.text[:100])
+    for body in (
+        {"first_name": "a\x00b", "last_name": "x"},
+        {"first_name": "A", "last_name": "B", "email": "a\x00@x.t"},
+        {"first_name": "A", "last_name": "B", "login": "a\x00b"},
+        {"first_name": "A", "last_name": "B", "group_ids": [99999999999999999999]},
+    ):
+        r = call(site, "POST", "/api/v1/members", body)
+        if r.status >= 500:
+            bad[str(body)] = (r.status, r.text[:100])
+    r = call(site, "POST", "/api/v1/groups", {"name": "a\x00b"})
+    if r.status >= 500:
+        bad["group nul"] = r.status
+    r = call(
+        site,
+        "POST",
+        "/scim/v2/Users",
+        {"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": "a\x00b"},
+        token=site["scim"],
+        headers={"Content-Type": "application/scim+json"},
+    )
+    if r.status >= 500:
+        bad["scim nul"] = r.status
+    r = call(
+        site,
+        "POST",
+        "/scim/v2/Groups",
+        {"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "displayName": "a\x00b"},
+        token=site["scim"],
+        headers={"Content-Type": "application/scim+json"},
+    )
+    if r.status >= 500:
+        bad["scim group nul"] = r.status
+    r = Browser(site["port"], source="127.0.3.1").post_form(
+        "/o/acme/login", {"identifier": "a\x00b", "password": "x\x00"}
+    )
+    if r.status >= 500:
+        bad["login nul"] = r.status
+    r = Browser(site["port"], source="127.0.3.2").post_form(
+        "/o/acme/password/reset/", {"identifier": "a\x00b"}
+    )
+    if r.status >= 500:
+        bad["reset nul"] = r.status
+    assert not bad, bad
+    # A NUL in an API or SCIM URL is a 400 in the reader's JSON.
+    for path, token in (
+        ("/api/v1/members?label=%00", site["api"]),
+        ("/scim/v2/Users/%00", site["scim"]),
+    ):
+        r = call(site, "GET", path, token=token)
+        assert r.status == 400 and "json" in (r.headers["Content-Type"] or ""), (path, r.status)
+    r = call(site, "GET", "/scim/v2/Users?startIndex=99999999999999999999", token=site["scim"])
+    assert r.status == 200 and json.loads(r.text)["Resources"] == [], r.text[:300]
