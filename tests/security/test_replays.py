@@ -839,3 +839,99 @@ def test_hostile_urls_and_bodies_never_answer_500(site: dict[str, Any]) -> None:
         assert r.status == 400 and "json" in (r.headers["Content-Type"] or ""), (path, r.status)
     r = call(site, "GET", "/scim/v2/Users?startIndex=99999999999999999999", token=site["scim"])
     assert r.status == 200 and json.loads(r.text)["Resources"] == [], r.text[:300]
+
+
+def test_nul_and_out_of_range_values_in_bodies_never_answer_500(site: dict[str, Any]) -> None:
+    """NUL in every text field of the API, SCIM, the import and console forms (PostgreSQL)."""
+    bad = {}
+    m = new_member(site)
+    g = json.loads(call(site, "POST", "/api/v1/groups", {"name": "probe-g"}).text)
+    cases = [
+        ("POST", "/api/v1/labels", {"name": "a\x00b"}),
+        ("POST", "/api/v1/custom-fields", {"name": "a\x00b"}),
+        ("PATCH", f"/api/v1/groups/{g['id']}", {"name": "a\x00b"}),
+        ("PATCH", f"/api/v1/members/{m['id']}", {"first_name": "a\x00b"}),
+        ("PATCH", f"/api/v1/members/{m['id']}", {"email": "a\x00b@x.t"}),
+        ("PATCH", f"/api/v1/members/{m['id']}", {"login": "a\x00b"}),
+        ("PATCH", f"/api/v1/members/{m['id']}", {"external_id": "a\x00b"}),
+        ("PATCH", f"/api/v1/members/{m['id']}", {"phone": "a\x00b"}),
+        ("PATCH", f"/api/v1/members/{m['id']}", {"job_title": "a\x00b"}),
+        ("POST", "/api/v1/members", {"first_name": "A", "last_name": "B", "external_id": "x\x00"}),
+        ("POST", "/api/v1/members", {"first_name": "A", "last_name": "B", "phone": "x\x00"}),
+        (
+            "POST",
+            "/api/v1/members",
+            {"first_name": "A", "last_name": "B", "password": "Abcdefgh-123\x00"},
+        ),
+        ("POST", "/api/v1/invitations", {"emails": ["a\x00@x.t"]}),
+        ("POST", f"/api/v1/groups/{g['id']}/members", {"member_ids": [99999999999999999999]}),
+        ("PUT", f"/api/v1/members/{m['id']}/roles", {"roles": ["a\x00"]}),
+    ]
+    for method, path, body in cases:
+        r = call(site, method, path, body)
+        if r.status >= 500:
+            bad[f"{method} {path} {body}"] = (r.status, r.text[:100])
+    r = call(
+        site,
+        "POST",
+        "/api/v1/members",
+        raw=b'{"first_name": "\xff", "last_name": "x"}',
+        headers={"Content-Type": "application/json"},
+    )
+    if r.status >= 500:
+        bad["bad utf8 json"] = r.status
+    scim_user = {
+        "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+        "userName": "probe@acme.test",
+        "externalId": "e\x00",
+        "name": {"givenName": "P", "familyName": "Q"},
+        "emails": [{"value": "p\x00@acme.test"}],
+    }
+    r = call(
+        site,
+        "POST",
+        "/scim/v2/Users",
+        scim_user,
+        token=site["scim"],
+        headers={"Content-Type": "application/scim+json"},
+    )
+    if r.status >= 500:
+        bad["scim ext nul"] = (r.status, r.text[:200])
+    patch = {
+        "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+        "Operations": [{"op": "replace", "path": "userName", "value": "a\x00"}],
+    }
+    r = call(
+        site,
+        "PATCH",
+        f"/scim/v2/Users/{m['id']}",
+        patch,
+        token=site["scim"],
+        headers={"Content-Type": "application/scim+json"},
+    )
+    if r.status >= 500:
+        bad["scim patch nul"] = (r.status, r.text[:200])
+    patch["Operations"][0]["path"] = "externalId"
+    r = call(
+        site,
+        "PATCH",
+        f"/scim/v2/Users/{m['id']}",
+        patch,
+        token=site["scim"],
+        headers={"Content-Type": "application/scim+json"},
+    )
+    if r.status >= 500:
+        bad["scim patch ext nul"] = (r.status, r.text[:200])
+    data = csv_bytes([["x\x00y", "Doe", "Jo", "jo@acme.test", "", "Active"]], header=EN_HEADER)
+    r = preview(site, "r.csv", data)
+    if r.status >= 500:
+        bad["import nul"] = r.status
+    o = site["owner"]
+    for path, form in (
+        ("/o/acme/groups/", {"name": "a\x00b"}),
+        ("/o/acme/labels/", {"name": "a\x00b", "color": "#000000"}),
+    ):
+        r = o.post_form(path, form)
+        if r.status >= 500:
+            bad[path] = r.status
+    assert not bad, bad
