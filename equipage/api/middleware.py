@@ -90,6 +90,8 @@ class MachineErrorsMiddleware:
         limit = body_limit(request, kind)
         if length > limit:
             return too_large(kind, limit)
+        if _holds_nul(request):
+            return error_response(kind, 400, _("The request URL contains a NUL character."))
         response = self.get_response(request)
         if response.status_code >= 400 and "json" not in response.get("Content-Type", ""):
             phrase = HTTPStatus(response.status_code).phrase if _known(response) else "Error"
@@ -108,6 +110,17 @@ class MachineErrorsMiddleware:
             return error_response(kind, status, HTTPStatus(status).phrase)
         log.exception("%s %s failed", request.method, request.path, exc_info=exception)
         return error_response(kind, 500, _("Internal error: the server could not answer."))
+
+
+def _holds_nul(request: HttpRequest) -> bool:
+    """Say whether the path or a query parameter holds NUL.
+
+    No resource is named with one, PostgreSQL refuses it in any text parameter
+    (a 500), and in a SCIM id it would end up in a ``Location`` header.
+    """
+    if "\x00" in request.path:
+        return True
+    return any("\x00" in k or "\x00" in v for k, vs in request.GET.lists() for v in vs)
 
 
 def _known(response: HttpResponse) -> bool:

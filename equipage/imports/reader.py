@@ -112,9 +112,10 @@ def settle_encoding(data: bytes | Path) -> tuple[str, bool]:
     A byte order mark declares UTF-8 or UTF-16. Without one, a file that
     decodes as UTF-8 is UTF-8. One that does not is still UTF-8 — with bad
     bytes, each an error of its line — when it holds more valid multi-byte
-    UTF-8 characters than invalid bytes: a cp1252 file's accents are almost
-    all invalid UTF-8, a UTF-8 file with one stray byte has its accents valid
-    (« Élodie » never becomes « ﾃ瑛odie »). Otherwise the legacy encoding is
+    UTF-8 characters than invalid bytes, or as many: a cp1252 file's accents
+    are almost all invalid UTF-8 (and hardly ever form one valid character),
+    a UTF-8 file with one stray byte has its accents valid (« Élodie » with
+    one bad byte beside it never becomes « ﾃ瑛odie » nor « Ã‰lodie »). Otherwise the legacy encoding is
     detected; French Excel writes Windows-1252, which wins when the detector
     hesitates between the Latin encodings and cp1252 decodes cleanly.
     """
@@ -126,7 +127,7 @@ def settle_encoding(data: bytes | Path) -> tuple[str, bool]:
     if _decodes(data, "utf-8"):
         return "utf-8", True
     invalid, valid = _utf8_damage(data)
-    if valid > invalid:
+    if valid and valid >= invalid:
         return "utf-8", False
     encoding = _legacy_encoding(data.read_bytes() if isinstance(data, Path) else data)
     return encoding, _decodes(data, encoding)

@@ -309,7 +309,10 @@ class OrmStorage(ScimStorage):
             # The common listing: page in the database, in id order.
             qs = self._queryset(resource_types[0]).order_by("pk")
             total = qs.count()
-            rows = list(qs[start : start + count] if count is not None else qs[start:])
+            # Bounded by the total: a startIndex or count past 2^63 must not reach the database.
+            start = min(start, total)
+            end = total if count is None else min(start + count, total)
+            rows = list(qs[start:end])
             return SearchPage(total, self._resources(resource_types[0], rows))
 
         candidates: list[Resource[Any]] = []
@@ -351,6 +354,9 @@ class OrmStorage(ScimStorage):
         login = str(data.get("userName") or "").strip()
         if not login:
             raise InvalidValueException(detail="userName is required")
+        if any(ord(char) < 32 or ord(char) == 127 for char in login):
+            # PostgreSQL refuses NUL even in a lookup; no login holds a control character.
+            raise InvalidValueException(detail="userName contains a control character")
         taken = Member.objects.filter(organization=self.organization, login__iexact=login)
         if exclude_pk:
             taken = taken.exclude(pk=exclude_pk)

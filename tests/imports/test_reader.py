@@ -159,6 +159,16 @@ def test_utf8_file_with_one_invalid_byte_is_an_error_of_its_line_not_a_legacy_de
     assert [p.line for p in validate_table(table).problems] == [3]
 
 
+def test_one_accent_and_one_invalid_byte_without_bom_is_utf8_with_an_error_not_cp1252() -> None:
+    # The red team's file: as many valid accents as bad bytes (one each) is still UTF-8.
+    header = ["Login", "Last name", "First name", "Email", "Password", "State"]
+    data = csv_bytes([["", "Durand", "Élodie", "", "", "Active"]], header, encoding="utf-8")
+    table = read_table(data.replace(b"Durand", b"Dur\xffand"))
+    assert table.encoding == "utf-8"
+    assert table.rows[0][1][2] == "Élodie"
+    assert [p.line for p in table.problems] == [2]
+
+
 def test_utf8_file_with_bom_and_an_invalid_byte_is_an_error_never_a_silent_replacement() -> None:
     table = read_table(_with_bad_byte("utf-8-sig"))
     assert table.encoding == "utf-8-sig"
