@@ -19,7 +19,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, File, Form, Query, Router, Schema, Status, UploadedFile
 
-from equipage.api.common import actor, organization
+from equipage.api.common import Identifier, actor, organization
 from equipage.api.errors import ERROR_RESPONSES
 from equipage.core.errors import NotFound, ValidationFailed
 from equipage.imports import limits
@@ -115,7 +115,7 @@ class ImportJobOut(Schema):
 
 
 class PageQuery(Schema):
-    cursor: str | None = Field(None, description="From `next_cursors` or `next_cursor`.")
+    cursor: Identifier | None = Field(None, description="From `next_cursors` or `next_cursor`.")
     limit: int = Field(REPORT_LIMIT, ge=1, le=PAGE_LIMIT, description="Lines per page.")
 
 
