@@ -265,7 +265,9 @@ def test_schemathesis_with_hostile_strings_finds_no_server_error(
                 AssertionError,
                 BaseExceptionGroup,
             ) as exc:  # one report for the whole API
-                failures.append(f"{case.operation.label}: {str(exc)[:600]}\n{case.as_curl_command()}")
+                failures.append(
+                    f"{case.operation.label}: {str(exc)[:600]}\n{case.as_curl_command()}"
+                )
 
         run()
     assert not failures, "\n\n".join(failures[:20])
