@@ -115,7 +115,11 @@ class ImportJobOut(Schema):
 
 
 class PageQuery(Schema):
-    cursor: Identifier | None = Field(None, description="From `next_cursors` or `next_cursor`.")
+    # Bounded (request line) and free of control characters (a 400 naming it); a cursor is
+    # a few bytes of URL-safe base64, which the import's storage decodes (else a 400 too).
+    cursor: Identifier | None = Field(
+        None, max_length=100, description="From `next_cursors` or `next_cursor`."
+    )
     limit: int = Field(REPORT_LIMIT, ge=1, le=PAGE_LIMIT, description="Lines per page.")
 
 
