@@ -79,8 +79,14 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
             stop(server)
 
 
-def api(live: dict[str, Any], method: str, path: str, **kwargs: Any) -> requests.Response:
-    headers = {"Authorization": f"Bearer {live['api']}", "Accept-Language": "en"}
+def api(
+    live: dict[str, Any],
+    method: str,
+    path: str,
+    headers: dict[str, str] | None = None,
+    **kwargs: Any,
+) -> requests.Response:
+    headers = {"Authorization": f"Bearer {live['api']}", "Accept-Language": "en", **(headers or {})}
     return requests.request(
         method, f"{live['base']}/api/v1{path}", headers=headers, timeout=30, **kwargs
     )
@@ -188,6 +194,8 @@ def test_a_nul_in_any_text_field_or_query_parameter_is_a_4xx(
             r.status_code >= 400 and not r.headers["Content-Type"].startswith(PROBLEM)
         ):
             wrong.append((method.upper(), path, field, r.status_code, r.text[:300]))
+        elif r.status_code >= 400 and field not in {e["field"] for e in r.json()["errors"]}:
+            wrong.append((method.upper(), path, field, "not named", r.text[:300]))
     assert not wrong, "\n".join(map(str, wrong))
     # The fields that answered 500 on PostgreSQL are among those tried.
     for tried in [("/groups", "name"), ("/labels", "name"), ("/custom-fields", "choices"),
@@ -199,6 +207,16 @@ def test_a_nul_in_free_text_search_is_ignored(live: dict[str, Any]) -> None:
     """``?search=`` looks for what the text shows: controls dropped, as in the console."""
     r = api(live, "get", "/members", params={"search": "zo\x00é"})
     assert r.status_code == 200, r.text
+
+
+@pytest.mark.parametrize("body", ["[null, null]", "367", '"Zoé"', "null"])
+def test_a_body_that_is_not_an_object_is_a_422(
+    live: dict[str, Any], ids: dict[str, int], body: str
+) -> None:
+    for path in (f"/members/{ids['member_id']}", f"/groups/{ids['group_id']}"):
+        r = api(live, "patch", path, data=body, headers={"Content-Type": "application/json"})
+        assert r.status_code == 422, (path, r.text)
+        assert r.headers["Content-Type"].startswith(PROBLEM)
 
 
 def test_schemathesis_with_hostile_strings_finds_no_server_error(
