@@ -347,6 +347,19 @@ def test_scim_filter_with_a_control_character_is_a_400(
     assert r.headers["Content-Type"].startswith("application/scim+json"), r.text
 
 
+@pytest.mark.parametrize(
+    "query", ["sortBy=userName%00", "attributes=userName%00", "excludedAttributes=%00",
+              "startIndex=%00", "count=1%00", "filter=%00"],
+)  # fmt: skip
+@pytest.mark.parametrize("resource", ["/Users", "/Groups"])
+def test_scim_query_parameters_with_nul_are_a_4xx(
+    live: dict[str, Any], resource: str, query: str
+) -> None:
+    r = scim(live, "GET", f"{resource}?{query}")
+    assert 400 <= r.status_code < 500, r.text
+    assert r.headers["Content-Type"].startswith("application/scim+json"), r.text
+
+
 def test_no_text_column_holds_a_control_character(live: dict[str, Any]) -> None:
     """Runs last (file order): whatever the tests above sent, nothing hostile was stored."""
     env = live["env"]
