@@ -11,17 +11,36 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Schema
 from ninja.schema import DjangoGetter
-from pydantic import Field, model_validator
+from pydantic import AfterValidator, Field, ValidationInfo, model_validator
 from pydantic_core import PydanticCustomError
 
 from equipage.api.errors import PreconditionFailed
 from equipage.core.errors import ValidationFailed
 from equipage.core.ids import MAX_ID
+from equipage.core.text import check_identifier, free_text_problem
 from equipage.organizations.models import Organization
 from equipage.permissions import Actor
 
 # An id a row can have: bigger numbers are refused with a 422, not sent to the database.
 RowId = Annotated[int, Field(ge=1, le=MAX_ID)]
+
+
+def _identifier(value: str, info: ValidationInfo) -> str:
+    # A domain error, not a pydantic one: a 400 naming the parameter, as an action would answer.
+    return check_identifier(value, field=info.field_name or "")
+
+
+def _free_text(value: str, info: ValidationInfo) -> str:
+    problem = free_text_problem(value)
+    if problem:
+        raise ValidationFailed(problem, field=info.field_name)
+    return value
+
+
+# A name or an identifier a query filters on: control and invisible characters refused (400).
+Identifier = Annotated[str, AfterValidator(_identifier)]
+# Text of several lines (addresses to invite): NUL and other controls refused (400).
+FreeText = Annotated[str, AfterValidator(_free_text)]
 
 # Every query parameter has a maximum length, so that the longest valid query fits in the
 # request line `serve` reads (settings.EQUIPAGE_REQUEST_LINE_LIMIT): no HTML 414.

@@ -43,6 +43,8 @@ def search_key(*parts: str) -> str:
 # controls (a login "admin\u202egnp.exe" reads "adminexe.png") and zero-width ones.
 INVISIBLE_FORMATTING = re.compile("[\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
 _CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f]")
+# What free text (a message, a SCIM address) may not hold either: controls but line breaks and tabs.
+_CONTROLS_BUT_LINES = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
 # No-break spaces (French typography, Excel and copy-paste from web pages put them in
@@ -72,6 +74,29 @@ def text_problem(text: str) -> str | None:
             "remove them."
         )
     return _("This text contains invisible characters: remove them.")
+
+
+def free_text_problem(text: str) -> str | None:
+    """Return why ``text`` cannot be free text (in the reader's language), or None.
+
+    Lines and tabs are allowed; NUL (PostgreSQL cannot store it) and the other
+    control characters are not.
+    """
+    if _CONTROLS_BUT_LINES.search(text):
+        return _("This text contains invisible control characters.")
+    return None
+
+
+def check_identifier(value: str, *, field: str) -> str:
+    """Return ``value``, or raise ``ValidationFailed`` naming ``field`` if a name cannot hold it.
+
+    What a filter or an identifier in a query is held to: looking for a name
+    with a NUL in it is an error (PostgreSQL refuses the comparison), not a search.
+    """
+    problem = text_problem(value)
+    if problem:
+        raise ValidationFailed(problem, field=field)
+    return value
 
 
 def clean_name(value: Any, *, field: str, max_length: int | None, required: bool = False) -> str:

@@ -37,6 +37,7 @@ from equipage.core.errors import (
     PermissionDenied,
     ValidationFailed,
 )
+from equipage.core.text import free_text_problem, text_problem
 from equipage.groups.actions import group_delete
 from equipage.groups.models import Group, GroupMembership
 from equipage.organizations.models import Organization
@@ -84,6 +85,31 @@ def scim_errors() -> Iterator[None]:
         raise InvalidValueException(detail=str(exc)) from None
     except DomainError as exc:
         raise InvalidValueException(detail=str(exc)) from None
+
+
+# Attributes that are names (held to ``text_problem``); any other string is free text.
+NAME_ATTRIBUTES = frozenset(
+    {"userName", "displayName", "givenName", "familyName", "externalId", "title", "nickName"}
+)
+
+
+def refuse_controls(data: Any, key: str = "") -> None:
+    """Refuse (``invalidValue``) a control character anywhere in a resource, before any query.
+
+    PostgreSQL cannot hold a NUL, in a column or in the JSON of the attributes
+    Equipage keeps as they came; a name holds no invisible character at all.
+    """
+    if isinstance(data, dict):
+        for name, value in data.items():
+            refuse_controls(str(name))
+            refuse_controls(value, str(name))
+    elif isinstance(data, list):
+        for value in data:
+            refuse_controls(value, key)
+    elif isinstance(data, str):
+        problem = text_problem(data) if key in NAME_ATTRIBUTES else free_text_problem(data)
+        if problem:
+            raise InvalidValueException(detail=f"{key}: {problem}" if key else problem)
 
 
 def version_of(data: dict[str, Any]) -> str:
@@ -351,6 +377,7 @@ class OrmStorage(ScimStorage):
 
     def _user_fields(self, resource: Resource[Any], exclude_pk: int | None = None) -> UserFields:
         data = _dump(resource)
+        refuse_controls(data)
         login = str(data.get("userName") or "").strip()
         if not login:
             raise InvalidValueException(detail="userName is required")
@@ -387,6 +414,7 @@ class OrmStorage(ScimStorage):
 
     def _group_fields(self, resource: Resource[Any]) -> GroupFields:
         data = _dump(resource)
+        refuse_controls(data)
         name = str(data.get("displayName") or "").strip()
         if not name:
             raise InvalidValueException(detail="displayName is required")

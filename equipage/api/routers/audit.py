@@ -8,7 +8,15 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 
-from equipage.api.common import Cursor, RowId, actor, decode_cursor, encode_cursor, organization
+from equipage.api.common import (
+    Cursor,
+    Identifier,
+    RowId,
+    actor,
+    decode_cursor,
+    encode_cursor,
+    organization,
+)
 from equipage.api.errors import ERROR_RESPONSES
 from equipage.audit.models import AuditEvent
 from equipage.core.errors import ValidationFailed
@@ -37,7 +45,7 @@ class EventPage(Schema):
 
 
 class EventFilters(Schema):
-    event_type: str = Field("", max_length=48)
+    event_type: Identifier = Field("", max_length=48)
     member_id: RowId | None = None
     limit: int = Field(50, ge=1, le=500)
     cursor: Cursor = ""

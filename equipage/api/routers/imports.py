@@ -19,7 +19,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, File, Form, Query, Router, Schema, Status, UploadedFile
 
-from equipage.api.common import actor, organization
+from equipage.api.common import Identifier, actor, organization
 from equipage.api.errors import ERROR_RESPONSES
 from equipage.core.errors import NotFound, ValidationFailed
 from equipage.imports import limits
@@ -121,11 +121,10 @@ class ImportJobOut(Schema):
 
 
 class PageQuery(Schema):
-    cursor: str | None = Field(
-        None,
-        max_length=64,
-        pattern=r"^[A-Za-z0-9_-]*$",
-        description="From `next_cursors` or `next_cursor`.",
+    # Bounded (request line) and free of control characters (a 400 naming it); a cursor is
+    # a few bytes of URL-safe base64, which the import's storage decodes (else a 400 too).
+    cursor: Identifier | None = Field(
+        None, max_length=100, description="From `next_cursors` or `next_cursor`."
     )
     limit: int = Field(REPORT_LIMIT, ge=1, le=PAGE_LIMIT, description="Lines per page.")
 

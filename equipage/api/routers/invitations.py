@@ -7,7 +7,7 @@ from typing import Any, Literal
 from django.http import HttpRequest
 from ninja import Field, Router, Schema
 
-from equipage.api.common import InputSchema, RowId, actor, organization
+from equipage.api.common import FreeText, InputSchema, RowId, actor, organization
 from equipage.api.errors import ERROR_RESPONSES
 from equipage.invitations.actions import invitation_cancel, invitation_resend, invitations_create
 from equipage.invitations.selectors import access_invitation_by_id
@@ -17,7 +17,7 @@ router = Router(tags=["invitations"])
 
 
 class InviteIn(InputSchema):
-    emails: str = Field(
+    emails: FreeText = Field(
         ...,
         min_length=1,
         max_length=20000,

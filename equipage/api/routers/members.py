@@ -22,6 +22,7 @@ from equipage.accounts.listing import filter_members, member_facts
 from equipage.accounts.models import Member
 from equipage.api.common import (
     Cursor,
+    Identifier,
     InputSchema,
     RowId,
     actor,
@@ -68,10 +69,10 @@ class MemberPage(Schema):
 
 class MemberFilters(Schema):
     search: str = Field("", max_length=200, description="Names, login, e-mail; accent-insensitive.")
-    group: str = Field("", max_length=150, description="Group id or name (with subgroups).")
+    group: Identifier = Field("", max_length=150, description="Group id or name (with subgroups).")
     state: State | Literal[""] = ""
     role: RoleName | Literal[""] = ""
-    label: str = Field("", max_length=60)
+    label: Identifier = Field("", max_length=60)
     limit: int = Field(50, ge=1, le=500)
     cursor: Cursor = ""
 
