@@ -29,6 +29,19 @@ NEVER_ONE = {
     "Too long: at most %(n)d characters (here %(m)d).",
     "This text is too long (%(n)d characters at most).",
     "The idle time before a session ends is between %(lo)d minutes and %(hi)d hours.",
+    "The idle session timeout is between %(lo)d minutes and %(hi)d hours.",
+    "New accounts without a password log in the first time with the organization's temporary "
+    "password, within %(days)d days of their creation, and must change it at once (“shared” "
+    "policy).",
+    "The request body is too large (%(n)s bytes at most).",
+    # The import's file limits (imports.limits): constants in the millions, a ratio of 100.
+    "This workbook unzips to more than %(ratio)d times its size (a zip bomb): it is refused.",
+    "The file has more than %(max)s lines, the most an import takes. Split it.",
+    "Line %(line)d is longer than %(max)s characters, the most an import takes.",
+    "The workbook holds more than %(max)s shared strings.",
+    "A cell of this workbook lies beyond column %(col)s or line %(max)s, the most an import reads.",
+    "This workbook declares a sheet of %(ref)s, beyond column %(col)s or "
+    "line %(max)s, the most an import reads.",
     # The JavaScript picks « {n} members selected » for two and more, « 1 member » alone.
     "{n} members selected",
 }

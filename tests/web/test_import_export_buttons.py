@@ -36,7 +36,7 @@ def test_admins_find_import_and_export_by_name_and_both_answer(
     assert client.get(links["Importer des membres"]).status_code == 200
     export = client.get(links["Exporter les membres"])
     assert export.status_code == 200 and export["Content-Type"].startswith("text/csv")
-    xlsx = client.get(links["Exporter les membres (XLSX)"])
+    xlsx = client.get(links["Exporter les membres XLSX"])
     assert xlsx.status_code == 200 and "spreadsheetml" in xlsx["Content-Type"]
 
 
