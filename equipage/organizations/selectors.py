@@ -14,6 +14,8 @@ from equipage.organizations.models import MemberCount, Organization
 def organization_by_slug(slug: str) -> Organization:
     """Return the organization named by ``slug`` or raise ``NotFound``."""
     try:
+        if "\x00" in slug:  # no slug holds one, and PostgreSQL refuses it in a query
+            raise Organization.DoesNotExist
         return Organization.objects.get(slug=slug)
     except Organization.DoesNotExist:
         raise NotFound(_("Unknown organization “%(slug)s”.") % {"slug": slug}) from None

@@ -35,7 +35,7 @@ class TenantLanguageMiddleware:
         if user is not None and user.is_authenticated and getattr(user, "language", ""):
             return user.language
         match = _ORG_PATH.match(request.path)
-        if match:
+        if match and "\x00" not in match["slug"]:
             from equipage.organizations.models import Organization
 
             return (

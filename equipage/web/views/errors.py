@@ -27,7 +27,7 @@ def _way_back(request: HttpRequest) -> tuple[str, str]:
     org = getattr(request, "organization", None)
     if org is None:
         parts = request.path.split("/")
-        if len(parts) > 2 and parts[1] == "o" and parts[2]:
+        if len(parts) > 2 and parts[1] == "o" and parts[2] and "\x00" not in parts[2]:
             from equipage.organizations.models import Organization
 
             org = Organization.objects.filter(slug=parts[2]).first()
