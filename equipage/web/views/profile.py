@@ -28,9 +28,15 @@ from equipage.accounts.models import (
 )
 from equipage.audit.models import AuditEvent
 from equipage.core.errors import DomainError, ValidationFailed
+from equipage.core.ids import parse_id
 from equipage.emails.models import OutboundEmail
-from equipage.groups.actions import group_add_member, group_remove_member
-from equipage.groups.models import GroupMembership
+from equipage.groups.actions import (
+    group_add_member,
+    group_remove_member,
+    labels_attach,
+    labels_detach,
+)
+from equipage.groups.models import GroupMembership, Label
 from equipage.permissions import Cap, access_member_by_id, can, grantable_roles
 from equipage.permissions.policy import access_group_by_id
 from equipage.web.forms import MemberCreateForm, MemberEditForm
@@ -133,6 +139,15 @@ def _profile_context(request: HttpRequest, member: Member) -> dict[str, Any]:
         "custom": [(f, values.get(f.pk, "")) for f in fields],
         "memberships": memberships,
         "all_groups": _choices(request)["groups"],
+        "can_labels": can(act, Cap.LABEL_ASSIGN, member),
+        "member_labels": list(
+            Label.objects.filter(organization=org, member_rows__member=member).order_by("name")
+        ),
+        "other_labels": list(
+            Label.objects.filter(organization=org)
+            .exclude(member_rows__member=member)
+            .order_by("name")
+        ),
         "edit_form": edit_form,
         "events": list(AuditEvent.objects.filter(member=member, organization=org)[:25]),
         "mails": list(OutboundEmail.objects.filter(member=member, organization=org)[:20]),
@@ -218,6 +233,41 @@ def profile_groups(request: HttpRequest, slug: str, member_id: int) -> HttpRespo
             messages.success(request, _("Added to %(g)s.") % {"g": group.name})
     except DomainError as exc:
         messages.error(request, str(exc))
+    return redirect(f"/o/{slug}/members/{member.pk}/")
+
+
+@require_POST
+@requires(Cap.MEMBER_VIEW)
+def profile_labels(request: HttpRequest, slug: str, member_id: int) -> HttpResponse:
+    """Attach or remove one label from the profile, through the same actions as the bulk bar."""
+    act = actor(request)
+    member = access_member_by_id(act, member_id, Cap.LABEL_ASSIGN)
+    # Another organization's label id is simply not found: the lookup is scoped to this one.
+    label_id = parse_id(request.POST.get("label"))
+    label = (
+        Label.objects.filter(
+            organization=request.organization,  # type: ignore[attr-defined]
+            pk=label_id,
+        ).first()
+        if label_id is not None
+        else None
+    )
+    if label is None:
+        messages.error(request, _("Choose a label."))
+        return redirect(f"/o/{slug}/members/{member.pk}/")
+    remove = request.POST.get("op") == "remove"
+    try:
+        action = labels_detach if remove else labels_attach
+        result = action(actor=act, label=label, members=[member])
+    except DomainError as exc:
+        messages.error(request, str(exc))
+    else:
+        if result.skipped:
+            messages.error(request, str(result.skipped[0][1]))
+        elif remove:
+            messages.success(request, _("Label « %(l)s » removed.") % {"l": label.name})
+        else:
+            messages.success(request, _("Label « %(l)s » added.") % {"l": label.name})
     return redirect(f"/o/{slug}/members/{member.pk}/")
 
 
