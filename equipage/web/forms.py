@@ -99,8 +99,22 @@ class MemberCreateForm(forms.Form):
         required=False,
         help_text=_("Empty: firstname.lastname, without accents."),
     )
-    role = forms.ChoiceField(label=_("Role"), choices=())
-    group = forms.TypedChoiceField(label=_("Group"), choices=(), coerce=int, required=False)
+    # Several roles and several groups (seed 002), as checkboxes: nothing hidden behind Ctrl-click.
+    roles = forms.MultipleChoiceField(
+        label=_("Roles"), choices=(), required=False, widget=forms.CheckboxSelectMultiple
+    )
+    groups = forms.TypedMultipleChoiceField(
+        label=_("Groups"),
+        choices=(),
+        coerce=int,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    language = forms.ChoiceField(
+        label=_("Language"),
+        choices=(("", _("The organization's language")), ("fr", "Français"), ("en", "English")),
+        required=False,
+    )
     send = forms.ChoiceField(
         label=_("Password"),
         choices=(
@@ -136,8 +150,10 @@ class MemberCreateForm(forms.Form):
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
-        _set_choices(self, "role", roles)
-        _set_choices(self, "group", [("", "—"), *groups])
+        _set_choices(self, "roles", roles)
+        _set_choices(self, "groups", groups)
+        if not groups:
+            del self.fields["groups"]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

@@ -55,7 +55,7 @@ def member_new(request: HttpRequest, slug: str) -> HttpResponse:
         groups = [(i, n) for i, n in groups if i in act.group_reach]
     # « Membre » is preselected: a member created without touching the field is no admin.
     form = MemberCreateForm(
-        request.POST or None, roles=roles, groups=groups, initial={"role": Role.MEMBER}
+        request.POST or None, roles=roles, groups=groups, initial={"roles": [Role.MEMBER]}
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -68,8 +68,9 @@ def member_new(request: HttpRequest, slug: str) -> HttpResponse:
                 last_name=data["last_name"],
                 email=data["email"],
                 login=data["login"],
-                roles=[data["role"]],
-                group_ids=[data["group"]] if data.get("group") else [],
+                roles=data["roles"] or [Role.MEMBER],
+                group_ids=data.get("groups") or [],
+                language=data["language"],
                 password=(data["password"] or None)
                 if send in ("password", "notification")
                 else None,

@@ -31,3 +31,36 @@ def test_an_admin_adds_and_removes_a_label_on_the_profile(
     page.get_by_role("button", name="Retirer l’étiquette Bénévole").click()
     expect(page.get_by_text("Étiquette « Bénévole » retirée.")).to_be_visible()
     assert not MemberLabel.objects.filter(member=member).exists()
+
+
+def test_an_admin_creates_a_member_in_two_groups_with_two_roles_and_a_language(
+    browser_page: Any, org: Any, admin: Any, groups: dict[str, Any]
+) -> None:
+    from equipage.accounts.models import Member
+    from equipage.accounts.selectors import roles_of
+    from equipage.groups.models import GroupMembership
+
+    org.language = "fr"
+    org.save(update_fields=["language"])
+    page = browser_page
+    log_in(page, "acme", admin.email, "member-pass-123")
+    page.goto(f"{page.base_url}/o/acme/members/new")
+    page.locator("#id_first_name").fill("Élodie")
+    page.locator("#id_last_name").fill("Martin")
+    roles = page.get_by_role("group", name="Rôles")
+    expect(roles.get_by_role("checkbox", name="Membre")).to_be_checked()
+    roles.get_by_role("checkbox", name="Administrateur d’utilisateurs").check()
+    picker = page.get_by_role("group", name="Groupes")
+    picker.get_by_role("checkbox", name="Atelier").check()
+    picker.get_by_role("checkbox", name="Ventes", exact=True).check()
+    page.locator("#id_language").select_option("fr")
+    page.locator("#id_send").select_option("password")
+    page.locator("#id_password").fill("Long-pass-4242")
+    page.get_by_role("button", name="Créer le compte").click()
+    page.wait_for_load_state()
+    created = Member.objects.get(organization=org, last_name="Martin")
+    assert set(roles_of(created)) == {"member", "user_admin"} and created.language == "fr"
+    names = set(
+        GroupMembership.objects.filter(member=created).values_list("group__name", flat=True)
+    )
+    assert names == {"Atelier", "Ventes"}
