@@ -37,6 +37,7 @@ from equipage.groups.actions import (
     labels_detach,
 )
 from equipage.groups.models import GroupMembership, Label
+from equipage.groups.selectors import group_tree
 from equipage.permissions import Cap, access_member_by_id, can, grantable_roles
 from equipage.permissions.policy import access_group_by_id
 from equipage.web.forms import MemberCreateForm, MemberEditForm
@@ -50,9 +51,8 @@ def member_new(request: HttpRequest, slug: str) -> HttpResponse:
     org = request.organization  # type: ignore[attr-defined]
     act = actor(request)
     roles = [(r, Role(r).label) for r in grantable_roles(act)]
-    groups = _choices(request)["groups"]
-    if act.group_reach and not can(act, Cap.GROUP_MANAGE, org):
-        groups = [(i, n) for i, n in groups if i in act.group_reach]
+    reach = act.group_reach if act.group_reach and not can(act, Cap.GROUP_MANAGE, org) else None
+    groups = group_tree(org.pk, reach)
     # « Membre » is preselected: a member created without touching the field is no admin.
     form = MemberCreateForm(
         request.POST or None, roles=roles, groups=groups, initial={"roles": [Role.MEMBER]}

@@ -64,3 +64,25 @@ def test_an_admin_creates_a_member_in_two_groups_with_two_roles_and_a_language(
         GroupMembership.objects.filter(member=created).values_list("group__name", flat=True)
     )
     assert names == {"Atelier", "Ventes"}
+
+
+def test_the_group_picker_filters_the_tree_as_one_types(
+    browser_page: Any, org: Any, admin: Any, groups: dict[str, Any]
+) -> None:
+    org.language = "fr"
+    org.save(update_fields=["language"])
+    page = browser_page
+    log_in(page, "acme", admin.email, "member-pass-123")
+    page.goto(f"{page.base_url}/o/acme/invitations/new")
+    picker = page.get_by_role("group", name="Groupes")
+    nord = picker.get_by_role("checkbox", name="Ventes Nord")
+    expect(nord).to_be_visible()
+    ventes_box = picker.get_by_role("checkbox", name="Ventes", exact=True).bounding_box()
+    nord_box = nord.bounding_box()
+    assert ventes_box and nord_box and nord_box["x"] > ventes_box["x"]  # indented one level
+    picker.get_by_role("searchbox", name="Filtrer les groupes").fill("nord")
+    expect(picker.get_by_role("checkbox", name="Atelier")).to_be_hidden()
+    nord.check()
+    picker.get_by_role("searchbox", name="Filtrer les groupes").fill("")
+    expect(picker.get_by_role("checkbox", name="Atelier")).to_be_visible()
+    expect(nord).to_be_checked()
