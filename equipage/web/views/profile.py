@@ -40,7 +40,7 @@ from equipage.groups.models import GroupMembership, Label
 from equipage.groups.selectors import group_tree
 from equipage.permissions import Cap, access_member_by_id, can, grantable_roles
 from equipage.permissions.policy import access_group_by_id
-from equipage.web.forms import MemberCreateForm, MemberEditForm
+from equipage.web.forms import MemberCreateForm, MemberEditForm, SelfContactForm
 from equipage.web.views.common import actor, attach_error, requires
 from equipage.web.views.directory import _choices
 
@@ -131,6 +131,13 @@ def _profile_context(request: HttpRequest, member: Member) -> dict[str, Any]:
         and member.state == MemberState.ACTIVE
         and can(act, Cap.MEMBER_SET_PASSWORD, member),
         "is_self": act.member is not None and act.member.pk == member.pk,
+        # The contact line edited in place (seed 004): admins, or the member when allowed.
+        "can_contact": can_edit
+        or (
+            act.member is not None
+            and act.member.pk == member.pk
+            and bool(org.members_can_edit_contact)
+        ),
         "can_invite": bool(member.email)
         and member.state in (MemberState.INVITED, MemberState.CREATED)
         and can(act, Cap.MEMBER_INVITE, member),
@@ -183,6 +190,25 @@ def profile_edit(request: HttpRequest, slug: str, member_id: int) -> HttpRespons
     context = _profile_context(request, member)
     context["edit_form"] = form
     return render(request, "web/members/profile.html", context, status=400)
+
+
+@require_POST
+@requires(Cap.MEMBER_VIEW)
+def profile_contact(request: HttpRequest, slug: str, member_id: int) -> HttpResponse:
+    """Save the contact line edited in place; member_update decides who may (seed 004)."""
+    act = actor(request)
+    member = access_member_by_id(act, member_id)
+    form = SelfContactForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(str(e) for errs in form.errors.values() for e in errs))
+    else:
+        try:
+            member_update(actor=act, member=member, **form.cleaned_data)
+        except DomainError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, _("Contact details saved."))
+    return redirect(f"/o/{slug}/members/{member.pk}/")
 
 
 @require_POST

@@ -86,3 +86,26 @@ def test_the_group_picker_filters_the_tree_as_one_types(
     picker.get_by_role("searchbox", name="Filtrer les groupes").fill("")
     expect(picker.get_by_role("checkbox", name="Atelier")).to_be_visible()
     expect(nord).to_be_checked()
+
+
+def test_the_contact_line_is_edited_in_place_with_ok_and_a_cancel_cross(
+    browser_page: Any, org: Any, admin: Any, member: Any
+) -> None:
+    org.language = "fr"
+    org.save(update_fields=["language"])
+    page = browser_page
+    log_in(page, "acme", admin.email, "member-pass-123")
+    page.goto(f"{page.base_url}/o/acme/members/{member.pk}/")
+    edit = page.get_by_text("Modifier les coordonnées")
+    edit.click()
+    page.locator("#contact-job").fill("Brouillon")
+    page.get_by_role("link", name="Annuler").click()  # the cross closes without saving
+    expect(page.locator("#contact-job")).to_be_hidden()
+    member.refresh_from_db()
+    assert member.job_title != "Brouillon"
+    edit.click()
+    page.locator("#contact-job").fill("Vendeuse")
+    page.get_by_role("button", name="OK").click()
+    expect(page.get_by_text("Coordonnées enregistrées.")).to_be_visible()
+    member.refresh_from_db()
+    assert member.job_title == "Vendeuse"

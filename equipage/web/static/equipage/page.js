@@ -42,6 +42,20 @@
     });
   });
 
+  // <a data-close-details> inside <details>: close it instead of reloading (the in-place
+  // edit's cancel cross; without JS the link reloads the page, which closes it too).
+  document.querySelectorAll("details a[data-close-details]").forEach((link) => {
+    link.addEventListener("click", (event) => {
+      event.preventDefault();
+      const details = link.closest("details");
+      if (details) {
+        details.querySelector("form")?.reset();
+        details.open = false;
+        details.querySelector("summary")?.focus();
+      }
+    });
+  });
+
   // The "copy the token" button of a token just created.
   const copy = document.getElementById("copy-token");
   const field = document.getElementById("raw-token");
