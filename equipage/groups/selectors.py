@@ -51,3 +51,19 @@ def propagation_targets(group: Group) -> list[Group]:
 
 def groups_by_name(organization_id: int) -> dict[str, Group]:
     return {g.name: g for g in Group.objects.filter(organization_id=organization_id)}
+
+
+def group_tree(
+    organization_id: int, only: Iterable[int] | None = None
+) -> list[tuple[int, str, int]]:
+    """Return (id, name, depth) in tree order (a parent before its children) for pickers.
+
+    ``only`` keeps those groups (a group admin's reach); depth stays the tree's own.
+    """
+    keep = set(only) if only is not None else None
+    rows = Group.objects.filter(organization_id=organization_id).order_by("path")
+    return [
+        (pk, name, path.count("/") - 2)
+        for pk, name, path in rows.values_list("pk", "name", "path")
+        if keep is None or pk in keep
+    ]

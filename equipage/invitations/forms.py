@@ -7,6 +7,8 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from equipage.web.forms import GroupPicker, set_group_tree
+
 
 class InviteForm(forms.Form):
     emails = forms.CharField(
@@ -24,7 +26,7 @@ class InviteForm(forms.Form):
         choices=(),
         coerce=int,
         required=False,
-        widget=forms.SelectMultiple(attrs={"size": 6}),
+        widget=GroupPicker,
     )
     language = forms.ChoiceField(
         label=_("Language of the invitation"),
@@ -33,11 +35,15 @@ class InviteForm(forms.Form):
     )
 
     def __init__(
-        self, *args: Any, roles: list[tuple[str, Any]], groups: list[tuple[int, str]], **kwargs: Any
+        self,
+        *args: Any,
+        roles: list[tuple[str, Any]],
+        groups: list[tuple[int, str, int]],
+        **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         self.fields["roles"].choices = roles  # type: ignore[attr-defined]
-        self.fields["groups"].choices = groups  # type: ignore[attr-defined]
+        set_group_tree(self, "groups", groups)
         if not groups:
             del self.fields["groups"]
 

@@ -44,14 +44,14 @@ def _may_invite(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse
     return wrapper
 
 
-def _group_choices(actor: Actor, organization: Any) -> list[tuple[int, str]]:
-    """Return the groups the actor may invite into: all of them, or a group admin's own."""
-    from equipage.groups.models import Group
+def _group_choices(actor: Actor, organization: Any) -> list[tuple[int, str, int]]:
+    """Return the groups the actor may invite into, as a tree: all, or a group admin's own."""
+    from equipage.groups.selectors import group_tree
 
-    groups = list(Group.objects.filter(organization=organization).order_by("name"))
-    if not may_add_to_groups(actor, [g.pk for g in groups] or [0]):
-        groups = [g for g in groups if g.pk in actor.group_reach]
-    return [(g.pk, g.name) for g in groups]
+    groups = group_tree(organization.pk)
+    if not may_add_to_groups(actor, [pk for pk, _n, _d in groups] or [0]):
+        groups = [g for g in groups if g[0] in actor.group_reach]
+    return groups
 
 
 @require_http_methods(["GET", "POST"])

@@ -22,6 +22,33 @@ def _set_choices(form: forms.Form, name: str, choices: Sequence[tuple[Any, StrOr
     field.choices = list(choices)
 
 
+class GroupPicker(forms.CheckboxSelectMultiple):
+    """The group tree as checkboxes indented by depth, with a filter box page.js reveals.
+
+    Without JavaScript it is a plain checkbox list (no Ctrl-click select). ``depths``
+    maps a group id to its depth in the tree (0 for a root).
+    """
+
+    template_name = "web/widgets/group_picker.html"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.depths: dict[int, int] = {}
+
+    def create_option(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        option = super().create_option(*args, **kwargs)
+        option["depth"] = min(self.depths.get(option["value"], 0), 6)
+        return option
+
+
+def set_group_tree(form: forms.Form, name: str, rows: Sequence[tuple[int, str, int]]) -> None:
+    """Give a group field its tree: ``rows`` are (id, name, depth) in tree order."""
+    field = form.fields[name]
+    assert isinstance(field, forms.ChoiceField) and isinstance(field.widget, GroupPicker)
+    field.choices = [(pk, label) for pk, label, _depth in rows]
+    field.widget.depths = {pk: depth for pk, _label, depth in rows}
+
+
 class LoginForm(forms.Form):
     identifier = forms.CharField(
         label=_("Login or e-mail"),
@@ -99,8 +126,22 @@ class MemberCreateForm(forms.Form):
         required=False,
         help_text=_("Empty: firstname.lastname, without accents."),
     )
-    role = forms.ChoiceField(label=_("Role"), choices=())
-    group = forms.TypedChoiceField(label=_("Group"), choices=(), coerce=int, required=False)
+    # Several roles and several groups (seed 002), as checkboxes: nothing hidden behind Ctrl-click.
+    roles = forms.MultipleChoiceField(
+        label=_("Roles"), choices=(), required=False, widget=forms.CheckboxSelectMultiple
+    )
+    groups = forms.TypedMultipleChoiceField(
+        label=_("Groups"),
+        choices=(),
+        coerce=int,
+        required=False,
+        widget=GroupPicker,
+    )
+    language = forms.ChoiceField(
+        label=_("Language"),
+        choices=(("", _("The organization's language")), ("fr", "Français"), ("en", "English")),
+        required=False,
+    )
     send = forms.ChoiceField(
         label=_("Password"),
         choices=(
@@ -132,12 +173,14 @@ class MemberCreateForm(forms.Form):
         self,
         *args: Any,
         roles: Sequence[tuple[str, StrOrPromise]],
-        groups: list[tuple[int, str]],
+        groups: Sequence[tuple[int, str, int]],
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
-        _set_choices(self, "role", roles)
-        _set_choices(self, "group", [("", "—"), *groups])
+        _set_choices(self, "roles", roles)
+        set_group_tree(self, "groups", groups)
+        if not groups:
+            del self.fields["groups"]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

@@ -47,6 +47,14 @@ urlpatterns = [
     path(
         "o/<slug:slug>/members/<int:member_id>/groups", profile.profile_groups, name="member_groups"
     ),
+    path(
+        "o/<slug:slug>/members/<int:member_id>/contact",
+        profile.profile_contact,
+        name="member_contact",
+    ),
+    path(
+        "o/<slug:slug>/members/<int:member_id>/labels", profile.profile_labels, name="member_labels"
+    ),
     path("o/<slug:slug>/groups/", organization.groups, name="groups"),
     path("o/<slug:slug>/groups/<int:group_id>/", organization.group_detail, name="group_detail"),
     path("o/<slug:slug>/labels/", organization.labels, name="labels"),

@@ -8,7 +8,7 @@ import pytest
 
 pytestmark = pytest.mark.django_db
 
-FORM = {"first_name": "Élodie", "last_name": "Martin", "role": "member"}
+FORM = {"first_name": "Élodie", "last_name": "Martin", "roles": ["member"]}
 
 
 def _mails(member: Any) -> list[str]:
@@ -115,3 +115,61 @@ def test_admin_of_another_organization_is_sent_to_this_organizations_login(
     )
     assert response.status_code == 302 and response["Location"].startswith("/o/acme/login")
     assert not Member.objects.filter(organization=org, email="em@acme.test").exists()
+
+
+def test_several_roles_several_groups_and_the_language_are_set_at_creation(
+    login_as: Any, admin: Any, org: Any, groups: dict[str, Any]
+) -> None:
+    from equipage.accounts.models import Member
+    from equipage.accounts.selectors import roles_of
+    from equipage.groups.models import GroupMembership
+
+    body = login_as(admin).get("/o/acme/members/new").content.decode()
+    assert '<fieldset class="field' in body and 'type="checkbox" name="groups"' in body
+    response = login_as(admin).post(
+        "/o/acme/members/new",
+        {
+            **FORM,
+            "roles": ["member", "user_admin"],
+            "groups": [groups["ventes"].pk, groups["atelier"].pk],
+            "language": "fr",
+            "send": "password",
+            "password": "Long-pass-4242",
+        },
+    )
+    assert response.status_code == 302
+    created = Member.objects.get(organization=org, last_name="Martin")
+    assert set(roles_of(created)) == {"member", "user_admin"}
+    assert created.language == "fr"
+    in_groups = set(
+        GroupMembership.objects.filter(member=created).values_list("group_id", flat=True)
+    )
+    assert in_groups == {groups["ventes"].pk, groups["atelier"].pk}
+
+
+def test_a_role_above_ones_own_is_refused_and_nobody_is_created(
+    login_as: Any, user_admin: Any, org: Any
+) -> None:
+    from equipage.accounts.models import Member
+
+    response = login_as(user_admin).post(
+        "/o/acme/members/new",
+        {**FORM, "roles": ["admin"], "send": "password", "password": "Long-pass-4242"},
+    )
+    assert response.status_code == 200
+    assert not Member.objects.filter(organization=org, last_name="Martin").exists()
+
+
+def test_another_organizations_group_id_is_refused_and_nobody_is_created(
+    login_as: Any, admin: Any, org: Any, groups: dict[str, Any], other_org: Any, other_owner: Any
+) -> None:
+    from equipage.accounts.models import Member
+    from equipage.groups.actions import group_create
+
+    foreign = group_create(actor=other_owner, organization=other_org, name="Globex")
+    response = login_as(admin).post(
+        "/o/acme/members/new",
+        {**FORM, "groups": [foreign.pk], "send": "password", "password": "Long-pass-4242"},
+    )
+    assert response.status_code == 200
+    assert not Member.objects.filter(organization=org, last_name="Martin").exists()

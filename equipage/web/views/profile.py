@@ -28,12 +28,19 @@ from equipage.accounts.models import (
 )
 from equipage.audit.models import AuditEvent
 from equipage.core.errors import DomainError, ValidationFailed
+from equipage.core.ids import parse_id
 from equipage.emails.models import OutboundEmail
-from equipage.groups.actions import group_add_member, group_remove_member
-from equipage.groups.models import GroupMembership
+from equipage.groups.actions import (
+    group_add_member,
+    group_remove_member,
+    labels_attach,
+    labels_detach,
+)
+from equipage.groups.models import GroupMembership, Label
+from equipage.groups.selectors import group_tree
 from equipage.permissions import Cap, access_member_by_id, can, grantable_roles
 from equipage.permissions.policy import access_group_by_id
-from equipage.web.forms import MemberCreateForm, MemberEditForm
+from equipage.web.forms import MemberCreateForm, MemberEditForm, SelfContactForm
 from equipage.web.views.common import actor, attach_error, requires
 from equipage.web.views.directory import _choices
 
@@ -44,12 +51,11 @@ def member_new(request: HttpRequest, slug: str) -> HttpResponse:
     org = request.organization  # type: ignore[attr-defined]
     act = actor(request)
     roles = [(r, Role(r).label) for r in grantable_roles(act)]
-    groups = _choices(request)["groups"]
-    if act.group_reach and not can(act, Cap.GROUP_MANAGE, org):
-        groups = [(i, n) for i, n in groups if i in act.group_reach]
+    reach = act.group_reach if act.group_reach and not can(act, Cap.GROUP_MANAGE, org) else None
+    groups = group_tree(org.pk, reach)
     # « Membre » is preselected: a member created without touching the field is no admin.
     form = MemberCreateForm(
-        request.POST or None, roles=roles, groups=groups, initial={"role": Role.MEMBER}
+        request.POST or None, roles=roles, groups=groups, initial={"roles": [Role.MEMBER]}
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -62,8 +68,9 @@ def member_new(request: HttpRequest, slug: str) -> HttpResponse:
                 last_name=data["last_name"],
                 email=data["email"],
                 login=data["login"],
-                roles=[data["role"]],
-                group_ids=[data["group"]] if data.get("group") else [],
+                roles=data["roles"] or [Role.MEMBER],
+                group_ids=data.get("groups") or [],
+                language=data["language"],
                 password=(data["password"] or None)
                 if send in ("password", "notification")
                 else None,
@@ -124,6 +131,13 @@ def _profile_context(request: HttpRequest, member: Member) -> dict[str, Any]:
         and member.state == MemberState.ACTIVE
         and can(act, Cap.MEMBER_SET_PASSWORD, member),
         "is_self": act.member is not None and act.member.pk == member.pk,
+        # The contact line edited in place (seed 004): admins, or the member when allowed.
+        "can_contact": can_edit
+        or (
+            act.member is not None
+            and act.member.pk == member.pk
+            and bool(org.members_can_edit_contact)
+        ),
         "can_invite": bool(member.email)
         and member.state in (MemberState.INVITED, MemberState.CREATED)
         and can(act, Cap.MEMBER_INVITE, member),
@@ -133,6 +147,15 @@ def _profile_context(request: HttpRequest, member: Member) -> dict[str, Any]:
         "custom": [(f, values.get(f.pk, "")) for f in fields],
         "memberships": memberships,
         "all_groups": _choices(request)["groups"],
+        "can_labels": can(act, Cap.LABEL_ASSIGN, member),
+        "member_labels": list(
+            Label.objects.filter(organization=org, member_rows__member=member).order_by("name")
+        ),
+        "other_labels": list(
+            Label.objects.filter(organization=org)
+            .exclude(member_rows__member=member)
+            .order_by("name")
+        ),
         "edit_form": edit_form,
         "events": list(AuditEvent.objects.filter(member=member, organization=org)[:25]),
         "mails": list(OutboundEmail.objects.filter(member=member, organization=org)[:20]),
@@ -167,6 +190,25 @@ def profile_edit(request: HttpRequest, slug: str, member_id: int) -> HttpRespons
     context = _profile_context(request, member)
     context["edit_form"] = form
     return render(request, "web/members/profile.html", context, status=400)
+
+
+@require_POST
+@requires(Cap.MEMBER_VIEW)
+def profile_contact(request: HttpRequest, slug: str, member_id: int) -> HttpResponse:
+    """Save the contact line edited in place; member_update decides who may (seed 004)."""
+    act = actor(request)
+    member = access_member_by_id(act, member_id)
+    form = SelfContactForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(str(e) for errs in form.errors.values() for e in errs))
+    else:
+        try:
+            member_update(actor=act, member=member, **form.cleaned_data)
+        except DomainError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, _("Contact details saved."))
+    return redirect(f"/o/{slug}/members/{member.pk}/")
 
 
 @require_POST
@@ -218,6 +260,41 @@ def profile_groups(request: HttpRequest, slug: str, member_id: int) -> HttpRespo
             messages.success(request, _("Added to %(g)s.") % {"g": group.name})
     except DomainError as exc:
         messages.error(request, str(exc))
+    return redirect(f"/o/{slug}/members/{member.pk}/")
+
+
+@require_POST
+@requires(Cap.MEMBER_VIEW)
+def profile_labels(request: HttpRequest, slug: str, member_id: int) -> HttpResponse:
+    """Attach or remove one label from the profile, through the same actions as the bulk bar."""
+    act = actor(request)
+    member = access_member_by_id(act, member_id, Cap.LABEL_ASSIGN)
+    # Another organization's label id is simply not found: the lookup is scoped to this one.
+    label_id = parse_id(request.POST.get("label"))
+    label = (
+        Label.objects.filter(
+            organization=request.organization,  # type: ignore[attr-defined]
+            pk=label_id,
+        ).first()
+        if label_id is not None
+        else None
+    )
+    if label is None:
+        messages.error(request, _("Choose a label."))
+        return redirect(f"/o/{slug}/members/{member.pk}/")
+    remove = request.POST.get("op") == "remove"
+    try:
+        action = labels_detach if remove else labels_attach
+        result = action(actor=act, label=label, members=[member])
+    except DomainError as exc:
+        messages.error(request, str(exc))
+    else:
+        if result.skipped:
+            messages.error(request, str(result.skipped[0][1]))
+        elif remove:
+            messages.success(request, _("Label « %(l)s » removed.") % {"l": label.name})
+        else:
+            messages.success(request, _("Label « %(l)s » added.") % {"l": label.name})
     return redirect(f"/o/{slug}/members/{member.pk}/")
 
 

@@ -192,7 +192,8 @@ def test_role_pickers_default_to_member(
 ) -> None:
     page = open_as(admin, lang)
     page.goto(f"{page.base_url}/o/acme/members/new")
-    expect(page.locator("#id_role")).to_have_value("member")
+    expect(page.locator('input[name="roles"][value="member"]')).to_be_checked()
+    expect(page.locator('input[name="roles"]:checked')).to_have_count(1)
     page.goto(f"{page.base_url}/o/acme/members")
     page.get_by_role("button", name=WORDS[lang]["bulk"]).click()
     expect(page.locator("#bulk-role")).to_have_value("member")
