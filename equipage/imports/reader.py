@@ -377,17 +377,50 @@ def _take(table: Table, line: int, row: list[str]) -> bool:
     return False
 
 
+class NumberCell(str):
+    """The text of a workbook cell the spreadsheet holds as a number, not as text."""
+
+    __slots__ = ()
+    kind = "number"
+
+
+class DateCell(str):
+    """The text of a workbook cell the spreadsheet holds as a date or a time."""
+
+    __slots__ = ()
+    kind = "date"
+
+
+class BooleanCell(str):
+    """The text (TRUE or FALSE) of a workbook cell the spreadsheet holds as a boolean."""
+
+    __slots__ = ()
+    kind = "boolean"
+
+
+TYPED_CELLS = (NumberCell, DateCell, BooleanCell)
+
+
 def _cell_text(value: object) -> str:
-    if value is None:
-        return ""
+    """Return a workbook cell's text; a number, date or boolean keeps its kind (``TYPED_CELLS``).
+
+    An identifier held as a number, a date or a boolean is the spreadsheet
+    trap's mark (``validate`` says so): ``00123`` read as 123, ``1/3`` as a date.
+    """
+    if value is None or isinstance(value, str):
+        return value or ""
     if isinstance(value, bool):
-        return "1" if value else "0"
+        return BooleanCell("TRUE" if value else "FALSE")
     if isinstance(value, float):
-        return str(int(value)) if value.is_integer() else repr(value)
+        return NumberCell(str(int(value)) if value.is_integer() else repr(value))
+    if isinstance(value, int):
+        return NumberCell(value)
     if isinstance(value, dt.datetime):
-        return value.date().isoformat() if value.time() == dt.time() else value.isoformat()
-    if isinstance(value, dt.date):
-        return value.isoformat()
+        return DateCell(
+            value.date().isoformat() if value.time() == dt.time() else value.isoformat()
+        )
+    if isinstance(value, dt.date | dt.time | dt.timedelta):
+        return DateCell(value.isoformat() if not isinstance(value, dt.timedelta) else value)
     return str(value)
 
 
