@@ -16,6 +16,7 @@ MESSAGES: dict[str, str] = {
     # reading the file
     "line_unreadable": gettext_noop("This line cannot be read: %(e)s"),
     "xlsx_unreadable": gettext_noop("This file is not a readable XLSX workbook (%(e)s)."),
+    "ods_unreadable": gettext_noop("This file is not a readable ODS spreadsheet (%(e)s)."),
     "line_bad_bytes": gettext_noop(
         "This line holds bytes that are not valid %(encoding)s, the encoding of the rest "
         "of the file: correct them (or save the file again as UTF-8)."

@@ -25,6 +25,7 @@ from equipage.imports.export import unneutralise
 from equipage.imports.problems import cells_who, msg
 from equipage.imports.reader import (
     TYPED_CELLS,
+    WORKBOOK_SUFFIXES,
     XLSX_MAGIC,
     Problem,
     Table,
@@ -216,7 +217,7 @@ def stream_file(
             xlsx = head.read(len(XLSX_MAGIC)) == XLSX_MAGIC
     else:
         xlsx = data.startswith(XLSX_MAGIC)
-    if xlsx or filename.lower().endswith((".xlsx", ".xlsm")):
+    if xlsx or filename.lower().endswith(WORKBOOK_SUFFIXES):
         table, chunks = xlsx_chunks(data, chunk_size)
     else:
         table, chunks = csv_chunks(data, chunk_size)
