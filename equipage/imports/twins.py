@@ -62,24 +62,16 @@ class Twins:
         """Return (member position, cause) for a login no member holds, or None."""
         digits = _significant(login)
         if digits is not None:
-            if len(digits) > DIGITS_KEPT:
-                return self._rounded_twin(*_rounded(digits, DIGITS_KEPT), DIGITS_KEPT)
-            found = self._number_map().get(digits)
-            if found is not None:
-                return found, NUMBER
-            if len(digits) == 5:  # a date as its serial number (1927 to 2173)
-                serial = _SERIAL_ORIGIN + dt.timedelta(days=int(digits))
-                return self._date_twin([(serial.year, serial.month, serial.day)])
-            return None
+            return self._number_twin(digits)
         exponent = _EXPONENT.fullmatch(login)
         if exponent is not None:
             lead, rest, power = exponent.groups()
-            mantissa = (lead + (rest or "")).rstrip("0") or "0"
-            key = (int(power), mantissa)
-            for kept in sorted({len(lead + (rest or "")), DIGITS_KEPT}):
-                found = self._rounded_twin(*key, kept)
-                if found is not None:
-                    return found
+            written = lead + (rest or "")
+            key = (int(power), written.rstrip("0") or "0")
+            for kept in sorted({len(written), DIGITS_KEPT}):
+                twin = self._rounded_twin(*key, kept)
+                if twin is not None:
+                    return twin
             return None
         dates = list(_dates(login))
         if dates:
@@ -88,6 +80,18 @@ class Twins:
             found = self._member_of(word)
             if found is not None:
                 return found, BOOLEAN
+        return None
+
+    def _number_twin(self, digits: str) -> tuple[int, str] | None:
+        """Find the member of a login written as a number (its significant ``digits``)."""
+        if len(digits) > DIGITS_KEPT:
+            return self._rounded_twin(*_rounded(digits, DIGITS_KEPT), DIGITS_KEPT)
+        found = self._number_map().get(digits)
+        if found is not None:
+            return found, NUMBER
+        if len(digits) == 5:  # a date as its serial number (1927 to 2173)
+            serial = _SERIAL_ORIGIN + dt.timedelta(days=int(digits))
+            return self._date_twin([(serial.year, serial.month, serial.day)])
         return None
 
     def _number_map(self) -> dict[str, int]:

@@ -101,7 +101,11 @@ def test_each_cause_is_worded_in_both_languages() -> None:
 
 def test_a_new_login_beside_its_twin_named_in_the_file_is_added_in_the_file_order() -> None:
     # "123" comes before "00123": both are named, so "123" really is a new member.
-    rows = [_row(2, "123", "Neuf", "Membre"), _row(3, "00123", "Jean", "M0"), _row(4, "zed", "Z", "Z")]
+    rows = [
+        _row(2, "123", "Neuf", "Membre"),
+        _row(3, "00123", "Jean", "M0"),
+        _row(4, "zed", "Z", "Z"),
+    ]
     plan = compute_plan(rows, _members("00123"), Scope(mode="sync"), COLUMNS)
     assert plan.errors == []
     assert [(c.kind, c.login) for c in plan.changes] == [("added", "123"), ("added", "zed")]
