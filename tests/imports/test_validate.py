@@ -188,3 +188,51 @@ def test_a_damaged_workbook_streamed_is_a_problem_not_a_crash(tmp_path) -> None:
     assert list(rows) == []
     assert [p.line for p in streamed.problems] == [1]
     assert "not a readable XLSX workbook" in streamed.problems[0].message
+
+
+def _workbook(rows: list[list[object]]) -> bytes:
+    import io
+
+    from openpyxl import Workbook
+
+    from tests.imports.helpers import FR_HEADER
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(FR_HEADER)
+    for row in rows:
+        sheet.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def test_workbook_identifiers_held_as_dates_or_booleans_are_refused_with_the_cause() -> None:
+    import datetime as dt
+
+    data = _workbook(
+        [
+            [dt.date(2026, 1, 3), "Date", "Léa", "", None, "Activé"],
+            [True, "Vrai", "Jean", "", None, "Activé"],
+            [12345678901234567, "Long", "Ana", "", None, "Activé"],
+            ["ok", "Mail", "Eve", 42, None, "Activé"],
+            [123, "Nombre", "Zoé", "", None, True],  # an integer login: the diff's to judge
+        ]
+    )
+    result = validate_table(read_table(data, "roster.xlsx"))
+    found = [(p.line, p.column, p.message.code, p.who) for p in result.problems]
+    assert found == [
+        (2, "Identifiant", "cell_typed_date", "Léa Date"),
+        (3, "Identifiant", "cell_typed_boolean", "Jean Vrai"),
+        (4, "Identifiant", "cell_typed_number", "Ana Long"),
+        (5, "Adresse e-mail", "cell_typed_number", "Eve Mail"),  # not "not a valid e-mail"
+    ]
+    assert result.problems[0].message.params == {"v": "2026-01-03"}
+    assert result.problems[1].message.params == {"v": "TRUE"}
+    assert [(r.login, r.active) for r in result.rows] == [("123", True)]
+
+
+def test_the_same_identifiers_held_as_text_are_plain_logins() -> None:
+    data = _workbook([["2026-01-03", "Date", "Léa", "", None, "Activé"]])
+    result = validate_table(read_table(data, "roster.xlsx"))
+    assert result.problems == [] and result.rows[0].login == "2026-01-03"
