@@ -30,6 +30,8 @@ _DAY_MONTH = re.compile(r"(\d{1,2})([/.-])(\d{1,2})(?:\2(\d{2}|\d{4}))?")
 _ISO_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]00:00(?::00)?)?")
 _TRUTH = {"true": ("true", "vrai"), "vrai": ("true", "vrai")}
 _TRUTH |= {"false": ("false", "faux"), "faux": ("false", "faux")}
+# What a converted login starts with: a digit, a sign, or a boolean's first letter.
+_CONVERTIBLE_STARTS = frozenset("0123456789+tTfFvV")
 _SERIAL_ORIGIN = dt.date(1899, 12, 30)  # day 0 of the spreadsheets' date serial numbers
 
 
@@ -60,6 +62,8 @@ class Twins:
 
     def of(self, login: str) -> tuple[int, str] | None:
         """Return (member position, cause) for a login no member holds, or None."""
+        if login[:1] not in _CONVERTIBLE_STARTS:  # "jean.dupont": no conversion starts so
+            return None
         digits = _significant(login)
         if digits is not None:
             return self._number_twin(digits)
