@@ -18,9 +18,9 @@ from typing import Any
 from equipage.core.text import default_login, fold
 from equipage.imports import columns as C
 from equipage.imports.problems import msg, row_who
-from equipage.imports.reader import Problem
+from equipage.imports.reader import TYPED_CELLS, Problem
 from equipage.imports.twins import Twins
-from equipage.imports.validate import Row
+from equipage.imports.validate import Row, typed_problem
 
 DEACTIVATED = "deactivated"
 ACTIVE = "active"
@@ -610,6 +610,11 @@ class _Matching:
                     target = named
                 if target is None:
                     twin = self.twins.of(login)
+                    if twin is None and isinstance(login, TYPED_CELLS):
+                        typed = typed_problem(C.LOGIN, login)
+                        if typed is not None:  # a date, a boolean: not a login anybody typed
+                            errors.append(Problem(line, col(C.LOGIN), typed, who=row_who(row)))
+                            continue
             if email:
                 key = email.lower()
                 if key == email:

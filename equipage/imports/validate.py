@@ -36,6 +36,7 @@ from equipage.imports.reader import (
 MAX_LENGTH = {C.LOGIN: 150, C.LAST_NAME: 150, C.FIRST_NAME: 150, C.EMAIL: 254, C.PASSWORD: 1024}
 # Cells of these columns name a member: a workbook cell holding a number, a date or a
 # boolean there is a spreadsheet's conversion (``typed_problem``), not what was typed.
+# A login keeps its cell's kind for the diff, which knows the members (``twins``).
 IDENTIFIER_COLUMNS = frozenset({C.LOGIN, C.EMAIL})
 # Cells of these columns hold lists and may span lines; the others must be one clean line.
 LIST_COLUMNS = frozenset({C.GROUPS, C.ROLES, C.LABELS})
@@ -606,12 +607,14 @@ def _validate_row(
                     msg("state_invalid", {"v": state_text}),
                 )
             )
-    for key in IDENTIFIER_COLUMNS & positions.keys():
-        index = positions[key]
-        typed = typed_problem(key, cells[index] if index < len(cells) else "")
+    if C.EMAIL in positions:
+        index = positions[C.EMAIL]
+        typed = typed_problem(C.EMAIL, cells[index] if index < len(cells) else "")
         if typed is not None:
-            problems.append(Problem(line, written[key], typed))
+            problems.append(Problem(line, written[C.EMAIL], typed))
     login = cell(C.LOGIN) if C.LOGIN in positions else ""
+    if login and isinstance(held := cells[positions[C.LOGIN]], TYPED_CELLS):
+        login = type(held)(login)  # its kind, for the diff (``typed_problem``)
     if login and _WHITESPACE.search(login):
         problems.append(Problem(line, written[C.LOGIN], msg("login_spaces")))
     email = cell(C.EMAIL) if C.EMAIL in positions else ""
@@ -680,11 +683,12 @@ def typed_problem(key: str, cell: str) -> str | None:
     """Say why a workbook cell of an identifier column holding a value, not text, is refused.
 
     A date or a boolean is never what was typed as a login or an e-mail; a
-    number in the e-mail column neither. A number in the login column is
-    refused when it cannot be the login as typed (more digits than the
-    spreadsheet keeps, a fraction, an exponent); an integer is the diff's to
-    judge (``twins``): the same login as a member's, or a new one — or the
-    member ``00123`` whose zeros the spreadsheet removed.
+    number in the e-mail column neither. A number in the login column cannot
+    be the login as typed when it has more digits than the spreadsheet keeps,
+    a fraction or an exponent; an integer can. The e-mail's problem is the
+    validation's; the login's the diff's, which asks only of a login no
+    member holds and that is no member's login converted (``twins``): TRUE
+    read for the member ``true`` is that member.
     """
     if not isinstance(cell, TYPED_CELLS) or not cell:
         return None

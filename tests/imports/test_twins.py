@@ -114,3 +114,40 @@ def test_a_new_login_beside_its_twin_named_in_the_file_is_added_in_the_file_orde
 def test_an_upsert_refuses_the_twin_too() -> None:
     plan = compute_plan([_row(2, "123")], _members("00123"), Scope(mode="upsert"), COLUMNS)
     assert plan.changes == [] and plan.errors[0].message.code == "login_twin_number"
+
+
+def test_a_workbook_login_held_as_a_date_or_boolean_that_names_nobody_is_refused() -> None:
+    from equipage.imports.reader import BooleanCell, DateCell, NumberCell
+
+    rows = [
+        _row(2, DateCell("2026-01-03")),  # no member "1/3" here: a date is still no login
+        _row(3, BooleanCell("FALSE")),
+        _row(4, NumberCell("12345678901234568")),
+        _row(5, NumberCell("4242")),  # an integer: a new login like any other
+    ]
+    plan = compute_plan(rows, _members("jean"), Scope(mode="upsert"), COLUMNS)
+    found = [(e.line, e.message.code, e.who) for e in plan.errors]
+    assert found == [
+        (2, "cell_typed_date", "Jean Dupont"),
+        (3, "cell_typed_boolean", "Jean Dupont"),
+        (4, "cell_typed_number", "Jean Dupont"),
+    ]
+    assert [(c.kind, c.login) for c in plan.changes] == [("added", "4242")]
+
+
+def test_a_workbook_boolean_that_is_a_members_login_is_that_member() -> None:
+    from equipage.imports.reader import BooleanCell
+
+    members = [Current(1, "true", "", "Jean", "Dupont", "active")]
+    plan = compute_plan([_row(2, BooleanCell("TRUE"))], members, Scope(mode="sync"), COLUMNS)
+    assert (plan.errors, plan.changes, plan.unchanged) == ([], [], 1)
+
+
+def test_a_workbook_date_of_a_members_login_is_traced_back_to_it() -> None:
+    from equipage.imports.reader import DateCell
+
+    plan = compute_plan(
+        [_row(2, DateCell("2026-01-03"))], _members("1/3"), Scope(mode="sync"), COLUMNS
+    )
+    assert plan.changes == []  # the member "1/3" is not deactivated
+    assert [e.message.code for e in plan.errors] == ["login_twin_date"]
