@@ -34,12 +34,12 @@ from equipage.imports.reader import (
 )
 
 MAX_LENGTH = {C.LOGIN: 150, C.LAST_NAME: 150, C.FIRST_NAME: 150, C.EMAIL: 254, C.PASSWORD: 1024}
+# Cells of these columns hold lists and may span lines; the others must be one clean line.
+LIST_COLUMNS = frozenset({C.GROUPS, C.ROLES, C.LABELS})
 # Cells of these columns name a member: a workbook cell holding a number, a date or a
 # boolean there is a spreadsheet's conversion (``typed_problem``), not what was typed.
 # A login keeps its cell's kind for the diff, which knows the members (``twins``).
 IDENTIFIER_COLUMNS = frozenset({C.LOGIN, C.EMAIL})
-# Cells of these columns hold lists and may span lines; the others must be one clean line.
-LIST_COLUMNS = frozenset({C.GROUPS, C.ROLES, C.LABELS})
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _LINE_BREAKS = re.compile(r"[\t\r\n\u2028\u2029\x85]")
 _WHITESPACE = re.compile(r"\s")  # the same characters as str.isspace()
