@@ -15,9 +15,9 @@ from equipage.cli.bootstrap import CommandError, cli_actor, group_parser, organi
 def register(sub: Any, groups: dict[str, Any]) -> None:
     members = group_parser(sub, groups, "members", "list, import, export and invite members")
     parser = members.add_parser(
-        "import", help="import a roster file (CSV or XLSX): add, update, deactivate"
+        "import", help="import a roster file (CSV, XLSX or ODS): add, update, deactivate"
     )
-    parser.add_argument("file", metavar="FILE", help="the CSV or XLSX file ('-' for stdin)")
+    parser.add_argument("file", metavar="FILE", help="the CSV, XLSX or ODS file ('-' for stdin)")
     parser.add_argument("--org", required=True, metavar="SLUG")
     parser.add_argument(
         "--dry-run", action="store_true", help="show what would change, change nothing"

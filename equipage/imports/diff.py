@@ -18,8 +18,9 @@ from typing import Any
 from equipage.core.text import default_login, fold
 from equipage.imports import columns as C
 from equipage.imports.problems import msg, row_who
-from equipage.imports.reader import Problem
-from equipage.imports.validate import Row
+from equipage.imports.reader import TYPED_CELLS, Problem
+from equipage.imports.twins import Twins
+from equipage.imports.validate import Row, typed_problem
 
 DEACTIVATED = "deactivated"
 ACTIVE = "active"
@@ -452,6 +453,7 @@ def compute_plan(
         taken = matching.taken()
         for row in deferred:
             _plan_new(row, scope, plan, taken, col, group_by_name, label_by_name)
+    if deferred or matching.late:
         plan.changes.sort(key=attrgetter("line"))  # back in the file's order
     matched, shared_emails = matching.line_marks, matching.shared_emails
     del matching, deferred, by_email  # the maps go before the e-mails are checked
@@ -507,6 +509,7 @@ class _Matching:
     def __init__(self, members: Members) -> None:
         n = len(members)
         logins, emails = members.logins, members.emails
+        self.logins = logins
         positions = list(range(n))  # one int object per member, shared by the maps
         self.by_login = dict(zip(logins, positions, strict=True))
         # Case-insensitive logins: the first member (in this order) of each lower-cased
@@ -539,6 +542,8 @@ class _Matching:
         self.other_logins: dict[str, int] = {}
         self.other_emails: dict[str, int] = {}
         self.other_defaults: dict[str, int] = {}
+        self.twins = Twins(logins, self.member_of)
+        self.late = False  # a line was yielded after the lines that follow it
 
     def member_of(self, key: str) -> int | None:
         """Return the member whose lower-cased login is ``key`` (the first, in a clash)."""
@@ -557,7 +562,10 @@ class _Matching:
         """Yield each line with the position of the member it updates (None: a new one).
 
         A second line for one member is an error ("same member as line N") and
-        is not yielded. Lines come in the file's order.
+        is not yielded. Lines come in the file's order, but for a line whose
+        login is the spreadsheet-made twin of a member's (``twins``): once
+        every line is read, it is an error naming the cause when no other line
+        names that member, else a new member, yielded last.
         """
         by_login, by_email, member_of = self.by_login, self.by_email, self.member_of
         login_marks, email_marks, line_marks = self.login_marks, self.email_marks, self.line_marks
@@ -584,8 +592,10 @@ class _Matching:
                 other_logins.setdefault(key, seen)
             return seen, None
 
+        twins: list[tuple[Row, int, str]] = []  # (line, its member's position, the cause)
         for row in rows:
             target: int | None = None
+            twin: tuple[int, str] | None = None
             login, email, line = row.login, row.email, row.line
             if login:
                 key = login.lower()
@@ -598,6 +608,13 @@ class _Matching:
                 target = by_login.get(login)
                 if target is None:
                     target = named
+                if target is None:
+                    twin = self.twins.of(login)
+                    if twin is None and isinstance(login, TYPED_CELLS):
+                        typed = typed_problem(C.LOGIN, login)
+                        if typed is not None:  # a date, a boolean: not a login anybody typed
+                            errors.append(Problem(line, col(C.LOGIN), typed, who=row_who(row)))
+                            continue
             if email:
                 key = email.lower()
                 if key == email:
@@ -622,6 +639,9 @@ class _Matching:
                 target = by_login.get(base)
                 if target is None:
                     target = named
+            if twin is not None:
+                twins.append((row, *twin))
+                continue
             if target is not None:
                 if line_marks[target]:
                     column = col(C.LOGIN) if login else col(C.EMAIL)
@@ -629,6 +649,14 @@ class _Matching:
                     continue
                 line_marks[target] = line
             yield row, target
+        for row, twin_of, cause in twins:
+            if login_marks[twin_of]:  # the member's own login is in the file too: a new login
+                self.late = True
+                yield row, None
+                continue
+            errors.append(twin_problem(row, col(C.LOGIN), self.logins[twin_of], cause))
+            if not line_marks[twin_of]:
+                line_marks[twin_of] = row.line  # its line is in error: it is not deactivated
 
 
 class _Taken:
@@ -715,6 +743,16 @@ def _lower(text: str) -> str:
     """Return ``text`` lower-cased, the same object when it already is (memory)."""
     low = text.lower()
     return text if low == text else low
+
+
+def twin_problem(row: Row, column: str, login: str, cause: str) -> Problem:
+    """Say that the line's login is probably the member ``login``'s, turned by a spreadsheet."""
+    return Problem(
+        row.line,
+        column,
+        msg(f"login_twin_{cause}", {"v": row.login, "l": login}),
+        who=row_who(row),
+    )
 
 
 def _same(row: Row, column: str, first_line: int) -> Problem:

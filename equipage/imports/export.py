@@ -101,6 +101,39 @@ def _xlsx_safe(value: Any) -> Any:
     return ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value
 
 
+# Columns whose cells a spreadsheet would read as numbers, dates or booleans if they were not
+# typed as text (« 00123 » → 123): the identifiers, the phone, and the custom fields.
+TEXT_COLUMNS = frozenset({C.LOGIN, C.EMAIL, "phone"})
+
+
+def _text_typed(sheet: Any, width: int) -> Any:
+    """Return a function typing a row's identifier and custom cells as text (format ``@``).
+
+    Their columns get the text format too, so that a value typed into them
+    later stays text. Every text cell shares one style array: setting the
+    format cell by cell cost as much as writing the whole workbook.
+    """
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.utils import get_column_letter
+
+    positions = [i for i, c in enumerate(C.COLUMNS) if c.key in TEXT_COLUMNS]
+    positions += range(len(C.COLUMNS), width)
+    model = WriteOnlyCell(sheet, "")
+    model.number_format = "@"
+    for i in positions:
+        sheet.column_dimensions[get_column_letter(i + 1)].number_format = "@"
+
+    def typed(values: list[Any]) -> list[Any]:
+        for i in positions:
+            if i < len(values):
+                cell = WriteOnlyCell(sheet, values[i])
+                cell._style = model._style  # one shared style array (see above)
+                values[i] = cell
+        return values
+
+    return typed
+
+
 def xlsx_chunks(
     rows: Iterable[dict[str, Any]], language: str, custom: list[tuple[str, str]]
 ) -> Iterator[bytes]:
@@ -110,9 +143,10 @@ def xlsx_chunks(
     keys = [k for k, _n in custom]
     book = Workbook(write_only=True)
     sheet = book.create_sheet("Membres" if language == "fr" else "Members")
+    as_text = _text_typed(sheet, len(C.COLUMNS) + len(keys))
     sheet.append([_xlsx_safe(h) for h in headers(language, [n for _k, n in custom])])
     for row in rows:
-        sheet.append([_xlsx_safe(v) for v in cells(row, language, keys)])
+        sheet.append(as_text([_xlsx_safe(v) for v in cells(row, language, keys)]))
     fd, path = tempfile.mkstemp(suffix=".xlsx")
     os.close(fd)
     try:

@@ -12,12 +12,12 @@ MAX_UPLOAD = 200 * 1024 * 1024
 
 class UploadForm(forms.Form):
     file = forms.FileField(
-        label=_("Roster file (CSV or XLSX)"),
+        label=_("Roster file (CSV, XLSX or ODS)"),
         help_text=_(
             "The structure of the export: Identifiant, Nom, Prénom, Adresse e-mail, "
             "Mot de passe, État (then Groupes, Rôles, Étiquettes)."
         ),
-        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.txt,.xlsx"}),
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.txt,.xlsx,.ods"}),
     )
     mode = forms.ChoiceField(label=_("Mode"), choices=ImportMode.choices, initial=ImportMode.SYNC)
 

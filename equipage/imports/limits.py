@@ -44,6 +44,10 @@ MAX_SHARED_STRINGS = 4_000_000  # entries of the shared-strings table (a 1M-memb
 # Calamine spreads a sheet over the rectangle its cells span (32 bytes a cell); a sheet
 # whose rectangle may be larger than this is streamed by openpyxl instead.
 CALAMINE_MAX_CELLS = 10_000_000
+# An ODS spreadsheet has no streaming reader: calamine holds every sheet whole, a value and a
+# formula per cell (about 56 bytes), repeated cells and rows written out. Bounded beyond that.
+MAX_ODS_CELLS = 5_000_000
+ODS_CONTENT = "content.xml"  # the part of an ODS file that holds its sheets
 
 _BLOCK = 1 << 20
 _ZIP_END = b"PK\x05\x06"
@@ -113,7 +117,7 @@ def check_file(data: bytes | Path, filename: str = "") -> None:
     """
     check_file_size(size_of(data))
     head = data[:4] if isinstance(data, bytes) else _first_bytes(data)
-    if head == b"PK\x03\x04" or filename.lower().endswith((".xlsx", ".xlsm")):
+    if head == b"PK\x03\x04" or filename.lower().endswith((".xlsx", ".xlsm", ".ods")):
         check_workbook(data)
 
 
@@ -133,6 +137,7 @@ class SheetShape:
     widest_row: int = 0
     sheet_bytes: int = 0
     calamine_safe: bool = True
+    ods: bool = False  # an OpenDocument spreadsheet (its sheets in ``content.xml``)
 
 
 # A cell or row reference beyond MAX_COLUMNS (GR) or MAX_LINES (1,048,576), as every writer
@@ -172,6 +177,8 @@ def check_workbook(data: bytes | Path) -> SheetShape:
                 if info.is_dir():
                     continue
                 try:
+                    if info.filename == ODS_CONTENT:
+                        _scan_ods_content(book, info, shape)
                     strings += _scan_part(book, info, shape)
                 except (zipfile.BadZipFile, OSError, ValueError, EOFError, RuntimeError):
                     # Damaged or encrypted: Python's zip reader (openpyxl's) refuses it too,
@@ -304,6 +311,121 @@ def _scan_part(book: zipfile.ZipFile, info: zipfile.ZipInfo, shape: SheetShape) 
         shape.rows = max(shape.rows, rows)
         shape.sheet_bytes += info.file_size
     return strings
+
+
+_ODS_VALUE_ATTRIBUTES = (
+    "office:value-type",
+    "office:value",
+    "office:string-value",
+    "office:date-value",
+    "office:time-value",
+    "office:boolean-value",
+    "table:formula",
+)
+_ODS_CELLS = ("table:table-cell", "table:covered-table-cell")
+
+
+class _OdsBounds:
+    """Count an ODS sheet's rows and cells as calamine writes them out, repeats included.
+
+    Calamine writes out a filled cell ``number-columns-repeated`` times, the
+    empty cells before a filled one, a row ``number-rows-repeated`` times
+    and the empty rows before a filled one; it holds every sheet. Trailing
+    empty cells and rows cost nothing (LibreOffice writes a million of them).
+    """
+
+    def __init__(self, shape: SheetShape) -> None:
+        self.shape = shape
+        self.total = 0  # cells of the sheets read so far, each as its rectangle
+        self.rows = self.widest = 0  # of the sheet being read
+        self.empty_rows = 0  # empty rows since the last filled one
+        self.row_repeats = 0
+        self.cells = self.empty_cells = 0  # of the row being read
+        self.in_row = False
+
+    def start(self, name: str, attributes: dict[str, str]) -> None:
+        if name == "table:table":
+            self._close_sheet()
+        elif name == "table:table-row":
+            self.in_row = True
+            self.row_repeats = _repeats(attributes, "table:number-rows-repeated")
+            self.cells = self.empty_cells = 0
+        elif name in _ODS_CELLS and self.in_row:
+            repeats = _repeats(attributes, "table:number-columns-repeated")
+            if any(key in attributes for key in _ODS_VALUE_ATTRIBUTES):
+                self.cells += self.empty_cells + repeats
+                self.empty_cells = 0
+                if self.cells > MAX_COLUMNS:
+                    raise too_many_columns(self.rows + self.empty_rows + 1)
+            else:
+                self.empty_cells += repeats
+
+    def end(self, name: str) -> None:
+        if name != "table:table-row" or not self.in_row:
+            return
+        self.in_row = False
+        if not self.cells:
+            self.empty_rows += self.row_repeats
+            return
+        self.rows += self.empty_rows + self.row_repeats
+        self.empty_rows = 0
+        self.widest = max(self.widest, self.cells)
+        if self.rows > MAX_LINES:
+            raise too_many_lines()
+        if self.total + self.rows * self.widest > MAX_ODS_CELLS:
+            raise refuse(
+                _(
+                    "This ODS spreadsheet holds more than %(max)s cells, the most an import "
+                    "reads of this format: save it as XLSX or CSV and import that file."
+                )
+                % {"max": f"{MAX_ODS_CELLS:,}"}
+            )
+
+    def _close_sheet(self) -> None:
+        self.total += self.rows * self.widest
+        self.shape.rows = max(self.shape.rows, self.rows)
+        self.shape.widest_row = max(self.shape.widest_row, self.widest)
+        self.rows = self.widest = self.empty_rows = 0
+
+
+def _repeats(attributes: dict[str, str], name: str) -> int:
+    """Return a repeat count as calamine reads it (a number that is none: the file is damaged)."""
+    text = attributes.get(name)
+    if text is None:
+        return 1
+    try:
+        return max(int(text.strip()), 0)
+    except ValueError:
+        raise refuse(_("This spreadsheet is damaged: a repeat count is not a number.")) from None
+
+
+def _scan_ods_content(book: zipfile.ZipFile, info: zipfile.ZipInfo, shape: SheetShape) -> None:
+    """Bound the sheets of an ODS spreadsheet's ``content.xml`` before calamine reads it.
+
+    Parsed as it is unzipped, a megabyte at a time, by expat (entities are
+    refused with the document type, by ``_scan_part``'s check of the part).
+    """
+    from xml.parsers import expat
+
+    shape.ods = True
+    bounds = _OdsBounds(shape)
+    parser = expat.ParserCreate()  # no namespace processing: names as calamine sees them
+    parser.StartElementHandler = bounds.start
+    parser.EndElementHandler = bounds.end
+    parser.StartDoctypeDeclHandler = _refuse_doctype
+    parser.EntityDeclHandler = _refuse_doctype
+    try:
+        with book.open(info) as part:
+            for block in _blocks(part):
+                parser.Parse(block, False)
+            parser.Parse(b"", True)
+    except expat.ExpatError:
+        shape.calamine_safe = False  # not well-formed: calamine says so, and is not given it
+    bounds._close_sheet()
+
+
+def _refuse_doctype(*_args: object) -> None:
+    raise refuse(_("This workbook declares a document type (DTD): it is refused."))
 
 
 def calamine_max_sheets() -> int:

@@ -16,6 +16,7 @@ MESSAGES: dict[str, str] = {
     # reading the file
     "line_unreadable": gettext_noop("This line cannot be read: %(e)s"),
     "xlsx_unreadable": gettext_noop("This file is not a readable XLSX workbook (%(e)s)."),
+    "ods_unreadable": gettext_noop("This file is not a readable ODS spreadsheet (%(e)s)."),
     "line_bad_bytes": gettext_noop(
         "This line holds bytes that are not valid %(encoding)s, the encoding of the rest "
         "of the file: correct them (or save the file again as UTF-8)."
@@ -61,6 +62,39 @@ MESSAGES: dict[str, str] = {
     "deactivate_forbidden": gettext_noop("You do not have permission to deactivate this member."),
     "owner_details": gettext_noop("Only the owner can change the owner's details."),
     "role_above": gettext_noop("You cannot change a member whose role is above yours."),
+    # the spreadsheet trap: a login or an e-mail a spreadsheet program turned into a value
+    "login_twin_number": gettext_noop(
+        "No member has the login “%(v)s”, but “%(l)s” has: the spreadsheet may have removed "
+        "leading zeros (or a leading +). Format the column as text, put back “%(l)s” and "
+        "import again."
+    ),
+    "login_twin_exponent": gettext_noop(
+        "No member has the login “%(v)s”, but “%(l)s” has: the spreadsheet may have written "
+        "this long number in exponent notation or rounded it to 15 digits. Format the column "
+        "as text, put back “%(l)s” and import again."
+    ),
+    "login_twin_date": gettext_noop(
+        "No member has the login “%(v)s”, but “%(l)s” has: the spreadsheet may have turned it "
+        "into a date. Format the column as text, put back “%(l)s” and import again."
+    ),
+    "login_twin_boolean": gettext_noop(
+        "No member has the login “%(v)s”, but “%(l)s” has: the spreadsheet may have turned it "
+        "into a boolean (TRUE / FALSE). Format the column as text, put back “%(l)s” and "
+        "import again."
+    ),
+    "cell_typed_number": gettext_noop(
+        "This cell holds the number %(v)s, not text: the spreadsheet may have removed leading "
+        "zeros, rounded it or written it in exponent notation. Format the column as text, "
+        "type the value again and import again."
+    ),
+    "cell_typed_date": gettext_noop(
+        "This cell holds a date (%(v)s), not text: the spreadsheet may have turned it into a "
+        "date. Format the column as text, type the value again and import again."
+    ),
+    "cell_typed_boolean": gettext_noop(
+        "This cell holds a boolean (%(v)s), not text: the spreadsheet may have turned it into "
+        "TRUE / FALSE. Format the column as text, type the value again and import again."
+    ),
 }
 
 

@@ -1,4 +1,4 @@
-"""Reading a roster file (CSV in any usual dialect and encoding, or XLSX) into rows of text.
+"""Reading a roster file (CSV in any usual dialect and encoding, XLSX or ODS) into rows of text.
 
 Pure: bytes in, a ``Table`` out. Problems become ``Problem`` entries with a
 line and a column; the one exception is a file beyond a bound of ``limits``
@@ -27,7 +27,8 @@ from typing import IO, BinaryIO
 from equipage.imports import limits
 from equipage.imports.problems import msg
 
-XLSX_MAGIC = b"PK\x03\x04"
+XLSX_MAGIC = b"PK\x03\x04"  # a zip: an XLSX workbook or an ODS spreadsheet
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".ods")
 _HEAD_SIZE = 1 << 16  # the first read for the header line; grown as needed
 # Workbooks whose sheets unzip to more than this are read by openpyxl, in bounded memory.
 CALAMINE_MAX_SHEETS = 100 * 1024 * 1024
@@ -90,8 +91,8 @@ class Table:
 
 
 def read_table(data: bytes, filename: str = "") -> Table:
-    """Read CSV or XLSX bytes into a table; the first non-empty row is the header."""
-    if data.startswith(XLSX_MAGIC) or filename.lower().endswith((".xlsx", ".xlsm")):
+    """Read CSV, XLSX or ODS bytes into a table; the first non-empty row is the header."""
+    if data.startswith(XLSX_MAGIC) or filename.lower().endswith(WORKBOOK_SUFFIXES):
         table, chunks = xlsx_chunks(data)
     else:
         table, chunks = csv_chunks(data)
@@ -377,24 +378,57 @@ def _take(table: Table, line: int, row: list[str]) -> bool:
     return False
 
 
+class NumberCell(str):
+    """The text of a workbook cell the spreadsheet holds as a number, not as text."""
+
+    __slots__ = ()
+    kind = "number"
+
+
+class DateCell(str):
+    """The text of a workbook cell the spreadsheet holds as a date or a time."""
+
+    __slots__ = ()
+    kind = "date"
+
+
+class BooleanCell(str):
+    """The text (TRUE or FALSE) of a workbook cell the spreadsheet holds as a boolean."""
+
+    __slots__ = ()
+    kind = "boolean"
+
+
+TYPED_CELLS = (NumberCell, DateCell, BooleanCell)
+
+
 def _cell_text(value: object) -> str:
-    if value is None:
-        return ""
+    """Return a workbook cell's text; a number, date or boolean keeps its kind (``TYPED_CELLS``).
+
+    An identifier held as a number, a date or a boolean is the spreadsheet
+    trap's mark (``validate`` says so): ``00123`` read as 123, ``1/3`` as a date.
+    """
+    if value is None or isinstance(value, str):
+        return value or ""
     if isinstance(value, bool):
-        return "1" if value else "0"
+        return BooleanCell("TRUE" if value else "FALSE")
     if isinstance(value, float):
-        return str(int(value)) if value.is_integer() else repr(value)
+        return NumberCell(str(int(value)) if value.is_integer() else repr(value))
+    if isinstance(value, int):
+        return NumberCell(value)
     if isinstance(value, dt.datetime):
-        return value.date().isoformat() if value.time() == dt.time() else value.isoformat()
-    if isinstance(value, dt.date):
-        return value.isoformat()
+        return DateCell(
+            value.date().isoformat() if value.time() == dt.time() else value.isoformat()
+        )
+    if isinstance(value, dt.date | dt.time | dt.timedelta):
+        return DateCell(value.isoformat() if not isinstance(value, dt.timedelta) else value)
     return str(value)
 
 
 def xlsx_chunks(
     data: bytes | Path, size: int = 20_000
 ) -> tuple[Table, Iterator[list[tuple[int, list[str]]]]]:
-    """Read an XLSX workbook's first sheet as ``csv_chunks`` reads a CSV file.
+    """Read an XLSX workbook's or ODS spreadsheet's first sheet as ``csv_chunks`` reads CSV.
 
     The header is read now, the data lines lazily, in lists of at most
     ``size``. A damaged workbook is a problem of the table, never an
@@ -411,7 +445,7 @@ def xlsx_chunks(
 def _workbook_records(data: bytes | Path, table: Table) -> Iterator[tuple[int, list[str]]]:
     max_lines, max_columns = limits.MAX_LINES, limits.MAX_COLUMNS
     try:
-        for line, row in _xlsx_rows(data):
+        for line, row in _xlsx_rows(data, table):
             if line > max_lines:
                 raise limits.too_many_lines()
             if len(row) > max_columns:
@@ -423,10 +457,13 @@ def _workbook_records(data: bytes | Path, table: Table) -> Iterator[tuple[int, l
     except limits.FileRefused:
         raise
     except Exception as exc:  # a damaged workbook is the user's problem to fix, not a crash
-        table.problems.append(Problem(1, "", msg("xlsx_unreadable", {"e": exc})))
+        code = "ods_unreadable" if table.kind == "ods" else "xlsx_unreadable"
+        table.problems.append(Problem(1, "", msg(code, {"e": exc})))
 
 
-def _xlsx_rows(data: bytes | Path) -> Iterator[tuple[int, list[object]]]:
+def _xlsx_rows(
+    data: bytes | Path, table: Table | None = None
+) -> Iterator[tuple[int, list[object]]]:
     """Yield (spreadsheet row number, values) of the first sheet.
 
     The workbook is first checked against ``limits`` (its zip directory, then
@@ -435,9 +472,18 @@ def _xlsx_rows(data: bytes | Path) -> Iterator[tuple[int, list[object]]]:
     it whole (about the size of its XML: a million rows, 500 MB), spread over
     the rectangle its cell references span. A bigger sheet, or one whose
     references may span more than ``limits.CALAMINE_MAX_CELLS``, is streamed
-    by openpyxl's read-only reader, in bounded memory.
+    by openpyxl's read-only reader, in bounded memory. An ODS spreadsheet
+    (``table.kind`` becomes "ods") is read by calamine alone, within
+    ``limits.MAX_ODS_CELLS``; one that is not well-formed is not read at all.
     """
     shape = limits.check_workbook(data)
+    if shape.ods:
+        if table is not None:
+            table.kind = "ods"
+        if not shape.calamine_safe:
+            raise ValueError("content.xml")
+        yield from _ods_rows(data)
+        return
     try:
         from python_calamine import CalamineWorkbook
     except ImportError:  # pragma: no cover - calamine is a dependency; openpyxl is the fallback
@@ -452,6 +498,25 @@ def _xlsx_rows(data: bytes | Path) -> Iterator[tuple[int, list[object]]]:
         book = CalamineWorkbook.from_filelike(io.BytesIO(data))
     sheet = book.get_sheet_by_index(0)
     # Calamine starts at the first used cell; keep the row numbers the user sees.
+    first_row = (sheet.start or (0, 0))[0]
+    for index, row in enumerate(sheet.iter_rows()):
+        yield first_row + index + 1, list(row)
+
+
+def _ods_rows(data: bytes | Path) -> Iterator[tuple[int, list[object]]]:
+    """Yield (row number, values) of an ODS spreadsheet's first sheet (checked by ``limits``).
+
+    Opened from its bytes: calamine picks the format from a path's suffix,
+    and an upload is spooled under another one.
+    """
+    from python_calamine import CalamineWorkbook
+
+    if isinstance(data, Path):
+        with data.open("rb") as file:
+            book = CalamineWorkbook.from_filelike(file)
+    else:
+        book = CalamineWorkbook.from_filelike(io.BytesIO(data))
+    sheet = book.get_sheet_by_index(0)
     first_row = (sheet.start or (0, 0))[0]
     for index, row in enumerate(sheet.iter_rows()):
         yield first_row + index + 1, list(row)

@@ -117,7 +117,14 @@ def spooled_upload(job: ImportJob) -> Iterator[Path]:
     The copy is made a row at a time and removed when the block ends, however
     it ends. Raises ``UploadMissing`` when the job has no file any more.
     """
-    suffix = ".xlsx" if job.file_name.lower().endswith((".xlsx", ".xlsm")) else ".csv"
+    name = job.file_name.lower()
+    suffix = (
+        ".ods"
+        if name.endswith(".ods")
+        else ".xlsx"
+        if name.endswith((".xlsx", ".xlsm"))
+        else ".csv"
+    )
     fd, name = tempfile.mkstemp(prefix="equipage-import-", suffix=suffix)
     path = Path(name)
     try:

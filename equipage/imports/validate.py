@@ -23,11 +23,23 @@ from equipage.core.text import plain_spaces, text_problem
 from equipage.imports import columns as C
 from equipage.imports.export import unneutralise
 from equipage.imports.problems import cells_who, msg
-from equipage.imports.reader import XLSX_MAGIC, Problem, Table, csv_chunks, xlsx_chunks
+from equipage.imports.reader import (
+    TYPED_CELLS,
+    WORKBOOK_SUFFIXES,
+    XLSX_MAGIC,
+    Problem,
+    Table,
+    csv_chunks,
+    xlsx_chunks,
+)
 
 MAX_LENGTH = {C.LOGIN: 150, C.LAST_NAME: 150, C.FIRST_NAME: 150, C.EMAIL: 254, C.PASSWORD: 1024}
 # Cells of these columns hold lists and may span lines; the others must be one clean line.
 LIST_COLUMNS = frozenset({C.GROUPS, C.ROLES, C.LABELS})
+# Cells of these columns name a member: a workbook cell holding a number, a date or a
+# boolean there is a spreadsheet's conversion (``typed_problem``), not what was typed.
+# A login keeps its cell's kind for the diff, which knows the members (``twins``).
+IDENTIFIER_COLUMNS = frozenset({C.LOGIN, C.EMAIL})
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _LINE_BREAKS = re.compile(r"[\t\r\n\u2028\u2029\x85]")
 _WHITESPACE = re.compile(r"\s")  # the same characters as str.isspace()
@@ -206,7 +218,7 @@ def stream_file(
             xlsx = head.read(len(XLSX_MAGIC)) == XLSX_MAGIC
     else:
         xlsx = data.startswith(XLSX_MAGIC)
-    if xlsx or filename.lower().endswith((".xlsx", ".xlsm")):
+    if xlsx or filename.lower().endswith(WORKBOOK_SUFFIXES):
         table, chunks = xlsx_chunks(data, chunk_size)
     else:
         table, chunks = csv_chunks(data, chunk_size)
@@ -380,6 +392,8 @@ def _rows_by_column(
             raw = list(map(itemgetter(index), all_cells))
         values, doubtful = _clean_column(raw, MAX_LENGTH.get(key, 5000))
         slow.update(doubtful)
+        if key in IDENTIFIER_COLUMNS and set(map(type, raw)) - {str}:
+            slow.update(i for i, cell in enumerate(raw) if isinstance(cell, TYPED_CELLS))
         return values
 
     last_names = column(C.LAST_NAME)
@@ -593,11 +607,23 @@ def _validate_row(
                     msg("state_invalid", {"v": state_text}),
                 )
             )
+    if C.EMAIL in positions:
+        index = positions[C.EMAIL]
+        typed = typed_problem(C.EMAIL, cells[index] if index < len(cells) else "")
+        if typed is not None:
+            problems.append(Problem(line, written[C.EMAIL], typed))
     login = cell(C.LOGIN) if C.LOGIN in positions else ""
+    if login and isinstance(held := cells[positions[C.LOGIN]], TYPED_CELLS):
+        login = type(held)(login)  # its kind, for the diff (``typed_problem``)
     if login and _WHITESPACE.search(login):
         problems.append(Problem(line, written[C.LOGIN], msg("login_spaces")))
     email = cell(C.EMAIL) if C.EMAIL in positions else ""
-    if email and not (len(email) <= 320 and email.isascii() and _PLAIN_EMAIL.fullmatch(email)):
+    said = _has_problem(problems, before, line, written.get(C.EMAIL, ""))  # typed: said why
+    if (
+        email
+        and not said
+        and not (len(email) <= 320 and email.isascii() and _PLAIN_EMAIL.fullmatch(email))
+    ):
         try:
             validate_email(email)
         except ValidationError:
@@ -651,6 +677,24 @@ def _validate_row(
         labels=labels,
         custom=custom,
     )
+
+
+def typed_problem(key: str, cell: str) -> str | None:
+    """Say why a workbook cell of an identifier column holding a value, not text, is refused.
+
+    A date or a boolean is never what was typed as a login or an e-mail; a
+    number in the e-mail column neither. A number in the login column cannot
+    be the login as typed when it has more digits than the spreadsheet keeps,
+    a fraction or an exponent; an integer can. The e-mail's problem is the
+    validation's; the login's the diff's, which asks only of a login no
+    member holds and that is no member's login converted (``twins``): TRUE
+    read for the member ``true`` is that member.
+    """
+    if not isinstance(cell, TYPED_CELLS) or not cell:
+        return None
+    if key == C.LOGIN and cell.kind == "number" and cell.isdigit() and len(cell) <= 15:
+        return None
+    return msg(f"cell_typed_{cell.kind}", {"v": cell})
 
 
 def _custom_values(

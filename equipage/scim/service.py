@@ -6,6 +6,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from django.utils.translation import gettext as _
 from scim2_models import InvalidSyntaxException, PatchOp, Resource, ResourceType, SearchRequest
 from scim2_server.service import ScimService
 from scim2_server.utils import parametrize
@@ -29,7 +30,7 @@ class EquipageService(ScimService):
     def _fill(self, resource_type: ResourceType, body: bytes, content_type: str | None) -> bytes:
         payload = self.decode_body(body, content_type)
         if not isinstance(payload, dict):
-            raise InvalidSyntaxException(detail="The body must be a JSON object")
+            raise InvalidSyntaxException(detail=_("The body must be a JSON object."))
         normalizer = Normalizer(resource_type)
         payload = normalizer.resource(payload)
         normalizer.report("PUT" if self.current is not None else "POST")

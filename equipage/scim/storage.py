@@ -11,6 +11,7 @@ from typing import Any, Union, cast
 
 from django.db import transaction
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 from scim2_models import (
     ForbiddenException,
     InvalidValueException,
@@ -122,9 +123,9 @@ def _int_id(resource_id: Any) -> int:
     try:
         value = int(str(resource_id))
     except (TypeError, ValueError):
-        raise NotFoundException(detail="Resource not found") from None
+        raise NotFoundException(detail=_("Resource not found.")) from None
     if value <= 0 or str(value) != str(resource_id):
-        raise NotFoundException(detail="Resource not found")
+        raise NotFoundException(detail=_("Resource not found."))
     return value
 
 
@@ -296,7 +297,9 @@ class OrmStorage(ScimStorage):
             return self._members()
         if resource_type.name == "Group":
             return self._groups()
-        raise NotFoundException(detail=f"Unknown resource type {resource_type.name}")
+        raise NotFoundException(
+            detail=_("Unknown resource type %(type)s.") % {"type": resource_type.name}
+        )
 
     def _object(self, resource_type: ResourceType, resource_id: Any, *, lock: bool = False) -> Any:
         qs = self._queryset(resource_type)
@@ -304,7 +307,10 @@ class OrmStorage(ScimStorage):
             qs = qs.select_for_update()
         found = qs.filter(pk=_int_id(resource_id)).first()
         if found is None:
-            raise NotFoundException(detail=f"{resource_type.name} {resource_id} not found")
+            raise NotFoundException(
+                detail=_("%(type)s %(id)s not found.")
+                % {"type": resource_type.name, "id": resource_id}
+            )
         return found
 
     # -- reading -------------------------------------------------------
@@ -373,27 +379,31 @@ class OrmStorage(ScimStorage):
             and current.meta
             and current.meta.version != expected_version
         ):
-            raise PreconditionFailedException(detail="The resource changed since it was read")
+            raise PreconditionFailedException(detail=_("The resource changed since it was read."))
 
     def _user_fields(self, resource: Resource[Any], exclude_pk: int | None = None) -> UserFields:
         data = _dump(resource)
         refuse_controls(data)
         login = str(data.get("userName") or "").strip()
         if not login:
-            raise InvalidValueException(detail="userName is required")
+            raise InvalidValueException(detail=_("userName is required."))
         if any(ord(char) < 32 or ord(char) == 127 for char in login):
             # PostgreSQL refuses NUL even in a lookup; no login holds a control character.
-            raise InvalidValueException(detail="userName contains a control character")
+            raise InvalidValueException(detail=_("userName contains a control character."))
         taken = Member.objects.filter(organization=self.organization, login__iexact=login)
         if exclude_pk:
             taken = taken.exclude(pk=exclude_pk)
         if taken.exists():
-            raise UniquenessException(detail=f"The userName {login!r} is already taken")
+            raise UniquenessException(
+                detail=_("The userName “%(login)s” is already taken.") % {"login": login}
+            )
         name = dict(data.get("name") or {})
         first = str(name.pop("givenName", "") or "").strip()
         last = str(name.pop("familyName", "") or "").strip()
         if not first or not last:
-            raise InvalidValueException(detail="name.givenName and name.familyName are required")
+            raise InvalidValueException(
+                detail=_("name.givenName and name.familyName are required.")
+            )
         password = data.get("password")
         extra = {k: v for k, v in data.items() if k not in USER_MAPPED + USER_COMPUTED}
         if name:
@@ -417,18 +427,18 @@ class OrmStorage(ScimStorage):
         refuse_controls(data)
         name = str(data.get("displayName") or "").strip()
         if not name:
-            raise InvalidValueException(detail="displayName is required")
+            raise InvalidValueException(detail=_("displayName is required."))
         ids: list[int] = []
         displays: dict[str, str] = {}
         for entry in data.get("members") or []:
             kind = entry.get("type")
             if kind not in (None, "User"):
-                raise InvalidValueException(detail="Only users can be members of a group")
+                raise InvalidValueException(detail=_("Only users can be members of a group."))
             try:
                 member_id = _int_id(entry.get("value"))
             except NotFoundException:
                 raise InvalidValueException(
-                    detail=f"Unknown member {entry.get('value')!r}"
+                    detail=_("Unknown member “%(id)s”.") % {"id": entry.get("value")}
                 ) from None
             ids.append(member_id)
             if entry.get("display") is not None:
@@ -436,7 +446,7 @@ class OrmStorage(ScimStorage):
         known = set(self._members().filter(pk__in=ids).values_list("pk", flat=True))
         unknown = [i for i in ids if i not in known]
         if unknown:
-            raise InvalidValueException(detail=f"Unknown member {unknown[0]}")
+            raise InvalidValueException(detail=_("Unknown member “%(id)s”.") % {"id": unknown[0]})
         extra = {k: v for k, v in data.items() if k not in GROUP_MAPPED}
         if displays:
             extra["member_display"] = displays

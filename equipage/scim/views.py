@@ -14,6 +14,7 @@ from scim2_server.requests import ScimRequest
 from scim2_server.responses import ScimResponse
 from scim2_server.routing import Operation
 
+from equipage.api.language import speak_to_reader
 from equipage.scim.service import EquipageService
 from equipage.scim.storage import OrmStorage
 from equipage.tokens.models import Scope
@@ -53,6 +54,7 @@ def _serve(
         note_token_refused(raw, scope=Scope.SCIM, origin=origin, error=exc)
         raise ForbiddenException(detail=str(exc)) from None
     organization = actor.token.organization
+    speak_to_reader(request, organization)  # the errors' detail: Accept-Language, else the org's
     scim_request.subject = actor
     storage = OrmStorage(actor, organization, service)
     return ScimHandler(service, storage).handle(scim_request)

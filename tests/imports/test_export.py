@@ -59,3 +59,21 @@ def test_member_named_with_a_guard_comes_back_unchanged(org, admin, fmt: str) ->
     data = b"".join(roster_export(actor=admin, organization=org, fmt=fmt, language="fr"))
     report = run_import(org, admin, data, filename=f"export.{fmt}", mode="upsert", dry_run=True)
     assert (report.errors, report.updated, report.added) == ([], 0, 0)
+
+
+def test_the_xlsx_export_types_identifiers_and_custom_fields_as_text() -> None:
+    """A spreadsheet keeps « 00123 » as it is only in a text-typed cell (the number trap)."""
+    import io
+
+    from openpyxl import load_workbook
+
+    row = {**_row("Dupont", 1), "login": "00123", "custom": {"n": "0042"}}
+    book = load_workbook(io.BytesIO(export_bytes([row], "fr", "xlsx", [("n", "Numéro")])))
+    sheet = book.active
+    header = [c.value for c in sheet[1]]
+    cells = {h: c for h, c in zip(header, sheet[2], strict=True)}
+    typed = {h for h, c in cells.items() if c.number_format == "@"}
+    assert {"Identifiant", "Adresse e-mail", "Numéro"} <= typed  # and Téléphone, when exported
+    assert not typed & {"Nom", "Prénom", "État", "Rôles"}
+    assert (cells["Identifiant"].value, cells["Identifiant"].data_type) == ("00123", "s")
+    assert sheet.column_dimensions["A"].number_format == "@"  # a value typed later stays text

@@ -390,3 +390,114 @@ def test_the_refusal_is_in_the_readers_language() -> None:
     with translation.override("fr"), pytest.raises(FileRefused) as caught:
         read_table(csv_bytes([], FR_HEADER + ["x"] * 250))
     assert "colonnes" in str(caught.value)
+
+
+# --- ODS spreadsheets: calamine writes out every repeated cell and row ------------------------
+
+ODS_HEAD = (
+    b'<?xml version="1.0" encoding="UTF-8"?>'
+    b'<office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0"'
+    b' xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0"'
+    b' xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2">'
+    b'<office:body><office:spreadsheet><table:table table:name="Membres">'
+)
+ODS_TAIL = b"</table:table></office:spreadsheet></office:body></office:document-content>"
+ODS_MANIFEST = (
+    b'<?xml version="1.0" encoding="UTF-8"?>'
+    b'<manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0">'
+    b'<manifest:file-entry manifest:full-path="/"'
+    b' manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/>'
+    b'<manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/>'
+    b"</manifest:manifest>"
+)
+
+
+def ods_cell(text: str, repeated: int = 1) -> bytes:
+    repeat = b' table:number-columns-repeated="%d"' % repeated if repeated > 1 else b""
+    return (
+        b'<table:table-cell office:value-type="string"%s><text:p>%s</text:p></table:table-cell>'
+        % (repeat, text.encode())
+    )
+
+
+def ods_row(cells: bytes, repeated: int = 1) -> bytes:
+    repeat = b' table:number-rows-repeated="%d"' % repeated if repeated > 1 else b""
+    return b"<table:table-row%s>%s</table:table-row>" % (repeat, cells)
+
+
+def write_ods(path: Path, rows: bytes) -> Path:
+    """Write an ODS spreadsheet (the parts calamine reads) whose first sheet holds ``rows``."""
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as book:
+        book.writestr(
+            "mimetype", "application/vnd.oasis.opendocument.spreadsheet", zipfile.ZIP_STORED
+        )
+        book.writestr("META-INF/manifest.xml", ODS_MANIFEST)
+        book.writestr("content.xml", ODS_HEAD + rows + ODS_TAIL)
+    return path
+
+
+def ods_roster(rows: list[list[str]], tail: bytes = b"") -> bytes:
+    return b"".join(ods_row(b"".join(ods_cell(c) for c in row)) for row in rows) + tail
+
+
+def test_a_plain_ods_spreadsheet_is_read_with_libreoffices_empty_trailing_rows(
+    tmp_path: Path,
+) -> None:
+    # LibreOffice ends a sheet with a million empty rows, each of 1024 empty cells: free.
+    empty = b'<table:table-cell table:number-columns-repeated="1024"/>'
+    body = ods_roster(
+        [FR_HEADER, ["jd", "Dupont", "Jean", "", "", "Activé"]], ods_row(empty, 1048570)
+    )
+    table = read_table(write_ods(tmp_path / "r.ods", body).read_bytes(), "r.ods")
+    assert table.kind == "ods" and table.problems == []
+    assert table.headers == FR_HEADER
+    assert [cells[:3] for _line, cells in table.rows] == [["jd", "Dupont", "Jean"]]
+
+
+def test_an_ods_cell_repeated_past_the_last_column_is_refused(
+    data_dir: Path, tmp_path: Path
+) -> None:
+    bomb = write_ods(tmp_path / "wide.ods", ods_row(ods_cell("x", 16_000_000)))
+    report, peak = import_in_subprocess(data_dir, bomb)
+    assert "more cells than the 200 columns" in _refusal(report)
+    assert peak < PEAK_LIMIT_MB
+
+
+def test_an_ods_row_repeated_past_the_last_line_is_refused(data_dir: Path, tmp_path: Path) -> None:
+    bomb = write_ods(tmp_path / "tall.ods", ods_row(ods_cell("x", 6), 50_000_000))
+    report, peak = import_in_subprocess(data_dir, bomb)
+    assert "more than 1,048,576 lines" in _refusal(report)
+    assert peak < PEAK_LIMIT_MB
+
+
+def test_an_ods_spreadsheet_past_its_cell_bound_is_refused(data_dir: Path, tmp_path: Path) -> None:
+    # 100 filled columns × 60,000 rows: within the lines and columns, past 5 million cells.
+    bomb = write_ods(tmp_path / "big.ods", ods_row(ods_cell("x", 100), 60_000))
+    assert bomb.stat().st_size < 2000
+    report, peak = import_in_subprocess(data_dir, bomb)
+    assert "more than 5,000,000 cells" in _refusal(report)
+    assert peak < PEAK_LIMIT_MB
+
+
+def test_empty_ods_rows_before_a_filled_one_count_as_lines(tmp_path: Path) -> None:
+    # Calamine writes out the empty rows before a filled one: they count.
+    body = ods_row(b"<table:table-cell/>", 2_000_000) + ods_row(ods_cell("x"))
+    with pytest.raises(FileRefused, match="lines"):
+        limits.check_workbook(write_ods(tmp_path / "gap.ods", body))
+
+
+def test_an_ods_document_type_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "dtd.ods"
+    with zipfile.ZipFile(path, "w") as book:
+        book.writestr("content.xml", b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "b">]><x/>')
+    with pytest.raises(FileRefused, match="DTD"):
+        limits.check_workbook(path)
+
+
+def test_an_ods_spreadsheet_that_is_not_well_formed_is_not_given_to_calamine(
+    tmp_path: Path,
+) -> None:
+    path = write_ods(tmp_path / "bad.ods", ods_roster([FR_HEADER]) + b"<table:table-row>")
+    table = read_table(path.read_bytes(), "bad.ods")
+    assert table.kind == "ods" and table.rows == []
+    assert [p.message.code for p in table.problems] == ["ods_unreadable"]

@@ -188,3 +188,53 @@ def test_a_damaged_workbook_streamed_is_a_problem_not_a_crash(tmp_path) -> None:
     assert list(rows) == []
     assert [p.line for p in streamed.problems] == [1]
     assert "not a readable XLSX workbook" in streamed.problems[0].message
+
+
+def _workbook(rows: list[list[object]]) -> bytes:
+    import io
+
+    from openpyxl import Workbook
+
+    from tests.imports.helpers import FR_HEADER
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(FR_HEADER)
+    for row in rows:
+        sheet.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def test_workbook_identifiers_keep_their_kind_and_an_email_held_as_a_value_is_refused() -> None:
+    import datetime as dt
+
+    from equipage.imports.reader import BooleanCell, DateCell, NumberCell
+
+    data = _workbook(
+        [
+            [dt.date(2026, 1, 3), "Date", "Léa", "", None, "Activé"],
+            [True, "Vrai", "Jean", "", None, "Activé"],
+            [12345678901234567, "Long", "Ana", "", None, "Activé"],
+            ["ok", "Mail", "Eve", 42, None, "Activé"],
+            [123, "Nombre", "Zoé", "", None, True],
+        ]
+    )
+    result = validate_table(read_table(data, "roster.xlsx"))
+    found = [(p.line, p.column, p.message.code, p.who) for p in result.problems]
+    # Not also "“42” is not a valid e-mail address": the cause is said once.
+    assert found == [(5, "Adresse e-mail", "cell_typed_number", "Eve Mail")]
+    logins = {r.line: r.login for r in result.rows}
+    assert (logins[2], logins[3], logins[6]) == ("2026-01-03", "TRUE", "123")
+    assert logins[4].startswith("1234567890123") and len(logins[4]) == 17  # as a float holds it
+    # The logins keep their cell's kind: the diff, which knows the members, judges them.
+    kinds = [type(logins[n]) for n in (2, 3, 4, 6)]
+    assert kinds == [DateCell, BooleanCell, NumberCell, NumberCell]
+    assert result.rows[-1].active is True
+
+
+def test_the_same_identifiers_held_as_text_are_plain_logins() -> None:
+    data = _workbook([["2026-01-03", "Date", "Léa", "", None, "Activé"]])
+    result = validate_table(read_table(data, "roster.xlsx"))
+    assert result.problems == [] and result.rows[0].login == "2026-01-03"
