@@ -7,9 +7,17 @@ from typing import TYPE_CHECKING, Any
 from django.db.models import Exists, OuterRef, QuerySet
 from django.utils.translation import gettext as _
 
-from equipage.accounts.models import ROLE_RANK, Member, MemberRole, Role
+from equipage.accounts.models import (
+    ROLE_RANK,
+    CustomField,
+    Member,
+    MemberRole,
+    OwnershipTransfer,
+    Role,
+)
 from equipage.audit.security import note_denied
 from equipage.core.errors import NotFound, PermissionDenied
+from equipage.core.ids import parse_id
 from equipage.permissions.actor import Actor, as_actor
 from equipage.permissions.capabilities import (
     GROUP_ADMIN_CAPS,
@@ -19,7 +27,7 @@ from equipage.permissions.capabilities import (
 )
 
 if TYPE_CHECKING:
-    from equipage.groups.models import Group
+    from equipage.groups.models import Group, Label
 
 # Capabilities that change a member: nobody may use them on someone who outranks them.
 _MUTATING = frozenset(
@@ -271,3 +279,58 @@ def access_group_by_id(actor: Actor | Member, group_id: Any, cap: Cap = Cap.GROU
         raise NotFound(_("Group not found.")) from None
     authorize(actor, cap, group)
     return group
+
+
+def access_label_by_id(
+    actor: Actor | Member, label_id: Any, cap: Cap | None = Cap.LABEL_MANAGE
+) -> Label:
+    """Fetch a label of the actor's organization and authorise ``cap`` on it.
+
+    ``cap=None`` only scopes the lookup: labels are organization-wide, and
+    attaching one is authorised member by member by the label actions.
+    """
+    from equipage.groups.models import Label
+
+    actor = as_actor(actor)
+    try:
+        label = Label.objects.get(
+            pk=parse_id(label_id) or 0, organization_id=actor.organization_id or 0
+        )
+    except (Label.DoesNotExist, ValueError, TypeError):
+        raise NotFound(_("Label not found.")) from None
+    if cap is not None:
+        authorize(actor, cap, label)
+    return label
+
+
+def access_custom_field_by_id(
+    actor: Actor | Member, field_id: Any, cap: Cap = Cap.CUSTOM_FIELD_MANAGE
+) -> CustomField:
+    """Fetch a custom field of the actor's organization and authorise ``cap`` on it."""
+    actor = as_actor(actor)
+    try:
+        field = CustomField.objects.get(
+            pk=parse_id(field_id) or 0, organization_id=actor.organization_id or 0
+        )
+    except (CustomField.DoesNotExist, ValueError, TypeError):
+        raise NotFound(_("Custom field not found.")) from None
+    authorize(actor, cap, field)
+    return field
+
+
+def access_transfer_by_id(actor: Actor | Member, transfer_id: Any) -> OwnershipTransfer:
+    """Fetch an ownership transfer the actor is a party to (the owner or the named admin).
+
+    Anyone else, in this organization or another, is told it does not exist.
+    """
+    actor = as_actor(actor)
+    me = actor.member.pk if actor.member is not None else None
+    try:
+        transfer = OwnershipTransfer.objects.select_related("from_member", "to_member").get(
+            pk=parse_id(transfer_id) or 0, organization_id=actor.organization_id or 0
+        )
+    except (OwnershipTransfer.DoesNotExist, ValueError, TypeError):
+        raise NotFound(_("Ownership transfer not found.")) from None
+    if me is None or me not in (transfer.from_member_id, transfer.to_member_id):
+        raise NotFound(_("Ownership transfer not found."))
+    return transfer

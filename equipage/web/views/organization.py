@@ -6,7 +6,7 @@ from typing import Any
 
 from django.contrib import auth, messages
 from django.core.exceptions import PermissionDenied as HttpForbidden
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -50,7 +50,14 @@ from equipage.organizations.actions import (
 from equipage.organizations.first_password import propose_temporary_password
 from equipage.organizations.models import Feature, FirstPasswordPolicy
 from equipage.organizations.selectors import organization_footprint, seat_usage
-from equipage.permissions import Cap, access_member_by_id, can
+from equipage.permissions import (
+    Cap,
+    access_custom_field_by_id,
+    access_label_by_id,
+    access_member_by_id,
+    access_transfer_by_id,
+    can,
+)
 from equipage.permissions.policy import access_group_by_id
 from equipage.web.confirm import confirm_page, is_confirmed
 from equipage.web.forms import (
@@ -65,7 +72,7 @@ from equipage.web.forms import (
     TransferForm,
 )
 from equipage.web.tenancy import member_required
-from equipage.web.views.common import actor, attach_error, requires, submitted
+from equipage.web.views.common import actor, attach_error, edge_errors, requires, submitted
 
 
 def _group_choices(org: Any, exclude_subtree_of: Group | None = None) -> list[tuple[int, str]]:
@@ -272,11 +279,8 @@ def labels(request: HttpRequest, slug: str) -> HttpResponse:
     if request.method == "POST":
         try:
             if request.POST.get("op") == "delete":
-                label = Label.objects.filter(
-                    organization=org, pk=_pk(request.POST.get("label"))
-                ).first()
-                if label is None:
-                    raise Http404("label")
+                with edge_errors():
+                    label = access_label_by_id(actor(request), request.POST.get("label"))
                 if not is_confirmed(request):
                     return _confirm_label_delete(request, label)
                 label_delete(actor=actor(request), label=label)
@@ -335,11 +339,8 @@ def fields(request: HttpRequest, slug: str) -> HttpResponse:
     if request.method == "POST":
         try:
             if request.POST.get("op") == "delete":
-                field = CustomField.objects.filter(
-                    organization=org, pk=_pk(request.POST.get("field"))
-                ).first()
-                if field is None:
-                    raise Http404("field")
+                with edge_errors():
+                    field = access_custom_field_by_id(actor(request), request.POST.get("field"))
                 if not is_confirmed(request):
                     return _confirm_field_delete(request, field)
                 custom_field_delete(actor=actor(request), field=field)
@@ -527,23 +528,9 @@ def _pending_transfer(org: Any) -> OwnershipTransfer | None:
 @member_required
 def ownership(request: HttpRequest, slug: str, transfer_id: int) -> HttpResponse:
     """Let the named admin accept or decline the ownership offered to them (seed 004)."""
-    org = request.organization  # type: ignore[attr-defined]
     act = actor(request)
-    transfer = (
-        OwnershipTransfer.objects.filter(organization=org, pk=transfer_id)
-        .select_related("from_member", "to_member")
-        .first()
-    )
-    if (
-        transfer is None
-        or act.member is None
-        or act.member.pk
-        not in (
-            transfer.to_member_id,
-            transfer.from_member_id,
-        )
-    ):
-        raise Http404("transfer")
+    with edge_errors():
+        transfer = access_transfer_by_id(act, transfer_id)
     if request.method == "POST":
         try:
             if request.POST.get("op") == "accept":

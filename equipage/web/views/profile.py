@@ -27,8 +27,7 @@ from equipage.accounts.models import (
     Role,
 )
 from equipage.audit.models import AuditEvent
-from equipage.core.errors import DomainError, ValidationFailed
-from equipage.core.ids import parse_id
+from equipage.core.errors import DomainError, NotFound, ValidationFailed
 from equipage.emails.models import OutboundEmail
 from equipage.groups.actions import (
     group_add_member,
@@ -38,7 +37,7 @@ from equipage.groups.actions import (
 )
 from equipage.groups.models import GroupMembership, Label
 from equipage.groups.selectors import group_tree
-from equipage.permissions import Cap, access_member_by_id, can, grantable_roles
+from equipage.permissions import Cap, access_label_by_id, access_member_by_id, can, grantable_roles
 from equipage.permissions.policy import access_group_by_id
 from equipage.web.forms import MemberCreateForm, MemberEditForm, SelfContactForm
 from equipage.web.views.common import actor, attach_error, requires
@@ -270,16 +269,9 @@ def profile_labels(request: HttpRequest, slug: str, member_id: int) -> HttpRespo
     act = actor(request)
     member = access_member_by_id(act, member_id, Cap.LABEL_ASSIGN)
     # Another organization's label id is simply not found: the lookup is scoped to this one.
-    label_id = parse_id(request.POST.get("label"))
-    label = (
-        Label.objects.filter(
-            organization=request.organization,  # type: ignore[attr-defined]
-            pk=label_id,
-        ).first()
-        if label_id is not None
-        else None
-    )
-    if label is None:
+    try:
+        label = access_label_by_id(act, request.POST.get("label"), None)
+    except NotFound:
         messages.error(request, _("Choose a label."))
         return redirect(f"/o/{slug}/members/{member.pk}/")
     remove = request.POST.get("op") == "remove"
