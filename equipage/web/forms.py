@@ -9,6 +9,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from equipage.accounts.sendmodes import SendMode
 from equipage.organizations.policy import FirstPasswordPolicy
 
 if TYPE_CHECKING:
@@ -146,10 +147,10 @@ class MemberCreateForm(forms.Form):
         label=_("Password"),
         choices=(
             ("policy", _("As the organization's first-password policy says")),
-            ("credentials", _("Generate a password and send it by e-mail")),
-            ("link", _("Send a single-use link to choose a password")),
+            (SendMode.CREDENTIALS, _("Generate a password and send it by e-mail")),
+            (SendMode.LINK, _("Send a single-use link to choose a password")),
             (
-                "notification",
+                SendMode.NOTIFICATION,
                 _(
                     "Send a notification e-mail only (no password in it; set one below or let the policy decide)"
                 ),

@@ -26,6 +26,7 @@ from equipage.accounts.models import (
     MemberState,
     Role,
 )
+from equipage.accounts.sendmodes import SendMode
 from equipage.audit.models import AuditEvent
 from equipage.core.errors import DomainError, NotFound, ValidationFailed
 from equipage.emails.models import OutboundEmail
@@ -71,9 +72,9 @@ def member_new(request: HttpRequest, slug: str) -> HttpResponse:
                 group_ids=data.get("groups") or [],
                 language=data["language"],
                 password=(data["password"] or None)
-                if send in ("password", "notification")
+                if send in ("password", SendMode.NOTIFICATION)
                 else None,
-                send=send if send in ("credentials", "link", "notification") else "none",
+                send=send if send in tuple(SendMode) else SendMode.NONE,
             )
         except DomainError as exc:
             attach_error(form, exc)
