@@ -89,7 +89,9 @@ def members(request: HttpRequest, slug: str) -> HttpResponse:
     actions = available_actions(act, org)
     applies = applicability(act, page.members, guides, actions)
     base = f"/o/{org.slug}/members/"
-    linkable = _password_link_reach(act, org, [f["id"] for f in facts if f["state"] == "active"])
+    linkable = _password_link_reach(
+        act, org, [f["id"] for f in facts if f["state"] == MemberState.ACTIVE]
+    )
     rows = [
         {
             **f,
