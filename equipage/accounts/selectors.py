@@ -39,8 +39,25 @@ def owner_of(organization: Organization) -> Member | None:
     return row.member if row else None
 
 
+def owner_id(organization_id: int) -> int | None:
+    """Return the id of the organization's owner (one cheap query, no row loaded)."""
+    return (
+        MemberRole.objects.filter(organization_id=organization_id, role=Role.OWNER)
+        .values_list("member_id", flat=True)
+        .first()
+    )
+
+
 def roles_of(member: Member) -> list[str]:
     return sorted(MemberRole.objects.filter(member=member).values_list("role", flat=True))
+
+
+def roles_after_role_change(member: Member, role: str) -> list[str]:
+    """Return the roles ``member`` holds once ``role`` replaces their administrative role.
+
+    Ownership is no administrative role: the owner keeps it (only a transfer moves it).
+    """
+    return [Role.OWNER, role] if Role.OWNER in roles_of(member) else [role]
 
 
 def administrators(organization: Organization) -> list[Member]:

@@ -11,6 +11,7 @@ from equipage.groups.models import Group, GroupMembership, GroupRole, Label
 
 if TYPE_CHECKING:
     from equipage.accounts.models import Member
+    from equipage.permissions import Actor
 
 
 def subtree_ids(organization_id: int | None, root_ids: Iterable[int]) -> set[int]:
@@ -71,6 +72,13 @@ def group_tree(
         for pk, name, path in rows.values_list("pk", "name", "path")
         if keep is None or pk in keep
     ]
+
+
+def assignable_group_tree(actor: Actor) -> list[tuple[int, str, int]]:
+    """Return the tree of the groups ``actor`` may put members into, for the pickers."""
+    from equipage.permissions.policy import assignable_group_ids
+
+    return group_tree(actor.org_id, assignable_group_ids(actor))
 
 
 def groups_with_counts(organization_id: int) -> list[Group]:

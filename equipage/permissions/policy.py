@@ -148,15 +148,6 @@ def authorize_groups(actor: Actor, group_ids: list[int]) -> None:
         raise
 
 
-def may_add_to_groups(actor: Actor, group_ids: list[int]) -> bool:
-    """Tell whether the actor may put members into every one of ``group_ids`` (silently)."""
-    try:
-        _decide_groups(actor, group_ids)
-    except PermissionDenied:
-        return False
-    return True
-
-
 def refuse(actor: Actor | Member, message: Any, *, capability: str = "") -> PermissionDenied:
     """Return a ``PermissionDenied`` for an action's own refusal, noted like ``authorize``'s."""
     error = PermissionDenied(message)
@@ -164,12 +155,24 @@ def refuse(actor: Actor | Member, message: Any, *, capability: str = "") -> Perm
     return error
 
 
-def _decide_groups(actor: Actor, group_ids: list[int]) -> None:
+def assignable_group_ids(actor: Actor | Member) -> frozenset[int] | None:
+    """Return the groups the actor may put members into: None for any, else their reach.
+
+    The one answer behind ``authorize_groups`` and the console's group pickers.
+    """
+    actor = as_actor(actor)
     if actor.is_privileged or Cap.GROUP_MEMBERS in _org_caps(actor):
+        return None
+    return actor.group_reach
+
+
+def _decide_groups(actor: Actor, group_ids: list[int]) -> None:
+    reach = assignable_group_ids(actor)
+    if reach is None:
         return
     if not group_ids:
         raise PermissionDenied(_("As a group admin, choose at least one of your groups."))
-    outside = set(group_ids) - actor.group_reach
+    outside = set(group_ids) - reach
     if outside:
         raise PermissionDenied(_("You can only add members to the groups you administer."))
 

@@ -69,3 +69,34 @@ def test_only_the_two_parties_of_an_ownership_transfer_can_fetch_it(
     for stranger in (user_admin, other_admin):
         with pytest.raises(NotFound):
             access_transfer_by_id(stranger, transfer.pk)
+
+
+def test_groups_a_group_admin_may_assign_are_their_subtree_and_the_picker_shows_the_same(
+    org: Any, group_admin: Any, groups: dict[str, Any]
+) -> None:
+    from equipage.groups.selectors import assignable_group_tree
+    from equipage.permissions import Actor
+    from equipage.permissions.policy import assignable_group_ids, authorize_groups
+
+    reach = {groups["ventes"].pk, groups["nord"].pk}
+    assert assignable_group_ids(group_admin) == reach
+    assert {
+        pk for pk, _name, _depth in assignable_group_tree(Actor.for_member(group_admin))
+    } == reach
+    # The attack: the picker's answer and the action's must agree, so a group outside is refused.
+    with pytest.raises(PermissionDenied):
+        authorize_groups(Actor.for_member(group_admin), [groups["atelier"].pk])
+
+
+def test_a_user_admin_who_also_administers_a_group_may_assign_every_group(
+    org: Any, owner: Any, user_admin: Any, groups: dict[str, Any]
+) -> None:
+    """One answer for the picker and the action: the organization-wide right wins."""
+    from equipage.groups.actions import group_add_member
+    from equipage.groups.selectors import assignable_group_tree
+    from equipage.permissions import Actor
+    from equipage.permissions.policy import assignable_group_ids
+
+    group_add_member(actor=owner, group=groups["atelier"], member=user_admin, role="group_admin")
+    assert assignable_group_ids(user_admin) is None
+    assert len(assignable_group_tree(Actor.for_member(user_admin))) == len(groups)

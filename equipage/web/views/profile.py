@@ -37,7 +37,7 @@ from equipage.groups.actions import (
     labels_detach,
 )
 from equipage.groups.models import GroupMembership, Label
-from equipage.groups.selectors import group_tree
+from equipage.groups.selectors import assignable_group_tree
 from equipage.permissions import Cap, access_label_by_id, access_member_by_id, can, grantable_roles
 from equipage.permissions.policy import access_group_by_id
 from equipage.web.forms import MemberCreateForm, MemberEditForm, SelfContactForm
@@ -51,8 +51,7 @@ def member_new(request: HttpRequest, slug: str) -> HttpResponse:
     org = request.organization  # type: ignore[attr-defined]
     act = actor(request)
     roles = [(r, Role(r).label) for r in grantable_roles(act)]
-    reach = act.group_reach if act.group_reach and not can(act, Cap.GROUP_MANAGE, org) else None
-    groups = group_tree(org.pk, reach)
+    groups = assignable_group_tree(act)
     # « Membre » is preselected: a member created without touching the field is no admin.
     form = MemberCreateForm(
         request.POST or None, roles=roles, groups=groups, initial={"roles": [Role.MEMBER]}
