@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Exists, OuterRef, QuerySet
+from django.core.exceptions import ObjectDoesNotExist
+from django.db.models import Exists, Model, OuterRef, QuerySet
 from django.utils.translation import gettext as _
 
 from equipage.accounts.models import (
@@ -284,6 +285,16 @@ def access_group_by_id(actor: Actor | Member, group_id: Any, cap: Cap = Cap.GROU
     return group
 
 
+def _in_organization[M: Model](actor: Actor, model: type[M], raw_id: Any, missing: str) -> M:
+    """Fetch the row of ``model`` named by ``raw_id`` in the actor's organization, or NotFound."""
+    try:
+        return model._default_manager.get(
+            pk=parse_id(raw_id) or 0, organization_id=actor.organization_id or 0
+        )
+    except ObjectDoesNotExist:
+        raise NotFound(missing) from None
+
+
 def access_label_by_id(
     actor: Actor | Member, label_id: Any, cap: Cap | None = Cap.LABEL_MANAGE
 ) -> Label:
@@ -295,12 +306,7 @@ def access_label_by_id(
     from equipage.groups.models import Label
 
     actor = as_actor(actor)
-    try:
-        label = Label.objects.get(
-            pk=parse_id(label_id) or 0, organization_id=actor.organization_id or 0
-        )
-    except (Label.DoesNotExist, ValueError, TypeError):
-        raise NotFound(_("Label not found.")) from None
+    label = _in_organization(actor, Label, label_id, _("Label not found."))
     if cap is not None:
         authorize(actor, cap, label)
     return label
@@ -311,12 +317,7 @@ def access_custom_field_by_id(
 ) -> CustomField:
     """Fetch a custom field of the actor's organization and authorise ``cap`` on it."""
     actor = as_actor(actor)
-    try:
-        field = CustomField.objects.get(
-            pk=parse_id(field_id) or 0, organization_id=actor.organization_id or 0
-        )
-    except (CustomField.DoesNotExist, ValueError, TypeError):
-        raise NotFound(_("Custom field not found.")) from None
+    field = _in_organization(actor, CustomField, field_id, _("Custom field not found."))
     authorize(actor, cap, field)
     return field
 
@@ -328,12 +329,9 @@ def access_transfer_by_id(actor: Actor | Member, transfer_id: Any) -> OwnershipT
     """
     actor = as_actor(actor)
     me = actor.member.pk if actor.member is not None else None
-    try:
-        transfer = OwnershipTransfer.objects.select_related("from_member", "to_member").get(
-            pk=parse_id(transfer_id) or 0, organization_id=actor.organization_id or 0
-        )
-    except (OwnershipTransfer.DoesNotExist, ValueError, TypeError):
-        raise NotFound(_("Ownership transfer not found.")) from None
+    transfer = _in_organization(
+        actor, OwnershipTransfer, transfer_id, _("Ownership transfer not found.")
+    )
     if me is None or me not in (transfer.from_member_id, transfer.to_member_id):
         raise NotFound(_("Ownership transfer not found."))
     return transfer

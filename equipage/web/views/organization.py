@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
@@ -266,14 +267,25 @@ def _confirm_label_delete(request: HttpRequest, label: Label) -> HttpResponse:
     )
 
 
+@dataclass(frozen=True)
+class _Deletion:
+    """How a list page deletes one of its rows: fetch it, ask first, run the action."""
+
+    fetch: Callable[[], Any]  # an access_*_by_id on the posted id
+    confirm: Callable[[HttpRequest, Any], HttpResponse]
+    run: Callable[[Any], object]
+    done: Callable[[Any], str]
+
+
 def _list_page(
     request: HttpRequest,
     form: forms.Form,
     *,
     template: str,
+    back: str,
     rows: Callable[[], tuple[str, Any]],
-    delete: Callable[[], HttpResponse],
-    create: Callable[[dict[str, Any]], HttpResponse],
+    delete: _Deletion,
+    create: Callable[[dict[str, Any]], str],
 ) -> HttpResponse:
     """Show a list page with its creation form; run a posted ``op=delete`` or creation.
 
@@ -284,9 +296,16 @@ def _list_page(
     if request.method == "POST":
         try:
             if request.POST.get("op") == "delete":
-                return delete()
+                with edge_errors():
+                    item = delete.fetch()
+                if not is_confirmed(request):
+                    return delete.confirm(request, item)
+                delete.run(item)
+                messages.success(request, delete.done(item))
+                return redirect(back)
             if form.is_valid():
-                return create(form.cleaned_data)
+                messages.success(request, create(form.cleaned_data))
+                return redirect(back)
         except DomainError as exc:
             attach_error(form, exc)
         status = 400
@@ -298,35 +317,27 @@ def _list_page(
 @requires(Cap.LABEL_MANAGE)
 def labels(request: HttpRequest, slug: str) -> HttpResponse:
     org = request.organization  # type: ignore[attr-defined]
+    act = actor(request)
+
+    def create(data: dict[str, Any]) -> str:
+        color = data["color"] or "#4b6bfb"
+        label = label_create(actor=act, organization=org, name=data["name"], color=color)
+        return _("Label “%(l)s” created.") % {"l": label.name}
+
     return _list_page(
         request,
         LabelForm(submitted(request, but_not="delete")),
         template="web/org/labels.html",
+        back=f"/o/{slug}/labels/",
         rows=lambda: ("labels", labels_with_counts(org.pk)),
-        delete=lambda: _label_delete(request, slug),
-        create=lambda data: _label_create(request, slug, data),
+        delete=_Deletion(
+            fetch=lambda: access_label_by_id(act, request.POST.get("label")),
+            confirm=_confirm_label_delete,
+            run=lambda label: label_delete(actor=act, label=label),
+            done=lambda label: _("Label “%(l)s” deleted.") % {"l": label.name},
+        ),
+        create=create,
     )
-
-
-def _label_create(request: HttpRequest, slug: str, data: dict[str, Any]) -> HttpResponse:
-    label = label_create(
-        actor=actor(request),
-        organization=request.organization,  # type: ignore[attr-defined]
-        name=data["name"],
-        color=data["color"] or "#4b6bfb",
-    )
-    messages.success(request, _("Label “%(l)s” created.") % {"l": label.name})
-    return redirect(f"/o/{slug}/labels/")
-
-
-def _label_delete(request: HttpRequest, slug: str) -> HttpResponse:
-    with edge_errors():
-        label = access_label_by_id(actor(request), request.POST.get("label"))
-    if not is_confirmed(request):
-        return _confirm_label_delete(request, label)
-    label_delete(actor=actor(request), label=label)
-    messages.success(request, _("Label “%(l)s” deleted.") % {"l": label.name})
-    return redirect(f"/o/{slug}/labels/")
 
 
 def _confirm_field_delete(request: HttpRequest, field: CustomField) -> HttpResponse:
@@ -356,36 +367,29 @@ def _confirm_field_delete(request: HttpRequest, field: CustomField) -> HttpRespo
 @requires(Cap.CUSTOM_FIELD_MANAGE)
 def fields(request: HttpRequest, slug: str) -> HttpResponse:
     org = request.organization  # type: ignore[attr-defined]
+    act = actor(request)
+
+    def create(data: dict[str, Any]) -> str:
+        choices = [c for c in (data.get("choices") or "").splitlines() if c.strip()]
+        field = custom_field_create(
+            actor=act, organization=org, name=data["name"], kind=data["kind"], choices=choices
+        )
+        return _("Field “%(f)s” created.") % {"f": field.name}
+
     return _list_page(
         request,
         CustomFieldForm(submitted(request, but_not="delete")),
         template="web/org/fields.html",
+        back=f"/o/{slug}/fields/",
         rows=lambda: ("fields", custom_fields(org)),
-        delete=lambda: _field_delete(request, slug),
-        create=lambda data: _field_create(request, slug, data),
+        delete=_Deletion(
+            fetch=lambda: access_custom_field_by_id(act, request.POST.get("field")),
+            confirm=_confirm_field_delete,
+            run=lambda field: custom_field_delete(actor=act, field=field),
+            done=lambda field: _("Field “%(f)s” deleted.") % {"f": field.name},
+        ),
+        create=create,
     )
-
-
-def _field_create(request: HttpRequest, slug: str, data: dict[str, Any]) -> HttpResponse:
-    field = custom_field_create(
-        actor=actor(request),
-        organization=request.organization,  # type: ignore[attr-defined]
-        name=data["name"],
-        kind=data["kind"],
-        choices=[c for c in (data.get("choices") or "").splitlines() if c.strip()],
-    )
-    messages.success(request, _("Field “%(f)s” created.") % {"f": field.name})
-    return redirect(f"/o/{slug}/fields/")
-
-
-def _field_delete(request: HttpRequest, slug: str) -> HttpResponse:
-    with edge_errors():
-        field = access_custom_field_by_id(actor(request), request.POST.get("field"))
-    if not is_confirmed(request):
-        return _confirm_field_delete(request, field)
-    custom_field_delete(actor=actor(request), field=field)
-    messages.success(request, _("Field “%(f)s” deleted.") % {"f": field.name})
-    return redirect(f"/o/{slug}/fields/")
 
 
 SettingsForms = dict[str, forms.Form | None]
