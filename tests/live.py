@@ -82,15 +82,38 @@ def cli(env: dict[str, str], *args: str) -> str:
     return done.stdout
 
 
-def start_node(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
-    """Start ``equipage serve --no-worker`` on 127.0.0.1:port (wait with ``wait_http``)."""
+def create_acme(env: dict[str, str]) -> str:
+    """Create the organization "acme" (English) with the real command; return its last line.
+
+    That line is the owner's single-use link to choose a password.
+    """
+    out = cli(
+        env,
+        "org",
+        "create",
+        "acme",
+        "--name",
+        "Acme",
+        "--owner-email",
+        "owner@acme.test",
+        "--lang",
+        "en",
+    )
+    return out.strip().splitlines()[-1]
+
+
+def start_node(env: dict[str, str], port: int, worker: bool = False) -> subprocess.Popen[bytes]:
+    """Start ``equipage serve`` on 127.0.0.1:port (wait with ``wait_http``).
+
+    ``worker``: with its background worker (mail, webhooks); without, a bare web node.
+    """
     return subprocess.Popen(
         [
             sys.executable,
             "-m",
             "equipage",
             "serve",
-            "--no-worker",
+            *([] if worker else ["--no-worker"]),
             "--host",
             "127.0.0.1",
             "--port",

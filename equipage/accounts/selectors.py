@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from django.db.models import Q
 
-from equipage.accounts.models import Member, MemberRole, Role
+from equipage.accounts.models import (
+    CustomField,
+    Member,
+    MemberRole,
+    MemberState,
+    OwnershipTransfer,
+    Role,
+    TransferStatus,
+)
 from equipage.directory.ordering import name_order
 from equipage.organizations.models import Organization
 
@@ -31,15 +39,60 @@ def owner_of(organization: Organization) -> Member | None:
     return row.member if row else None
 
 
+def owner_id(organization_id: int) -> int | None:
+    """Return the id of the organization's owner (one cheap query, no row loaded)."""
+    return (
+        MemberRole.objects.filter(organization_id=organization_id, role=Role.OWNER)
+        .values_list("member_id", flat=True)
+        .first()
+    )
+
+
 def roles_of(member: Member) -> list[str]:
     return sorted(MemberRole.objects.filter(member=member).values_list("role", flat=True))
 
 
+def roles_after_role_change(member: Member, role: str) -> list[str]:
+    """Return the roles ``member`` holds once ``role`` replaces their administrative role.
+
+    Ownership is no administrative role: the owner keeps it (only a transfer moves it).
+    """
+    return [Role.OWNER, role] if Role.OWNER in roles_of(member) else [role]
+
+
 def administrators(organization: Organization) -> list[Member]:
     """Return the active owner and admins, whose contact card every member sees (seed 004)."""
-    from equipage.accounts.models import MemberState
-
     ids = MemberRole.objects.filter(
         organization=organization, role__in=[Role.OWNER, Role.ADMIN]
     ).values("member_id")
     return list(Member.objects.filter(pk__in=ids, state=MemberState.ACTIVE).order_by(*name_order()))
+
+
+def pending_transfer(
+    organization: Organization, party: Member | None = None
+) -> OwnershipTransfer | None:
+    """Return the organization's pending ownership transfer (there is one at most).
+
+    With ``party``, only the transfer offered by or to that member.
+    """
+    qs = OwnershipTransfer.objects.filter(
+        organization=organization, status=TransferStatus.PENDING
+    ).select_related("to_member", "from_member")
+    if party is not None:
+        qs = qs.filter(Q(to_member=party) | Q(from_member=party))
+    return qs.first()
+
+
+def transfer_candidates(organization: Organization, owner: Member) -> list[Member]:
+    """Return the active admins the owner may hand the organization to, by name."""
+    ids = MemberRole.objects.filter(organization=organization, role=Role.ADMIN).values("member_id")
+    return list(
+        Member.objects.filter(pk__in=ids, state=MemberState.ACTIVE)
+        .exclude(pk=owner.pk)
+        .order_by(*name_order())
+    )
+
+
+def custom_fields(organization: Organization) -> list[CustomField]:
+    """Return the organization's custom fields, in their own order."""
+    return list(CustomField.objects.filter(organization=organization))

@@ -1,6 +1,9 @@
 """Periodic jobs run by every worker: lost mails, auto-deletion dates, expiries.
 
-Each job is idempotent and safe to run from several workers at once.
+Each job is idempotent and safe to run from several workers at once. This
+module is a registry on the ground floor: each domain registers its own jobs
+with ``@periodic`` when its AppConfig is ready, so ``core`` never imports a
+domain package.
 """
 
 from __future__ import annotations
@@ -22,14 +25,6 @@ def periodic(fn: Callable[[], object]) -> Callable[[], object]:
 
 
 def run_periodic() -> None:
-    import equipage.accounts.housekeeping
-    import equipage.directory.statistics
-    import equipage.emails.housekeeping
-    import equipage.imports.housekeeping
-    import equipage.invitations.housekeeping
-    import equipage.ops.heartbeats
-    import equipage.webhooks.housekeeping  # noqa: F401
-
     close_old_connections()
     for job in PERIODIC_JOBS:
         try:

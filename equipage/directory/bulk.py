@@ -16,7 +16,9 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from equipage.accounts.models import Member, MemberRole, MemberState, Role
+from equipage.accounts.models import Member, MemberState
+from equipage.accounts.selectors import owner_id as owner_id_of
+from equipage.accounts.selectors import roles_after_role_change
 from equipage.core.bulk import BulkResult
 from equipage.core.errors import DomainError
 from equipage.organizations.models import Organization
@@ -111,14 +113,6 @@ def _org(actor: Actor) -> Organization:
     return Organization.objects.get(pk=actor.org_id)
 
 
-def _owner_id(organization_id: int) -> int | None:
-    return (
-        MemberRole.objects.filter(organization_id=organization_id, role=Role.OWNER)
-        .values_list("member_id", flat=True)
-        .first()
-    )
-
-
 def applicability(
     actor: Actor,
     members: Sequence[Member],
@@ -134,7 +128,7 @@ def applicability(
         return {}
     if actions is None:
         actions = available_actions(actor)
-    owner_id = _owner_id(actor.org_id)
+    owner_id = owner_id_of(actor.org_id)
     self_id = actor.member.pk if actor.member is not None else None
     manageable: dict[Cap, set[int]] = {}
     by_kind: dict[str, set[int]] = {}  # capabilities of the same reach share one query
@@ -178,7 +172,7 @@ def applicability_for_query(actor: Actor, qs: QuerySet[Member], state: str = "")
     ``state`` is the state ``qs`` is filtered on, if any: it answers which rare states
     the selection can hold without asking the database.
     """
-    owner_id = _owner_id(actor.org_id)
+    owner_id = owner_id_of(actor.org_id)
     protected = [i for i in (owner_id, actor.member.pk if actor.member else None) if i]
     # Which of the rare states the selection holds at all, in one query: the invitation
     # buttons otherwise each look for one, and on PostgreSQL (no state index) a search
@@ -229,7 +223,12 @@ def run_bulk(
         members_delete,
         members_reactivate,
     )
-    from equipage.groups.actions import groups_add_members, labels_attach, labels_detach
+    from equipage.groups.actions import (
+        group_remove_member,
+        groups_add_members,
+        labels_attach,
+        labels_detach,
+    )
 
     if key == "deactivate":
         return members_deactivate(actor=actor, organization=organization, members=ids)
@@ -249,30 +248,20 @@ def run_bulk(
     if key == "label_remove":
         return labels_detach(actor=actor, label=label, members=ids)
     if key == "group_remove":
-        return _one_by_one(organization, ids, lambda m: _remove(actor, group, m))
+        return _one_by_one(
+            organization,
+            ids,
+            lambda m: group_remove_member(actor=actor, group=group, member=m, missing_ok=False),
+        )
     if key == "set_role":
         return _one_by_one(
             organization,
             ids,
-            lambda m: member_set_roles(actor=actor, member=m, roles=_roles_for(m, role)),
+            lambda m: member_set_roles(
+                actor=actor, member=m, roles=roles_after_role_change(m, role)
+            ),
         )
     raise DomainError(_("Unknown action."))
-
-
-def _remove(actor: Actor, group: Any, member: Member) -> None:
-    from equipage.core.errors import InvariantViolation
-    from equipage.groups.actions import group_remove_member
-    from equipage.groups.models import GroupMembership
-
-    if not GroupMembership.objects.filter(group=group, member=member).exists():
-        raise InvariantViolation(_("Not in this group."))
-    group_remove_member(actor=actor, group=group, member=member)
-
-
-def _roles_for(member: Member, role: str) -> list[str]:
-    # "Change role" sets the member's administrative role; the owner keeps ownership.
-    current = set(MemberRole.objects.filter(member=member).values_list("role", flat=True))
-    return [Role.OWNER, role] if Role.OWNER in current else [role]
 
 
 def _one_by_one(

@@ -20,7 +20,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.db.models.expressions import OrderBy, RawSQL
 from django.http import QueryDict
 
-from equipage.accounts.models import Member, MemberRole, MemberState
+from equipage.accounts.models import Member, MemberRole, MemberState, Role
 from equipage.core import clock
 from equipage.core.ids import parse_id
 from equipage.core.text import fold, without_controls
@@ -96,7 +96,7 @@ class DirectoryQuery:
             q=get("q")[:200],
             group=as_int("group"),
             subgroups=get("subgroups") != "0",
-            role=role if role in ("owner", "admin", "user_admin", "member") else "",
+            role=role if role in Role.values else "",
             state=state if state in MemberState.values else "",
             guide=guide if guide in GUIDES else "",
             label=as_int("label"),

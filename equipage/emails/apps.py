@@ -4,3 +4,7 @@ from django.apps import AppConfig
 class EmailsConfig(AppConfig):
     name = "equipage.emails"
     label = "emails"
+
+    def ready(self) -> None:
+        """Register this app's periodic housekeeping jobs (see core/housekeeping.py)."""
+        import equipage.emails.housekeeping  # noqa: F401  (registers its periodic jobs)

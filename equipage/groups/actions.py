@@ -207,8 +207,13 @@ def groups_add_members(
     return result
 
 
-def group_remove_member(*, actor: Actor | Member, group: Group, member: Member) -> None:
+def group_remove_member(
+    *, actor: Actor | Member, group: Group, member: Member, missing_ok: bool = True
+) -> None:
+    """Take ``member`` out of ``group``; ``missing_ok=False`` refuses one who is not in it."""
     actor = as_actor(actor)
+    if not missing_ok and not GroupMembership.objects.filter(group=group, member=member).exists():
+        raise InvariantViolation(_("Not in this group."))
     authorize(actor, Cap.GROUP_MEMBERS, group)
     with transaction.atomic():
         deleted, _rows = GroupMembership.objects.filter(group=group, member=member).delete()

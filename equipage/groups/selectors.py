@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from django.db.models import Q
 
-from equipage.groups.models import Group
+from equipage.groups.models import Group, GroupMembership, GroupRole, Label
+
+if TYPE_CHECKING:
+    from equipage.accounts.models import Member
+    from equipage.permissions import Actor
 
 
 def subtree_ids(organization_id: int | None, root_ids: Iterable[int]) -> set[int]:
@@ -67,3 +72,63 @@ def group_tree(
         for pk, name, path in rows.values_list("pk", "name", "path")
         if keep is None or pk in keep
     ]
+
+
+def assignable_group_tree(actor: Actor) -> list[tuple[int, str, int]]:
+    """Return the tree of the groups ``actor`` may put members into, for the pickers."""
+    from equipage.permissions.policy import assignable_group_ids
+
+    return group_tree(actor.org_id, assignable_group_ids(actor))
+
+
+def groups_with_counts(organization_id: int) -> list[Group]:
+    """Return the groups in tree order, each with ``n``, its number of members (one query)."""
+    from django.db.models import Count
+
+    return list(
+        Group.objects.filter(organization_id=organization_id)
+        .annotate(n=Count("memberships"))
+        .order_by("path")
+    )
+
+
+def group_admins(group: Group) -> list[GroupMembership]:
+    """Return the memberships of the group's admins, by member name."""
+    from equipage.directory.ordering import name_order
+
+    return list(
+        GroupMembership.objects.filter(group=group, role=GroupRole.GROUP_ADMIN)
+        .select_related("member")
+        .order_by(*name_order("member__"))
+    )
+
+
+def group_admin_candidates(group: Group, admins: Iterable[GroupMembership]) -> list[Member]:
+    """Return the active members who could be made admins of ``group`` (the first 500 by name)."""
+    from equipage.accounts.models import Member, MemberState
+    from equipage.directory.ordering import name_order
+
+    return list(
+        Member.objects.filter(organization_id=group.organization_id, state=MemberState.ACTIVE)
+        .exclude(pk__in=[a.member_id for a in admins])
+        .order_by(*name_order())[:500]
+    )
+
+
+def group_member_count(group: Group) -> int:
+    return GroupMembership.objects.filter(group=group).count()
+
+
+def group_children(group: Group) -> list[Group]:
+    return list(Group.objects.filter(parent=group).order_by("name"))
+
+
+def labels_with_counts(organization_id: int) -> list[Label]:
+    """Return the organization's labels by name, each with ``n``, how many members carry it."""
+    from django.db.models import Count
+
+    return list(
+        Label.objects.filter(organization_id=organization_id)
+        .annotate(n=Count("member_rows"))
+        .order_by("name")
+    )

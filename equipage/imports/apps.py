@@ -5,3 +5,7 @@ class ImportsConfig(AppConfig):
     name = "equipage.imports"
     label = "imports"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        """Register this app's periodic housekeeping jobs (see core/housekeeping.py)."""
+        import equipage.imports.housekeeping  # noqa: F401  (registers its periodic jobs)

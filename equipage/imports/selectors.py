@@ -10,6 +10,7 @@ from typing import Any
 
 from equipage.accounts.listing import member_relations
 from equipage.accounts.models import CustomField, CustomFieldValue, Member, MemberRole, Role
+from equipage.accounts.selectors import owner_id
 from equipage.core.idlist import id_list
 from equipage.directory.ordering import name_order
 from equipage.imports.diff import GroupInfo, Members, Scope
@@ -58,7 +59,7 @@ def current_members(organization: Organization, columns: set[str]) -> Members:
     if "roles" in columns:
         members.roles = _special_roles(organization, at)
     else:
-        owner = owner_id(organization)
+        owner = owner_id(organization.pk)
         i = at(owner) if owner is not None else None
         if i is not None:
             members.roles = {i: frozenset({Role.OWNER})}
@@ -171,14 +172,6 @@ class _Sets:
         return found
 
 
-def owner_id(organization: Organization) -> int | None:
-    return (
-        MemberRole.objects.filter(organization=organization, role=Role.OWNER)
-        .values_list("member_id", flat=True)
-        .first()
-    )
-
-
 def _ids(qs: Any) -> set[int]:
     return set(qs.values_list("pk", flat=True).iterator(CHUNK))
 
@@ -192,7 +185,7 @@ def import_scope(actor: Actor, organization: Organization, mode: str) -> Scope:
     org_wide = everything or Cap.MEMBER_UPDATE in caps
     scope = Scope(
         mode=mode,
-        owner_id=owner_id(organization),
+        owner_id=owner_id(organization.pk),
         actor_id=actor.member.pk if actor.member is not None else None,
         grantable=frozenset(grantable_roles(actor)),
         can_assign_labels=everything or Cap.LABEL_ASSIGN in caps,

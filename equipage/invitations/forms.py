@@ -7,7 +7,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from equipage.web.forms import GroupPicker, set_group_tree
+from equipage.web.forms import group_tree_field, roles_field, set_group_tree
 
 
 class InviteForm(forms.Form):
@@ -18,16 +18,8 @@ class InviteForm(forms.Form):
             "Several addresses: separate them with commas, semicolons, spaces or new lines."
         ),
     )
-    roles = forms.MultipleChoiceField(
-        label=_("Roles"), choices=(), required=False, widget=forms.CheckboxSelectMultiple
-    )
-    groups = forms.TypedMultipleChoiceField(
-        label=_("Groups"),
-        choices=(),
-        coerce=int,
-        required=False,
-        widget=GroupPicker,
-    )
+    roles = roles_field()
+    groups = group_tree_field()
     language = forms.ChoiceField(
         label=_("Language of the invitation"),
         choices=(("", _("The organization's language")), ("fr", "Français"), ("en", "English")),
@@ -44,8 +36,6 @@ class InviteForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["roles"].choices = roles  # type: ignore[attr-defined]
         set_group_tree(self, "groups", groups)
-        if not groups:
-            del self.fields["groups"]
 
 
 class AcceptForm(forms.Form):

@@ -6,6 +6,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from equipage.accounts.models import MemberState
+from equipage.invitations.models import InvitationStatus
 
 
 class Guide(models.TextChoices):
@@ -31,7 +32,7 @@ def compute_guide(
         return Guide.CHECK_EMAIL
     if state == MemberState.ACTIVE:
         return Guide.OK
-    if invitation_status == "pending":
+    if invitation_status == InvitationStatus.PENDING:
         return Guide.RESEND if invitation_expired else Guide.WAIT
     # Never invited, or invitation revoked/cancelled: they may be invited (again).
     return Guide.INVITE

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from equipage.accounts.models import Role
 from equipage.core.errors import DomainError, NotFound
+from equipage.groups.selectors import assignable_group_tree
 from equipage.invitations.actions import (
     InvitationLinkError,
     invitation_accept,
@@ -26,7 +27,6 @@ from equipage.invitations.actions import (
 from equipage.invitations.forms import AcceptForm, InviteForm
 from equipage.invitations.selectors import access_invitation_by_id, invitations_list
 from equipage.permissions import Actor, Cap, can, grantable_roles
-from equipage.permissions.policy import may_add_to_groups
 from equipage.web.confirm import confirm_page, is_confirmed
 from equipage.web.tenancy import member_required, organization_or_404, origin_of
 
@@ -44,16 +44,6 @@ def _may_invite(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse
     return wrapper
 
 
-def _group_choices(actor: Actor, organization: Any) -> list[tuple[int, str, int]]:
-    """Return the groups the actor may invite into, as a tree: all, or a group admin's own."""
-    from equipage.groups.selectors import group_tree
-
-    groups = group_tree(organization.pk)
-    if not may_add_to_groups(actor, [pk for pk, _n, _d in groups] or [0]):
-        groups = [g for g in groups if g[0] in actor.group_reach]
-    return groups
-
-
 @require_http_methods(["GET", "POST"])
 @_may_invite
 def invite(request: HttpRequest, slug: str) -> HttpResponse:
@@ -64,7 +54,7 @@ def invite(request: HttpRequest, slug: str) -> HttpResponse:
     form = InviteForm(
         request.POST or None,
         roles=roles,
-        groups=_group_choices(actor, org),
+        groups=assignable_group_tree(actor),
         initial={"roles": [Role.MEMBER]},
     )
     outcomes = None

@@ -2,14 +2,18 @@
 
 Use ``can``/``authorize`` for one object and ``members_visible_to`` /
 ``members_manageable_by`` for querysets; ``access_member_by_id`` fetches and
-authorises in one call.
+authorises in one call, like its twins for groups, labels, custom fields
+and ownership transfers.
 """
 
 from equipage.permissions.actor import Actor, Origin, as_actor
 from equipage.permissions.capabilities import Cap
 from equipage.permissions.policy import (
+    access_custom_field_by_id,
     access_group_by_id,
+    access_label_by_id,
     access_member_by_id,
+    access_transfer_by_id,
     authorize,
     can,
     grantable_roles,
@@ -22,8 +26,11 @@ __all__ = [
     "Actor",
     "Cap",
     "Origin",
+    "access_custom_field_by_id",
     "access_group_by_id",
+    "access_label_by_id",
     "access_member_by_id",
+    "access_transfer_by_id",
     "as_actor",
     "authorize",
     "can",

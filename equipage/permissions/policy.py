@@ -4,12 +4,21 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Exists, OuterRef, QuerySet
+from django.core.exceptions import ObjectDoesNotExist
+from django.db.models import Exists, Model, OuterRef, QuerySet
 from django.utils.translation import gettext as _
 
-from equipage.accounts.models import ROLE_RANK, Member, MemberRole, Role
+from equipage.accounts.models import (
+    ROLE_RANK,
+    CustomField,
+    Member,
+    MemberRole,
+    OwnershipTransfer,
+    Role,
+)
 from equipage.audit.security import note_denied
 from equipage.core.errors import NotFound, PermissionDenied
+from equipage.core.ids import parse_id
 from equipage.permissions.actor import Actor, as_actor
 from equipage.permissions.capabilities import (
     GROUP_ADMIN_CAPS,
@@ -19,7 +28,7 @@ from equipage.permissions.capabilities import (
 )
 
 if TYPE_CHECKING:
-    from equipage.groups.models import Group
+    from equipage.groups.models import Group, Label
 
 # Capabilities that change a member: nobody may use them on someone who outranks them.
 _MUTATING = frozenset(
@@ -140,15 +149,6 @@ def authorize_groups(actor: Actor, group_ids: list[int]) -> None:
         raise
 
 
-def may_add_to_groups(actor: Actor, group_ids: list[int]) -> bool:
-    """Tell whether the actor may put members into every one of ``group_ids`` (silently)."""
-    try:
-        _decide_groups(actor, group_ids)
-    except PermissionDenied:
-        return False
-    return True
-
-
 def refuse(actor: Actor | Member, message: Any, *, capability: str = "") -> PermissionDenied:
     """Return a ``PermissionDenied`` for an action's own refusal, noted like ``authorize``'s."""
     error = PermissionDenied(message)
@@ -156,12 +156,24 @@ def refuse(actor: Actor | Member, message: Any, *, capability: str = "") -> Perm
     return error
 
 
-def _decide_groups(actor: Actor, group_ids: list[int]) -> None:
+def assignable_group_ids(actor: Actor | Member) -> frozenset[int] | None:
+    """Return the groups the actor may put members into: None for any, else their reach.
+
+    The one answer behind ``authorize_groups`` and the console's group pickers.
+    """
+    actor = as_actor(actor)
     if actor.is_privileged or Cap.GROUP_MEMBERS in _org_caps(actor):
+        return None
+    return actor.group_reach
+
+
+def _decide_groups(actor: Actor, group_ids: list[int]) -> None:
+    reach = assignable_group_ids(actor)
+    if reach is None:
         return
     if not group_ids:
         raise PermissionDenied(_("As a group admin, choose at least one of your groups."))
-    outside = set(group_ids) - actor.group_reach
+    outside = set(group_ids) - reach
     if outside:
         raise PermissionDenied(_("You can only add members to the groups you administer."))
 
@@ -271,3 +283,55 @@ def access_group_by_id(actor: Actor | Member, group_id: Any, cap: Cap = Cap.GROU
         raise NotFound(_("Group not found.")) from None
     authorize(actor, cap, group)
     return group
+
+
+def _in_organization[M: Model](actor: Actor, model: type[M], raw_id: Any, missing: str) -> M:
+    """Fetch the row of ``model`` named by ``raw_id`` in the actor's organization, or NotFound."""
+    try:
+        return model._default_manager.get(
+            pk=parse_id(raw_id) or 0, organization_id=actor.organization_id or 0
+        )
+    except ObjectDoesNotExist:
+        raise NotFound(missing) from None
+
+
+def access_label_by_id(
+    actor: Actor | Member, label_id: Any, cap: Cap | None = Cap.LABEL_MANAGE
+) -> Label:
+    """Fetch a label of the actor's organization and authorise ``cap`` on it.
+
+    ``cap=None`` only scopes the lookup: labels are organization-wide, and
+    attaching one is authorised member by member by the label actions.
+    """
+    from equipage.groups.models import Label
+
+    actor = as_actor(actor)
+    label = _in_organization(actor, Label, label_id, _("Label not found."))
+    if cap is not None:
+        authorize(actor, cap, label)
+    return label
+
+
+def access_custom_field_by_id(
+    actor: Actor | Member, field_id: Any, cap: Cap = Cap.CUSTOM_FIELD_MANAGE
+) -> CustomField:
+    """Fetch a custom field of the actor's organization and authorise ``cap`` on it."""
+    actor = as_actor(actor)
+    field = _in_organization(actor, CustomField, field_id, _("Custom field not found."))
+    authorize(actor, cap, field)
+    return field
+
+
+def access_transfer_by_id(actor: Actor | Member, transfer_id: Any) -> OwnershipTransfer:
+    """Fetch an ownership transfer the actor is a party to (the owner or the named admin).
+
+    Anyone else, in this organization or another, is told it does not exist.
+    """
+    actor = as_actor(actor)
+    me = actor.member.pk if actor.member is not None else None
+    transfer = _in_organization(
+        actor, OwnershipTransfer, transfer_id, _("Ownership transfer not found.")
+    )
+    if me is None or me not in (transfer.from_member_id, transfer.to_member_id):
+        raise NotFound(_("Ownership transfer not found."))
+    return transfer

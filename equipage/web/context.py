@@ -83,16 +83,9 @@ def ownership_offer(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if org is None or user is None or not user.is_authenticated:
         return {}
-    from django.db.models import Q
+    from equipage.accounts.selectors import pending_transfer
 
-    from equipage.accounts.models import OwnershipTransfer, TransferStatus
-
-    transfer = (
-        OwnershipTransfer.objects.filter(organization=org, status=TransferStatus.PENDING)
-        .filter(Q(to_member=user) | Q(from_member=user))
-        .select_related("from_member", "to_member")
-        .first()
-    )
+    transfer = pending_transfer(org, party=user)
     return {"ownership_offer": transfer} if transfer else {}
 
 

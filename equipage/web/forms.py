@@ -9,6 +9,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from equipage.accounts.sendmodes import SendMode
 from equipage.organizations.policy import FirstPasswordPolicy
 
 if TYPE_CHECKING:
@@ -41,8 +42,28 @@ class GroupPicker(forms.CheckboxSelectMultiple):
         return option
 
 
+def roles_field() -> forms.MultipleChoiceField:
+    """Return a « Rôles » field as checkboxes; its choices (the grantable roles) come later."""
+    return forms.MultipleChoiceField(
+        label=_("Roles"), choices=(), required=False, widget=forms.CheckboxSelectMultiple
+    )
+
+
+def group_tree_field() -> forms.TypedMultipleChoiceField:
+    """Return a « Groupes » field drawn as the tree; ``set_group_tree`` gives its groups."""
+    return forms.TypedMultipleChoiceField(
+        label=_("Groups"), choices=(), coerce=int, required=False, widget=GroupPicker
+    )
+
+
 def set_group_tree(form: forms.Form, name: str, rows: Sequence[tuple[int, str, int]]) -> None:
-    """Give a group field its tree: ``rows`` are (id, name, depth) in tree order."""
+    """Give a group field its tree: ``rows`` are (id, name, depth) in tree order.
+
+    With no group to offer, the field leaves the form (nothing to pick, nothing to say).
+    """
+    if not rows:
+        del form.fields[name]
+        return
     field = form.fields[name]
     assert isinstance(field, forms.ChoiceField) and isinstance(field.widget, GroupPicker)
     field.choices = [(pk, label) for pk, label, _depth in rows]
@@ -127,16 +148,8 @@ class MemberCreateForm(forms.Form):
         help_text=_("Empty: firstname.lastname, without accents."),
     )
     # Several roles and several groups (seed 002), as checkboxes: nothing hidden behind Ctrl-click.
-    roles = forms.MultipleChoiceField(
-        label=_("Roles"), choices=(), required=False, widget=forms.CheckboxSelectMultiple
-    )
-    groups = forms.TypedMultipleChoiceField(
-        label=_("Groups"),
-        choices=(),
-        coerce=int,
-        required=False,
-        widget=GroupPicker,
-    )
+    roles = roles_field()
+    groups = group_tree_field()
     language = forms.ChoiceField(
         label=_("Language"),
         choices=(("", _("The organization's language")), ("fr", "Français"), ("en", "English")),
@@ -146,10 +159,10 @@ class MemberCreateForm(forms.Form):
         label=_("Password"),
         choices=(
             ("policy", _("As the organization's first-password policy says")),
-            ("credentials", _("Generate a password and send it by e-mail")),
-            ("link", _("Send a single-use link to choose a password")),
+            (SendMode.CREDENTIALS, _("Generate a password and send it by e-mail")),
+            (SendMode.LINK, _("Send a single-use link to choose a password")),
             (
-                "notification",
+                SendMode.NOTIFICATION,
                 _(
                     "Send a notification e-mail only (no password in it; set one below or let the policy decide)"
                 ),
@@ -179,8 +192,6 @@ class MemberCreateForm(forms.Form):
         super().__init__(*args, **kwargs)
         _set_choices(self, "roles", roles)
         set_group_tree(self, "groups", groups)
-        if not groups:
-            del self.fields["groups"]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

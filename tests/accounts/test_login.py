@@ -163,6 +163,28 @@ def test_login_is_recorded_in_the_audit_log(org: Any, member: Any, audit_events:
     assert member.last_login is not None
 
 
+def test_login_attempt_itself_records_the_login_and_a_failure_records_none(
+    org: Any, member: Any, audit_events: Any
+) -> None:
+    """The audit event is the action's, so every login path gets it, not only the console's."""
+    from equipage.accounts.actions import login_attempt
+    from equipage.permissions import Origin
+
+    def attempt(password: str) -> Any:
+        return login_attempt(
+            organization=org,
+            identifier=member.login,
+            password=password,
+            origin=Origin("web", ip="192.0.2.9"),
+            cookies={},
+        )
+
+    assert attempt("nope-nope-nope").member is None
+    assert "member.login" not in audit_events(member=member)
+    assert attempt(PASSWORD).member == member
+    assert audit_events(member=member).count("member.login") == 1
+
+
 @pytest.mark.django_db(transaction=True)  # the real worker runs the queued reset
 @pytest.mark.parametrize(
     "identifier", ["mia.member", "mia.member@acme.test", "ghost", "ghost@acme.test"]

@@ -218,3 +218,10 @@ def test_update_member_refuses_control_characters_and_over_long_text(
     member.refresh_from_db()
     assert "\x00" not in member.first_name and len(member.job_title) <= 150
     assert not AuditEvent.objects.filter(event_type="member.updated", member=member).exists()
+
+
+def test_changing_the_owners_role_keeps_their_ownership(org: Any, owner: Any, admin: Any) -> None:
+    from equipage.accounts.selectors import roles_after_role_change
+
+    assert roles_after_role_change(owner, "user_admin") == ["owner", "user_admin"]
+    assert roles_after_role_change(admin, "user_admin") == ["user_admin"]

@@ -150,3 +150,16 @@ def test_label_names_are_unique_and_user_admins_cannot_create_labels(
         label_create(actor=owner, organization=org, name="Nouveau")
     with pytest.raises(PermissionDenied):
         label_create(actor=user_admin, organization=org, name="Autre")
+
+
+def test_removing_someone_not_in_the_group_is_refused_only_when_asked(
+    org: Any, owner: Any, outsider: Any, groups: dict[str, Any], audit_events: Any
+) -> None:
+    """The bulk bar asks (it names who was skipped); a single removal stays idempotent."""
+    from equipage.core.errors import InvariantViolation
+    from equipage.groups.actions import group_remove_member
+
+    group_remove_member(actor=owner, group=groups["ventes"], member=outsider)
+    with pytest.raises(InvariantViolation):
+        group_remove_member(actor=owner, group=groups["ventes"], member=outsider, missing_ok=False)
+    assert "group.member_removed" not in audit_events()

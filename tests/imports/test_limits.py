@@ -28,6 +28,7 @@ from equipage.imports import limits
 from equipage.imports.limits import FileRefused
 from equipage.imports.reader import read_table
 from tests.imports.helpers import FR_HEADER, csv_bytes
+from tests.live import create_acme
 
 PEAK_LIMIT_MB = 400
 SHEET_HEAD = (
@@ -116,27 +117,8 @@ def declared_size(path: Path, part: str, size: int) -> Path:
 def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A fresh data directory with the organization "acme", made by the real command."""
     path = tmp_path_factory.mktemp("hostile-data")
-    run = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "equipage",
-            "org",
-            "create",
-            "acme",
-            "--name",
-            "Acme",
-            "--owner-email",
-            "owner@acme.test",
-            "--lang",
-            "en",  # messages in English (the French ones: test_the_refusal_is_in_the_readers_language)
-        ],
-        env=_env(path),
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert run.returncode == 0, run.stderr
+    # In English (the French messages: test_the_refusal_is_in_the_readers_language).
+    create_acme(_env(path))
     return path
 
 

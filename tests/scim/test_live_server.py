@@ -6,36 +6,16 @@ The organization and the tokens are made with the CLI, as an operator would.
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.live import cli, create_acme, free_port, start_node, stop, wait_http
 from tests.scim.replays import USER, Send, entra, okta, replay
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _cli(env: dict[str, str], *args: str) -> str:
-    done = subprocess.run(
-        [sys.executable, "-m", "equipage", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert done.returncode == 0, done.stderr
-    return done.stdout
 
 
 @pytest.fixture(scope="module")
@@ -47,39 +27,16 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     env["EQUIPAGE_DATA_DIR"] = str(Path(data) / "data")
     # Let schemathesis reach every operation instead of mostly meeting the rate limit.
     env["EQUIPAGE_API_RATE_LIMIT"] = "1000000"
-    _cli(
-        env,
-        "org",
-        "create",
-        "acme",
-        "--name",
-        "Acme",
-        "--owner-email",
-        "owner@acme.test",
-        "--lang",
-        "en",
-    )
-    scim = _cli(env, "token", "create", "--org", "acme", "--scope", "scim").strip().splitlines()[-1]
-    api = _cli(env, "token", "create", "--org", "acme", "--scope", "api").strip().splitlines()[-1]
-    port = _free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "equipage", "serve", "--port", str(port), "--workers", "1"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
+    create_acme(env)
+    scim = cli(env, "token", "create", "--org", "acme", "--scope", "scim").strip().splitlines()[-1]
+    api = cli(env, "token", "create", "--org", "acme", "--scope", "api").strip().splitlines()[-1]
+    port = free_port()
+    server = start_node(env, port, worker=True)
     try:
-        for _ in range(150):
-            try:
-                with urllib.request.urlopen(f"{base}/scim/v2/ServiceProviderConfig", timeout=2):
-                    break
-            except OSError:
-                time.sleep(0.2)
-        yield {"base": base, "scim": scim, "api": api}
+        wait_http(port, "/scim/v2/ServiceProviderConfig")
+        yield {"base": f"http://127.0.0.1:{port}", "scim": scim, "api": api}
     finally:
-        server.terminate()
-        server.wait(20)
+        stop(server)
 
 
 def http_relay(base: str) -> Any:

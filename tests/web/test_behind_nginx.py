@@ -19,7 +19,7 @@ import pytest
 
 from tests.live import (
     Browser,
-    cli,
+    create_acme,
     free_port,
     query,
     shared_database,
@@ -66,22 +66,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
         env["EQUIPAGE_BASE_URL"] = f"http://127.0.0.1:{front}"
         env["EQUIPAGE_TRUSTED_PROXIES"] = "127.0.0.1"
         # Migrated and populated once, before the nodes start.
-        link = (
-            cli(
-                env,
-                "org",
-                "create",
-                "acme",
-                "--name",
-                "Acme",
-                "--owner-email",
-                "owner@acme.test",
-                "--lang",
-                "en",
-            )
-            .strip()
-            .splitlines()[-1]
-        )
+        link = create_acme(env)
         (tmp / "logs").mkdir()
         (tmp / "site.conf").write_text(site_config(front, nodes))
         (tmp / "nginx.conf").write_text(

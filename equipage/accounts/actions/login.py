@@ -43,7 +43,10 @@ def login_attempt(
     origin: Origin,
     cookies: Mapping[str, str],
 ) -> LoginOutcome:
-    """Check a password login unless a counter says wait; count it either way it fails."""
+    """Check a password login unless a counter says wait; count it either way it fails.
+
+    A success clears its counters and records the login in the audit log.
+    """
     member = member_by_identifier(organization, identifier)
     device = trusted_device(member, cookies) if member is not None else None
     if member is not None and device is not None:
@@ -65,6 +68,13 @@ def login_attempt(
             _paused(organization, member, pause, origin)
         return LoginOutcome(None)
     throttle.settle_success(keys)
+    with transaction.atomic():
+        record(
+            actor=Actor.for_member(found, origin),
+            organization=organization,
+            event=EventType.MEMBER_LOGIN,
+            target=found,
+        )
     return LoginOutcome(found, device_cookie=issue_device_cookie(found))
 
 

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from equipage.accounts.bulk import Check, eligible_ids, load_members, triage, unique_ids
 from equipage.accounts.logins import free_login_for
 from equipage.accounts.models import ROLE_RANK, Member, MemberRole, MemberState, Role
+from equipage.accounts.sendmodes import SendMode
 from equipage.accounts.snapshots import diff, member_snapshot
 from equipage.audit.events import EventType
 from equipage.audit.record import RowTuple, record, record_rows
@@ -134,13 +135,13 @@ def member_create(
     phone: str = "",
     job_title: str = "",
     external_id: str = "",
-    send: str = "none",
+    send: SendMode | str = SendMode.NONE,
 ) -> Member:
     """Create a member directly (seed 002), active and billable at once unless ``state`` says.
 
-    ``send`` is ``"none"``, ``"credentials"`` (a random password is generated and
-    mailed), ``"notification"`` (a mail saying the account exists) or ``"link"``
-    (a single-use set-password link). Without a password, the organization's
+    ``send`` is a ``SendMode``: none, credentials (a random password is generated
+    and mailed), notification (a mail saying the account exists) or link (a
+    single-use set-password link). Without a password, the organization's
     first-password policy decides (shared temporary password or link).
     """
     actor = as_actor(actor)
@@ -156,7 +157,7 @@ def member_create(
     email = clean_email(email)
     roles = check_grantable(actor, roles or [Role.MEMBER])
     authorize_groups(actor, list(group_ids))
-    if send in ("credentials", "notification", "link") and not email:
+    if send in (SendMode.CREDENTIALS, SendMode.NOTIFICATION, SendMode.LINK) and not email:
         raise ValidationFailed(_("This member has no e-mail address to send to."), field="email")
     if password:
         _validate_password(password)
@@ -188,7 +189,7 @@ def member_create(
             activated_at=now if state == MemberState.ACTIVE else None,
         )
         generated = None
-        if send == "credentials":
+        if send == SendMode.CREDENTIALS:
             from django.utils.crypto import get_random_string
 
             generated = get_random_string(14)
@@ -198,7 +199,7 @@ def member_create(
             member.must_change_password = True
         else:
             member.set_unusable_password()
-            if state == MemberState.ACTIVE and send != "link" and uses_shared_password(org):
+            if state == MemberState.ACTIVE and send != SendMode.LINK and uses_shared_password(org):
                 member.uses_temp_password = True
                 member.must_change_password = True
         refresh_search_text(member)
@@ -225,13 +226,15 @@ def member_create(
     return member
 
 
-def _send_welcome(member: Member, send: str, generated: str | None, org: Organization) -> None:
+def _send_welcome(
+    member: Member, send: SendMode | str, generated: str | None, org: Organization
+) -> None:
     from equipage.emails.models import MailKind
     from equipage.emails.outbox import queue_mail
 
     if not member.email:
         return
-    if send == "credentials":
+    if send == SendMode.CREDENTIALS:
         queue_mail(
             kind=MailKind.CREDENTIALS,
             to=member.email,
@@ -239,7 +242,7 @@ def _send_welcome(member: Member, send: str, generated: str | None, org: Organiz
             member=member,
             context={"password": generated, "login_url": _login_url(org)},
         )
-    elif send == "notification":
+    elif send == SendMode.NOTIFICATION:
         queue_mail(
             kind=MailKind.NOTIFICATION,
             to=member.email,
@@ -247,7 +250,7 @@ def _send_welcome(member: Member, send: str, generated: str | None, org: Organiz
             member=member,
             context={"login_url": _login_url(org)},
         )
-    elif send == "link" or (
+    elif send == SendMode.LINK or (
         member.state == MemberState.ACTIVE
         and not member.has_usable_password()
         and not member.uses_temp_password

@@ -5,15 +5,13 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from django.http import HttpRequest
-from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 
 from equipage.accounts.actions import custom_field_create, custom_field_delete
 from equipage.accounts.models import CustomField
 from equipage.api.common import InputSchema, actor, organization
 from equipage.api.errors import ERROR_RESPONSES
-from equipage.core.errors import NotFound
-from equipage.permissions import Cap, authorize
+from equipage.permissions import Cap, access_custom_field_by_id, authorize
 
 router = Router(tags=["custom fields"])
 
@@ -59,8 +57,6 @@ def create_custom_field(request: HttpRequest, payload: CustomFieldIn) -> Any:
 )
 def delete_custom_field(request: HttpRequest, field_id: int) -> Any:
     """Delete a custom field and every member's value of it."""
-    field = CustomField.objects.filter(organization=organization(request), pk=field_id).first()
-    if field is None:
-        raise NotFound(_("Custom field not found."))
+    field = access_custom_field_by_id(actor(request), field_id)
     custom_field_delete(actor=actor(request), field=field)
     return Status(204, None)

@@ -5,15 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
-from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 
 from equipage.api.common import InputSchema, RowId, actor, organization
 from equipage.api.errors import ERROR_RESPONSES
-from equipage.core.errors import NotFound
 from equipage.groups.actions import label_create, label_delete, labels_attach, labels_detach
 from equipage.groups.models import Label
-from equipage.permissions import Cap, authorize
+from equipage.permissions import Cap, access_label_by_id, authorize
 
 router = Router(tags=["labels"])
 
@@ -38,13 +36,6 @@ class BulkOut(Schema):
     skipped: list[dict[str, Any]]
 
 
-def _label(request: HttpRequest, label_id: int) -> Label:
-    label = Label.objects.filter(organization=organization(request), pk=label_id).first()
-    if label is None:
-        raise NotFound(_("Label not found."))
-    return label
-
-
 def _label_out(label: Label) -> dict[str, Any]:
     return {"id": label.pk, "name": label.name, "color": label.color}
 
@@ -66,7 +57,7 @@ def create_label(request: HttpRequest, payload: LabelIn) -> Any:
 @router.delete("/{label_id}", response={204: None, **ERROR_RESPONSES}, summary="Delete a label")
 def delete_label(request: HttpRequest, label_id: int) -> Any:
     """Delete a label; it is taken off every member."""
-    label_delete(actor=actor(request), label=_label(request, label_id))
+    label_delete(actor=actor(request), label=access_label_by_id(actor(request), label_id))
     return Status(204, None)
 
 
@@ -76,7 +67,9 @@ def delete_label(request: HttpRequest, label_id: int) -> Any:
 def label_members(request: HttpRequest, label_id: int, payload: MembersIn) -> Any:
     """Put the label on many members at once; members it cannot go on are reported as skipped."""
     return labels_attach(
-        actor=actor(request), label=_label(request, label_id), members=payload.member_ids
+        actor=actor(request),
+        label=access_label_by_id(actor(request), label_id, None),
+        members=payload.member_ids,
     ).summary()
 
 
@@ -88,5 +81,7 @@ def label_members(request: HttpRequest, label_id: int, payload: MembersIn) -> An
 def unlabel_members(request: HttpRequest, label_id: int, payload: MembersIn) -> Any:
     """Take the label off many members at once; members that cannot be changed are reported as skipped."""
     return labels_detach(
-        actor=actor(request), label=_label(request, label_id), members=payload.member_ids
+        actor=actor(request),
+        label=access_label_by_id(actor(request), label_id, None),
+        members=payload.member_ids,
     ).summary()

@@ -22,7 +22,6 @@ from equipage.accounts.actions import (
 )
 from equipage.accounts.actions.passwords import token_member
 from equipage.accounts.devices import DeviceCookie, issue_device_cookie
-from equipage.audit.events import EventType
 from equipage.core import clock
 from equipage.core.errors import DomainError, NotFound
 from equipage.organizations.models import Organization
@@ -32,21 +31,6 @@ from equipage.web.tenancy import member_required, organization_or_404, origin_of
 
 def _home(slug: str) -> str:
     return f"/o/{slug}/"
-
-
-def _record_login(request: HttpRequest, member: object) -> None:
-    from django.db import transaction
-
-    from equipage.audit.record import record
-    from equipage.web.tenancy import actor_of
-
-    with transaction.atomic():
-        record(
-            actor=actor_of(request),
-            organization=member.organization,  # type: ignore[attr-defined]
-            event=EventType.MEMBER_LOGIN,
-            target=member,
-        )
 
 
 @require_http_methods(["GET", "POST"])
@@ -73,7 +57,6 @@ def login(request: HttpRequest, slug: str) -> HttpResponse:
         member = outcome.member
         if member is not None:
             auth.login(request, member, backend="equipage.accounts.backends.MemberBackend")
-            _record_login(request, member)
             target = f"/o/{org.slug}/password/change/" if member.must_change_password else next_url
             return _with_device_cookie(redirect(target), org, outcome.device_cookie)
         form.add_error(None, _("Wrong login or password, or the account is not active."))

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from equipage.accounts.listing import member_facts
 from equipage.accounts.models import CustomField, Member, MemberState, Role
-from equipage.core.errors import DomainError
+from equipage.core.errors import DomainError, NotFound
 from equipage.core.ids import parse_id
 from equipage.directory.bulk import (
     ACTIONS,
@@ -44,7 +44,7 @@ from equipage.directory.wording import confirm_button, consequence, done_sentenc
 from equipage.groups.models import Group, Label
 from equipage.invitations.guide import Guide
 from equipage.organizations.selectors import seat_usage
-from equipage.permissions import Actor, Cap, can, grantable_roles
+from equipage.permissions import Actor, Cap, access_label_by_id, can, grantable_roles
 from equipage.permissions.policy import members_manageable_by, members_visible_to
 from equipage.web.templatetags.console import (
     guide_label,
@@ -89,7 +89,9 @@ def members(request: HttpRequest, slug: str) -> HttpResponse:
     actions = available_actions(act, org)
     applies = applicability(act, page.members, guides, actions)
     base = f"/o/{org.slug}/members/"
-    linkable = _password_link_reach(act, org, [f["id"] for f in facts if f["state"] == "active"])
+    linkable = _password_link_reach(
+        act, org, [f["id"] for f in facts if f["state"] == MemberState.ACTIVE]
+    )
     rows = [
         {
             **f,
@@ -383,8 +385,11 @@ def _target(request: HttpRequest, needs: str) -> tuple[dict[str, Any], str]:
         group = Group.objects.filter(organization=org, pk=_pk(raw)).first()
         return {"group": group}, "" if group else _("Choose a group.")
     if needs == "label":
-        label = Label.objects.filter(organization=org, pk=_pk(raw)).first()
-        return {"label": label}, "" if label else _("Choose a label.")
+        try:
+            label = access_label_by_id(actor(request), raw, None)
+        except NotFound:
+            return {"label": None}, _("Choose a label.")
+        return {"label": label}, ""
     if needs == "role":
         ok = raw in grantable_roles(actor(request))
         return {"role": raw}, "" if ok else _("Choose a role.")

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
+from typing import TYPE_CHECKING, Any
 
+from django import forms
 from django.contrib import auth, messages
 from django.core.exceptions import PermissionDenied as HttpForbidden
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods
 
 from equipage.accounts.actions import (
@@ -22,15 +26,9 @@ from equipage.accounts.actions import (
 from equipage.accounts.models import (
     CustomField,
     Member,
-    MemberRole,
-    MemberState,
-    OwnershipTransfer,
-    Role,
-    TransferStatus,
 )
+from equipage.accounts.selectors import custom_fields, pending_transfer, transfer_candidates
 from equipage.core.errors import DomainError
-from equipage.core.ids import parse_id
-from equipage.directory.ordering import name_order
 from equipage.groups.actions import (
     group_add_member,
     group_create,
@@ -41,16 +39,34 @@ from equipage.groups.actions import (
     label_create,
     label_delete,
 )
-from equipage.groups.models import Group, GroupMembership, GroupRole, Label
+from equipage.groups.models import Group, GroupRole, Label
+from equipage.groups.selectors import (
+    group_admin_candidates,
+    group_admins,
+    group_children,
+    group_member_count,
+    group_tree,
+    groups_with_counts,
+    labels_with_counts,
+    subtree_ids,
+)
 from equipage.organizations.actions import (
     organization_delete,
     organization_set_scim_accept_passwords,
     organization_update,
 )
 from equipage.organizations.first_password import propose_temporary_password
-from equipage.organizations.models import Feature, FirstPasswordPolicy
+from equipage.organizations.models import Feature, FirstPasswordPolicy, Organization
 from equipage.organizations.selectors import organization_footprint, seat_usage
-from equipage.permissions import Cap, access_member_by_id, can
+from equipage.permissions import (
+    Actor,
+    Cap,
+    access_custom_field_by_id,
+    access_label_by_id,
+    access_member_by_id,
+    access_transfer_by_id,
+    can,
+)
 from equipage.permissions.policy import access_group_by_id
 from equipage.web.confirm import confirm_page, is_confirmed
 from equipage.web.forms import (
@@ -65,16 +81,19 @@ from equipage.web.forms import (
     TransferForm,
 )
 from equipage.web.tenancy import member_required
-from equipage.web.views.common import actor, attach_error, requires, submitted
+from equipage.web.views.common import actor, attach_error, edge_errors, requires, submitted
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 def _group_choices(org: Any, exclude_subtree_of: Group | None = None) -> list[tuple[int, str]]:
-    out = []
-    for g in Group.objects.filter(organization=org).order_by("path"):
-        if exclude_subtree_of is not None and g.path.startswith(exclude_subtree_of.path):
-            continue
-        out.append((g.pk, f"{'— ' * len(g.ancestor_ids)}{g.name}"))
-    return out
+    excluded = subtree_ids(org.pk, [exclude_subtree_of.pk]) if exclude_subtree_of else set()
+    return [
+        (pk, f"{'— ' * depth}{name}")
+        for pk, name, depth in group_tree(org.pk)
+        if pk not in excluded
+    ]
 
 
 def _tree(org: Any) -> list[dict[str, Any]]:
@@ -84,11 +103,7 @@ def _tree(org: Any) -> list[dict[str, Any]]:
     many lists close after it (``closes``): the page draws the tree with one loop,
     however deep it is (a recursive template ran out of stack at 300 levels).
     """
-    from django.db.models import Count
-
-    groups = list(
-        Group.objects.filter(organization=org).annotate(n=Count("memberships")).order_by("path")
-    )
+    groups = groups_with_counts(org.pk)
     depths = [g.depth for g in groups] + [0]
     return [
         {
@@ -188,16 +203,7 @@ def group_detail(request: HttpRequest, slug: str, group_id: int) -> HttpResponse
             else:
                 messages.error(request, str(exc))
         status = 400
-    admins = list(
-        GroupMembership.objects.filter(group=group, role=GroupRole.GROUP_ADMIN)
-        .select_related("member")
-        .order_by(*name_order("member__"))
-    )
-    candidates = list(
-        Member.objects.filter(organization=org, state=MemberState.ACTIVE)
-        .exclude(pk__in=[a.member_id for a in admins])
-        .order_by(*name_order())[:500]
-    )
+    admins = group_admins(group)
     return render(
         request,
         "web/org/group_detail.html",
@@ -206,16 +212,16 @@ def group_detail(request: HttpRequest, slug: str, group_id: int) -> HttpResponse
             "group": group,
             "form": form,
             "admins": admins,
-            "candidates": candidates,
-            "count": GroupMembership.objects.filter(group=group).count(),
-            "children": list(Group.objects.filter(parent=group).order_by("name")),
+            "candidates": group_admin_candidates(group, admins),
+            "count": group_member_count(group),
+            "children": group_children(group),
         },
         status=status,
     )
 
 
 def _confirm_group_delete(request: HttpRequest, group: Group) -> HttpResponse:
-    count = GroupMembership.objects.filter(group=group).count()
+    count = group_member_count(group)
     return confirm_page(
         request,
         title=_("Delete the group “%(g)s”?") % {"g": group.name},
@@ -261,45 +267,76 @@ def _confirm_label_delete(request: HttpRequest, label: Label) -> HttpResponse:
     )
 
 
-@require_http_methods(["GET", "POST"])
-@requires(Cap.LABEL_MANAGE)
-def labels(request: HttpRequest, slug: str) -> HttpResponse:
-    from django.db.models import Count
+@dataclass(frozen=True)
+class _Deletion:
+    """How a list page deletes one of its rows: fetch it, ask first, run the action."""
 
-    org = request.organization  # type: ignore[attr-defined]
-    form = LabelForm(submitted(request, but_not="delete"))
+    fetch: Callable[[], Any]  # an access_*_by_id on the posted id
+    confirm: Callable[[HttpRequest, Any], HttpResponse]
+    run: Callable[[Any], object]
+    done: Callable[[Any], str]
+
+
+def _list_page(
+    request: HttpRequest,
+    form: forms.Form,
+    *,
+    template: str,
+    back: str,
+    rows: Callable[[], tuple[str, Any]],
+    delete: _Deletion,
+    create: Callable[[dict[str, Any]], str],
+) -> HttpResponse:
+    """Show a list page with its creation form; run a posted ``op=delete`` or creation.
+
+    ``rows`` names and reads the list, after the post: a failed one shows the
+    form again with its errors (400).
+    """
     status = 200
     if request.method == "POST":
         try:
             if request.POST.get("op") == "delete":
-                label = Label.objects.filter(
-                    organization=org, pk=_pk(request.POST.get("label"))
-                ).first()
-                if label is None:
-                    raise Http404("label")
+                with edge_errors():
+                    item = delete.fetch()
                 if not is_confirmed(request):
-                    return _confirm_label_delete(request, label)
-                label_delete(actor=actor(request), label=label)
-                messages.success(request, _("Label “%(l)s” deleted.") % {"l": label.name})
-                return redirect(f"/o/{slug}/labels/")
+                    return delete.confirm(request, item)
+                delete.run(item)
+                messages.success(request, delete.done(item))
+                return redirect(back)
             if form.is_valid():
-                label = label_create(
-                    actor=actor(request),
-                    organization=org,
-                    name=form.cleaned_data["name"],
-                    color=form.cleaned_data["color"] or "#4b6bfb",
-                )
-                messages.success(request, _("Label “%(l)s” created.") % {"l": label.name})
-                return redirect(f"/o/{slug}/labels/")
+                messages.success(request, create(form.cleaned_data))
+                return redirect(back)
         except DomainError as exc:
             attach_error(form, exc)
         status = 400
-    rows = Label.objects.filter(organization=org).annotate(n=Count("member_rows")).order_by("name")
-    return render(
+    name, items = rows()
+    return render(request, template, {"nav": name, name: items, "form": form}, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+@requires(Cap.LABEL_MANAGE)
+def labels(request: HttpRequest, slug: str) -> HttpResponse:
+    org = request.organization  # type: ignore[attr-defined]
+    act = actor(request)
+
+    def create(data: dict[str, Any]) -> str:
+        color = data["color"] or "#4b6bfb"
+        label = label_create(actor=act, organization=org, name=data["name"], color=color)
+        return _("Label “%(l)s” created.") % {"l": label.name}
+
+    return _list_page(
         request,
-        "web/org/labels.html",
-        {"nav": "labels", "labels": rows, "form": form},
-        status=status,
+        LabelForm(submitted(request, but_not="delete")),
+        template="web/org/labels.html",
+        back=f"/o/{slug}/labels/",
+        rows=lambda: ("labels", labels_with_counts(org.pk)),
+        delete=_Deletion(
+            fetch=lambda: access_label_by_id(act, request.POST.get("label")),
+            confirm=_confirm_label_delete,
+            run=lambda label: label_delete(actor=act, label=label),
+            done=lambda label: _("Label “%(l)s” deleted.") % {"l": label.name},
+        ),
+        create=create,
     )
 
 
@@ -330,59 +367,44 @@ def _confirm_field_delete(request: HttpRequest, field: CustomField) -> HttpRespo
 @requires(Cap.CUSTOM_FIELD_MANAGE)
 def fields(request: HttpRequest, slug: str) -> HttpResponse:
     org = request.organization  # type: ignore[attr-defined]
-    form = CustomFieldForm(submitted(request, but_not="delete"))
-    status = 200
-    if request.method == "POST":
-        try:
-            if request.POST.get("op") == "delete":
-                field = CustomField.objects.filter(
-                    organization=org, pk=_pk(request.POST.get("field"))
-                ).first()
-                if field is None:
-                    raise Http404("field")
-                if not is_confirmed(request):
-                    return _confirm_field_delete(request, field)
-                custom_field_delete(actor=actor(request), field=field)
-                messages.success(request, _("Field “%(f)s” deleted.") % {"f": field.name})
-                return redirect(f"/o/{slug}/fields/")
-            if form.is_valid():
-                data = form.cleaned_data
-                field = custom_field_create(
-                    actor=actor(request),
-                    organization=org,
-                    name=data["name"],
-                    kind=data["kind"],
-                    choices=[c for c in (data.get("choices") or "").splitlines() if c.strip()],
-                )
-                messages.success(request, _("Field “%(f)s” created.") % {"f": field.name})
-                return redirect(f"/o/{slug}/fields/")
-        except DomainError as exc:
-            attach_error(form, exc)
-        status = 400
-    return render(
+    act = actor(request)
+
+    def create(data: dict[str, Any]) -> str:
+        choices = [c for c in (data.get("choices") or "").splitlines() if c.strip()]
+        field = custom_field_create(
+            actor=act, organization=org, name=data["name"], kind=data["kind"], choices=choices
+        )
+        return _("Field “%(f)s” created.") % {"f": field.name}
+
+    return _list_page(
         request,
-        "web/org/fields.html",
-        {"nav": "fields", "fields": CustomField.objects.filter(organization=org), "form": form},
-        status=status,
+        CustomFieldForm(submitted(request, but_not="delete")),
+        template="web/org/fields.html",
+        back=f"/o/{slug}/fields/",
+        rows=lambda: ("fields", custom_fields(org)),
+        delete=_Deletion(
+            fetch=lambda: access_custom_field_by_id(act, request.POST.get("field")),
+            confirm=_confirm_field_delete,
+            run=lambda field: custom_field_delete(actor=act, field=field),
+            done=lambda field: _("Field “%(f)s” deleted.") % {"f": field.name},
+        ),
+        create=create,
     )
 
 
-def _admins_for_transfer(org: Any, owner: Member) -> list[tuple[int, str]]:
-    ids = MemberRole.objects.filter(organization=org, role=Role.ADMIN).values("member_id")
-    return [
-        (m.pk, f"{m.full_name} ({m.login})")
-        for m in Member.objects.filter(pk__in=ids, state=MemberState.ACTIVE)
-        .exclude(pk=owner.pk)
-        .order_by(*name_order())
-    ]
+SettingsForms = dict[str, forms.Form | None]
 
 
-@require_http_methods(["GET", "POST"])
-@requires(Cap.ORG_SETTINGS)
-def settings_page(request: HttpRequest, slug: str) -> HttpResponse:
-    org = request.organization  # type: ignore[attr-defined]
-    act = actor(request)
-    op = request.POST.get("op", "")
+def _transfer_choices(org: Organization, owner: Member) -> list[tuple[int, str]]:
+    return [(m.pk, f"{m.full_name} ({m.login})") for m in transfer_candidates(org, owner)]
+
+
+def _settings_forms(request: HttpRequest, org: Organization, act: Actor, op: str) -> SettingsForms:
+    """Return the settings page's forms by operation; the posted operation's one is bound."""
+
+    def posted(name: str) -> Any:
+        return request.POST if op == name else None
+
     initial = {
         k: getattr(org, k)
         for k in (
@@ -393,103 +415,62 @@ def settings_page(request: HttpRequest, slug: str) -> HttpResponse:
             "deactivation_notice",
         )
     }
-    form = SettingsForm(request.POST if op == "settings" else None, initial=initial)
-    session_form = SessionSettingsForm(
-        request.POST if op == "sessions" else None, current=org.session_idle_minutes
-    )
-    first_password_form = _first_password_form(request, org, op)
-    scim_form = ScimPasswordsForm(
-        request.POST if op == "scim_passwords" else None,
-        initial={"accept": org.scim_accept_passwords},
-    )
-    is_owner = can(act, Cap.OWNERSHIP_TRANSFER, org)
-    transfer_form = (
-        TransferForm(
-            request.POST if op == "transfer" else None,
-            admins=_admins_for_transfer(org, act.member),  # type: ignore[arg-type]
+    may_transfer = can(act, Cap.OWNERSHIP_TRANSFER, org) and act.member is not None
+    return {
+        "settings": SettingsForm(posted("settings"), initial=initial),
+        "sessions": SessionSettingsForm(posted("sessions"), current=org.session_idle_minutes),
+        "first_password": _first_password_form(request, org, op),
+        "scim_passwords": ScimPasswordsForm(
+            posted("scim_passwords"), initial={"accept": org.scim_accept_passwords}
+        ),
+        "transfer": TransferForm(
+            posted("transfer"),
+            admins=_transfer_choices(org, act.member),  # type: ignore[arg-type]
         )
-        if is_owner and act.member is not None
-        else None
-    )
+        if may_transfer
+        else None,
+        "delete": DeleteOrganizationForm(posted("delete")),
+    }
+
+
+@require_http_methods(["GET", "POST"])
+@requires(Cap.ORG_SETTINGS)
+def settings_page(request: HttpRequest, slug: str) -> HttpResponse:
+    """Show the settings; a post names its operation (``op``), run by its own view below."""
+    org = request.organization  # type: ignore[attr-defined]
+    act = actor(request)
+    op = request.POST.get("op", "")
+    page_forms = _settings_forms(request, org, act, op)
     may_delete = can(act, Cap.ORG_DELETE, org)
-    delete_form = DeleteOrganizationForm(request.POST if op == "delete" else None)
     if op == "delete" and not may_delete:
         raise HttpForbidden("org.delete")
     status = 200
     if request.method == "POST":
-        try:
-            if op == "delete" and delete_form.is_valid():
-                name = org.name
-                organization_delete(
-                    actor=act, organization=org, confirm_slug=delete_form.cleaned_data["confirm"]
-                )
-                auth.logout(request)  # the account behind this session no longer exists
-                messages.success(
-                    request,
-                    _("The organization “%(o)s” and everything in it have been deleted.")
-                    % {"o": name},
-                )
-                return redirect("/")
-            if op == "settings" and form.is_valid():
-                organization_update(actor=act, organization=org, **form.cleaned_data)
-                messages.success(request, _("Settings saved."))
-                return redirect(f"/o/{slug}/settings/")
-            if op == "sessions" and session_form.is_valid():
-                organization_update(actor=act, organization=org, **session_form.cleaned_data)
-                messages.success(request, _("Session settings saved."))
-                return redirect(f"/o/{slug}/settings/")
-            if op == "first_password" and first_password_form.is_valid():
-                _save_first_password(request, org, first_password_form.cleaned_data)
-                return redirect(f"/o/{slug}/settings/")
-            if op == "scim_passwords" and scim_form.is_valid():
-                organization_set_scim_accept_passwords(
-                    actor=act, organization=org, accept=scim_form.cleaned_data["accept"]
-                )
-                messages.success(request, _("Settings saved."))
-                return redirect(f"/o/{slug}/settings/")
-            if op == "transfer" and transfer_form is not None and transfer_form.is_valid():
-                to = access_member_by_id(act, transfer_form.cleaned_data["to_member"])
-                ownership_transfer_start(actor=act, to_member=to)
-                messages.success(
-                    request,
-                    _("%(m)s must now accept the transfer; you stay the owner until then.")
-                    % {"m": to.full_name},
-                )
-                return redirect(f"/o/{slug}/settings/")
-            if op == "transfer_cancel":
-                transfer = _pending_transfer(org)
-                if transfer is not None:
-                    ownership_transfer_cancel(actor=act, transfer=transfer)
-                    messages.success(request, _("Transfer cancelled."))
-                return redirect(f"/o/{slug}/settings/")
-        except DomainError as exc:
-            target = {
-                "settings": form,
-                "sessions": session_form,
-                "first_password": first_password_form,
-                "scim_passwords": scim_form,
-                "transfer": transfer_form,
-                "delete": delete_form,
-            }.get(op)
-            if target is not None:
-                attach_error(target, exc)
-            else:
-                messages.error(request, str(exc))
+        operation = SETTINGS_OPERATIONS.get(op)
+        form = page_forms.get(op)
+        if operation is not None and (op in FORMLESS_OPERATIONS or (form and form.is_valid())):
+            try:
+                return operation(request, org, act, form)
+            except DomainError as exc:
+                if form is not None:
+                    attach_error(form, exc)
+                else:
+                    messages.error(request, str(exc))
         status = 400
     return render(
         request,
         "web/org/settings.html",
         {
             "nav": "settings",
-            "form": form,
-            "session_form": session_form,
-            "first_password_form": first_password_form,
+            "form": page_forms["settings"],
+            "session_form": page_forms["sessions"],
+            "first_password_form": page_forms["first_password"],
             "proposed_password": propose_temporary_password(),
-            "scim_form": scim_form if org.has_feature(Feature.SCIM) else None,
-            "transfer_form": transfer_form,
-            "pending": _pending_transfer(org),
+            "scim_form": page_forms["scim_passwords"] if org.has_feature(Feature.SCIM) else None,
+            "transfer_form": page_forms["transfer"],
+            "pending": pending_transfer(org),
             "seats": seat_usage(org),
-            "delete_form": delete_form if may_delete else None,
+            "delete_form": page_forms["delete"] if may_delete else None,
             "footprint": organization_footprint(org) if may_delete else None,
         },
         status=status,
@@ -506,44 +487,96 @@ def _first_password_form(request: HttpRequest, org: Any, op: str) -> FirstPasswo
     return FirstPasswordForm(initial=initial)
 
 
-def _save_first_password(request: HttpRequest, org: Any, data: dict[str, Any]) -> None:
+def _back_to_settings(org: Organization) -> HttpResponse:
+    return redirect(f"/o/{org.slug}/settings/")
+
+
+def save_settings(
+    request: HttpRequest, org: Organization, act: Actor, form: Any, *, done: StrOrPromise
+) -> HttpResponse:
+    """Save the general or the session settings (their forms hold organization fields)."""
+    organization_update(actor=act, organization=org, **form.cleaned_data)
+    messages.success(request, str(done))
+    return _back_to_settings(org)
+
+
+def save_first_password(
+    request: HttpRequest, org: Organization, act: Actor, form: Any
+) -> HttpResponse:
     """Save the policy; the temporary password only counts under ``shared``."""
+    data = form.cleaned_data
     changes: dict[str, Any] = {"first_password_policy": data["first_password_policy"]}
     if data["first_password_policy"] == FirstPasswordPolicy.SHARED and data["temporary_password"]:
         changes["temporary_password"] = data["temporary_password"]
-    organization_update(actor=actor(request), organization=org, **changes)
+    organization_update(actor=act, organization=org, **changes)
     messages.success(request, _("First-password policy saved."))
+    return _back_to_settings(org)
 
 
-def _pending_transfer(org: Any) -> OwnershipTransfer | None:
-    return (
-        OwnershipTransfer.objects.filter(organization=org, status=TransferStatus.PENDING)
-        .select_related("to_member", "from_member")
-        .first()
+def save_scim_passwords(
+    request: HttpRequest, org: Organization, act: Actor, form: Any
+) -> HttpResponse:
+    organization_set_scim_accept_passwords(
+        actor=act, organization=org, accept=form.cleaned_data["accept"]
     )
+    messages.success(request, _("Settings saved."))
+    return _back_to_settings(org)
+
+
+def start_transfer(request: HttpRequest, org: Organization, act: Actor, form: Any) -> HttpResponse:
+    to = access_member_by_id(act, form.cleaned_data["to_member"])
+    ownership_transfer_start(actor=act, to_member=to)
+    messages.success(
+        request,
+        _("%(m)s must now accept the transfer; you stay the owner until then.")
+        % {"m": to.full_name},
+    )
+    return _back_to_settings(org)
+
+
+def cancel_transfer(
+    request: HttpRequest, org: Organization, act: Actor, form: None
+) -> HttpResponse:
+    transfer = pending_transfer(org)
+    if transfer is not None:
+        ownership_transfer_cancel(actor=act, transfer=transfer)
+        messages.success(request, _("Transfer cancelled."))
+    return _back_to_settings(org)
+
+
+def delete_organization(
+    request: HttpRequest, org: Organization, act: Actor, form: Any
+) -> HttpResponse:
+    name = org.name
+    organization_delete(actor=act, organization=org, confirm_slug=form.cleaned_data["confirm"])
+    auth.logout(request)  # the account behind this session no longer exists
+    messages.success(
+        request,
+        _("The organization “%(o)s” and everything in it have been deleted.") % {"o": name},
+    )
+    return redirect("/")
+
+
+# One view per operation of the settings page, named by the posted ``op``.
+SETTINGS_OPERATIONS: dict[str, Callable[..., HttpResponse]] = {
+    "settings": partial(save_settings, done=gettext_lazy("Settings saved.")),
+    "sessions": partial(save_settings, done=gettext_lazy("Session settings saved.")),
+    "first_password": save_first_password,
+    "scim_passwords": save_scim_passwords,
+    "transfer": start_transfer,
+    "transfer_cancel": cancel_transfer,
+    "delete": delete_organization,
+}
+FORMLESS_OPERATIONS = frozenset({"transfer_cancel"})
 
 
 @require_http_methods(["GET", "POST"])
 @member_required
 def ownership(request: HttpRequest, slug: str, transfer_id: int) -> HttpResponse:
     """Let the named admin accept or decline the ownership offered to them (seed 004)."""
-    org = request.organization  # type: ignore[attr-defined]
     act = actor(request)
-    transfer = (
-        OwnershipTransfer.objects.filter(organization=org, pk=transfer_id)
-        .select_related("from_member", "to_member")
-        .first()
-    )
-    if (
-        transfer is None
-        or act.member is None
-        or act.member.pk
-        not in (
-            transfer.to_member_id,
-            transfer.from_member_id,
-        )
-    ):
-        raise Http404("transfer")
+    with edge_errors():
+        transfer = access_transfer_by_id(act, transfer_id)
     if request.method == "POST":
         try:
             if request.POST.get("op") == "accept":
@@ -556,15 +589,6 @@ def ownership(request: HttpRequest, slug: str, transfer_id: int) -> HttpResponse
             messages.error(request, str(exc))
         return redirect(f"/o/{slug}/")
     return render(request, "web/org/ownership.html", {"transfer": transfer})
-
-
-def _int(raw: Any) -> int | None:
-    return parse_id(raw)
-
-
-def _pk(raw: Any) -> int:
-    """Return the posted id, or 0 (which names no row) when it is missing or not a number."""
-    return _int(raw) or 0
 
 
 __all__ = ["fields", "group_detail", "groups", "labels", "ownership", "settings_page"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -19,16 +20,16 @@ from equipage.accounts.actions import (
 )
 from equipage.accounts.listing import member_facts
 from equipage.accounts.models import (
-    CustomField,
     CustomFieldValue,
     Member,
     MemberRole,
     MemberState,
     Role,
 )
+from equipage.accounts.selectors import custom_fields
+from equipage.accounts.sendmodes import SendMode
 from equipage.audit.models import AuditEvent
-from equipage.core.errors import DomainError, ValidationFailed
-from equipage.core.ids import parse_id
+from equipage.core.errors import DomainError, NotFound, ValidationFailed
 from equipage.emails.models import OutboundEmail
 from equipage.groups.actions import (
     group_add_member,
@@ -37,8 +38,8 @@ from equipage.groups.actions import (
     labels_detach,
 )
 from equipage.groups.models import GroupMembership, Label
-from equipage.groups.selectors import group_tree
-from equipage.permissions import Cap, access_member_by_id, can, grantable_roles
+from equipage.groups.selectors import assignable_group_tree
+from equipage.permissions import Cap, access_label_by_id, access_member_by_id, can, grantable_roles
 from equipage.permissions.policy import access_group_by_id
 from equipage.web.forms import MemberCreateForm, MemberEditForm, SelfContactForm
 from equipage.web.views.common import actor, attach_error, requires
@@ -51,8 +52,7 @@ def member_new(request: HttpRequest, slug: str) -> HttpResponse:
     org = request.organization  # type: ignore[attr-defined]
     act = actor(request)
     roles = [(r, Role(r).label) for r in grantable_roles(act)]
-    reach = act.group_reach if act.group_reach and not can(act, Cap.GROUP_MANAGE, org) else None
-    groups = group_tree(org.pk, reach)
+    groups = assignable_group_tree(act)
     # « Membre » is preselected: a member created without touching the field is no admin.
     form = MemberCreateForm(
         request.POST or None, roles=roles, groups=groups, initial={"roles": [Role.MEMBER]}
@@ -72,9 +72,9 @@ def member_new(request: HttpRequest, slug: str) -> HttpResponse:
                 group_ids=data.get("groups") or [],
                 language=data["language"],
                 password=(data["password"] or None)
-                if send in ("password", "notification")
+                if send in ("password", SendMode.NOTIFICATION)
                 else None,
-                send=send if send in ("credentials", "link", "notification") else "none",
+                send=send if send in tuple(SendMode) else SendMode.NONE,
             )
         except DomainError as exc:
             attach_error(form, exc)
@@ -93,7 +93,7 @@ def _profile_context(request: HttpRequest, member: Member) -> dict[str, Any]:
     org = request.organization  # type: ignore[attr-defined]
     facts = member_facts([member])[0]
     can_edit = can(act, Cap.MEMBER_UPDATE, member)
-    fields = list(CustomField.objects.filter(organization=org))
+    fields = custom_fields(org)
     values = {
         v.field_id: v.value
         for v in CustomFieldValue.objects.filter(member=member, organization=org)
@@ -201,14 +201,13 @@ def profile_contact(request: HttpRequest, slug: str, member_id: int) -> HttpResp
     form = SelfContactForm(request.POST)
     if not form.is_valid():
         messages.error(request, " ".join(str(e) for errs in form.errors.values() for e in errs))
-    else:
-        try:
-            member_update(actor=act, member=member, **form.cleaned_data)
-        except DomainError as exc:
-            messages.error(request, str(exc))
-        else:
-            messages.success(request, _("Contact details saved."))
-    return redirect(f"/o/{slug}/members/{member.pk}/")
+        return redirect(f"/o/{slug}/members/{member.pk}/")
+
+    def save() -> str:
+        member_update(actor=act, member=member, **form.cleaned_data)
+        return _("Contact details saved.")
+
+    return _profile_button(request, save, f"/o/{slug}/members/{member.pk}/")
 
 
 @require_POST
@@ -217,13 +216,12 @@ def profile_roles(request: HttpRequest, slug: str, member_id: int) -> HttpRespon
     act = actor(request)
     member = access_member_by_id(act, member_id)
     roles = [r for r in request.POST.getlist("roles") if r in Role.values]
-    try:
+
+    def save() -> str:
         member_set_roles(actor=act, member=member, roles=roles)
-    except DomainError as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(request, _("Roles saved."))
-    return redirect(f"/o/{slug}/members/{member.pk}/")
+        return _("Roles saved.")
+
+    return _profile_button(request, save, f"/o/{slug}/members/{member.pk}/")
 
 
 @require_POST
@@ -231,17 +229,14 @@ def profile_roles(request: HttpRequest, slug: str, member_id: int) -> HttpRespon
 def profile_custom(request: HttpRequest, slug: str, member_id: int) -> HttpResponse:
     act = actor(request)
     member = access_member_by_id(act, member_id, Cap.MEMBER_UPDATE)
-    keys = CustomField.objects.filter(organization=request.organization).values_list(  # type: ignore[attr-defined]
-        "key", flat=True
-    )
-    values = {k: request.POST.get(f"cf_{k}", "") for k in keys}
-    try:
+    fields = custom_fields(request.organization)  # type: ignore[attr-defined]
+    values = {f.key: request.POST.get(f"cf_{f.key}", "") for f in fields}
+
+    def save() -> str:
         member_set_custom_values(actor=act, member=member, values=values)
-    except DomainError as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(request, _("Custom fields saved."))
-    return redirect(f"/o/{slug}/members/{member.pk}/")
+        return _("Custom fields saved.")
+
+    return _profile_button(request, save, f"/o/{slug}/members/{member.pk}/")
 
 
 @require_POST
@@ -250,17 +245,16 @@ def profile_groups(request: HttpRequest, slug: str, member_id: int) -> HttpRespo
     act = actor(request)
     member = access_member_by_id(act, member_id)
     group = access_group_by_id(act, request.POST.get("group"), Cap.GROUP_MEMBERS)
-    try:
+
+    def add_or_remove() -> str:
         if request.POST.get("op") == "remove":
             group_remove_member(actor=act, group=group, member=member)
-            messages.success(request, _("Removed from %(g)s.") % {"g": group.name})
-        else:
-            role = request.POST.get("role", "member")
-            group_add_member(actor=act, group=group, member=member, role=role)
-            messages.success(request, _("Added to %(g)s.") % {"g": group.name})
-    except DomainError as exc:
-        messages.error(request, str(exc))
-    return redirect(f"/o/{slug}/members/{member.pk}/")
+            return _("Removed from %(g)s.") % {"g": group.name}
+        role = request.POST.get("role", "member")
+        group_add_member(actor=act, group=group, member=member, role=role)
+        return _("Added to %(g)s.") % {"g": group.name}
+
+    return _profile_button(request, add_or_remove, f"/o/{slug}/members/{member.pk}/")
 
 
 @require_POST
@@ -270,32 +264,34 @@ def profile_labels(request: HttpRequest, slug: str, member_id: int) -> HttpRespo
     act = actor(request)
     member = access_member_by_id(act, member_id, Cap.LABEL_ASSIGN)
     # Another organization's label id is simply not found: the lookup is scoped to this one.
-    label_id = parse_id(request.POST.get("label"))
-    label = (
-        Label.objects.filter(
-            organization=request.organization,  # type: ignore[attr-defined]
-            pk=label_id,
-        ).first()
-        if label_id is not None
-        else None
-    )
-    if label is None:
+    try:
+        label = access_label_by_id(act, request.POST.get("label"), None)
+    except NotFound:
         messages.error(request, _("Choose a label."))
         return redirect(f"/o/{slug}/members/{member.pk}/")
     remove = request.POST.get("op") == "remove"
-    try:
+
+    def attach_or_detach() -> str:
         action = labels_detach if remove else labels_attach
         result = action(actor=act, label=label, members=[member])
+        if result.skipped:
+            raise ValidationFailed(result.skipped[0][1])
+        if remove:
+            return _("Label « %(l)s » removed.") % {"l": label.name}
+        return _("Label « %(l)s » added.") % {"l": label.name}
+
+    return _profile_button(request, attach_or_detach, f"/o/{slug}/members/{member.pk}/")
+
+
+def _profile_button(request: HttpRequest, run: Callable[[], str], back: str) -> HttpResponse:
+    """Run a button's action: its own message when done, the refusal's otherwise; go back."""
+    try:
+        done = run()
     except DomainError as exc:
         messages.error(request, str(exc))
     else:
-        if result.skipped:
-            messages.error(request, str(result.skipped[0][1]))
-        elif remove:
-            messages.success(request, _("Label « %(l)s » removed.") % {"l": label.name})
-        else:
-            messages.success(request, _("Label « %(l)s » added.") % {"l": label.name})
-    return redirect(f"/o/{slug}/members/{member.pk}/")
+        messages.success(request, done)
+    return redirect(back)
 
 
 @require_POST
@@ -304,17 +300,14 @@ def send_password_link(request: HttpRequest, slug: str, member_id: int) -> HttpR
     """Mail the member a fresh single-use set-password link (seed 004's « flèches cycliques »)."""
     act = actor(request)
     member = access_member_by_id(act, member_id, Cap.MEMBER_SET_PASSWORD)
-    try:
+
+    def send() -> str:
         member_send_password_link(actor=act, member=member)
-    except DomainError as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(
-            request,
-            _("A single-use link to choose a password was sent to %(email)s.")
-            % {"email": member.email},
-        )
-    return redirect(f"/o/{slug}/members/{member.pk}/")
+        return _("A single-use link to choose a password was sent to %(email)s.") % {
+            "email": member.email
+        }
+
+    return _profile_button(request, send, f"/o/{slug}/members/{member.pk}/")
 
 
 @require_POST
@@ -325,16 +318,13 @@ def resend_invitation(request: HttpRequest, slug: str, member_id: int) -> HttpRe
 
     act = actor(request)
     member = access_member_by_id(act, member_id, Cap.MEMBER_INVITE)
-    try:
+
+    def resend() -> str:
         invitation_resend(actor=act, member=member)
-    except DomainError as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(
-            request, _("A new invitation was sent to %(email)s.") % {"email": member.email}
-        )
+        return _("A new invitation was sent to %(email)s.") % {"email": member.email}
+
     query = request.POST.get("filter", "")
-    return redirect(f"/o/{slug}/members" + (f"?{query}" if query else ""))
+    return _profile_button(request, resend, f"/o/{slug}/members" + (f"?{query}" if query else ""))
 
 
 @require_POST
@@ -347,7 +337,8 @@ def profile_invitation(request: HttpRequest, slug: str, member_id: int) -> HttpR
     act = actor(request)
     member = access_member_by_id(act, member_id, Cap.MEMBER_INVITE)
     op = request.POST.get("op", "")
-    try:
+
+    def run() -> str:
         if op == "cancel":
             pending = Invitation.objects.filter(
                 member=member, status=InvitationStatus.PENDING
@@ -368,8 +359,6 @@ def profile_invitation(request: HttpRequest, slug: str, member_id: int) -> HttpR
         else:
             invitation_resend(actor=act, member=member)
             done = _("A new invitation was sent to %(email)s.")
-    except DomainError as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(request, done % {"email": member.email})
-    return redirect(f"/o/{slug}/members/{member.pk}/")
+        return done % {"email": member.email}
+
+    return _profile_button(request, run, f"/o/{slug}/members/{member.pk}/")
