@@ -41,6 +41,7 @@ class Current:
     admin_groups: frozenset[int] = frozenset()
     labels: frozenset[int] = frozenset()
     custom: dict[str, str] | None = None  # None: no custom value (one dict less per member)
+    contact: dict[str, Any] | None = None  # None: no phone, job title or contact role
 
 
 MEMBER_ONLY: frozenset[str] = frozenset({"member"})
@@ -58,6 +59,7 @@ class Members:
 
     __slots__ = (
         "admin_groups",
+        "contact",
         "custom",
         "emails",
         "first_names",
@@ -82,6 +84,7 @@ class Members:
         self.admin_groups: dict[int, frozenset[int]] = {}
         self.labels: dict[int, frozenset[int]] = {}
         self.custom: dict[int, dict[str, str]] = {}
+        self.contact: dict[int, dict[str, Any]] = {}
 
     @classmethod
     def of(cls, current: Iterable[Current]) -> Members:
@@ -99,6 +102,8 @@ class Members:
                     holder[i] = value  # type: ignore[assignment]
             if m.custom is not None:
                 members.custom[i] = m.custom
+            if m.contact is not None:
+                members.contact[i] = m.contact
         return members
 
     def add(
@@ -128,6 +133,7 @@ class Members:
             self.admin_groups.get(i, _NO_GROUPS),
             self.labels.get(i, _NO_GROUPS),
             self.custom.get(i),
+            self.contact.get(i),
         )
 
 
@@ -407,6 +413,8 @@ def compute_plan(
                 and row.groups is None
                 and row.labels is None
                 and not row.custom
+                and row.contact is None
+                and row.active != C.PENDING
                 and not scope.needs_group
             ):
                 # The usual new member: only its roles can refuse it, the same way for
@@ -437,8 +445,14 @@ def compute_plan(
             if more is None:
                 plan.unchanged += 1
                 continue
-            groups, given_roles, labels, custom = more
-            if groups is None and labels is None and not custom and given_roles is not None:
+            groups, given_roles, labels, custom, contact = more
+            if (
+                groups is None
+                and labels is None
+                and not custom
+                and contact is None
+                and given_roles is not None
+            ):
                 wanted = wanted_roles.get(given_roles)
                 if wanted is None:
                     wanted = wanted_roles[given_roles] = frozenset(given_roles) or MEMBER_ONLY
@@ -774,6 +788,10 @@ def _plan_new(
 ) -> None:
     errors = len(plan.errors)
     _require_names(row, None, plan, col)
+    if row.active == C.PENDING:
+        plan.errors.append(
+            Problem(row.line, col(C.STATE), msg("state_pending_new"), who=row_who(row))
+        )
     groups = _resolve_groups(row, scope, plan, col, group_by_name)
     labels = _resolve_labels(row, plan, col, label_by_name)
     if scope.needs_group and not groups:
@@ -817,6 +835,9 @@ def _plan_new(
         for key, value in row.custom.items():
             if value:
                 extra[f"custom:{key}"] = value
+    for key, value in (row.contact or {}).items():
+        if value:
+            extra[key] = value
     plan.changes.append(
         NewMemberWithMore(
             login,
@@ -884,7 +905,17 @@ def _plan_update(
         fields["first_name"] = [m.first_name, row.first_name]
     if C.EMAIL in columns and row.email != m.email:
         fields["email"] = [m.email, row.email]
-    if row.active and m.state == DEACTIVATED:
+    if row.active == C.PENDING:
+        # « Invité » / « Non invité » keep a pending member as they are; they cannot make
+        # anyone pending (an active member stays active: the file is older than the accepted
+        # invitation), and a deactivated member's line must say Activé or Désactivé.
+        if m.state == DEACTIVATED:
+            plan.errors.append(
+                Problem(
+                    row.line, col(C.STATE), msg("state_pending_deactivated"), who=row_who(row)
+                )
+            )
+    elif row.active and m.state == DEACTIVATED:
         fields["state"] = [m.state, ACTIVE]
     elif not row.active and m.state != DEACTIVATED:
         fields["state"] = [m.state, DEACTIVATED]
@@ -946,6 +977,12 @@ def _plan_update(
         for key, value in row.custom.items():
             if held.get(key, "") != value:
                 fields[f"custom:{key}"] = [held.get(key, ""), value]
+    if row.contact:
+        contact = m.contact or {}
+        for key, value in row.contact.items():
+            before = contact.get(key) or type(value)()  # "" or []
+            if before != value:
+                fields[key] = [before, value]
     if len(plan.errors) > errors:
         return
     if row.password is not None:

@@ -39,6 +39,14 @@ MESSAGES: dict[str, str] = {
     "email_invalid": gettext_noop("“%(v)s” is not a valid e-mail address."),
     "role_unknown": gettext_noop("Unknown role “%(v)s” (admin, user admin or member)."),
     "cell_required": gettext_noop("This cell is required."),
+    "state_pending_new": gettext_noop(
+        "A new member is added Activé or Désactivé (Active or Deactivated): invite them from "
+        "the member list once added."
+    ),
+    "state_pending_deactivated": gettext_noop(
+        "This member is deactivated: write Désactivé to keep them so, or Activé to reactivate "
+        "them (Deactivated or Active); a file cannot invite anyone."
+    ),
     # against the organization
     "email_taken": gettext_noop("The e-mail address %(e)s is already used by the member “%(l)s”."),
     "same_member": gettext_noop("Same member as line %(n)d."),
