@@ -911,9 +911,7 @@ def _plan_update(
         # invitation), and a deactivated member's line must say Activé or Désactivé.
         if m.state == DEACTIVATED:
             plan.errors.append(
-                Problem(
-                    row.line, col(C.STATE), msg("state_pending_deactivated"), who=row_who(row)
-                )
+                Problem(row.line, col(C.STATE), msg("state_pending_deactivated"), who=row_who(row))
             )
     elif row.active and m.state == DEACTIVATED:
         fields["state"] = [m.state, ACTIVE]

@@ -273,7 +273,13 @@ def _stream(
             continue
         name = unneutralise(header)  # the export neutralises its headers like its cells
         key = C.standard_column(name)
-        spec = None if key else custom_by_header.get(C.header_key(name))
+        spec = custom_by_header.get(C.header_key(name))
+        if key and spec and key in written:
+            # A custom field named like a standard column before that column existed (an
+            # older « Téléphone »): the export writes the standard column first, then it.
+            key = None
+        elif key:
+            spec = None
         slot = key or (f"custom:{spec.key}" if spec else None)
         if slot is None:
             warnings.append(Problem(hline, header, msg("column_unknown", {"h": header})))
