@@ -375,8 +375,8 @@ def compute_plan(
     plan = Plan()
     members = current if isinstance(current, Members) else Members.of(current)
     plan.active_before = members.states.count(ACTIVE)
-    group_by_name = {fold(g.name): g.pk for g in scope.groups.values()}
-    label_by_name = {fold(name): pk for name, pk in scope.label_ids.items()}
+    group_by_name = _by_folded_name((g.name, g.pk) for g in scope.groups.values())
+    label_by_name = _by_folded_name(scope.label_ids.items())
 
     def col(key: str) -> str:
         return columns.get(key) or C.COLUMN_BY_KEY[key].fr
@@ -735,6 +735,18 @@ def _same(row: Row, column: str, first_line: int) -> Problem:
     return Problem(row.line, column, msg("same_member", {"n": first_line}), who=row_who(row))
 
 
+AMBIGUOUS = -1  # a folded name two groups (or labels) share, made before names were unique
+
+
+def _by_folded_name(pairs: Iterable[tuple[str, int]]) -> dict[str, int]:
+    """Map each folded name to its group or label id (``AMBIGUOUS`` when two share it)."""
+    out: dict[str, int] = {}
+    for name, pk in pairs:
+        key = fold(name)
+        out[key] = AMBIGUOUS if key in out else pk
+    return out
+
+
 def _resolve_groups(
     row: Row, scope: Scope, plan: Plan, col: Any, group_by_name: dict[str, int]
 ) -> set[int] | None:
@@ -743,11 +755,10 @@ def _resolve_groups(
     ids: set[int] = set()
     for name in row.groups:
         pk = group_by_name.get(fold(name))
-        if pk is None:
+        if pk is None or pk == AMBIGUOUS:
+            code = "group_unknown" if pk is None else "group_ambiguous"
             plan.errors.append(
-                Problem(
-                    row.line, col(C.GROUPS), msg("group_unknown", {"g": name}), who=row_who(row)
-                )
+                Problem(row.line, col(C.GROUPS), msg(code, {"g": name}), who=row_who(row))
             )
         else:
             ids.add(pk)
@@ -762,11 +773,10 @@ def _resolve_labels(
     ids: set[int] = set()
     for name in row.labels:
         pk = label_by_name.get(fold(name))
-        if pk is None:
+        if pk is None or pk == AMBIGUOUS:
+            code = "label_unknown" if pk is None else "label_ambiguous"
             plan.errors.append(
-                Problem(
-                    row.line, col(C.LABELS), msg("label_unknown", {"g": name}), who=row_who(row)
-                )
+                Problem(row.line, col(C.LABELS), msg(code, {"g": name}), who=row_who(row))
             )
         else:
             ids.add(pk)

@@ -52,6 +52,14 @@ MESSAGES: dict[str, str] = {
     "same_member": gettext_noop("Same member as line %(n)d."),
     "group_unknown": gettext_noop("Unknown group “%(g)s”."),
     "label_unknown": gettext_noop("Unknown label “%(g)s”."),
+    "group_ambiguous": gettext_noop(
+        "Two groups are named like “%(g)s” (differing only by case, accents or spaces): "
+        "rename one of them first."
+    ),
+    "label_ambiguous": gettext_noop(
+        "Two labels are named like “%(g)s” (differing only by case, accents or spaces): "
+        "rename or delete one of them first."
+    ),
     "group_admin_needs_group": gettext_noop(
         "As a group admin, put each new member in at least one of your groups."
     ),

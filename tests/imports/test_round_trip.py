@@ -116,6 +116,13 @@ def _build(client: Client, token: str, owner: Any, org: Any, plan: dict[str, Any
         for n in plan["fields"]
         if (f := _created(call(client, token, "POST", "/custom-fields", {"name": n}), refused))
     ]
+    # A case twin of each name made is refused as a conflict, naming the existing one.
+    for path, made in (("/groups", groups), ("/labels", labels), ("/custom-fields", fields)):
+        for thing in made:
+            twin = f" {thing['name'].swapcase()} "
+            answer = call(client, token, "POST", path, {"name": twin})
+            assert answer.status_code == 409, (path, twin, answer.content)
+            assert thing["name"] in answer.json()["detail"]
     # What was made is unique as the import reads it; what was refused said why.
     assert len({fold(g["name"]) for g in groups}) == len(groups)
     assert len({fold(lb["name"]) for lb in labels}) == len(labels)
