@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 from collections.abc import Callable, Iterable
@@ -143,3 +144,12 @@ def twin_of(name: str, others: Iterable[str], key: Callable[[str], str] = fold) 
     """
     wanted = key(name)
     return next((other for other in others if key(other) == wanted), None)
+
+
+def stored_key(name: str, key: Callable[[str], str] = fold) -> str:
+    """Return the hashed ``key(name)`` a unique constraint holds (fixed length, any name).
+
+    The database's guard behind ``twin_of``: two names ``key`` reads as one get
+    the same stored key, and the second insert fails however the race is run.
+    """
+    return hashlib.sha256(key(name).encode()).hexdigest()

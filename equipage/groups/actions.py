@@ -13,7 +13,7 @@ from equipage.audit.record import Entry, record, record_many
 from equipage.core import clock
 from equipage.core.bulk import BulkResult
 from equipage.core.errors import Conflict, InvariantViolation, ValidationFailed
-from equipage.core.text import clean_name, twin_of
+from equipage.core.text import clean_name, stored_key, twin_of
 from equipage.groups.memberships import add_memberships
 from equipage.groups.models import Group, GroupMembership, GroupRole, Label, MemberLabel, Visibility
 from equipage.organizations.models import Organization
@@ -107,6 +107,7 @@ def group_create(
                     organization=organization,
                     parent=parent,
                     name=name,
+                    name_key=stored_key(name),
                     visibility=visibility,
                     created_at=clock.now(),
                 )
@@ -138,6 +139,7 @@ def group_update(
     before = {"name": group.name, "visibility": group.visibility}
     if name is not None:
         group.name = _clean_name(name)
+        group.name_key = stored_key(group.name)
     if visibility is not None:
         if visibility not in Visibility.values:
             raise ValidationFailed(_("Visibility must be public or private."), field="visibility")
@@ -151,7 +153,7 @@ def group_update(
             ensure_group_name_free(group.organization_id, group.name, exclude_pk=group.pk)
         try:
             with transaction.atomic():
-                group.save(update_fields=["name", "visibility"])
+                group.save(update_fields=["name", "name_key", "visibility"])
         except IntegrityError:
             raise Conflict(
                 _("A group named “%(n)s” already exists.") % {"n": group.name}, field="name"
@@ -285,7 +287,9 @@ def label_create(
         ensure_label_name_free(organization.pk, name)
         try:
             with transaction.atomic():
-                label = Label.objects.create(organization=organization, name=name, color=color)
+                label = Label.objects.create(
+                    organization=organization, name=name, name_key=stored_key(name), color=color
+                )
         except IntegrityError:
             raise Conflict(
                 _("A label named “%(n)s” already exists.") % {"n": name}, field="name"

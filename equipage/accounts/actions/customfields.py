@@ -14,7 +14,7 @@ from equipage.accounts.models import CustomField, CustomFieldKind, CustomFieldVa
 from equipage.audit.events import EventType
 from equipage.audit.record import record
 from equipage.core.errors import Conflict, ValidationFailed
-from equipage.core.text import clean_name, twin_of
+from equipage.core.text import clean_name, stored_key, twin_of
 from equipage.imports.columns import COLUMNS, header_key, standard_column
 from equipage.organizations.models import Organization
 from equipage.organizations.seats import lock_organization
@@ -48,6 +48,7 @@ def custom_field_create(
                     organization=organization,
                     key=key,
                     name=name,
+                    name_key=stored_key(name, header_key),
                     kind=kind,
                     choices=choices,
                     position=position,
