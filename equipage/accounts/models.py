@@ -189,6 +189,11 @@ class CustomField(OrgScoped):
     )
     choices = models.JSONField(default=list, blank=True)
     position = models.PositiveIntegerField(default=0)
+    # The column as the import matches it, hashed (core.text.stored_key): the database's
+    # own guard against twins. Empty for twins made before names were unique (accounts 0009).
+    name_key = models.CharField(  # noqa: DJ001  # NULL: a twin left outside the constraint
+        max_length=64, null=True, blank=True, editable=False
+    )
 
     class Meta:
         ordering = ["position", "id"]
@@ -196,6 +201,9 @@ class CustomField(OrgScoped):
             models.UniqueConstraint(fields=["organization", "key"], name="customfield_key_unique"),
             models.UniqueConstraint(
                 fields=["organization", "name"], name="customfield_name_unique"
+            ),
+            models.UniqueConstraint(
+                fields=["organization", "name_key"], name="customfield_name_key_unique"
             ),
         ]
 

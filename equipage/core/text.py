@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
+import unicodedata
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -106,6 +109,9 @@ def clean_name(value: Any, *, field: str, max_length: int | None, required: bool
     non-empty: what every write of a name goes through.
     """
     text = "" if value is None else plain_spaces(str(value)).strip()
+    # One spelling of each accented letter (the import reads cells so): a name sent
+    # decomposed (macOS, some IdPs) would otherwise come back from the export as a change.
+    text = text if text.isascii() else unicodedata.normalize("NFC", text)
     if required and not text:
         raise ValidationFailed(_("A name is required."), field=field)
     problem = text_problem(text)
@@ -126,3 +132,24 @@ def without_controls(text: str) -> str:
     name holds one, so dropping it finds the same members.
     """
     return _CONTROLS.sub("", text) if not text.isprintable() else text
+
+
+def twin_of(name: str, others: Iterable[str], key: Callable[[str], str] = fold) -> str | None:
+    """Return the first of ``others`` that ``key`` reads as ``name``, or None.
+
+    ``key`` is the very function the import matches these names with (``fold``
+    for groups and labels, ``imports.columns.header_key`` for custom fields'
+    columns): two names it reads as one would make an organization's own export
+    re-import as moves between them, so the second is refused where it is made.
+    """
+    wanted = key(name)
+    return next((other for other in others if key(other) == wanted), None)
+
+
+def stored_key(name: str, key: Callable[[str], str] = fold) -> str:
+    """Return the hashed ``key(name)`` a unique constraint holds (fixed length, any name).
+
+    The database's guard behind ``twin_of``: two names ``key`` reads as one get
+    the same stored key, and the second insert fails however the race is run.
+    """
+    return hashlib.sha256(key(name).encode()).hexdigest()

@@ -13,10 +13,11 @@ from equipage.audit.record import Entry, record, record_many
 from equipage.core import clock
 from equipage.core.bulk import BulkResult
 from equipage.core.errors import Conflict, InvariantViolation, ValidationFailed
-from equipage.core.text import clean_name
+from equipage.core.text import clean_name, stored_key, twin_of
 from equipage.groups.memberships import add_memberships
 from equipage.groups.models import Group, GroupMembership, GroupRole, Label, MemberLabel, Visibility
 from equipage.organizations.models import Organization
+from equipage.organizations.seats import lock_organization
 from equipage.permissions import Actor, Cap, as_actor, authorize
 from equipage.permissions.policy import members_manageable_by
 
@@ -31,8 +32,53 @@ def _too_deep() -> InvariantViolation:
     )
 
 
+# What the import splits a Groupes / Étiquettes cell by (imports.columns.split_list).
+_LIST_SEPARATORS = frozenset(",;|")
+
+
 def _clean_name(name: str, max_length: int = 150) -> str:
-    return clean_name(name, field="name", max_length=max_length, required=True)
+    name = clean_name(name, field="name", max_length=max_length, required=True)
+    if _LIST_SEPARATORS & set(name):
+        raise ValidationFailed(
+            _(
+                "A group or label name cannot contain a comma, a semicolon or a vertical bar: "
+                "the import reads them as separators."
+            ),
+            field="name",
+        )
+    return name
+
+
+def ensure_group_name_free(organization_id: int, name: str, exclude_pk: int | None = None) -> None:
+    """Refuse a group name the import would read as another group's (case, accents, spaces)."""
+    others = Group.objects.filter(organization_id=organization_id)
+    if exclude_pk is not None:
+        others = others.exclude(pk=exclude_pk)
+    twin = twin_of(name, others.values_list("name", flat=True).iterator())
+    if twin is not None:
+        raise Conflict(
+            _(
+                "The group “%(o)s” already exists: the import would read “%(n)s” as the same "
+                "group (it ignores case, accents and extra spaces)."
+            )
+            % {"o": twin, "n": name},
+            field="name",
+        )
+
+
+def ensure_label_name_free(organization_id: int, name: str) -> None:
+    """Refuse a label name the import would read as another label's (case, accents, spaces)."""
+    others = Label.objects.filter(organization_id=organization_id)
+    twin = twin_of(name, others.values_list("name", flat=True).iterator())
+    if twin is not None:
+        raise Conflict(
+            _(
+                "The label “%(o)s” already exists: the import would read “%(n)s” as the same "
+                "label (it ignores case, accents and extra spaces)."
+            )
+            % {"o": twin, "n": name},
+            field="name",
+        )
 
 
 def group_create(
@@ -53,12 +99,15 @@ def group_create(
     if visibility not in Visibility.values:
         raise ValidationFailed(_("Visibility must be public or private."), field="visibility")
     with transaction.atomic():
+        lock_organization(organization.pk)
+        ensure_group_name_free(organization.pk, name)
         try:
             with transaction.atomic():
                 group = Group.objects.create(
                     organization=organization,
                     parent=parent,
                     name=name,
+                    name_key=stored_key(name),
                     visibility=visibility,
                     created_at=clock.now(),
                 )
@@ -90,6 +139,7 @@ def group_update(
     before = {"name": group.name, "visibility": group.visibility}
     if name is not None:
         group.name = _clean_name(name)
+        group.name_key = stored_key(group.name)
     if visibility is not None:
         if visibility not in Visibility.values:
             raise ValidationFailed(_("Visibility must be public or private."), field="visibility")
@@ -98,9 +148,12 @@ def group_update(
     if before == after:
         return group
     with transaction.atomic():
+        if group.name != before["name"]:
+            lock_organization(group.organization_id)
+            ensure_group_name_free(group.organization_id, group.name, exclude_pk=group.pk)
         try:
             with transaction.atomic():
-                group.save(update_fields=["name", "visibility"])
+                group.save(update_fields=["name", "name_key", "visibility"])
         except IntegrityError:
             raise Conflict(
                 _("A group named “%(n)s” already exists.") % {"n": group.name}, field="name"
@@ -235,9 +288,13 @@ def label_create(
     authorize(actor, Cap.LABEL_MANAGE, organization)
     name = _clean_name(name, Label._meta.get_field("name").max_length or 60)
     with transaction.atomic():
+        lock_organization(organization.pk)
+        ensure_label_name_free(organization.pk, name)
         try:
             with transaction.atomic():
-                label = Label.objects.create(organization=organization, name=name, color=color)
+                label = Label.objects.create(
+                    organization=organization, name=name, name_key=stored_key(name), color=color
+                )
         except IntegrityError:
             raise Conflict(
                 _("A label named “%(n)s” already exists.") % {"n": name}, field="name"

@@ -45,6 +45,7 @@ from equipage.imports.bulk import (
     search_key_maker,
     update_rows,
 )
+from equipage.imports.columns import CONTACT_COLUMNS
 from equipage.imports.diff import (
     ACTIVE,
     DEACTIVATED,
@@ -564,6 +565,7 @@ def _write(
     added, new_ids = _create_members(org, added, now, progress, total)
     progress("write", len(added), total)
     _update_members(org, updated, now)
+    _write_contacts(added, new_ids, updated, now)
     progress("write", total, total)
     # From here on, in member id order (the new members come back in it): the roles,
     # memberships and audit rows then refer to (and check their foreign keys against)
@@ -635,7 +637,7 @@ def _audit_rows(
                 held = roles_json[row.roles] = json.dumps(roles(row.roles))
             after_text = AuditJson(
                 f'{{"login": {text(login)}, "last_name": {text(last)}, "first_name":'
-                f' {text(first)}, "email": {text(row.email)}, "state": {states[row.active]},'
+                f' {text(first)}, "email": {text(row.email)}, "state": {states[bool(row.active)]},'
                 f' "roles": {held}, "import": {job_id}}}'
             )
             yield (created, pk, "member", str(pk), label, None, after_text)
@@ -863,6 +865,40 @@ def _update_members(org: Organization, updated: list[Change], now: Any) -> None:
         update_rows(Member, names, plain)
         secrets = ["password", "must_change_password", "uses_temp_password"]
         update_rows(Member, names + secrets, secret)
+
+
+def _write_contacts(
+    added: list[NewMemberChange], new_ids: Sequence[int], updated: list[Change], now: Any
+) -> None:
+    """Write the phone, job title and contact roles the file's contact columns change."""
+    from django.db import connection
+
+    stamp = connection.ops.adapt_datetimefield_value(now)
+    names = list(CONTACT_COLUMNS)
+    rows: list[tuple[Any, ...]] = []
+    for new, pk in zip(added, new_ids, strict=True):
+        contact = new.row.contact if new.row is not None else None
+        if contact and any(contact.values()):
+            rows.append((*_contact_values(contact, {}), stamp, pk))
+    for c in updated:
+        if c.pk is not None and c.row is not None and c.row.contact and _touches_contact(c.fields):
+            held = c.current.contact if c.current is not None else None
+            rows.append((*_contact_values(c.row.contact, held or {}), stamp, c.pk))
+    rows.sort(key=_last)
+    update_rows(Member, [*names, "updated_at"], rows)
+
+
+def _touches_contact(fields: dict[str, Any]) -> bool:
+    """Tell whether a change's fields touch a contact column."""
+    return any(key in fields for key in CONTACT_COLUMNS)
+
+
+def _contact_values(given: dict[str, Any], held: dict[str, Any]) -> tuple[Any, ...]:
+    """Return (phone, job title, contact roles as JSON text): the file's, else the held ones."""
+    phone, job_title, roles = (
+        given[key] if key in given else held.get(key) for key in CONTACT_COLUMNS
+    )
+    return (phone or "", job_title or "", json.dumps(list(roles or ())))
 
 
 def _write_relations(

@@ -16,6 +16,9 @@ STATE = "state"
 GROUPS = "groups"
 ROLES = "roles"
 LABELS = "labels"
+PHONE = "phone"
+JOB_TITLE = "job_title"
+CONTACT_ROLES = "contact_roles"
 
 REQUIRED = (LAST_NAME, FIRST_NAME, STATE)
 
@@ -44,11 +47,25 @@ COLUMNS: tuple[Column, ...] = (
     Column(GROUPS, "Groupes", "Groups", ("groupe", "group")),
     Column(ROLES, "Rôles", "Roles", ("role",)),
     Column(LABELS, "Étiquettes", "Labels", ("etiquette", "label", "tags", "tag")),
+    # Optional profile columns (seed 003, « incluant les informations de contacts »).
+    Column(PHONE, "Téléphone", "Phone", ("tel", "phone number", "numero de telephone")),
+    Column(JOB_TITLE, "Fonction", "Job title", ("poste", "intitule de poste", "title")),
+    Column(CONTACT_ROLES, "Rôles de contact", "Contact roles", ("role de contact",)),
 )
+# The member fields these columns hold as they are (one text each; contact roles a list).
+CONTACT_COLUMNS = (PHONE, JOB_TITLE, CONTACT_ROLES)
 COLUMN_BY_KEY = {c.key: c for c in COLUMNS}
 
 PASSWORD_PLACEHOLDER = {"fr": "Mot de passe crypté", "en": "Encrypted password"}
 STATE_WORDS = {"fr": ("Activé", "Désactivé"), "en": ("Active", "Deactivated")}
+# The member states the export writes beside those two: a member added but never invited
+# and one whose invitation is pending. Read back, either word means "leave this member's
+# pending state as it is" (``PENDING``): a file cannot invite anyone, nor un-activate them.
+PENDING_STATE_WORDS = {
+    "fr": {"created": "Non invité", "invited": "Invité"},
+    "en": {"created": "Not invited", "invited": "Invited"},
+}
+PENDING = "pending"
 
 _HEADER_NOISE = re.compile(r"[\s\-_.'’*:]+")
 
@@ -75,11 +92,26 @@ _INACTIVE = {"desactive", "desactivee", "inactif", "inactive", "deactivated", "n
 _INACTIVE |= {"false", "faux", "disabled", "off", "n", "desactivated", "inactivee"}
 
 
-_STATE_CACHE: dict[str, bool | None] = {}
+_PENDING = {"invite", "invitee", "invited", "noninvite", "noninvitee", "notinvited"}
+_PENDING |= {"jamaisinvite", "jamaisinvitee", "neverinvited", "enattente", "pending"}
+_PENDING |= {"cree", "creee", "created"}
 
 
-def parse_state(text: str) -> bool | None:
-    """Return True for an active state word, False for a deactivated one, None if unknown."""
+def state_word(state: str, language: str) -> str:
+    """Return the export's word for a member state (``invited`` → « Invité »)."""
+    lang = "en" if language == "en" else "fr"
+    active, deactivated = STATE_WORDS[lang]
+    if state == "deactivated":
+        return deactivated
+    return PENDING_STATE_WORDS[lang].get(state, active)
+
+
+_STATE_CACHE: dict[str, bool | str | None] = {}
+
+
+def parse_state(text: str) -> bool | str | None:
+    """Return True for an active state word, False for a deactivated one, ``PENDING`` for
+    a never-invited or invited one, None if unknown."""
     try:
         return _STATE_CACHE[text]
     except KeyError:
@@ -90,12 +122,14 @@ def parse_state(text: str) -> bool | None:
     return state
 
 
-def _parse_state(text: str) -> bool | None:
+def _parse_state(text: str) -> bool | str | None:
     key = fold(text).replace(" ", "")
     if key in _ACTIVE:
         return True
     if key in _INACTIVE:
         return False
+    if key in _PENDING:
+        return PENDING
     return None
 
 
@@ -150,6 +184,15 @@ def parse_role(text: str) -> str | None:
 
 
 _LIST_SEPARATORS = re.compile(r"[,;|\n]")
+
+
+def split_contact_roles(text: str) -> list[str]:
+    """Split a contact roles text by commas only, as written: the profile's rule and the import's.
+
+    Nothing is deduplicated or reordered, so that a member's list exported as
+    ``", ".join(roles)`` reads back equal.
+    """
+    return [part.strip() for part in (text or "").split(",") if part.strip()]
 
 
 def split_list(text: str) -> list[str]:

@@ -42,6 +42,7 @@ class Current:
     admin_groups: frozenset[int] = frozenset()
     labels: frozenset[int] = frozenset()
     custom: dict[str, str] | None = None  # None: no custom value (one dict less per member)
+    contact: dict[str, Any] | None = None  # None: no phone, job title or contact role
 
 
 MEMBER_ONLY: frozenset[str] = frozenset({"member"})
@@ -59,6 +60,7 @@ class Members:
 
     __slots__ = (
         "admin_groups",
+        "contact",
         "custom",
         "emails",
         "first_names",
@@ -83,6 +85,7 @@ class Members:
         self.admin_groups: dict[int, frozenset[int]] = {}
         self.labels: dict[int, frozenset[int]] = {}
         self.custom: dict[int, dict[str, str]] = {}
+        self.contact: dict[int, dict[str, Any]] = {}
 
     @classmethod
     def of(cls, current: Iterable[Current]) -> Members:
@@ -100,6 +103,8 @@ class Members:
                     holder[i] = value  # type: ignore[assignment]
             if m.custom is not None:
                 members.custom[i] = m.custom
+            if m.contact is not None:
+                members.contact[i] = m.contact
         return members
 
     def add(
@@ -129,6 +134,7 @@ class Members:
             self.admin_groups.get(i, _NO_GROUPS),
             self.labels.get(i, _NO_GROUPS),
             self.custom.get(i),
+            self.contact.get(i),
         )
 
 
@@ -370,8 +376,8 @@ def compute_plan(
     plan = Plan()
     members = current if isinstance(current, Members) else Members.of(current)
     plan.active_before = members.states.count(ACTIVE)
-    group_by_name = {fold(g.name): g.pk for g in scope.groups.values()}
-    label_by_name = {fold(name): pk for name, pk in scope.label_ids.items()}
+    group_by_name = _by_folded_name((g.name, g.pk) for g in scope.groups.values())
+    label_by_name = _by_folded_name(scope.label_ids.items())
 
     def col(key: str) -> str:
         return columns.get(key) or C.COLUMN_BY_KEY[key].fr
@@ -408,6 +414,8 @@ def compute_plan(
                 and row.groups is None
                 and row.labels is None
                 and not row.custom
+                and row.contact is None
+                and row.active != C.PENDING
                 and not scope.needs_group
             ):
                 # The usual new member: only its roles can refuse it, the same way for
@@ -438,8 +446,14 @@ def compute_plan(
             if more is None:
                 plan.unchanged += 1
                 continue
-            groups, given_roles, labels, custom = more
-            if groups is None and labels is None and not custom and given_roles is not None:
+            groups, given_roles, labels, custom, contact = more
+            if (
+                groups is None
+                and labels is None
+                and not custom
+                and contact is None
+                and given_roles is not None
+            ):
                 wanted = wanted_roles.get(given_roles)
                 if wanted is None:
                     wanted = wanted_roles[given_roles] = frozenset(given_roles) or MEMBER_ONLY
@@ -759,6 +773,18 @@ def _same(row: Row, column: str, first_line: int) -> Problem:
     return Problem(row.line, column, msg("same_member", {"n": first_line}), who=row_who(row))
 
 
+AMBIGUOUS = -1  # a folded name two groups (or labels) share, made before names were unique
+
+
+def _by_folded_name(pairs: Iterable[tuple[str, int]]) -> dict[str, int]:
+    """Map each folded name to its group or label id (``AMBIGUOUS`` when two share it)."""
+    out: dict[str, int] = {}
+    for name, pk in pairs:
+        key = fold(name)
+        out[key] = AMBIGUOUS if key in out else pk
+    return out
+
+
 def _resolve_groups(
     row: Row, scope: Scope, plan: Plan, col: Any, group_by_name: dict[str, int]
 ) -> set[int] | None:
@@ -767,11 +793,10 @@ def _resolve_groups(
     ids: set[int] = set()
     for name in row.groups:
         pk = group_by_name.get(fold(name))
-        if pk is None:
+        if pk is None or pk == AMBIGUOUS:
+            code = "group_unknown" if pk is None else "group_ambiguous"
             plan.errors.append(
-                Problem(
-                    row.line, col(C.GROUPS), msg("group_unknown", {"g": name}), who=row_who(row)
-                )
+                Problem(row.line, col(C.GROUPS), msg(code, {"g": name}), who=row_who(row))
             )
         else:
             ids.add(pk)
@@ -786,11 +811,10 @@ def _resolve_labels(
     ids: set[int] = set()
     for name in row.labels:
         pk = label_by_name.get(fold(name))
-        if pk is None:
+        if pk is None or pk == AMBIGUOUS:
+            code = "label_unknown" if pk is None else "label_ambiguous"
             plan.errors.append(
-                Problem(
-                    row.line, col(C.LABELS), msg("label_unknown", {"g": name}), who=row_who(row)
-                )
+                Problem(row.line, col(C.LABELS), msg(code, {"g": name}), who=row_who(row))
             )
         else:
             ids.add(pk)
@@ -812,6 +836,10 @@ def _plan_new(
 ) -> None:
     errors = len(plan.errors)
     _require_names(row, None, plan, col)
+    if row.active == C.PENDING:
+        plan.errors.append(
+            Problem(row.line, col(C.STATE), msg("state_pending_new"), who=row_who(row))
+        )
     groups = _resolve_groups(row, scope, plan, col, group_by_name)
     labels = _resolve_labels(row, plan, col, label_by_name)
     if scope.needs_group and not groups:
@@ -855,6 +883,9 @@ def _plan_new(
         for key, value in row.custom.items():
             if value:
                 extra[f"custom:{key}"] = value
+    for key, value in (row.contact or {}).items():
+        if value:
+            extra[key] = value
     plan.changes.append(
         NewMemberWithMore(
             login,
@@ -922,7 +953,15 @@ def _plan_update(
         fields["first_name"] = [m.first_name, row.first_name]
     if C.EMAIL in columns and row.email != m.email:
         fields["email"] = [m.email, row.email]
-    if row.active and m.state == DEACTIVATED:
+    if row.active == C.PENDING:
+        # « Invité » / « Non invité » keep a pending member as they are; they cannot make
+        # anyone pending (an active member stays active: the file is older than the accepted
+        # invitation), and a deactivated member's line must say Activé or Désactivé.
+        if m.state == DEACTIVATED:
+            plan.errors.append(
+                Problem(row.line, col(C.STATE), msg("state_pending_deactivated"), who=row_who(row))
+            )
+    elif row.active and m.state == DEACTIVATED:
         fields["state"] = [m.state, ACTIVE]
     elif not row.active and m.state != DEACTIVATED:
         fields["state"] = [m.state, DEACTIVATED]
@@ -984,6 +1023,12 @@ def _plan_update(
         for key, value in row.custom.items():
             if held.get(key, "") != value:
                 fields[f"custom:{key}"] = [held.get(key, ""), value]
+    if row.contact:
+        contact = m.contact or {}
+        for key, value in row.contact.items():
+            before = contact.get(key) or type(value)()  # "" or []
+            if before != value:
+                fields[key] = [before, value]
     if len(plan.errors) > errors:
         return
     if row.password is not None:

@@ -41,8 +41,9 @@ def _escaped(text: str) -> bool:
 
 
 def headers(language: str, custom_names: list[str]) -> list[str]:
+    """Return the header line, neutralised like the cells (a custom field may be named ``=...``)."""
     lang = "en" if language == "en" else "fr"
-    return [getattr(c, lang) for c in C.COLUMNS] + custom_names
+    return [neutralise(h) for h in [getattr(c, lang) for c in C.COLUMNS] + custom_names]
 
 
 def role_words(roles: Iterable[str], language: str) -> str:
@@ -53,17 +54,19 @@ def role_words(roles: Iterable[str], language: str) -> str:
 
 def cells(row: dict[str, Any], language: str, custom_keys: list[str]) -> list[str]:
     lang = "en" if language == "en" else "fr"
-    active, deactivated = C.STATE_WORDS[lang]
     values = [
         row["login"],
         row["last_name"],
         row["first_name"],
         row["email"],
         C.PASSWORD_PLACEHOLDER[lang],
-        deactivated if row["state"] == "deactivated" else active,
+        C.state_word(row["state"], lang),
         ", ".join(row["groups"]),
         role_words(row["roles"] or ["member"], lang),
         ", ".join(row["labels"]),
+        row.get("phone", ""),
+        row.get("job_title", ""),
+        ", ".join(row.get("contact_roles") or ()),
         *(row["custom"].get(k, "") for k in custom_keys),
     ]
     return [neutralise(v) for v in values]

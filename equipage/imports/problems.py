@@ -40,11 +40,27 @@ MESSAGES: dict[str, str] = {
     "email_invalid": gettext_noop("“%(v)s” is not a valid e-mail address."),
     "role_unknown": gettext_noop("Unknown role “%(v)s” (admin, user admin or member)."),
     "cell_required": gettext_noop("This cell is required."),
+    "state_pending_new": gettext_noop(
+        "A new member is added Activé or Désactivé (Active or Deactivated): invite them from "
+        "the member list once added."
+    ),
+    "state_pending_deactivated": gettext_noop(
+        "This member is deactivated: write Désactivé to keep them so, or Activé to reactivate "
+        "them (Deactivated or Active); a file cannot invite anyone."
+    ),
     # against the organization
     "email_taken": gettext_noop("The e-mail address %(e)s is already used by the member “%(l)s”."),
     "same_member": gettext_noop("Same member as line %(n)d."),
     "group_unknown": gettext_noop("Unknown group “%(g)s”."),
     "label_unknown": gettext_noop("Unknown label “%(g)s”."),
+    "group_ambiguous": gettext_noop(
+        "Two groups are named like “%(g)s” (differing only by case, accents or spaces): "
+        "rename one of them first."
+    ),
+    "label_ambiguous": gettext_noop(
+        "Two labels are named like “%(g)s” (differing only by case, accents or spaces): "
+        "rename or delete one of them first."
+    ),
     "group_admin_needs_group": gettext_noop(
         "As a group admin, put each new member in at least one of your groups."
     ),

@@ -8,11 +8,14 @@ from collections import defaultdict
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from django.db.models import Q
+
 from equipage.accounts.listing import member_relations
 from equipage.accounts.models import CustomField, CustomFieldValue, Member, MemberRole, Role
 from equipage.accounts.selectors import owner_id
 from equipage.core.idlist import id_list
 from equipage.directory.ordering import name_order
+from equipage.imports import columns as C
 from equipage.imports.diff import GroupInfo, Members, Scope
 from equipage.imports.validate import CustomFieldSpec
 from equipage.organizations.models import Organization
@@ -90,6 +93,21 @@ def current_members(organization: Organization, columns: set[str]) -> Members:
             i = at(mid)
             if i is not None:
                 held_labels[i] = labels.add(held_labels.get(i, labels.empty), lid)
+    if columns & set(C.CONTACT_COLUMNS):
+        contact = members.contact
+        for pk, phone, job_title, contact_roles in (
+            Member.objects.filter(organization=organization)
+            .filter(Q(phone__gt="") | Q(job_title__gt="") | ~Q(contact_roles=[]))
+            .values_list("pk", "phone", "job_title", "contact_roles")
+            .iterator(CHUNK)
+        ):
+            i = at(pk)
+            if i is not None:
+                contact[i] = {
+                    C.PHONE: phone,
+                    C.JOB_TITLE: job_title,
+                    C.CONTACT_ROLES: list(contact_roles or ()),
+                }
     if any(c.startswith("custom:") for c in columns):
         custom = members.custom
         for mid, key, value in (
@@ -217,7 +235,17 @@ def export_rows(organization: Organization, actor: Actor) -> Iterator[dict[str, 
         members_visible_to(actor)
         .filter(organization=organization)
         .order_by(*name_order())
-        .values_list("pk", "login", "last_name", "first_name", "email", "state")
+        .values_list(
+            "pk",
+            "login",
+            "last_name",
+            "first_name",
+            "email",
+            "state",
+            "phone",
+            "job_title",
+            "contact_roles",
+        )
     )
     batch: list[tuple[Any, ...]] = []
 
@@ -230,13 +258,16 @@ def export_rows(organization: Organization, actor: Actor) -> Iterator[dict[str, 
                 member_id__in=id_list(ids)
             ).values_list("member_id", "field__key", "value"):
                 custom[mid][key] = value
-        for pk, login, last, first, email, state in batch:
+        for pk, login, last, first, email, state, phone, job_title, contact_roles in batch:
             yield {
                 "login": login,
                 "last_name": last,
                 "first_name": first,
                 "email": email,
                 "state": state,
+                "phone": phone,
+                "job_title": job_title,
+                "contact_roles": contact_roles or [],
                 "roles": roles[pk],
                 "groups": sorted(groups[pk]),
                 "labels": sorted(labels[pk]),

@@ -33,7 +33,16 @@ from equipage.imports.reader import (
     xlsx_chunks,
 )
 
-MAX_LENGTH = {C.LOGIN: 150, C.LAST_NAME: 150, C.FIRST_NAME: 150, C.EMAIL: 254, C.PASSWORD: 1024}
+# The member fields' own limits (accounts.models.Member; a test holds them equal).
+MAX_LENGTH = {
+    C.LOGIN: 150,
+    C.LAST_NAME: 150,
+    C.FIRST_NAME: 150,
+    C.EMAIL: 254,
+    C.PASSWORD: 1024,
+    C.PHONE: 40,
+    C.JOB_TITLE: 150,
+}
 # Cells of these columns hold lists and may span lines; the others must be one clean line.
 LIST_COLUMNS = frozenset({C.GROUPS, C.ROLES, C.LABELS})
 # Cells of these columns name a member: a workbook cell holding a number, a date or a
@@ -70,10 +79,12 @@ _SHARED_MORE: dict[tuple[Any, ...], tuple[Any, ...]] = {}
 class Row:
     """One valid line of the file. ``None`` in an optional field means "column absent".
 
-    The four optional fields share one slot (``None`` when all are): a million
+    The five optional fields share one slot (``None`` when all are): a million
     rows are 32 MB lighter than with a slot each. Rows with the same optional
     values share that slot's tuple: a re-imported export's rows (all with
-    "membre" and no group) are 80 MB lighter again.
+    "membre" and no group) are 80 MB lighter again. ``contact`` holds the
+    contact columns present (``phone``, ``job_title``: text; ``contact_roles``:
+    a list), ``active`` is ``C.PENDING`` for a never-invited or invited word.
     """
 
     __slots__ = ("_more", "active", "email", "first_name", "last_name", "line", "login", "password")
@@ -85,7 +96,7 @@ class Row:
     email: str
     # None: keep the current password (empty cell or placeholder) / first-password policy if new.
     password: str | None
-    active: bool
+    active: bool | str
     _more: tuple[Any, ...] | None
 
     def __init__(
@@ -96,28 +107,29 @@ class Row:
         first_name: str,
         email: str,
         password: str | None,
-        active: bool,
+        active: bool | str,
         groups: tuple[str, ...] | None = None,
         roles: tuple[str, ...] | None = None,
         labels: tuple[str, ...] | None = None,
         custom: dict[str, str] | None = None,
+        contact: dict[str, Any] | None = None,
     ) -> None:
         self.line, self.login, self.last_name, self.first_name = line, login, last_name, first_name
         self.email, self.password, self.active = email, password, active
         if groups is None and roles is None and labels is None and custom is None:
-            self._more = None
-        elif custom is None:  # lines repeat the same few lists (an export: "membre", no group)
-            more = (groups, roles, labels, None)
+            self._more = None if contact is None else (None, None, None, None, contact)
+        elif custom is None and contact is None:  # lines repeat the same few lists (an export)
+            more = (groups, roles, labels, None, None)
             shared = _SHARED_MORE.get(more)
             if shared is None and len(_SHARED_MORE) < 10_000:
                 shared = _SHARED_MORE[more] = more
             self._more = shared or more
         else:
-            self._more = (groups, roles, labels, custom)
+            self._more = (groups, roles, labels, custom, contact)
 
     @property
     def optional(self) -> tuple[Any, ...] | None:
-        """Return (groups, roles, labels, custom), or None when all four are None."""
+        """Return (groups, roles, labels, custom, contact), or None when all five are None."""
         return self._more
 
     @property
@@ -136,6 +148,10 @@ class Row:
     def custom(self) -> dict[str, str] | None:
         return None if self._more is None else self._more[3]
 
+    @property
+    def contact(self) -> dict[str, Any] | None:
+        return None if self._more is None else self._more[4]
+
     def share_texts(self, login: str, email: str, first_name: str, last_name: str) -> None:
         """Hold these objects instead of the row's own equal texts (one copy, not two)."""
         if self.login == login:
@@ -150,7 +166,7 @@ class Row:
     def _fields(self) -> tuple[Any, ...]:
         return (
             self.line, self.login, self.last_name, self.first_name, self.email, self.password,
-            self.active, self.groups, self.roles, self.labels, self.custom,
+            self.active, self.groups, self.roles, self.labels, self.custom, self.contact,
         )  # fmt: skip
 
     def __eq__(self, other: object) -> bool:
@@ -161,7 +177,8 @@ class Row:
     __hash__ = None  # type: ignore[assignment]  # mutable, compared by value
 
     def __repr__(self) -> str:
-        names = "line login last_name first_name email password active groups roles labels custom"
+        names = "line login last_name first_name email password active groups roles labels"
+        names += " custom contact"
         pairs = ", ".join(f"{n}={v!r}" for n, v in zip(names.split(), self._fields(), strict=True))
         return f"Row({pairs})"
 
@@ -266,8 +283,15 @@ def _stream(
     for index, header in enumerate(table.headers):
         if not header:
             continue
-        key = C.standard_column(header)
-        spec = None if key else custom_by_header.get(C.header_key(header))
+        name = unneutralise(header)  # the export neutralises its headers like its cells
+        key = C.standard_column(name)
+        spec = custom_by_header.get(C.header_key(name))
+        if key and spec and key in written:
+            # A custom field named like a standard column before that column existed (an
+            # older « Téléphone »): the export writes the standard column first, then it.
+            key = None
+        elif key:
+            spec = None
         slot = key or (f"custom:{spec.key}" if spec else None)
         if slot is None:
             warnings.append(Problem(hline, header, msg("column_unknown", {"h": header})))
@@ -438,6 +462,10 @@ def _rows_by_column(
         if None in parsed.values():
             slow.update(i for i, r in enumerate(role_list) if r is None)
         roles = role_list
+    contacts: Iterable[dict[str, Any] | None] = repeat(None)
+    present = [key for key in C.CONTACT_COLUMNS if key in positions]
+    if present:
+        contacts = list(map(_contact, repeat(present), *(column(key) for key in present)))
     customs: Iterable[dict[str, str] | None] = repeat(None)
     if custom_positions:
         custom_list: list[dict[str, str] | None] = []
@@ -449,7 +477,7 @@ def _rows_by_column(
         customs = custom_list
     made = map(
         Row, lines, logins, last_names, first_names, emails, passwords, active, groups, roles,
-        labels, customs,
+        labels, customs, contacts,
     )  # fmt: skip
     if not slow:
         return list(made)
@@ -494,6 +522,14 @@ def _clean_column(raw: list[str], limit: int) -> tuple[list[str], list[int]]:
             values.append("")
             doubtful.append(i)
     return values, doubtful
+
+
+def _contact(present: list[str], *values: str) -> dict[str, Any]:
+    """Return a line's contact cells by column key (contact roles split as the profile does)."""
+    contact: dict[str, Any] = dict(zip(present, values, strict=True))
+    if C.CONTACT_ROLES in contact:
+        contact[C.CONTACT_ROLES] = C.split_contact_roles(contact[C.CONTACT_ROLES])
+    return contact
 
 
 def _doubtful_emails(values: list[str]) -> list[int]:
@@ -659,6 +695,8 @@ def _validate_row(
     custom: dict[str, str] | None = None
     if custom_positions:
         custom = _custom_values(line, cells, custom_positions, specs, written, problems)
+    present = [key for key in C.CONTACT_COLUMNS if key in positions]
+    contact = _contact(present, *(cell(key) for key in present)) if present else None
     if len(problems) > before:
         for key, value in ((C.LAST_NAME, last_name), (C.FIRST_NAME, first_name)):
             if not value and not _has_problem(problems, before, line, written[key]):
@@ -671,11 +709,12 @@ def _validate_row(
         first_name=first_name,
         email=email,
         password=password,
-        active=bool(active),
+        active=active if active == C.PENDING else bool(active),
         groups=groups,
         roles=roles,
         labels=labels,
         custom=custom,
+        contact=contact,
     )
 
 

@@ -14,8 +14,10 @@ from equipage.accounts.models import CustomField, CustomFieldKind, CustomFieldVa
 from equipage.audit.events import EventType
 from equipage.audit.record import record
 from equipage.core.errors import Conflict, ValidationFailed
-from equipage.core.text import clean_name
+from equipage.core.text import clean_name, stored_key, twin_of
+from equipage.imports.columns import COLUMNS, header_key, standard_column
 from equipage.organizations.models import Organization
+from equipage.organizations.seats import lock_organization
 from equipage.permissions import Actor, Cap, as_actor, authorize
 
 
@@ -36,13 +38,17 @@ def custom_field_create(
     if kind == CustomFieldKind.CHOICE and not choices:
         raise ValidationFailed(_("A choice field needs at least one choice."), field="choices")
     with transaction.atomic():
+        lock_organization(organization.pk)
         position = CustomField.objects.filter(organization=organization).count()
+        key = slugify(name)[:63] or f"field-{position + 1}"
+        ensure_custom_field_name_free(organization.pk, name, key)
         try:
             with transaction.atomic():
                 field = CustomField.objects.create(
                     organization=organization,
-                    key=slugify(name)[:63] or f"field-{position + 1}",
+                    key=key,
                     name=name,
+                    name_key=stored_key(name, header_key),
                     kind=kind,
                     choices=choices,
                     position=position,
@@ -59,6 +65,40 @@ def custom_field_create(
             after={"name": name, "kind": kind, "choices": choices},
         )
     return field
+
+
+def ensure_custom_field_name_free(organization_id: int, name: str, key: str) -> None:
+    """Refuse a name whose column the import would read as another one's.
+
+    A field is its own column in the export, matched by ``header_key`` (case,
+    accents, spaces and punctuation ignored) on its name or its key: « Site
+    web » and « Siteweb » would be one column, and a field named like a
+    standard column (« Téléphone », « Statut ») would be read as that column.
+    """
+    if not header_key(name):
+        raise ValidationFailed(_("A name needs at least one letter or digit."), field="name")
+    column = standard_column(name) or standard_column(key)
+    if column is not None:
+        words = next(c for c in COLUMNS if c.key == column)
+        raise Conflict(
+            _("“%(n)s” would be read as the standard column “%(fr)s” (“%(en)s”).")
+            % {"n": name, "fr": words.fr, "en": words.en},
+            field="name",
+        )
+    for other_name, other_key in CustomField.objects.filter(
+        organization_id=organization_id
+    ).values_list("name", "key"):
+        if twin_of(name, (other_name, other_key), header_key) or twin_of(
+            key, (other_name, other_key), header_key
+        ):
+            raise Conflict(
+                _(
+                    "The custom field “%(o)s” already exists: the import would read “%(n)s” "
+                    "as the same column (it ignores case, accents, spaces and punctuation)."
+                )
+                % {"o": other_name, "n": name},
+                field="name",
+            )
 
 
 def custom_field_delete(*, actor: Actor | Member, field: CustomField) -> None:

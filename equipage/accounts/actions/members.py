@@ -69,6 +69,18 @@ def clean_text(name: str, value: Any) -> str:
     return clean_name(value, field=name, max_length=limit)
 
 
+def clean_contact_roles(roles: Iterable[Any] | None) -> list[str]:
+    """Return contact roles cleaned as names, empty ones dropped; a comma is refused.
+
+    The profile and the import both write them as one comma-separated text:
+    a role holding a comma would come back as two.
+    """
+    cleaned = [clean_name(r, field="contact_roles", max_length=None) for r in roles or ()]
+    if any("," in r for r in cleaned):
+        raise ValidationFailed(_("A contact role cannot contain a comma."), field="contact_roles")
+    return [r for r in cleaned if r]
+
+
 def clean_email(email: str) -> str:
     email = (email or "").strip()
     if email:
@@ -303,6 +315,8 @@ def member_update(*, actor: Actor | Member, member: Member, **changes: Any) -> M
     for name in TEXT_FIELDS:
         if name in changes:
             changes[name] = clean_text(name, changes[name])
+    if "contact_roles" in changes:
+        changes["contact_roles"] = clean_contact_roles(changes["contact_roles"])
     for name in ("first_name", "last_name"):
         if name in changes and not changes[name]:
             raise ValidationFailed(_("First name and last name are required."), field=name)

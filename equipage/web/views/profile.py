@@ -39,6 +39,7 @@ from equipage.groups.actions import (
 )
 from equipage.groups.models import GroupMembership, Label
 from equipage.groups.selectors import assignable_group_tree
+from equipage.imports.columns import split_contact_roles
 from equipage.permissions import Cap, access_label_by_id, access_member_by_id, can, grantable_roles
 from equipage.permissions.policy import access_group_by_id
 from equipage.web.forms import MemberCreateForm, MemberEditForm, SelfContactForm
@@ -177,9 +178,7 @@ def profile_edit(request: HttpRequest, slug: str, member_id: int) -> HttpRespons
     form = MemberEditForm(request.POST)
     if form.is_valid():
         data = dict(form.cleaned_data)
-        data["contact_roles"] = [
-            r.strip() for r in (data.get("contact_roles") or "").split(",") if r.strip()
-        ]
+        data["contact_roles"] = split_contact_roles(data.get("contact_roles") or "")
         try:
             member_update(actor=act, member=member, **data)
         except DomainError as exc:

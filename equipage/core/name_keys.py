@@ -1,0 +1,40 @@
+"""Filling the stored name keys of rows made before names were unique (groups 0003, accounts 0009)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from equipage.core.text import stored_key
+
+log = logging.getLogger("equipage.migrations")
+
+
+def fill_name_keys(model: Any, key: Callable[[str], str], what: str) -> list[str]:
+    """Give each row its stored key; leave the later of two twins without one, and say so.
+
+    Nothing is renamed, merged or deleted: a twin keeps its name, its members
+    and its values, and the import names it in an error until someone renames
+    or deletes one of the two. Returns the report's lines (also logged and printed).
+    """
+    seen: dict[tuple[int, str], str] = {}
+    report: list[str] = []
+    rows = model.objects.order_by("organization_id", "pk").values_list(
+        "pk", "organization_id", "name"
+    )
+    for pk, organization_id, name in rows.iterator(2000):
+        stored = stored_key(name, key)
+        first = seen.get((organization_id, stored))
+        if first is None:
+            seen[(organization_id, stored)] = name
+            model.objects.filter(pk=pk).update(name_key=stored)
+            continue
+        line = (
+            f"{what} {pk} “{name}” of organization {organization_id} reads as “{first}” to the "
+            "import: left as it is (rename or delete one of them)."
+        )
+        report.append(line)
+        log.warning(line)
+        print(f"  {line}")  # the operator running `equipage migrate` sees it
+    return report
