@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from django.db.models import Q
+from django.db.models import Value
+from django.db.models.functions import Lower
 
 from equipage.accounts.models import Member, MemberRole, Role
 from equipage.directory.ordering import name_order
@@ -10,16 +11,32 @@ from equipage.organizations.models import Organization
 
 
 def member_by_identifier(organization: Organization, identifier: str) -> Member | None:
-    """Find a member of ``organization`` by login or e-mail, case-insensitively."""
+    """Find a member of ``organization`` by login or e-mail, case-insensitively.
+
+    Two lookups on ``lower()`` of the column, each answered by an index of
+    (organization, lower(column)): ``member_login_lower`` (accounts 0009) and the
+    e-mail's unique index ``member_email_unique_ci`` (whose ``email <> ''`` is
+    repeated here so the planner may use it). ``iexact`` on an OR of both read
+    the whole organization on SQLite (1.2 s a login at a million members).
+    ``lower()`` on both sides folds what ``iexact`` folded (ASCII on SQLite).
+    When a login and another member's e-mail are both the identifier, the
+    older member wins, as the single query's ``first()`` chose.
+    """
     identifier = (identifier or "").strip()
     if not identifier:
         return None
-    return (
-        Member.objects.filter(organization=organization)
-        .filter(Q(login__iexact=identifier) | Q(email__iexact=identifier))
-        .select_related("organization")
+    wanted = Lower(Value(identifier))
+    members = Member.objects.filter(organization=organization).select_related("organization")
+    by_login = members.alias(_login=Lower("login")).filter(_login=wanted).order_by("pk").first()
+    by_email = (
+        members.exclude(email="")
+        .alias(_email=Lower("email"))
+        .filter(_email=wanted)
+        .order_by("pk")
         .first()
     )
+    found = [m for m in (by_login, by_email) if m is not None]
+    return min(found, key=lambda m: m.pk) if found else None
 
 
 def owner_of(organization: Organization) -> Member | None:

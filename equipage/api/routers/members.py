@@ -18,7 +18,7 @@ from equipage.accounts.actions import (
     member_set_roles,
     member_update,
 )
-from equipage.accounts.listing import filter_members, member_facts
+from equipage.accounts.listing import filter_members, member_facts, member_query
 from equipage.accounts.models import Member
 from equipage.api.common import (
     Cursor,
@@ -136,20 +136,15 @@ def list_members(request: HttpRequest, filters: Query[MemberFilters]) -> Any:
     Names sort accent- and case-insensitively, as in the console (« Élodie »
     before « Zoé »); the cursor holds the last row's [last name, first name, id].
     """
-    from equipage.accounts.models import MemberRole
-    from equipage.groups.models import MemberLabel
-
-    qs = filter_members(
-        actor(request), search=filters.search, group=filters.group or None, state=filters.state
+    query = member_query(
+        actor(request),
+        search=filters.search,
+        group=filters.group or None,
+        state=filters.state,
+        role=filters.role,
+        label=filters.label,
     )
-    if filters.role:
-        qs = qs.filter(pk__in=MemberRole.objects.filter(role=filters.role).values("member_id"))
-    if filters.label:
-        qs = qs.filter(
-            pk__in=MemberLabel.objects.filter(
-                organization=organization(request), label__name=filters.label
-            ).values("member_id")
-        )
+    qs = filter_members(actor(request), query, for_page=True)
     if filters.cursor:
         last, first, pk = decode_cursor(filters.cursor, 3)
         if not (isinstance(last, str) and isinstance(first, str) and isinstance(pk, int)):
