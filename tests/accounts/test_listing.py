@@ -118,3 +118,18 @@ def test_a_group_or_label_of_another_organization_matches_nobody(
     assert member_query(actor, group="Leurs") is None
     assert member_query(actor, label="nowhere") is None
     assert not filter_members(actor, None).exists()
+
+
+def test_the_api_list_sends_exactly_the_member_schema_fields(
+    client: Client, token: str, people: dict[str, Any]
+) -> None:
+    """The list is rendered without pydantic: every item must still be a MemberOut, no more."""
+    from equipage.api.routers.members import MemberOut, MemberPage
+
+    response = call(client, token, "GET", "/members?limit=2")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/json")
+    body = response.json()
+    assert MemberPage.model_validate(body).model_dump(mode="json") == body
+    assert all(list(item) == list(MemberOut.model_fields) for item in body["items"])
+    assert body["next_cursor"]
