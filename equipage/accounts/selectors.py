@@ -27,15 +27,11 @@ def member_by_identifier(organization: Organization, identifier: str) -> Member 
         return None
     wanted = Lower(Value(identifier))
     members = Member.objects.filter(organization=organization).select_related("organization")
-    by_login = members.alias(_login=Lower("login")).filter(_login=wanted).order_by("pk").first()
-    by_email = (
-        members.exclude(email="")
-        .alias(_email=Lower("email"))
-        .filter(_email=wanted)
-        .order_by("pk")
-        .first()
-    )
-    found = [m for m in (by_login, by_email) if m is not None]
+    # No ORDER BY: the planner would walk the primary key instead of the lower() index.
+    found = [
+        *members.alias(_login=Lower("login")).filter(_login=wanted),
+        *members.exclude(email="").alias(_email=Lower("email")).filter(_email=wanted),
+    ]
     return min(found, key=lambda m: m.pk) if found else None
 
 
