@@ -312,6 +312,9 @@ def main() -> int:
         "--serve-args", default="", help="more arguments of `equipage serve` (e.g. --no-worker)"
     )
     parser.add_argument("--search", default="elodie")
+    parser.add_argument(
+        "--only", default="", help="measure only the requests whose name contains this"
+    )
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         raise SystemExit(
@@ -363,7 +366,9 @@ def main() -> int:
             f"{args.serve_args}`; load average before: {loadavg()}",
             flush=True,
         )
-        results = [wrk(name, url, headers, args, script) for name, url, headers in requests]
+        # The static file and the login page are always measured: the ratios' references.
+        chosen = [r for i, r in enumerate(requests) if i < 2 or args.only in r[0]]
+        results = [wrk(name, url, headers, args, script) for name, url, headers in chosen]
     finally:
         node.stop()
     static, login = results[0], results[1]
