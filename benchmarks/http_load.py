@@ -133,6 +133,7 @@ from equipage.accounts.models import Member
 m = Member.objects.get(email=sys.argv[1])
 m.set_password(sys.argv[2]); m.must_change_password = False
 m.save(update_fields=["password", "must_change_password"])
+print(Member.objects.filter(organization_id=m.organization_id).count())
 """
 
 
@@ -153,12 +154,15 @@ def prepare(env: dict[str, str], members: int, data_dir: Path) -> Dataset:
         fill += ["--data-dir", str(data_dir)]
     subprocess.run(fill, env=fill_env, check=True)
     password = "Bench-http-2026"
-    subprocess.run(
+    done = subprocess.run(
         [sys.executable, "-c", SET_PASSWORD, "owner@benchdir.test", password],
         env=fill_env,
         check=True,
+        capture_output=True,
+        text=True,
     )
-    return Dataset("benchdir", "owner@benchdir.test", password, members)
+    # An earlier fill of this database is reused whatever its size: report what is there.
+    return Dataset("benchdir", "owner@benchdir.test", password, int(done.stdout.split()[-1]))
 
 
 class Node:
