@@ -54,9 +54,6 @@ def database(directory: Path) -> dict[str, Any]:
         "ENGINE": "django.db.backends.sqlite3",
         "NAME": str(directory / "equipage.sqlite3"),
         "OPTIONS": _sqlite_options(),
-        # A connection per thread kept across requests (issue #20): opening one (file,
-        # PRAGMAs, the name-key function) was a tenth of an API request under load.
-        "CONN_MAX_AGE": None,
     }
 
 
