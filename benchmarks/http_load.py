@@ -1,24 +1,29 @@
-"""HTTP load on real ``equipage serve`` nodes: requests/s and p50/p95/p99 over loopback.
+"""HTTP load on a real ``equipage serve`` with wrk: req/s and p50/p95/p99 of each request.
 
-Starts one node, then two on the same database (connections handed out
-round-robin, as a proxy with keep-alive does), and drives each with a
-bounded asyncio HTTP/1.1 client (keep-alive, ``--concurrency`` connections,
-at most ``--requests`` requests and ``--seconds`` seconds per measure):
+Starts ``equipage serve`` (as shipped: its web workers and its embedded
+background worker) on loopback, logs in as the owner, creates an API token,
+and drives each request below with Debian's ``wrk`` (``--connections``
+keep-alive connections, ``--seconds`` a measure, ``--threads`` client
+threads on the same machine), reading the percentiles through a Lua ``done``
+hook:
 
-- ``/healthz`` — the raw baseline: the same server, client and network, no
-  database, no template. Every figure is printed with its ratio to it.
-- the directory page (``/o/<org>/members``) with a logged-in session;
-- the API member list (``/api/v1/members``) with an API token;
-- login (POST of the login form: CSRF, Argon2 check, a new session).
+- a static file (whitenoise): the floor of the server itself;
+- the login page (GET): Django, session and template, no member data;
+- ``/o/<slug>/members`` and ``/o/<slug>/members?q=elodie`` with the owner's session;
+- ``GET /api/v1/members?limit=50`` and the same ``&search=elodie`` with a token
+  (``EQUIPAGE_API_RATE_LIMIT`` raised so that 429s do not count).
 
-Data: the demo organization (``equipage demo``), or with ``--members N`` an
-organization of N members filled the way ``benchmarks/directory.py`` does.
-SQLite in a temporary data directory shared by both nodes, unless
-``DATABASE_URL`` names PostgreSQL (then each node has its own data directory).
-Loopback only; every loop is bounded in count and time.
+Each line gives req/s, p50/p95/p99, p99/p50, and the ratio of its req/s to the
+login page's and to the static file's measured in the same run.
 
-    .venv/bin/python benchmarks/http_load.py [--rounds 3] [--concurrency 8] [--requests 300] [--seconds 8]
+Data: an organization of ``--members`` members filled the way
+``benchmarks/directory.py`` fills it, kept in ``--data-dir`` (SQLite file, or
+the fill's marker with PostgreSQL) so that a million members are filled once:
+
+    apt-get install -y wrk
+    .venv/bin/python benchmarks/http_load.py --members 100000 --data-dir /tmp/eq-100k
     .venv/bin/python benchmarks/http_load.py --members 1000000 --data-dir /tmp/eq-1m
+    DATABASE_URL=postgres://... .venv/bin/python benchmarks/http_load.py --members 100000 --data-dir /tmp/eq-pg-100k
 """
 
 from __future__ import annotations
@@ -29,8 +34,8 @@ import html
 import os
 import re
 import secrets
+import shutil
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -102,91 +107,6 @@ async def one_request(port: int, request: Request) -> tuple[int, dict[str, str],
         writer.close()
 
 
-@dataclass
-class Result:
-    latencies: list[float]
-    seconds: float
-    errors: int
-
-    @property
-    def rps(self) -> float:
-        return len(self.latencies) / self.seconds if self.seconds else 0.0
-
-    def pct(self, q: float) -> float:
-        ordered = sorted(self.latencies)
-        return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))] * 1000
-
-
-@dataclass
-class Figures:
-    rps: float
-    p50: float
-    p95: float
-    p99: float
-    n: int
-    errors: int
-
-    @classmethod
-    def median_of(cls, runs: list[Result]) -> Figures:
-        def med(values: list[float]) -> float:
-            return statistics.median(values)
-
-        return cls(
-            rps=med([r.rps for r in runs]),
-            p50=med([r.pct(0.5) for r in runs]),
-            p95=med([r.pct(0.95) for r in runs]),
-            p99=med([r.pct(0.99) for r in runs]),
-            n=sum(len(r.latencies) for r in runs),
-            errors=sum(r.errors for r in runs),
-        )
-
-
-async def load(
-    ports: list[int],
-    make: Callable[[], Request],
-    ok: Callable[[int], bool],
-    concurrency: int,
-    max_requests: int,
-    max_seconds: float,
-) -> Result:
-    """Drive the nodes with ``concurrency`` keep-alive connections, round-robin by connection."""
-    latencies: list[float] = []
-    errors = 0
-    issued = 0
-    deadline = time.monotonic() + max_seconds
-
-    async def connection(port: int) -> None:
-        nonlocal issued, errors
-        reader = writer = None
-        while issued < max_requests and time.monotonic() < deadline:
-            issued += 1
-            if writer is None:
-                reader, writer = await asyncio.open_connection(HOST, port)
-            assert reader is not None
-            t0 = time.perf_counter()
-            try:
-                writer.write(make().encode(port))
-                await writer.drain()
-                status, _, _, keep = await read_response(reader)
-            except (ConnectionError, asyncio.IncompleteReadError):
-                errors += 1
-                writer.close()
-                reader = writer = None
-                continue
-            latencies.append(time.perf_counter() - t0)
-            if not ok(status):
-                errors += 1
-            if not keep:
-                writer.close()
-                reader = writer = None
-        if writer is not None:
-            writer.close()
-
-    started = time.monotonic()
-    await asyncio.gather(*(connection(ports[i % len(ports)]) for i in range(concurrency)))
-    return Result(latencies, time.monotonic() - started, errors)
-
-
 # -- the nodes and their data --------------------------------------------------------------------
 
 
@@ -213,6 +133,7 @@ from equipage.accounts.models import Member
 m = Member.objects.get(email=sys.argv[1])
 m.set_password(sys.argv[2]); m.must_change_password = False
 m.save(update_fields=["password", "must_change_password"])
+print(Member.objects.filter(organization_id=m.organization_id).count())
 """
 
 
@@ -225,9 +146,7 @@ class Dataset:
 
 
 def prepare(env: dict[str, str], members: int, data_dir: Path) -> Dataset:
-    if not members:
-        equipage(env, "demo")
-        return Dataset("demo", "claire.fontaine", "Equipage-demo-2026", 0)
+    """Fill (or find, from an earlier run on this database) the organization; set a password."""
     fill_env = {**env, "EQUIPAGE_DATA_DIR": str(data_dir)}
     fill = [sys.executable, str(ROOT / "benchmarks" / "directory.py"), "--fill-only"]
     fill += ["--members", str(members)]
@@ -235,19 +154,22 @@ def prepare(env: dict[str, str], members: int, data_dir: Path) -> Dataset:
         fill += ["--data-dir", str(data_dir)]
     subprocess.run(fill, env=fill_env, check=True)
     password = "Bench-http-2026"
-    subprocess.run(
+    done = subprocess.run(
         [sys.executable, "-c", SET_PASSWORD, "owner@benchdir.test", password],
         env=fill_env,
         check=True,
+        capture_output=True,
+        text=True,
     )
-    return Dataset("benchdir", "owner@benchdir.test", password, members)
+    # An earlier fill of this database is reused whatever its size: report what is there.
+    return Dataset("benchdir", "owner@benchdir.test", password, int(done.stdout.split()[-1]))
 
 
 class Node:
-    def __init__(self, env: dict[str, str], log: Path, workers: int) -> None:
+    def __init__(self, env: dict[str, str], log: Path, extra: list[str]) -> None:
         self.port = free_port()
         self.log = log.open("w")
-        command = ["serve", "--no-worker", "--port", str(self.port), "--workers", str(workers)]
+        command = ["serve", "--port", str(self.port), *extra]
         self.process = subprocess.Popen(
             [sys.executable, "-m", "equipage", *command],
             env=env,
@@ -309,118 +231,162 @@ def session_cookie(port: int, data: Dataset) -> str:
     return cookies_of(headers)["sessionid"]
 
 
+# -- wrk -----------------------------------------------------------------------------------------
+
+# wrk's Lua hook: one machine-readable line with the counts and the percentiles (µs).
+REPORT_LUA = """
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format("WRK %d %d %d %d %d %d %d %d\\n",
+    summary.requests, summary.duration, latency:percentile(50), latency:percentile(95),
+    latency:percentile(99), latency.max, e.status, e.connect + e.read + e.write + e.timeout))
+end
+"""
+
+
+@dataclass
+class Measure:
+    name: str
+    rps: float
+    p50: float
+    p95: float
+    p99: float
+    worst: float
+    requests: int
+    errors: int
+
+
+def wrk(
+    name: str, url: str, headers: dict[str, str], args: argparse.Namespace, script: Path
+) -> Measure:
+    """Run wrk on ``url`` for ``args.seconds`` (after a short warm-up) and read its report."""
+    command = ["wrk", f"-t{args.threads}", f"-c{args.connections}", "--timeout", "10s"]
+    command += ["-s", str(script)]
+    for key, value in headers.items():
+        command += ["-H", f"{key}: {value}"]
+    warm = subprocess.run([*command, "-d2s", url], capture_output=True, text=True, timeout=60)
+    if warm.returncode != 0:
+        raise SystemExit(f"wrk failed on {name}:\n{warm.stderr}")
+    done = subprocess.run(
+        [*command, f"-d{args.seconds}s", url],
+        capture_output=True,
+        text=True,
+        timeout=args.seconds + 60,
+    )
+    line = next((x for x in done.stdout.splitlines() if x.startswith("WRK ")), None)
+    if line is None:
+        raise SystemExit(f"wrk gave no report on {name}:\n{done.stdout}\n{done.stderr}")
+    n, micros, p50, p95, p99, worst, bad_status, failed = (int(x) for x in line.split()[1:])
+    return Measure(
+        name,
+        rps=n / (micros / 1e6),
+        p50=p50 / 1000,
+        p95=p95 / 1000,
+        p99=p99 / 1000,
+        worst=worst / 1000,
+        requests=n,
+        errors=bad_status + failed,
+    )
+
+
+def static_path(port: int, slug: str) -> str:
+    """Return a static file the login page links (served by whitenoise)."""
+    _, _, body = asyncio.run(one_request(port, Request("GET", f"/o/{slug}/login")))
+    found = re.search(rb'(?:href|src)="(/static/[^"]+)"', body)
+    if not found:
+        raise SystemExit("the login page links no static file")
+    return html.unescape(found.group(1).decode())
+
+
+def loadavg() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
 # -- the run ---------------------------------------------------------------------------------------
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--members", type=int, default=0, help="N members instead of the demo")
-    parser.add_argument("--concurrency", type=int, default=8)
-    parser.add_argument("--requests", type=int, default=300, help="at most, per measure")
-    parser.add_argument("--seconds", type=float, default=8, help="at most, per measure")
-    parser.add_argument("--login-requests", type=int, default=40, help="Argon2: fewer")
-    parser.add_argument("--rounds", type=int, default=3, help="report the median of R runs")
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn processes per node")
-    parser.add_argument("--data-dir", default="", help="keep (and reuse) the SQLite data here")
+    parser.add_argument("--members", type=int, default=100_000)
+    parser.add_argument("--data-dir", default="", help="keep (and reuse) the filled data here")
+    parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument("--threads", type=int, default=2, help="wrk's threads")
+    parser.add_argument("--seconds", type=int, default=15, help="per measure")
+    parser.add_argument(
+        "--serve-args", default="", help="more arguments of `equipage serve` (e.g. --no-worker)"
+    )
+    parser.add_argument("--search", default="elodie")
+    parser.add_argument(
+        "--only", default="", help="measure only the requests whose name contains this"
+    )
     args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        raise SystemExit(
+            "wrk is missing: install it (Debian: apt-get install -y wrk); this benchmark drives it."
+        )
 
     work = Path(tempfile.mkdtemp(prefix="eq-http-load-"))
     data_dir = Path(args.data_dir) if args.data_dir else work / "data"
+    data_dir.mkdir(parents=True, exist_ok=True)
     base = {k: v for k, v in os.environ.items() if not k.startswith("EQUIPAGE_")}
     base.pop("DJANGO_SETTINGS_MODULE", None)
     base["PYTHONPATH"] = str(ROOT) + os.pathsep + base.get("PYTHONPATH", "")
     base.update(
-        EQUIPAGE_SECRET_KEY=secrets.token_urlsafe(50),  # the nodes share sessions
+        EQUIPAGE_SECRET_KEY=secrets.token_urlsafe(50),
         EQUIPAGE_API_RATE_LIMIT="100000000",  # measure the API, not its rate limit
         EQUIPAGE_DATA_DIR=str(data_dir),
     )
     engine = "PostgreSQL" if base.get("DATABASE_URL") else "SQLite"
-    reuse = (data_dir / "equipage.sqlite3").exists() and args.members
-    data = (
-        Dataset("benchdir", "owner@benchdir.test", "Bench-http-2026", args.members)
-        if reuse
-        else prepare(base, args.members, data_dir)
-    )
+    started = time.monotonic()
+    data = prepare(base, args.members, data_dir)
+    print(f"data ready in {time.monotonic() - started:.0f} s", flush=True)
     token = equipage(base, "token", "create", "--org", data.slug, "--scope", "api").split()[-1]
-    print(
-        f"{engine}, {data.members or 'demo'} members, {args.concurrency} connections, "
-        f"{args.workers} gunicorn processes a node; at most {args.requests} requests "
-        f"or {args.seconds:.0f} s a measure, median of {args.rounds} round(s); "
-        f"load average {' '.join(f'{x:.1f}' for x in os.getloadavg())}",
-        flush=True,
-    )
-
-    def node_env(i: int) -> dict[str, str]:
-        if engine == "SQLite":
-            return base  # one database file: the nodes share the data directory
-        return {**base, "EQUIPAGE_DATA_DIR": str(work / f"node{i}")}
-
-    nodes: list[Node] = []
+    script = work / "report.lua"
+    script.write_text(REPORT_LUA)
+    node = Node(base, work / "serve.log", args.serve_args.split())
     try:
-        rows = []
-        for count in (1, 2):
-            while len(nodes) < count:
-                nodes.append(
-                    Node(node_env(len(nodes)), work / f"node{len(nodes)}.log", args.workers)
-                )
-                nodes[-1].wait()
-            ports = [n.port for n in nodes[:count]]
-            session = session_cookie(ports[0], data)
-            login = login_request(ports[0], data)
-            measures = [
-                ("/healthz (baseline)", lambda: Request("GET", "/healthz"), 200, args.requests),
-                (
-                    "directory page",
-                    lambda s=session: Request(
-                        "GET", f"/o/{data.slug}/members", {"Cookie": f"sessionid={s}"}
-                    ),
-                    200,
-                    args.requests,
-                ),
-                (
-                    "API member list",
-                    lambda: Request("GET", "/api/v1/members", {"Authorization": f"Bearer {token}"}),
-                    200,
-                    args.requests,
-                ),
-                ("login (POST, Argon2)", login, 302, args.login_requests),
-            ]
-            baseline: Figures | None = None
-            for name, make, expected, limit in measures:
-                asyncio.run(load(ports, make, lambda s, e=expected: s == e, 2, 10, 10))  # warm
-                runs = [
-                    asyncio.run(
-                        load(
-                            ports,
-                            make,
-                            lambda s, e=expected: s == e,
-                            args.concurrency,
-                            limit,
-                            args.seconds,
-                        )
-                    )
-                    for _ in range(args.rounds)
-                ]
-                result = Figures.median_of(runs)
-                baseline = baseline or result
-                rows.append((count, name, result))
-                print(
-                    f"  {count} node(s)  {name:<22} {result.rps:7.1f} req/s "
-                    f"({result.rps / baseline.rps:5.3f}× baseline)  "
-                    f"p50 {result.p50:7.1f}  p95 {result.p95:7.1f}  p99 {result.p99:7.1f} ms  "
-                    f"(p50 {result.p50 / baseline.p50:5.1f}× baseline)  "
-                    f"n={result.n} errors={result.errors}",
-                    flush=True,
-                )
-        one = {name: r for c, name, r in rows if c == 1}
-        two = {name: r for c, name, r in rows if c == 2}
-        print("\ntwo nodes / one node, req/s (both nodes share this machine's cores):")
-        for name in one:
-            print(f"  {name:<22} {two[name].rps / one[name].rps:5.2f}×")
-        print(f"load average at the end: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
+        node.wait()
+        port = node.port
+        session = session_cookie(port, data)
+        root = f"http://{HOST}:{port}"
+        cookie = {"Cookie": f"sessionid={session}"}
+        bearer = {"Authorization": f"Bearer {token}"}
+        search = urllib.parse.quote(args.search)
+        requests = [
+            ("static file", f"{root}{static_path(port, data.slug)}", {}),
+            ("login page (GET)", f"{root}/o/{data.slug}/login", {}),
+            ("directory", f"{root}/o/{data.slug}/members", cookie),
+            (f"directory ?q={args.search}", f"{root}/o/{data.slug}/members?q={search}", cookie),
+            ("API list limit=50", f"{root}/api/v1/members?limit=50", bearer),
+            (
+                f"API list &search={args.search}",
+                f"{root}/api/v1/members?limit=50&search={search}",
+                bearer,
+            ),
+        ]
+        print(
+            f"{engine}, {data.members:,} members, wrk {args.connections} connections "
+            f"{args.threads} threads {args.seconds} s a measure, `equipage serve "
+            f"{args.serve_args}`; load average before: {loadavg()}",
+            flush=True,
+        )
+        # The static file and the login page are always measured: the ratios' references.
+        chosen = [r for i, r in enumerate(requests) if i < 2 or args.only in r[0]]
+        results = [wrk(name, url, headers, args, script) for name, url, headers in chosen]
     finally:
-        for node in nodes:
-            node.stop()
+        node.stop()
+    static, login = results[0], results[1]
+    print(
+        f"\n{'request':<28} {'req/s':>8} {'p50':>7} {'p95':>7} {'p99':>7} {'max':>7} "
+        f"{'p99/p50':>7} {'/login':>7} {'/static':>7} {'errors':>6}"
+    )
+    for m in results:
+        print(
+            f"{m.name:<28} {m.rps:8.1f} {m.p50:7.1f} {m.p95:7.1f} {m.p99:7.1f} {m.worst:7.0f} "
+            f"{m.p99 / m.p50 if m.p50 else 0:7.2f} {m.rps / login.rps:7.3f} "
+            f"{m.rps / static.rps:7.4f} {m.errors:6d}"
+        )
+    print(f"(latencies in ms) load average after: {loadavg()}")
     return 0
 
 

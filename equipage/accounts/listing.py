@@ -12,45 +12,77 @@ from equipage.accounts.models import Member, MemberRole
 from equipage.core import clock
 from equipage.core.idlist import id_list
 from equipage.core.ids import parse_id
-from equipage.core.text import fold, without_controls
+from equipage.core.text import without_controls
 from equipage.directory.ordering import name_order
-from equipage.permissions import Actor, members_visible_to
+from equipage.directory.selectors import DirectoryQuery, members_matching
+from equipage.permissions import Actor
 
 
-def filter_members(
+def member_query(
     actor: Actor,
     *,
     search: str = "",
     group: str | int | None = None,
     state: str = "",
+    role: str = "",
+    label: str = "",
     with_subgroups: bool = True,
-) -> QuerySet[Member]:
-    """Return the members the actor may see, narrowed by search text, group and state, by name.
+) -> DirectoryQuery | None:
+    """Return the directory's query object for the API's and the CLI's filters.
 
-    Ordered as the console orders names (``name_order``: accent-insensitive).
+    The group is named by id or name, the label by name (as the API and the CLI
+    take them); ``None`` when the named group or label is not this
+    organization's: nothing matches.
     """
-    from equipage.groups.models import Group, GroupMembership
-    from equipage.groups.selectors import subtree_ids
+    from equipage.groups.models import Group, Label
 
-    qs = members_visible_to(actor)
-    search = without_controls(search or "")
+    org_id = actor.organization_id or 0
+    group_id: int | None = None
     if isinstance(group, str):
-        group = without_controls(group)
-    if search:
-        for word in fold(search).split():
-            qs = qs.filter(search_text__contains=word)
-    if state:
-        qs = qs.filter(state=state)
+        group = without_controls(group).strip()
     if group not in (None, ""):
-        g = Group.objects.filter(organization_id=actor.organization_id or 0)
         pk = parse_id(group)
-        g = g.filter(pk=pk) if pk is not None else g.filter(name=group)
-        found = g.first()
-        if found is None:
-            return qs.none()
-        ids = subtree_ids(actor.organization_id, [found.pk]) if with_subgroups else {found.pk}
-        qs = qs.filter(pk__in=GroupMembership.objects.filter(group_id__in=ids).values("member_id"))
-    return qs.order_by(*name_order())
+        groups = Group.objects.filter(organization_id=org_id)
+        found = groups.filter(pk=pk) if pk is not None else groups.filter(name=group)
+        group_id = found.order_by("pk").values_list("pk", flat=True).first()
+        if group_id is None:
+            return None
+    label_id: int | None = None
+    if label:
+        label_id = (
+            Label.objects.filter(organization_id=org_id, name=without_controls(label))
+            .order_by("pk")
+            .values_list("pk", flat=True)
+            .first()
+        )
+        if label_id is None:
+            return None
+    return DirectoryQuery(
+        q=without_controls(search or "").strip(),
+        group=group_id,
+        subgroups=with_subgroups,
+        state=state,
+        role=role,
+        label=label_id,
+    )
+
+
+def filter_members(
+    actor: Actor, query: DirectoryQuery | None, *, for_page: bool = False
+) -> QuerySet[Member]:
+    """Return the members the actor may see that match ``query``, by name.
+
+    The one member-list selector of the console, the API and the CLI:
+    ``directory.selectors.members_matching`` (search through the trigram
+    index, accent- and case-insensitive), ordered as the console orders names
+    (``name_order``). ``for_page`` when the caller reads one page of it (the
+    API), which lets a frequent search word walk the name index; a whole
+    listing (the CLI) keeps the trigram plan. ``None`` (``member_query``'s
+    "no such group or label") matches nothing.
+    """
+    if query is None:
+        return Member.objects.none()
+    return members_matching(actor, query, for_page=for_page).order_by(*name_order())
 
 
 def member_relations(

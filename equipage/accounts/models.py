@@ -101,6 +101,8 @@ class Member(AbstractBaseUser):
         # (directory_member_name_cover, directory/ordering.py); no binary name index.
         indexes = [
             models.Index(fields=["organization", "external_id"], name="member_org_external"),
+            # Login by identifier (selectors.member_by_identifier): case-insensitive, indexed.
+            models.Index("organization", Lower("login"), name="member_login_lower"),
         ]
 
     def __str__(self) -> str:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from django.db.models import Q
+from django.db.models import Value
+from django.db.models.functions import Lower
 
 from equipage.accounts.models import (
     CustomField,
@@ -18,16 +19,28 @@ from equipage.organizations.models import Organization
 
 
 def member_by_identifier(organization: Organization, identifier: str) -> Member | None:
-    """Find a member of ``organization`` by login or e-mail, case-insensitively."""
+    """Find a member of ``organization`` by login or e-mail, case-insensitively.
+
+    Two lookups on ``lower()`` of the column, each answered by an index of
+    (organization, lower(column)): ``member_login_lower`` (accounts 0009) and the
+    e-mail's unique index ``member_email_unique_ci`` (whose ``email <> ''`` is
+    repeated here so the planner may use it). ``iexact`` on an OR of both read
+    the whole organization on SQLite (1.2 s a login at a million members).
+    ``lower()`` on both sides folds what ``iexact`` folded (ASCII on SQLite).
+    When a login and another member's e-mail are both the identifier, the
+    older member wins, as the single query's ``first()`` chose.
+    """
     identifier = (identifier or "").strip()
     if not identifier:
         return None
-    return (
-        Member.objects.filter(organization=organization)
-        .filter(Q(login__iexact=identifier) | Q(email__iexact=identifier))
-        .select_related("organization")
-        .first()
-    )
+    wanted = Lower(Value(identifier))
+    members = Member.objects.filter(organization=organization).select_related("organization")
+    # No ORDER BY: the planner would walk the primary key instead of the lower() index.
+    found = [
+        *members.alias(_login=Lower("login")).filter(_login=wanted),
+        *members.exclude(email="").alias(_email=Lower("email")).filter(_email=wanted),
+    ]
+    return min(found, key=lambda m: m.pk) if found else None
 
 
 def owner_of(organization: Organization) -> Member | None:

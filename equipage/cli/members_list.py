@@ -23,12 +23,13 @@ def register(sub: Any, groups: dict[str, Any]) -> None:
 
 
 def list_members(args: argparse.Namespace) -> int:
-    from equipage.accounts.listing import filter_members, member_facts
+    from equipage.accounts.listing import filter_members, member_facts, member_query
 
     org = organization(args.org)
     actor = cli_actor()
     actor.organization_id = org.pk
-    qs = filter_members(actor, search=args.search, group=args.group, state=args.state)
+    query = member_query(actor, search=args.search, group=args.group, state=args.state)
+    qs = filter_members(actor, query)
     rows: list[dict[str, Any]] = []
     batch: list[Any] = []
     for member in qs.iterator(chunk_size=2000):

@@ -25,6 +25,9 @@ log = logging.getLogger(__name__)
 # Delays before starting a dead worker again: 1 s, 2 s, 4 s ... 60 s; back to
 # 1 s once a worker has lived STABLE_SECONDS.
 RESTART_FIRST, RESTART_MAX, STABLE_SECONDS = 1.0, 60.0, 60.0
+# Threads per web process: a second thread serves while the first waits on the database or
+# the client; more only contend for the process's GIL (#20).
+DEFAULT_THREADS = 2
 # Beyond the worker's grace period, what it may take to record and exit.
 STOP_MARGIN_SECONDS = 10.0
 
@@ -34,7 +37,16 @@ def register(sub: Any, groups: dict[str, Any]) -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8000)
     parser.add_argument(
-        "--workers", type=int, default=int(os.environ.get("EQUIPAGE_WEB_WORKERS", "3"))
+        "--workers",
+        type=int,
+        default=int(os.environ.get("EQUIPAGE_WEB_WORKERS", "0")) or default_workers(),
+        help="web processes (default: one per core, at least 2; EQUIPAGE_WEB_WORKERS)",
+    )
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=int(os.environ.get("EQUIPAGE_WEB_THREADS", str(DEFAULT_THREADS))),
+        help=f"threads per web process (default {DEFAULT_THREADS}; EQUIPAGE_WEB_THREADS)",
     )
     parser.add_argument(
         "--no-worker",
@@ -58,7 +70,16 @@ def serve(args: argparse.Namespace) -> int:
         def load_config(self) -> None:
             self.cfg.set("bind", f"{args.host}:{args.port}")
             self.cfg.set("workers", max(args.workers, 1))
-            self.cfg.set("threads", 4)
+            self.cfg.set("threads", max(args.threads, 1))
+            # The app is imported and warmed once, here, before the fork (preload_app):
+            # no worker spends its first requests importing the URL conf and the API
+            # schemas while its connections wait (the login page's 1.2 s tail, #20).
+            self.cfg.set("preload_app", True)
+            # A process takes no more connections than twice its threads: gthread's accept
+            # loop otherwise lets the first process awake take every keep-alive connection
+            # (8 of 8 under wrk) while the other cores' processes idle (#20). Beyond it,
+            # keep-alive is refused, so clients reconnect to a process with room.
+            self.cfg.set("worker_connections", connections_per_worker(args.threads))
             self.cfg.set("timeout", 120)
             # X-Forwarded-* are Django's to judge (EQUIPAGE_TRUSTED_PROXIES), never gunicorn's.
             self.cfg.set("forwarded_allow_ips", "")
@@ -70,6 +91,7 @@ def serve(args: argparse.Namespace) -> int:
                 self.cfg.set("control_socket_disable", True)
 
         def load(self) -> Any:
+            warm_up()
             return application
 
     from django.db import connections
@@ -174,6 +196,37 @@ class EmbeddedWorker:
             log.error("embedded worker (pid %d) did not stop in time: killed", process.pid)
             process.kill()
             process.wait()
+
+
+def connections_per_worker(threads: int) -> int:
+    return max(threads, 1) * 2
+
+
+def default_workers() -> int:
+    """One web process per core, at least two (so that one slow request never blocks all)."""
+    return max(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 2, 2)
+
+
+def warm_up() -> None:
+    """Import and build everything a first request would, then freeze it out of the GC.
+
+    Runs in gunicorn's arbiter before the web processes are forked: they share
+    these pages, and ``gc.freeze`` keeps the collector from walking (and
+    copying) the hundreds of thousands of objects of Django, the URL conf and
+    the API's schemas at each full collection, a pause every request waiting
+    on that process shares.
+    """
+    import gc
+
+    from django.db import connections
+    from django.urls import get_resolver
+
+    resolver = get_resolver()
+    resolver.url_patterns  # noqa: B018 - imports every view module and builds the API
+    resolver._populate()
+    connections.close_all()
+    gc.collect()
+    gc.freeze()
 
 
 def describe_exit(code: int | None) -> str:

@@ -61,3 +61,70 @@ def test_serve_runs_the_demo_on_a_fresh_data_directory(tmp_path: Path) -> None:
     finally:
         server.terminate()
         server.wait(20)
+
+
+def _sockets_of(pid: int) -> int:
+    fds = Path(f"/proc/{pid}/fd")
+    return sum(1 for fd in fds.iterdir() if os.readlink(fd).startswith("socket:"))
+
+
+def _children(pid: int) -> list[int]:
+    tasks = Path(f"/proc/{pid}/task")
+    found: list[int] = []
+    for task in tasks.iterdir():
+        found += [int(c) for c in (task / "children").read_text().split()]
+    return found
+
+
+def test_serve_spreads_keep_alive_connections_over_its_web_processes(tmp_path: Path) -> None:
+    """The attack: gthread's accept loop let the first web process awake take every
+    keep-alive connection (8 of 8 under wrk) while the other core's process idled."""
+    env = {
+        k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DJANGO_SETTINGS_MODULE")
+    }
+    env["EQUIPAGE_DATA_DIR"] = str(tmp_path / "data")
+    port = free_port()
+    command = ["serve", "--port", str(port), "--workers", "2", "--threads", "2", "--no-worker"]
+    server = subprocess.Popen(
+        [sys.executable, "-m", "equipage", *command],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    clients: list[socket.socket] = []
+    try:
+        deadline = time.monotonic() + 180  # a fresh data directory is migrated first
+        while time.monotonic() < deadline and server.poll() is None:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2):
+                    break
+            except OSError:
+                time.sleep(0.3)
+        else:
+            raise AssertionError("serve did not answer")
+        time.sleep(1)  # the second web process is forked just after the first
+        workers = _children(server.pid)
+        assert len(workers) == 2, workers
+        before = {pid: _sockets_of(pid) for pid in workers}
+        request = f"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n".encode()
+        # One idle keep-alive connection per process and thread: a process with no room
+        # refuses keep-alive ("Connection: close"), and the client comes back on another.
+        for _ in range(20):
+            if len(clients) == 4:
+                break
+            client = socket.create_connection(("127.0.0.1", port), timeout=10)
+            client.sendall(request)
+            answer = client.recv(65536)
+            assert answer.startswith(b"HTTP/1.1 200"), answer
+            if b"connection: close" in answer.lower():
+                client.close()
+            else:
+                clients.append(client)
+        assert len(clients) == 4, "keep-alive was refused"
+        held = {pid: _sockets_of(pid) - before[pid] for pid in workers}
+        assert sorted(held.values()) == [2, 2], held
+    finally:
+        for client in clients:
+            client.close()
+        server.terminate()
+        server.wait(30)
