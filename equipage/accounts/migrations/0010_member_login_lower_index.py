@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0008_login_counters'),
+        ('accounts', '0009_custom_field_name_keys'),
         ('organizations', '0005_scim_accept_passwords'),
     ]
 
