@@ -8,12 +8,14 @@ from typing import Any
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import IntegrityError, transaction
-from django.db.models import CharField, F, Value
+from django.db import transaction
+from django.db.models import CharField, Value
 from django.db.models.functions import Cast, Concat
 from django.utils.translation import gettext as _
 
+from equipage.accounts.builder import build_member, holds_seat, save_new_member
 from equipage.accounts.bulk import Check, eligible_ids, load_members, triage, unique_ids
+from equipage.accounts.deactivation import deactivate_members, queue_deactivation_notices
 from equipage.accounts.logins import free_login_for
 from equipage.accounts.models import ROLE_RANK, Member, MemberRole, MemberState, Role
 from equipage.accounts.snapshots import diff, member_snapshot
@@ -163,7 +165,7 @@ def member_create(
 
     with transaction.atomic():
         org = lock_organization(organization.pk)
-        if state == MemberState.ACTIVE:
+        if holds_seat(state):
             ensure_seats(org, 1)
         ensure_email_free(org.pk, email)
         login = login.strip()
@@ -171,45 +173,27 @@ def member_create(
             ensure_login_free(org.pk, login)
         else:
             login = free_login_for(org.pk, first_name, last_name, email)
-        now = clock.now()
-        member = Member(
+        generated = None
+        if send == "credentials":
+            from django.utils.crypto import get_random_string
+
+            generated = password = get_random_string(14)
+        member = build_member(
             organization=org,
             login=login,
             email=email,
             first_name=first_name,
             last_name=last_name,
+            state=state,
+            now=clock.now(),
+            password=password,
+            shared=send != "link" and uses_shared_password(org),
+            language=language,
             phone=phone,
             job_title=job_title,
-            language=language,
             external_id=external_id,
-            state=state,
-            created_at=now,
-            updated_at=now,
-            activated_at=now if state == MemberState.ACTIVE else None,
         )
-        generated = None
-        if send == "credentials":
-            from django.utils.crypto import get_random_string
-
-            generated = get_random_string(14)
-            password = generated
-        if password:
-            member.set_password(password)
-            member.must_change_password = True
-        else:
-            member.set_unusable_password()
-            if state == MemberState.ACTIVE and send != "link" and uses_shared_password(org):
-                member.uses_temp_password = True
-                member.must_change_password = True
-        refresh_search_text(member)
-        try:
-            with transaction.atomic():
-                member.save()
-        except IntegrityError:
-            raise Conflict(_("A member with this login or e-mail already exists.")) from None
-        MemberRole.objects.bulk_create(
-            [MemberRole(organization=org, member=member, role=r) for r in roles]
-        )
+        save_new_member(member, roles)
         if group_ids:
             from equipage.groups.memberships import add_memberships
 
@@ -441,20 +425,9 @@ def members_deactivate(
             noop=(lambda m: m.state == MemberState.DEACTIVATED, _("Already deactivated.")),
         )
         if todo:
-            now = clock.now()
-            todo_ids = [m.pk for m in todo]
-            Member.objects.filter(pk__in=id_list(todo_ids)).update(
-                state=MemberState.DEACTIVATED,
-                deactivated_at=now,
-                updated_at=now,
-                session_version=F("session_version") + 1,
+            deactivate_members(
+                actor=actor, organization=org, member_ids=[m.pk for m in todo], now=clock.now()
             )
-            from equipage.invitations.models import Invitation, InvitationStatus
-
-            Invitation.objects.filter(
-                member_id__in=id_list(todo_ids), status=InvitationStatus.PENDING
-            ).update(status=InvitationStatus.CANCELLED, decided_at=now)
-            _revoke_tokens(actor, org, todo_ids, RevokedReason.CREATOR_DEACTIVATED)
             record_rows(
                 actor=actor,
                 organization=org,
@@ -468,21 +441,11 @@ def members_deactivate(
                     for m in todo
                 ),
             )
-            if org.deactivation_notice:
-                _queue_deactivation_notices(org, todo)
+            queue_deactivation_notices(org, todo)
             for m in todo:
                 m.state = MemberState.DEACTIVATED
             result.done = todo
     return result
-
-
-def _queue_deactivation_notices(org: Organization, members: list[Member]) -> None:
-    from equipage.emails.models import MailKind
-    from equipage.emails.outbox import queue_mail
-
-    for m in members:
-        if m.email:
-            queue_mail(kind=MailKind.DEACTIVATION_NOTICE, to=m.email, organization=org, member=m)
 
 
 def member_deactivate(*, actor: Actor | Member, member: Member) -> Member:
