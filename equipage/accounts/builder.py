@@ -122,7 +122,8 @@ def build_member(
     )
     member.organization, member.state = organization, state
     if password:
-        member._password = password  # as set_password leaves it: validators hear of the change
+        # As set_password leaves it: the password validators hear of it on save.
+        member._password = password  # type: ignore[attr-defined]
     return member
 
 

@@ -14,7 +14,15 @@ from django.db.models.functions import Cast, Concat
 from django.utils.translation import gettext as _
 
 from equipage.accounts.builder import build_member, holds_seat, save_new_member
-from equipage.accounts.bulk import Check, eligible_ids, load_members, triage, unique_ids
+from equipage.accounts.bulk import (
+    BulkRun,
+    Check,
+    bulk_action,
+    eligible_ids,
+    load_members,
+    member_event_row,
+    triage,
+)
 from equipage.accounts.deactivation import deactivate_members, queue_deactivation_notices
 from equipage.accounts.logins import free_login_for
 from equipage.accounts.models import ROLE_RANK, Member, MemberRole, MemberState, Role
@@ -358,23 +366,9 @@ def _load(organization_id: int, ids: list[int]) -> list[Member]:
     return load_members(organization_id, ids, _BULK_COLUMNS)
 
 
-def _member_row(
-    event: EventType,
-    member: Member,
-    before: dict[str, Any] | None,
-    after: dict[str, Any] | None,
-    label: str = "",
-) -> RowTuple:
-    """Return the audit row ``record_many`` would write for an event about ``member``."""
-    return (event, member.pk, "member", str(member.pk), label or str(member)[:300], before, after)
-
-
 def _triage(
-    actor: Actor,
-    organization_id: int,
-    ids: list[int],
+    run: BulkRun,
     cap: Cap,
-    result: BulkResult,
     *,
     forbidden: str,
     protected: tuple[str, str] | None = None,
@@ -387,17 +381,17 @@ def _triage(
     """
     checks: list[Check] = []
     if protected:
-        owner_id = _owner_id(organization_id)
-        self_id = actor.member.pk if actor.member is not None else None
+        owner_id = _owner_id(run.organization.pk)
+        self_id = run.actor.member.pk if run.actor.member is not None else None
         checks += [
             (lambda m: m.pk == owner_id, protected[0], "invariant"),
             (lambda m: m.pk == self_id, protected[1], "invariant"),
         ]
-    eligible = eligible_ids(actor, cap, ids)
+    eligible = eligible_ids(run.actor, cap, run.ids)
     checks.append((lambda m: m.pk not in eligible, forbidden, "forbidden"))
     if noop:
         checks.append((noop[0], noop[1], "noop"))
-    return triage(_load(organization_id, ids), checks, result)
+    return triage(_load(run.organization.pk, run.ids), checks, run.result)
 
 
 def members_deactivate(
@@ -408,44 +402,42 @@ def members_deactivate(
     Nothing of their history is deleted (seed 003). The owner, the actor
     themselves and members outside the actor's reach are skipped with a reason.
     """
-    actor = as_actor(actor)
-    authorize(actor, Cap.MEMBER_VIEW, organization)
-    ids = unique_ids(members)
-    result = BulkResult()
-    with transaction.atomic():
-        org = lock_organization(organization.pk)
-        todo = _triage(
-            actor,
-            org.pk,
-            ids,
+
+    def select(run: BulkRun) -> list[Member]:
+        return _triage(
+            run,
             Cap.MEMBER_DEACTIVATE,
-            result,
             forbidden=_("You do not have permission to deactivate this member."),
             protected=(_("The owner cannot be deactivated."), _("You cannot deactivate yourself.")),
             noop=(lambda m: m.state == MemberState.DEACTIVATED, _("Already deactivated.")),
         )
-        if todo:
-            deactivate_members(
-                actor=actor, organization=org, member_ids=[m.pk for m in todo], now=clock.now()
+
+    def apply(run: BulkRun, todo: list[Member]) -> list[RowTuple]:
+        org = run.organization
+        ids = [m.pk for m in todo]
+        deactivate_members(actor=run.actor, organization=org, member_ids=ids, now=clock.now())
+        rows = [
+            member_event_row(
+                EventType.MEMBER_DEACTIVATED,
+                m,
+                {"state": m.state},
+                {"state": MemberState.DEACTIVATED},
             )
-            record_rows(
-                actor=actor,
-                organization=org,
-                rows=(
-                    _member_row(
-                        EventType.MEMBER_DEACTIVATED,
-                        m,
-                        {"state": m.state},
-                        {"state": MemberState.DEACTIVATED},
-                    )
-                    for m in todo
-                ),
-            )
-            queue_deactivation_notices(org, todo)
-            for m in todo:
-                m.state = MemberState.DEACTIVATED
-            result.done = todo
-    return result
+            for m in todo
+        ]
+        queue_deactivation_notices(org, todo)
+        for m in todo:
+            m.state = MemberState.DEACTIVATED
+        return rows
+
+    return bulk_action(
+        actor=actor,
+        organization=organization,
+        members=members,
+        gate=Cap.MEMBER_VIEW,
+        select=select,
+        apply=apply,
+    )
 
 
 def member_deactivate(*, actor: Actor | Member, member: Member) -> Member:
@@ -460,44 +452,42 @@ def members_reactivate(
     *, actor: Actor | Member, organization: Organization, members: Iterable[Member | int]
 ) -> BulkResult:
     """Reactivate deactivated members; refused as a whole if the seats do not suffice."""
-    actor = as_actor(actor)
-    authorize(actor, Cap.MEMBER_VIEW, organization)
-    ids = unique_ids(members)
-    result = BulkResult()
-    with transaction.atomic():
-        org = lock_organization(organization.pk)
-        todo = _triage(
-            actor,
-            org.pk,
-            ids,
+
+    def select(run: BulkRun) -> list[Member]:
+        return _triage(
+            run,
             Cap.MEMBER_REACTIVATE,
-            result,
             forbidden=_("You do not have permission to reactivate this member."),
             noop=(lambda m: m.state != MemberState.DEACTIVATED, _("Not deactivated.")),
         )
-        if todo:
-            ensure_seats(org, len(todo))
-            now = clock.now()
-            Member.objects.filter(pk__in=id_list([m.pk for m in todo])).update(
-                state=MemberState.ACTIVE, deactivated_at=None, updated_at=now, activated_at=now
+
+    def apply(run: BulkRun, todo: list[Member]) -> list[RowTuple]:
+        ensure_seats(run.organization, len(todo))
+        now = clock.now()
+        Member.objects.filter(pk__in=id_list([m.pk for m in todo])).update(
+            state=MemberState.ACTIVE, deactivated_at=None, updated_at=now, activated_at=now
+        )
+        rows = [
+            member_event_row(
+                EventType.MEMBER_REACTIVATED,
+                m,
+                {"state": MemberState.DEACTIVATED},
+                {"state": MemberState.ACTIVE},
             )
-            record_rows(
-                actor=actor,
-                organization=org,
-                rows=(
-                    _member_row(
-                        EventType.MEMBER_REACTIVATED,
-                        m,
-                        {"state": MemberState.DEACTIVATED},
-                        {"state": MemberState.ACTIVE},
-                    )
-                    for m in todo
-                ),
-            )
-            for m in todo:
-                m.state = MemberState.ACTIVE
-            result.done = todo
-    return result
+            for m in todo
+        ]
+        for m in todo:
+            m.state = MemberState.ACTIVE
+        return rows
+
+    return bulk_action(
+        actor=actor,
+        organization=organization,
+        members=members,
+        gate=Cap.MEMBER_VIEW,
+        select=select,
+        apply=apply,
+    )
 
 
 def member_reactivate(*, actor: Actor | Member, member: Member) -> Member:
@@ -511,49 +501,54 @@ def members_delete(
     *, actor: Actor | Member, organization: Organization, members: Iterable[Member | int]
 ) -> BulkResult:
     """Delete members: personal data erased, the audit trail kept under a pseudonym."""
-    actor = as_actor(actor)
-    authorize(actor, Cap.MEMBER_VIEW, organization)
-    ids = unique_ids(members)
-    result = BulkResult()
-    with transaction.atomic():
-        org = lock_organization(organization.pk)
-        todo = _triage(
-            actor,
-            org.pk,
-            ids,
+
+    def select(run: BulkRun) -> list[Member]:
+        return _triage(
+            run,
             Cap.MEMBER_DELETE,
-            result,
             forbidden=_("You do not have permission to delete this member."),
             protected=(_("The owner cannot be deleted."), _("You cannot delete yourself.")),
         )
-        if todo:
-            record_rows(
-                actor=actor,
-                organization=org,
-                rows=(
-                    _member_row(EventType.MEMBER_DELETED, m, {"state": m.state}, None, pseudonym(m))
-                    for m in todo
-                ),
-            )
-            from equipage.audit.models import AuditEvent
 
-            todo_ids = [m.pk for m in todo]
-            _revoke_tokens(actor, org, todo_ids, RevokedReason.CREATOR_DELETED)
-            for start in range(0, len(todo_ids), 5000):
-                chunk = todo_ids[start : start + 5000]
-                # Keep the trail, drop the name: events about them now carry the pseudonym
-                # (the SQL twin of ``pseudonym``, one UPDATE per chunk rather than per member).
-                AuditEvent.objects.filter(member_id__in=chunk).update(
-                    target_label=Concat(
-                        Value("member #"),
-                        Cast("member_id", output_field=CharField()),
-                        Value(" (deleted)"),
-                        output_field=CharField(),
-                    )
+    def apply(run: BulkRun, todo: list[Member]) -> list[RowTuple]:
+        # Recorded here, not by bulk_action afterwards: the rows name members still there.
+        record_rows(
+            actor=run.actor,
+            organization=run.organization,
+            rows=(
+                member_event_row(
+                    EventType.MEMBER_DELETED, m, {"state": m.state}, None, pseudonym(m)
                 )
-                Member.objects.filter(pk__in=chunk).delete()
-            result.done = todo
-    return result
+                for m in todo
+            ),
+        )
+        from equipage.audit.models import AuditEvent
+
+        todo_ids = [m.pk for m in todo]
+        _revoke_tokens(run.actor, run.organization, todo_ids, RevokedReason.CREATOR_DELETED)
+        for start in range(0, len(todo_ids), 5000):
+            chunk = todo_ids[start : start + 5000]
+            # Keep the trail, drop the name: events about them now carry the pseudonym
+            # (the SQL twin of ``pseudonym``, one UPDATE per chunk rather than per member).
+            AuditEvent.objects.filter(member_id__in=chunk).update(
+                target_label=Concat(
+                    Value("member #"),
+                    Cast("member_id", output_field=CharField()),
+                    Value(" (deleted)"),
+                    output_field=CharField(),
+                )
+            )
+            Member.objects.filter(pk__in=chunk).delete()
+        return []
+
+    return bulk_action(
+        actor=actor,
+        organization=organization,
+        members=members,
+        gate=Cap.MEMBER_VIEW,
+        select=select,
+        apply=apply,
+    )
 
 
 def _revoke_tokens(actor: Actor, org: Organization, ids: list[int], reason: RevokedReason) -> None:
