@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, cast
 from django.db import transaction
 from django.db.models.base import ModelState
 
-from equipage.accounts.models import Member
+from equipage.accounts.models import Member, MemberState
 from equipage.audit.events import EventType
 from equipage.audit.record import Entry, RowTuple, record_many, record_rows
 from equipage.core.idlist import id_list
@@ -101,7 +101,6 @@ class BulkRun:
 
 
 def bulk_action(
-    *,
     actor: Actor | Member,
     organization: Organization,
     members: Iterable[Member | int],
@@ -154,3 +153,12 @@ def member_event_row(
 ) -> RowTuple:
     """Return the audit row ``record_many`` would write for an event about ``member``."""
     return (event, member.pk, "member", str(member.pk), label or str(member)[:300], before, after)
+
+
+def moved_rows(event: EventType, members: list[Member], state: MemberState) -> list[RowTuple]:
+    """Return the audit rows of ``members`` moving to ``state`` (before: the state each had),
+    and move the instances too, so the caller's result shows where they are now."""
+    rows = [member_event_row(event, m, {"state": m.state}, {"state": state}) for m in members]
+    for m in members:
+        m.state = state
+    return rows

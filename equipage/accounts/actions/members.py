@@ -21,6 +21,7 @@ from equipage.accounts.bulk import (
     eligible_ids,
     load_members,
     member_event_row,
+    moved_rows,
     triage,
 )
 from equipage.accounts.deactivation import deactivate_members, queue_deactivation_notices
@@ -416,28 +417,10 @@ def members_deactivate(
         org = run.organization
         ids = [m.pk for m in todo]
         deactivate_members(actor=run.actor, organization=org, member_ids=ids, now=clock.now())
-        rows = [
-            member_event_row(
-                EventType.MEMBER_DEACTIVATED,
-                m,
-                {"state": m.state},
-                {"state": MemberState.DEACTIVATED},
-            )
-            for m in todo
-        ]
         queue_deactivation_notices(org, todo)
-        for m in todo:
-            m.state = MemberState.DEACTIVATED
-        return rows
+        return moved_rows(EventType.MEMBER_DEACTIVATED, todo, MemberState.DEACTIVATED)
 
-    return bulk_action(
-        actor=actor,
-        organization=organization,
-        members=members,
-        gate=Cap.MEMBER_VIEW,
-        select=select,
-        apply=apply,
-    )
+    return bulk_action(actor, organization, members, Cap.MEMBER_VIEW, select, apply)
 
 
 def member_deactivate(*, actor: Actor | Member, member: Member) -> Member:
@@ -467,27 +450,9 @@ def members_reactivate(
         Member.objects.filter(pk__in=id_list([m.pk for m in todo])).update(
             state=MemberState.ACTIVE, deactivated_at=None, updated_at=now, activated_at=now
         )
-        rows = [
-            member_event_row(
-                EventType.MEMBER_REACTIVATED,
-                m,
-                {"state": MemberState.DEACTIVATED},
-                {"state": MemberState.ACTIVE},
-            )
-            for m in todo
-        ]
-        for m in todo:
-            m.state = MemberState.ACTIVE
-        return rows
+        return moved_rows(EventType.MEMBER_REACTIVATED, todo, MemberState.ACTIVE)
 
-    return bulk_action(
-        actor=actor,
-        organization=organization,
-        members=members,
-        gate=Cap.MEMBER_VIEW,
-        select=select,
-        apply=apply,
-    )
+    return bulk_action(actor, organization, members, Cap.MEMBER_VIEW, select, apply)
 
 
 def member_reactivate(*, actor: Actor | Member, member: Member) -> Member:
@@ -541,14 +506,7 @@ def members_delete(
             Member.objects.filter(pk__in=chunk).delete()
         return []
 
-    return bulk_action(
-        actor=actor,
-        organization=organization,
-        members=members,
-        gate=Cap.MEMBER_VIEW,
-        select=select,
-        apply=apply,
-    )
+    return bulk_action(actor, organization, members, Cap.MEMBER_VIEW, select, apply)
 
 
 def _revoke_tokens(actor: Actor, org: Organization, ids: list[int], reason: RevokedReason) -> None:

@@ -7,10 +7,18 @@ from collections.abc import Iterable
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from equipage.accounts.bulk import BulkRun, Check, bulk_action, eligible_ids, load_members, triage
+from equipage.accounts.bulk import (
+    BulkRun,
+    Check,
+    bulk_action,
+    eligible_ids,
+    load_members,
+    moved_rows,
+    triage,
+)
 from equipage.accounts.models import Member, MemberState
 from equipage.audit.events import EventType
-from equipage.audit.record import Entry, record
+from equipage.audit.record import Entry, RowTuple, record
 from equipage.core import clock
 from equipage.core.bulk import BulkResult
 from equipage.core.errors import ValidationFailed
@@ -106,14 +114,7 @@ def members_invite(
             )
         return entries
 
-    return bulk_action(
-        actor=actor,
-        organization=organization,
-        members=members,
-        gate=Cap.MEMBER_INVITE,
-        select=select,
-        apply=apply,
-    )
+    return bulk_action(actor, organization, members, Cap.MEMBER_INVITE, select, apply)
 
 
 def invitations_resend(
@@ -156,14 +157,7 @@ def invitations_resend(
             )
         return entries
 
-    return bulk_action(
-        actor=actor,
-        organization=organization,
-        members=members,
-        gate=Cap.MEMBER_INVITE,
-        select=select,
-        apply=apply,
-    )
+    return bulk_action(actor, organization, members, Cap.MEMBER_INVITE, select, apply)
 
 
 def invitation_resend(*, actor: Actor | Member, member: Member) -> Member:
@@ -202,7 +196,7 @@ def invitations_revoke(
         ]
         return triage(load_members(run.organization.pk, run.ids), checks, run.result)
 
-    def apply(run: BulkRun, todo: list[Member]) -> list[Entry]:
+    def apply(run: BulkRun, todo: list[Member]) -> list[RowTuple]:
         now = clock.now()
         todo_ids = [m.pk for m in todo]
         for start in range(0, len(todo_ids), 5000):
@@ -211,27 +205,9 @@ def invitations_revoke(
                 status=InvitationStatus.REVOKED, decided_at=now
             )
             Member.objects.filter(pk__in=chunk).update(state=MemberState.CREATED, updated_at=now)
-        entries = [
-            Entry(
-                EventType.INVITATION_REVOKED,
-                target=m,
-                before={"state": MemberState.INVITED},
-                after={"state": MemberState.CREATED},
-            )
-            for m in todo
-        ]
-        for m in todo:
-            m.state = MemberState.CREATED
-        return entries
+        return moved_rows(EventType.INVITATION_REVOKED, todo, MemberState.CREATED)
 
-    return bulk_action(
-        actor=actor,
-        organization=organization,
-        members=members,
-        gate=Cap.MEMBER_INVITE,
-        select=select,
-        apply=apply,
-    )
+    return bulk_action(actor, organization, members, Cap.MEMBER_INVITE, select, apply)
 
 
 def invitation_cancel(*, actor: Actor | Member, invitation: Invitation) -> Invitation:
