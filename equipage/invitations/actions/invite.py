@@ -18,9 +18,7 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from equipage.accounts.actions.members import (
-    check_grantable,
-)
+from equipage.accounts.actions.members import check_grantable
 from equipage.accounts.builder import build_member, save_new_member
 from equipage.accounts.logins import free_login_for
 from equipage.accounts.models import Member, MemberState, Role
