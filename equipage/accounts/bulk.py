@@ -1,4 +1,4 @@
-"""Reads shared by the bulk member actions (accounts and invitations).
+"""What the bulk member actions (accounts and invitations) share: their reads and their run.
 
 A bulk action may carry 50,000 ids: every read here binds them as one
 parameter (``core.idlist``), not one placeholder per id.
@@ -6,15 +6,22 @@ parameter (``core.idlist``), not one placeholder per id.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, replace
+from itertools import chain
+from typing import TYPE_CHECKING, Any, cast
 
+from django.db import transaction
 from django.db.models.base import ModelState
 
-from equipage.accounts.models import Member
+from equipage.accounts.models import Member, MemberState
+from equipage.audit.events import EventType
+from equipage.audit.record import Entry, RowTuple, record_many, record_rows
 from equipage.core.idlist import id_list
 from equipage.core.ids import MAX_ID
-from equipage.permissions import Actor, Cap
+from equipage.organizations.models import Organization
+from equipage.organizations.seats import lock_organization
+from equipage.permissions import Actor, Cap, as_actor, authorize
 from equipage.permissions.policy import members_manageable_by
 
 if TYPE_CHECKING:
@@ -80,3 +87,78 @@ def triage(members: Iterable[Member], checks: Sequence[Check], result: BulkResul
         else:
             todo.append(m)
     return todo
+
+
+@dataclass(frozen=True)
+class BulkRun:
+    """One bulk action under way: who acts, the locked organization, the ids asked for, the
+    result being filled (``select`` records each skipped member in it)."""
+
+    actor: Actor
+    organization: Organization
+    ids: list[int]
+    result: BulkResult
+
+
+def bulk_action(
+    actor: Actor | Member,
+    organization: Organization,
+    members: Iterable[Member | int],
+    gate: Cap,
+    select: Callable[[BulkRun], list[Member]],
+    apply: Callable[[BulkRun, list[Member]], Iterable[Entry] | Iterable[RowTuple]],
+) -> BulkResult:
+    """Run one bulk member action the way all of them run.
+
+    Resolve the actor, check ``gate`` on the organization (per-member
+    permission is ``select``'s first check), collect the ids, lock the
+    organization, let ``select`` triage the targets, let ``apply`` write the
+    ones left, and record the audit events ``apply`` returns (``Entry``
+    objects, or the plain rows of ``record_rows`` for the large actions) — all
+    in one transaction.
+    """
+    from equipage.core.bulk import BulkResult
+
+    actor = as_actor(actor)
+    authorize(actor, gate, organization)
+    run = BulkRun(actor, organization, unique_ids(members), BulkResult())
+    with transaction.atomic():
+        run = replace(run, organization=lock_organization(organization.pk))
+        todo = select(run)
+        if todo:
+            _record(run, apply(run, todo))
+            run.result.done = todo
+    return run.result
+
+
+def _record(run: BulkRun, events: Iterable[Entry] | Iterable[RowTuple]) -> None:
+    found = iter(events)
+    first = next(found, None)
+    if first is None:
+        return
+    if isinstance(first, Entry):
+        entries = cast("Iterator[Entry]", chain([first], found))
+        record_many(actor=run.actor, organization=run.organization, entries=entries)
+    else:
+        rows = cast("Iterator[RowTuple]", chain([first], found))
+        record_rows(actor=run.actor, organization=run.organization, rows=rows)
+
+
+def member_event_row(
+    event: EventType,
+    member: Member,
+    before: dict[str, Any] | None,
+    after: dict[str, Any] | None,
+    label: str = "",
+) -> RowTuple:
+    """Return the audit row ``record_many`` would write for an event about ``member``."""
+    return (event, member.pk, "member", str(member.pk), label or str(member)[:300], before, after)
+
+
+def moved_rows(event: EventType, members: list[Member], state: MemberState) -> list[RowTuple]:
+    """Return the audit rows of ``members`` moving to ``state`` (before: the state each had),
+    and move the instances too, so the caller's result shows where they are now."""
+    rows = [member_event_row(event, m, {"state": m.state}, {"state": state}) for m in members]
+    for m in members:
+        m.state = state
+    return rows

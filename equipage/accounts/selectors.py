@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Value
+from django.db.models import Q, Value
 from django.db.models.functions import Lower
 
 from equipage.accounts.models import (
@@ -22,7 +22,7 @@ def member_by_identifier(organization: Organization, identifier: str) -> Member 
     """Find a member of ``organization`` by login or e-mail, case-insensitively.
 
     Two lookups on ``lower()`` of the column, each answered by an index of
-    (organization, lower(column)): ``member_login_lower`` (accounts 0009) and the
+    (organization, lower(column)): ``member_login_lower`` (accounts 0010) and the
     e-mail's unique index ``member_email_unique_ci`` (whose ``email <> ''`` is
     repeated here so the planner may use it). ``iexact`` on an OR of both read
     the whole organization on SQLite (1.2 s a login at a million members).

@@ -55,6 +55,11 @@ class LeasedQueue:
     queued: str
     sending: str
     done: str
+    max_backoff: dt.timedelta = dt.timedelta(hours=1)
+
+    def backoff(self, attempts: int) -> dt.timedelta:
+        """Return the wait before the next try: 30 s, 1 min, 2 min, ... capped at ``max_backoff``."""
+        return min(dt.timedelta(seconds=30 * 2 ** max(attempts - 1, 0)), self.max_backoff)
 
     def claimable(self, now: dt.datetime) -> Q:
         return Q(status=self.queued, next_attempt_at__lte=now) | Q(

@@ -205,13 +205,12 @@ def _enqueue(email_id: int, run_after: dt.datetime | None = None) -> None:
 
 
 QUEUE = LeasedQueue(
-    OutboundEmail, queued=MailStatus.QUEUED, sending=MailStatus.SENDING, done=MailStatus.SENT
+    OutboundEmail,
+    queued=MailStatus.QUEUED,
+    sending=MailStatus.SENDING,
+    done=MailStatus.SENT,
+    max_backoff=MAX_BACKOFF,
 )
-
-
-def backoff(attempts: int) -> dt.timedelta:
-    """Return the wait before the next try: 30 s, 1 min, 2 min, ... capped at one hour."""
-    return min(dt.timedelta(seconds=30 * 2 ** max(attempts - 1, 0)), MAX_BACKOFF)
 
 
 def build_message(email: OutboundEmail) -> EmailMultiAlternatives:
@@ -292,7 +291,7 @@ def deliver(email_id: int) -> bool:
 
 def _failed(claim: Claim, email: OutboundEmail, exc: Exception, *, maybe_sent: bool) -> bool:
     attempts = email.attempts + 1
-    next_at = clock.now() + backoff(attempts)
+    next_at = clock.now() + QUEUE.backoff(attempts)
     error = f"{type(exc).__name__}: {exc}"[:2000]
     try:
         released = claim.release(

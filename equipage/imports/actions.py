@@ -22,9 +22,10 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count, F, Max, Min
+from django.db.models import Count, Max, Min
 from django.utils.translation import gettext as _
 
+from equipage.accounts.builder import MEMBER_COLUMNS, member_row
 from equipage.accounts.models import (
     CustomField,
     CustomFieldValue,
@@ -564,7 +565,7 @@ def _write(
     progress("write", 0, total)
     added, new_ids = _create_members(org, added, now, progress, total)
     progress("write", len(added), total)
-    _update_members(org, updated, now)
+    _update_members(actor, org, updated, now)
     _write_contacts(added, new_ids, updated, now)
     progress("write", total, total)
     # From here on, in member id order (the new members come back in it): the roles,
@@ -593,26 +594,25 @@ def _write(
 
 
 def _revoke_tokens(actor: Actor, org: Organization, updated: list[Change]) -> None:
-    """Revoke the API tokens of members this import deactivates or takes token roles from."""
+    """Revoke the API tokens of members this import takes token roles from.
+
+    Those of the members it deactivates went with their deactivation
+    (``accounts.deactivation``).
+    """
     from equipage.tokens.actions import may_hold_tokens, tokens_revoke_for_creators
     from equipage.tokens.models import RevokedReason
 
-    deactivated: set[int] = set()
     demoted: set[int] = set()
     for c in updated:
-        if c.pk is None:
+        if c.pk is None or c.fields.get("state", (None, None))[1] == DEACTIVATED:
             continue
-        if c.fields.get("state", (None, None))[1] == DEACTIVATED:
-            deactivated.add(c.pk)
-        elif "roles" in c.fields:
+        if "roles" in c.fields:
             before, after = c.fields["roles"]
             if may_hold_tokens(before) and not may_hold_tokens(after):
                 demoted.add(c.pk)
-    for ids, reason in (
-        (deactivated, RevokedReason.CREATOR_DEACTIVATED),
-        (demoted, RevokedReason.CREATOR_DEMOTED),
-    ):
-        tokens_revoke_for_creators(actor=actor, organization=org, member_ids=ids, reason=reason)
+    tokens_revoke_for_creators(
+        actor=actor, organization=org, member_ids=demoted, reason=RevokedReason.CREATOR_DEMOTED
+    )
 
 
 def _audit_rows(
@@ -672,24 +672,6 @@ def _audit_rows(
         yield (event, upd.pk, "member", str(upd.pk), label, before, after)
 
 
-_MEMBER_COLUMNS = (
-    "organization_id",
-    "login",
-    "email",
-    "first_name",
-    "last_name",
-    "state",
-    "password",
-    "must_change_password",
-    "uses_temp_password",
-    "search_text",
-    "created_at",
-    "updated_at",
-    "activated_at",
-    "deactivated_at",
-)
-
-
 def _last(values: tuple[Any, ...]) -> Any:
     return values[-1]
 
@@ -728,7 +710,7 @@ def _create_members(
 
     shared = uses_shared_password(org)
     stamp = connection.ops.adapt_datetimefield_value(now)
-    active_state, inactive_state = str(MemberState.ACTIVE), str(MemberState.DEACTIVATED)
+    active, inactive = str(MemberState.ACTIVE), str(MemberState.DEACTIVATED)
     org_id = org.pk
     search_key = search_key_maker()
     # In login order: the indexes (the collated name index above all) are filled
@@ -744,18 +726,10 @@ def _create_members(
             login, email, first, last = c.login, row.email, row.first_name, row.last_name
             if hashes:
                 hashed = hashes.get(id(c))
-            if row.active:
-                yield (
-                    org_id, login, email, first, last, active_state, hashed or unusable(),
-                    bool(hashed) or shared, not hashed and shared,
-                    search_key(first, last, login, email), stamp, stamp, stamp, None,
-                )  # fmt: skip
-            else:
-                yield (
-                    org_id, login, email, first, last, inactive_state, hashed or unusable(),
-                    bool(hashed), False,
-                    search_key(first, last, login, email), stamp, stamp, None, stamp,
-                )  # fmt: skip
+            yield member_row(
+                org_id, login, email, first, last, active if row.active else inactive,
+                hashed or unusable(), bool(hashed), shared, stamp, search_key,
+            )  # fmt: skip
             if done % BATCH == 0:
                 progress("write", done, total)
 
@@ -765,7 +739,7 @@ def _create_members(
         )
         before = int(cursor.fetchone()[0])
     with search_index_deferred(Member._meta.db_table, len(ordered)):
-        insert_rows(Member, _MEMBER_COLUMNS, rows())
+        insert_rows(Member, MEMBER_COLUMNS, rows())
     return ordered, _new_ids(org, ordered, now, before)
 
 
@@ -791,13 +765,13 @@ def _new_ids(
     return [pk for pk, _i in pairs]
 
 
-def _update_members(org: Organization, updated: list[Change], now: Any) -> None:
+def _update_members(actor: Actor, org: Organization, updated: list[Change], now: Any) -> None:
     if not updated:
         return
     from django.db import connection
 
+    from equipage.accounts.deactivation import deactivate_members
     from equipage.imports.passwords import hash_passwords
-    from equipage.invitations.models import Invitation, InvitationStatus
 
     ids = [(c.pk, c.fields.get("state", [None, None])[1]) for c in updated if c.pk is not None]
     deactivate = [pk for pk, state in ids if state == DEACTIVATED]
@@ -805,17 +779,7 @@ def _update_members(org: Organization, updated: list[Change], now: Any) -> None:
     profile = [
         c for c in updated if {"first_name", "last_name", "email", "password"} & set(c.fields)
     ]
-    for start in range(0, len(deactivate), BATCH):
-        chunk = deactivate[start : start + BATCH]
-        Member.objects.filter(organization=org, pk__in=chunk).update(
-            state=MemberState.DEACTIVATED,
-            deactivated_at=now,
-            updated_at=now,
-            session_version=F("session_version") + 1,
-        )
-        Invitation.objects.filter(member_id__in=chunk, status=InvitationStatus.PENDING).update(
-            status=InvitationStatus.CANCELLED, decided_at=now
-        )
+    deactivate_members(actor=actor, organization=org, member_ids=deactivate, now=now)
     for start in range(0, len(reactivate), BATCH):
         Member.objects.filter(organization=org, pk__in=reactivate[start : start + BATCH]).update(
             state=MemberState.ACTIVE, deactivated_at=None, activated_at=now, updated_at=now
@@ -1014,15 +978,10 @@ def _queue_mails(
                 batch = []
         send_set_password_links(org, batch)
     if org.deactivation_notice:
-        from equipage.emails.models import MailKind
-        from equipage.emails.outbox import queue_mail
+        from equipage.accounts.deactivation import queue_deactivation_notices
 
         gone = [c.pk for c in updated if c.kind == "deactivated" and c.pk is not None]
-        for m in _members(org, gone):
-            if m.email:
-                queue_mail(
-                    kind=MailKind.DEACTIVATION_NOTICE, to=m.email, organization=org, member=m
-                )
+        queue_deactivation_notices(org, _members(org, gone))
 
 
 def _members(org: Organization, ids: list[int]) -> Iterator[Member]:

@@ -60,9 +60,10 @@ def organization_create(
     language: str = Language.FR,
 ) -> CreatedOrganization:
     """Create an organization and its owner; the owner gets a single-use set-password link."""
-    from equipage.accounts.actions.members import clean_email, refresh_search_text
+    from equipage.accounts.actions.members import clean_email
     from equipage.accounts.actions.passwords import send_set_password_link
-    from equipage.accounts.models import Member, MemberRole, MemberState, Role
+    from equipage.accounts.builder import build_member, save_new_member
+    from equipage.accounts.models import MemberState, Role
     from equipage.accounts.snapshots import member_snapshot
 
     if actor.kind != "operator":
@@ -99,25 +100,17 @@ def organization_create(
             created_at=now,
             updated_at=now,
         )
-        local = owner_email.split("@")[0].lower()
-        owner = Member(
+        owner = build_member(
             organization=org,
-            login=local,
+            login=owner_email.split("@")[0].lower(),
             email=owner_email,
             # Empty names are asked for on the owner's set-password page (SPEC §1).
             first_name=clean_name(owner_first_name, field="owner_first_name", max_length=150),
             last_name=clean_name(owner_last_name, field="owner_last_name", max_length=150),
             state=MemberState.ACTIVE,
-            created_at=now,
-            updated_at=now,
-            activated_at=now,
+            now=now,
         )
-        owner.set_unusable_password()
-        refresh_search_text(owner)
-        owner.save()
-        MemberRole.objects.bulk_create(
-            [MemberRole(organization=org, member=owner, role=r) for r in (Role.OWNER, Role.ADMIN)]
-        )
+        save_new_member(owner, (Role.OWNER, Role.ADMIN))
         record(
             actor=actor,
             organization=org,

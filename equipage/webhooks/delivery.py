@@ -48,11 +48,6 @@ def verify(
     )
 
 
-def backoff(attempts: int) -> dt.timedelta:
-    """Return the wait before the next try: 30 s, 1 min, 2 min, ... capped at six hours."""
-    return min(dt.timedelta(seconds=30 * 2 ** max(attempts - 1, 0)), MAX_BACKOFF)
-
-
 def enqueue(delivery_id: int, run_after: dt.datetime | None = None) -> None:
     from equipage.webhooks.tasks import deliver_webhook
 
@@ -77,6 +72,7 @@ QUEUE = LeasedQueue(
     queued=DeliveryStatus.QUEUED,
     sending=DeliveryStatus.SENDING,
     done=DeliveryStatus.DELIVERED,
+    max_backoff=MAX_BACKOFF,
 )
 
 
@@ -121,7 +117,7 @@ def deliver(delivery_id: int) -> bool:
     if not error:
         error = f"HTTP {status}"  # a 3xx too: redirects are not followed
     give_up = attempts >= MAX_ATTEMPTS or not endpoint.active
-    next_at = clock.now() + backoff(attempts)
+    next_at = clock.now() + QUEUE.backoff(attempts)
     released = claim.release(
         status=DeliveryStatus.FAILED if give_up else DeliveryStatus.QUEUED,
         attempts=attempts,

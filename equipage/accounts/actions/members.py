@@ -8,12 +8,23 @@ from typing import Any
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import IntegrityError, transaction
-from django.db.models import CharField, F, Value
+from django.db import transaction
+from django.db.models import CharField, Value
 from django.db.models.functions import Cast, Concat
 from django.utils.translation import gettext as _
 
-from equipage.accounts.bulk import Check, eligible_ids, load_members, triage, unique_ids
+from equipage.accounts.builder import build_member, holds_seat, save_new_member
+from equipage.accounts.bulk import (
+    BulkRun,
+    Check,
+    bulk_action,
+    eligible_ids,
+    load_members,
+    member_event_row,
+    moved_rows,
+    triage,
+)
+from equipage.accounts.deactivation import deactivate_members, queue_deactivation_notices
 from equipage.accounts.logins import free_login_for
 from equipage.accounts.models import ROLE_RANK, Member, MemberRole, MemberState, Role
 from equipage.accounts.sendmodes import SendMode
@@ -176,7 +187,7 @@ def member_create(
 
     with transaction.atomic():
         org = lock_organization(organization.pk)
-        if state == MemberState.ACTIVE:
+        if holds_seat(state):
             ensure_seats(org, 1)
         ensure_email_free(org.pk, email)
         login = login.strip()
@@ -184,45 +195,27 @@ def member_create(
             ensure_login_free(org.pk, login)
         else:
             login = free_login_for(org.pk, first_name, last_name, email)
-        now = clock.now()
-        member = Member(
+        generated = None
+        if send == SendMode.CREDENTIALS:
+            from django.utils.crypto import get_random_string
+
+            generated = password = get_random_string(14)
+        member = build_member(
             organization=org,
             login=login,
             email=email,
             first_name=first_name,
             last_name=last_name,
+            state=state,
+            now=clock.now(),
+            password=password,
+            shared=send != SendMode.LINK and uses_shared_password(org),
+            language=language,
             phone=phone,
             job_title=job_title,
-            language=language,
             external_id=external_id,
-            state=state,
-            created_at=now,
-            updated_at=now,
-            activated_at=now if state == MemberState.ACTIVE else None,
         )
-        generated = None
-        if send == SendMode.CREDENTIALS:
-            from django.utils.crypto import get_random_string
-
-            generated = get_random_string(14)
-            password = generated
-        if password:
-            member.set_password(password)
-            member.must_change_password = True
-        else:
-            member.set_unusable_password()
-            if state == MemberState.ACTIVE and send != SendMode.LINK and uses_shared_password(org):
-                member.uses_temp_password = True
-                member.must_change_password = True
-        refresh_search_text(member)
-        try:
-            with transaction.atomic():
-                member.save()
-        except IntegrityError:
-            raise Conflict(_("A member with this login or e-mail already exists.")) from None
-        MemberRole.objects.bulk_create(
-            [MemberRole(organization=org, member=member, role=r) for r in roles]
-        )
+        save_new_member(member, roles)
         if group_ids:
             from equipage.groups.memberships import add_memberships
 
@@ -391,23 +384,9 @@ def _load(organization_id: int, ids: list[int]) -> list[Member]:
     return load_members(organization_id, ids, _BULK_COLUMNS)
 
 
-def _member_row(
-    event: EventType,
-    member: Member,
-    before: dict[str, Any] | None,
-    after: dict[str, Any] | None,
-    label: str = "",
-) -> RowTuple:
-    """Return the audit row ``record_many`` would write for an event about ``member``."""
-    return (event, member.pk, "member", str(member.pk), label or str(member)[:300], before, after)
-
-
 def _triage(
-    actor: Actor,
-    organization_id: int,
-    ids: list[int],
+    run: BulkRun,
     cap: Cap,
-    result: BulkResult,
     *,
     forbidden: str,
     protected: tuple[str, str] | None = None,
@@ -420,17 +399,17 @@ def _triage(
     """
     checks: list[Check] = []
     if protected:
-        owner_id = _owner_id(organization_id)
-        self_id = actor.member.pk if actor.member is not None else None
+        owner_id = _owner_id(run.organization.pk)
+        self_id = run.actor.member.pk if run.actor.member is not None else None
         checks += [
             (lambda m: m.pk == owner_id, protected[0], "invariant"),
             (lambda m: m.pk == self_id, protected[1], "invariant"),
         ]
-    eligible = eligible_ids(actor, cap, ids)
+    eligible = eligible_ids(run.actor, cap, run.ids)
     checks.append((lambda m: m.pk not in eligible, forbidden, "forbidden"))
     if noop:
         checks.append((noop[0], noop[1], "noop"))
-    return triage(_load(organization_id, ids), checks, result)
+    return triage(_load(run.organization.pk, run.ids), checks, run.result)
 
 
 def members_deactivate(
@@ -441,65 +420,24 @@ def members_deactivate(
     Nothing of their history is deleted (seed 003). The owner, the actor
     themselves and members outside the actor's reach are skipped with a reason.
     """
-    actor = as_actor(actor)
-    authorize(actor, Cap.MEMBER_VIEW, organization)
-    ids = unique_ids(members)
-    result = BulkResult()
-    with transaction.atomic():
-        org = lock_organization(organization.pk)
-        todo = _triage(
-            actor,
-            org.pk,
-            ids,
+
+    def select(run: BulkRun) -> list[Member]:
+        return _triage(
+            run,
             Cap.MEMBER_DEACTIVATE,
-            result,
             forbidden=_("You do not have permission to deactivate this member."),
             protected=(_("The owner cannot be deactivated."), _("You cannot deactivate yourself.")),
             noop=(lambda m: m.state == MemberState.DEACTIVATED, _("Already deactivated.")),
         )
-        if todo:
-            now = clock.now()
-            todo_ids = [m.pk for m in todo]
-            Member.objects.filter(pk__in=id_list(todo_ids)).update(
-                state=MemberState.DEACTIVATED,
-                deactivated_at=now,
-                updated_at=now,
-                session_version=F("session_version") + 1,
-            )
-            from equipage.invitations.models import Invitation, InvitationStatus
 
-            Invitation.objects.filter(
-                member_id__in=id_list(todo_ids), status=InvitationStatus.PENDING
-            ).update(status=InvitationStatus.CANCELLED, decided_at=now)
-            _revoke_tokens(actor, org, todo_ids, RevokedReason.CREATOR_DEACTIVATED)
-            record_rows(
-                actor=actor,
-                organization=org,
-                rows=(
-                    _member_row(
-                        EventType.MEMBER_DEACTIVATED,
-                        m,
-                        {"state": m.state},
-                        {"state": MemberState.DEACTIVATED},
-                    )
-                    for m in todo
-                ),
-            )
-            if org.deactivation_notice:
-                _queue_deactivation_notices(org, todo)
-            for m in todo:
-                m.state = MemberState.DEACTIVATED
-            result.done = todo
-    return result
+    def apply(run: BulkRun, todo: list[Member]) -> list[RowTuple]:
+        org = run.organization
+        ids = [m.pk for m in todo]
+        deactivate_members(actor=run.actor, organization=org, member_ids=ids, now=clock.now())
+        queue_deactivation_notices(org, todo)
+        return moved_rows(EventType.MEMBER_DEACTIVATED, todo, MemberState.DEACTIVATED)
 
-
-def _queue_deactivation_notices(org: Organization, members: list[Member]) -> None:
-    from equipage.emails.models import MailKind
-    from equipage.emails.outbox import queue_mail
-
-    for m in members:
-        if m.email:
-            queue_mail(kind=MailKind.DEACTIVATION_NOTICE, to=m.email, organization=org, member=m)
+    return bulk_action(actor, organization, members, Cap.MEMBER_VIEW, select, apply)
 
 
 def member_deactivate(*, actor: Actor | Member, member: Member) -> Member:
@@ -514,44 +452,24 @@ def members_reactivate(
     *, actor: Actor | Member, organization: Organization, members: Iterable[Member | int]
 ) -> BulkResult:
     """Reactivate deactivated members; refused as a whole if the seats do not suffice."""
-    actor = as_actor(actor)
-    authorize(actor, Cap.MEMBER_VIEW, organization)
-    ids = unique_ids(members)
-    result = BulkResult()
-    with transaction.atomic():
-        org = lock_organization(organization.pk)
-        todo = _triage(
-            actor,
-            org.pk,
-            ids,
+
+    def select(run: BulkRun) -> list[Member]:
+        return _triage(
+            run,
             Cap.MEMBER_REACTIVATE,
-            result,
             forbidden=_("You do not have permission to reactivate this member."),
             noop=(lambda m: m.state != MemberState.DEACTIVATED, _("Not deactivated.")),
         )
-        if todo:
-            ensure_seats(org, len(todo))
-            now = clock.now()
-            Member.objects.filter(pk__in=id_list([m.pk for m in todo])).update(
-                state=MemberState.ACTIVE, deactivated_at=None, updated_at=now, activated_at=now
-            )
-            record_rows(
-                actor=actor,
-                organization=org,
-                rows=(
-                    _member_row(
-                        EventType.MEMBER_REACTIVATED,
-                        m,
-                        {"state": MemberState.DEACTIVATED},
-                        {"state": MemberState.ACTIVE},
-                    )
-                    for m in todo
-                ),
-            )
-            for m in todo:
-                m.state = MemberState.ACTIVE
-            result.done = todo
-    return result
+
+    def apply(run: BulkRun, todo: list[Member]) -> list[RowTuple]:
+        ensure_seats(run.organization, len(todo))
+        now = clock.now()
+        Member.objects.filter(pk__in=id_list([m.pk for m in todo])).update(
+            state=MemberState.ACTIVE, deactivated_at=None, updated_at=now, activated_at=now
+        )
+        return moved_rows(EventType.MEMBER_REACTIVATED, todo, MemberState.ACTIVE)
+
+    return bulk_action(actor, organization, members, Cap.MEMBER_VIEW, select, apply)
 
 
 def member_reactivate(*, actor: Actor | Member, member: Member) -> Member:
@@ -565,49 +483,47 @@ def members_delete(
     *, actor: Actor | Member, organization: Organization, members: Iterable[Member | int]
 ) -> BulkResult:
     """Delete members: personal data erased, the audit trail kept under a pseudonym."""
-    actor = as_actor(actor)
-    authorize(actor, Cap.MEMBER_VIEW, organization)
-    ids = unique_ids(members)
-    result = BulkResult()
-    with transaction.atomic():
-        org = lock_organization(organization.pk)
-        todo = _triage(
-            actor,
-            org.pk,
-            ids,
+
+    def select(run: BulkRun) -> list[Member]:
+        return _triage(
+            run,
             Cap.MEMBER_DELETE,
-            result,
             forbidden=_("You do not have permission to delete this member."),
             protected=(_("The owner cannot be deleted."), _("You cannot delete yourself.")),
         )
-        if todo:
-            record_rows(
-                actor=actor,
-                organization=org,
-                rows=(
-                    _member_row(EventType.MEMBER_DELETED, m, {"state": m.state}, None, pseudonym(m))
-                    for m in todo
-                ),
-            )
-            from equipage.audit.models import AuditEvent
 
-            todo_ids = [m.pk for m in todo]
-            _revoke_tokens(actor, org, todo_ids, RevokedReason.CREATOR_DELETED)
-            for start in range(0, len(todo_ids), 5000):
-                chunk = todo_ids[start : start + 5000]
-                # Keep the trail, drop the name: events about them now carry the pseudonym
-                # (the SQL twin of ``pseudonym``, one UPDATE per chunk rather than per member).
-                AuditEvent.objects.filter(member_id__in=chunk).update(
-                    target_label=Concat(
-                        Value("member #"),
-                        Cast("member_id", output_field=CharField()),
-                        Value(" (deleted)"),
-                        output_field=CharField(),
-                    )
+    def apply(run: BulkRun, todo: list[Member]) -> list[RowTuple]:
+        # Recorded here, not by bulk_action afterwards: the rows name members still there.
+        record_rows(
+            actor=run.actor,
+            organization=run.organization,
+            rows=(
+                member_event_row(
+                    EventType.MEMBER_DELETED, m, {"state": m.state}, None, pseudonym(m)
                 )
-                Member.objects.filter(pk__in=chunk).delete()
-            result.done = todo
-    return result
+                for m in todo
+            ),
+        )
+        from equipage.audit.models import AuditEvent
+
+        todo_ids = [m.pk for m in todo]
+        _revoke_tokens(run.actor, run.organization, todo_ids, RevokedReason.CREATOR_DELETED)
+        for start in range(0, len(todo_ids), 5000):
+            chunk = todo_ids[start : start + 5000]
+            # Keep the trail, drop the name: events about them now carry the pseudonym
+            # (the SQL twin of ``pseudonym``, one UPDATE per chunk rather than per member).
+            AuditEvent.objects.filter(member_id__in=chunk).update(
+                target_label=Concat(
+                    Value("member #"),
+                    Cast("member_id", output_field=CharField()),
+                    Value(" (deleted)"),
+                    output_field=CharField(),
+                )
+            )
+            Member.objects.filter(pk__in=chunk).delete()
+        return []
+
+    return bulk_action(actor, organization, members, Cap.MEMBER_VIEW, select, apply)
 
 
 def _revoke_tokens(actor: Actor, org: Organization, ids: list[int], reason: RevokedReason) -> None:
