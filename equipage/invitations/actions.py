@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -19,6 +19,7 @@ from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from equipage.accounts.actions.customfields import apply_creation_extras, clean_creation_extras
 from equipage.accounts.actions.members import (
     _validate_password,
     check_grantable,
@@ -206,6 +207,8 @@ def invitations_create(
     roles: Sequence[str] = (Role.MEMBER,),
     group_ids: Sequence[int] = (),
     language: str = "",
+    custom_values: Mapping[int, str] = {},  # custom field id → value (read only)
+    deletion_date: dt.date | None = None,
 ) -> list[InviteOutcome]:
     """Invite every address of ``emails``; answer each one on its own (seeds 002, 003).
 
@@ -224,6 +227,9 @@ def invitations_create(
     addresses = split_addresses(emails)
     if not addresses:
         raise ValidationFailed(_("Enter at least one e-mail address."), field="emails")
+    # The custom values and the deletion date go to every new invitee (seed 002);
+    # existing accounts answered with a way forward are left as they are.
+    extras = clean_creation_extras(organization.pk, custom_values, deletion_date)
 
     outcomes: list[InviteOutcome] = []
     with transaction.atomic():
@@ -231,6 +237,11 @@ def invitations_create(
         budget = _DailyBudget(org)
         for address in addresses:
             outcomes.append(_invite_one(actor, org, address, roles, group_ids, language, budget))
+        for outcome in outcomes:
+            if outcome.status == InviteStatus.INVITED and outcome.member is not None:
+                apply_creation_extras(
+                    actor=actor, member=outcome.member, values=extras, deletion_date=deletion_date
+                )
     return outcomes
 
 

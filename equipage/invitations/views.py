@@ -13,7 +13,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from equipage.accounts.models import Role
+from equipage.accounts.models import CustomField, Role
 from equipage.core.errors import DomainError, NotFound
 from equipage.invitations.actions import (
     InvitationLinkError,
@@ -28,7 +28,9 @@ from equipage.invitations.selectors import access_invitation_by_id, invitations_
 from equipage.permissions import Actor, Cap, can, grantable_roles
 from equipage.permissions.policy import may_add_to_groups
 from equipage.web.confirm import confirm_page, is_confirmed
+from equipage.web.forms import add_creation_extras, creation_extras
 from equipage.web.tenancy import member_required, organization_or_404, origin_of
+from equipage.web.views.common import attach_error
 
 
 def _may_invite(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -67,6 +69,7 @@ def invite(request: HttpRequest, slug: str) -> HttpResponse:
         groups=_group_choices(actor, org),
         initial={"roles": [Role.MEMBER]},
     )
+    add_creation_extras(form, list(CustomField.objects.filter(organization=org)))
     outcomes = None
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -78,9 +81,13 @@ def invite(request: HttpRequest, slug: str) -> HttpResponse:
                 roles=data["roles"] or [Role.MEMBER],
                 group_ids=data.get("groups") or [],
                 language=data["language"],
+                **creation_extras(data),
             )
         except DomainError as exc:
-            form.add_error("emails" if exc.field in (None, "emails") else None, str(exc))
+            if exc.field in (None, "emails"):
+                form.add_error("emails", str(exc))
+            else:
+                attach_error(form, exc)
     return render(
         request,
         "invitations/invite.html",

@@ -40,7 +40,13 @@ from equipage.groups.models import GroupMembership, Label
 from equipage.groups.selectors import group_tree
 from equipage.permissions import Cap, access_member_by_id, can, grantable_roles
 from equipage.permissions.policy import access_group_by_id
-from equipage.web.forms import MemberCreateForm, MemberEditForm, SelfContactForm
+from equipage.web.forms import (
+    MemberCreateForm,
+    MemberEditForm,
+    SelfContactForm,
+    add_creation_extras,
+    creation_extras,
+)
 from equipage.web.views.common import actor, attach_error, requires
 from equipage.web.views.directory import _choices
 
@@ -57,6 +63,7 @@ def member_new(request: HttpRequest, slug: str) -> HttpResponse:
     form = MemberCreateForm(
         request.POST or None, roles=roles, groups=groups, initial={"roles": [Role.MEMBER]}
     )
+    add_creation_extras(form, list(CustomField.objects.filter(organization=org)), before="send")
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         send = data["send"]
@@ -75,6 +82,7 @@ def member_new(request: HttpRequest, slug: str) -> HttpResponse:
                 if send in ("password", "notification")
                 else None,
                 send=send if send in ("credentials", "link", "notification") else "none",
+                **creation_extras(data),
             )
         except DomainError as exc:
             attach_error(form, exc)
