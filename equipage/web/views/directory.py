@@ -80,9 +80,17 @@ def _choices(request: HttpRequest) -> dict[str, Any]:
 @require_GET
 @requires(Cap.MEMBER_VIEW)
 def members(request: HttpRequest, slug: str) -> HttpResponse:
+    context = directory_context(request, DirectoryQuery.from_params(request.GET))
+    context["result"] = request.session.pop("bulk_result", None)
+    if request.htmx and request.GET.get("fragment") == "table":  # type: ignore[attr-defined]
+        return render(request, "web/members/_table.html", context)
+    return render(request, "web/members/directory.html", context)
+
+
+def directory_context(request: HttpRequest, query: DirectoryQuery) -> dict[str, Any]:
+    """Everything the directory page shows for ``query`` (also re-rendered after a bulk action)."""
     org = request.organization  # type: ignore[attr-defined]
     act = actor(request)
-    query = DirectoryQuery.from_params(request.GET)
     page = directory_page(act, query)
     facts = member_facts(page.members)
     guides = {f["id"]: f["guide"] for f in facts}
@@ -119,7 +127,6 @@ def members(request: HttpRequest, slug: str) -> HttpResponse:
         "filter_qs": query.querystring(),
         "drawer_filters": _drawer_filters(query),
         "can_edit_selection": any(a.key in EDIT_KEYS for a in actions),
-        "result": request.session.pop("bulk_result", None),
         "undo_minutes": UNDO_SECONDS // 60,
         **choices,
         # Hundreds of groups, listed twice (filter and bulk target): built once, here.
@@ -129,9 +136,7 @@ def members(request: HttpRequest, slug: str) -> HttpResponse:
             ((pk, SELECTED if pk == query.group else "", name) for pk, name in choices["groups"]),
         ),
     }
-    if request.htmx and request.GET.get("fragment") == "table":  # type: ignore[attr-defined]
-        return render(request, "web/members/_table.html", context)
-    return render(request, "web/members/directory.html", context)
+    return context
 
 
 @require_GET
@@ -229,13 +234,13 @@ def _edit_form(request: HttpRequest, ids: list[int], query: DirectoryQuery) -> H
     if not allowed or not ids:
         context = {"nav": "members", "back": back, "action": None}
         context["error"] = _("Select at least one member.") if allowed else _("Choose an action.")
-        return render(request, "web/members/bulk_result.html", context, status=400)
+        return refused(request, context)
     members = list(
         Member.objects.filter(organization=org, pk__in=ids[:10]).order_by("last_name", "first_name")
     )
-    return render(
+    return step(
         request,
-        "web/members/bulk_edit.html",
+        "bulk_edit",
         {
             "nav": "members",
             "back": back,
@@ -271,8 +276,7 @@ def members_bulk_edit(request: HttpRequest, slug: str) -> HttpResponse:
         for label in Label.objects.filter(organization=org, pk__in=wanted).order_by("name"):
             steps.append((key, {"label": label}))
     if not ids or not steps:
-        flash_result(request, {"level": "notice", "text": _("Nothing to change.")})
-        return redirect(directory_url(org, query))
+        return show_result(request, {"level": "notice", "text": _("Nothing to change.")}, query)
     summaries: list[dict[str, Any]] = []
     tokens: list[str] = []
     for key, target in steps:
@@ -303,8 +307,7 @@ def members_bulk_edit(request: HttpRequest, slug: str) -> HttpResponse:
         "undo": combine_tokens([t for t in tokens if t], actor=act, organization=org),
         "filter": query.querystring(),
     }
-    flash_result(request, combined)
-    return redirect(directory_url(org, query))
+    return show_result(request, combined, query)
 
 
 def directory_url(org: Any, query: DirectoryQuery) -> str:
@@ -323,21 +326,21 @@ def bulk_request(
     allowed = {a.key for a in available_actions(act)}
     if action is None or key not in allowed:
         context["error"] = _("Choose an action.")
-        return render(request, "web/members/bulk_result.html", context, status=400)
+        return refused(request, context)
     if not ids:
         context["error"] = _("Select at least one member.")
-        return render(request, "web/members/bulk_result.html", context, status=400)
+        return refused(request, context)
     target, problem = _target(request, action.needs)
     if problem:
         context["error"] = problem
-        return render(request, "web/members/bulk_result.html", context, status=400)
+        return refused(request, context)
     confirmed = request.POST.get("confirmed") == "1"
     everyone = request.POST.get("all") == "1"
     split = None if confirmed else _split(act, key, ids)
     if split is not None and not split[0]:
         # A browser without JavaScript posts whatever button was pressed: say at once
         # that it applies to none of the selection.
-        flash_result(
+        return show_result(
             request,
             {
                 "level": "notice",
@@ -348,20 +351,19 @@ def bulk_request(
                 )
                 % {"what": action.label, "n": len(ids)},
             },
+            query,
         )
-        return redirect(back)
     if action.asks_confirmation and not confirmed:
-        return render(
+        return step(
             request,
-            "web/members/bulk_confirm.html",
+            "bulk_confirm",
             _confirm_context(context, action, ids, split, target, everyone, request),
         )
     previous = roles_before(ids) if key == "set_role" and len(ids) <= UNDO_MAX else None
     try:
         result = run_bulk(actor=act, organization=org, key=key, ids=ids, **target)
     except DomainError as exc:
-        flash_result(request, {"level": "error", "text": str(exc)})
-        return redirect(back)
+        return show_result(request, {"level": "error", "text": str(exc)}, query)
     what = _target_name(target)
     token = undo_token(
         actor=act,
@@ -371,8 +373,7 @@ def bulk_request(
         target=target,
         previous_roles=previous,
     )
-    flash_result(request, _summary(key, result, what, token, query))
-    return redirect(back)
+    return show_result(request, _summary(key, result, what, token, query), query)
 
 
 def _target(request: HttpRequest, needs: str) -> tuple[dict[str, Any], str]:
@@ -452,6 +453,38 @@ def _summary(key: str, result: Any, what: str, token: str, query: DirectoryQuery
     }
 
 
+def show_result(
+    request: HttpRequest, result: dict[str, Any], query: DirectoryQuery
+) -> HttpResponse:
+    """Show a bulk result on the directory (issue 15.2).
+
+    With htmx, in place: the result region and, out of band, the list as it is now.
+    Without JavaScript, by redirect to the directory, which shows it once.
+    """
+    if request.htmx:  # type: ignore[attr-defined]
+        context = directory_context(request, query)
+        context["result"] = result
+        return render(request, "web/members/_bulk_outcome.html", context)
+    flash_result(request, result)
+    return redirect(directory_url(request.organization, query))  # type: ignore[attr-defined]
+
+
+def refused(request: HttpRequest, context: dict[str, Any]) -> HttpResponse:
+    """Say why a bulk request cannot run: in the result region with htmx, else on its page."""
+    if request.htmx:  # type: ignore[attr-defined]
+        # 200: htmx swaps only successful answers; the words say it was refused.
+        result = {"level": "error", "text": context["error"]}
+        return render(request, "web/members/_result.html", {"result": result})
+    return render(request, "web/members/bulk_result.html", context, status=400)
+
+
+def step(request: HttpRequest, name: str, context: dict[str, Any]) -> HttpResponse:
+    """Render the confirmation or « Éditer » form: in the result region with htmx, else a page."""
+    if request.htmx:  # type: ignore[attr-defined]
+        return render(request, f"web/members/_{name}.html", {**context, "inline": True})
+    return render(request, f"web/members/{name}.html", context)
+
+
 def flash_result(request: HttpRequest, result: dict[str, Any]) -> None:
     """Keep the result for the next directory page (shown once, then forgotten)."""
     request.session["bulk_result"] = result
@@ -468,12 +501,10 @@ def members_undo(request: HttpRequest, slug: str) -> HttpResponse:
             actor=actor(request), organization=org, token=request.POST.get("token", "")
         )
     except DomainError as exc:
-        flash_result(request, {"level": "error", "text": str(exc)})
-        return redirect(directory_url(org, query))
+        return show_result(request, {"level": "error", "text": str(exc)}, query)
     summary = _summary(key, result, "", "", query)
     summary["text"] = _("Undone: %(what)s.") % {"what": summary["text"]}
-    flash_result(request, summary)
-    return redirect(directory_url(org, query))
+    return show_result(request, summary, query)
 
 
 def _split(act: Actor, key: str, ids: list[int]) -> tuple[list[Member], list[Member]] | None:

@@ -71,6 +71,35 @@
     }
     update();
   });
-  document.body.addEventListener("htmx:afterSwap", update);
+  // Results, confirmations and « Éditer » come back into #bulk-outcome (htmx); a result
+  // also brings the list as it is now, whose checkboxes start unchecked.
+  const outcome = document.getElementById("bulk-outcome");
+  document.body.addEventListener("htmx:oobAfterSwap", (event) => {
+    if (event.detail.target && event.detail.target.id === "members-table") {
+      const all = allBox();
+      if (all) all.checked = false;
+      if (pageBox) pageBox.checked = false;
+    }
+  });
+  document.body.addEventListener("htmx:afterSwap", (event) => {
+    update();
+    if (outcome && event.detail.target === outcome) {
+      const focus = outcome.querySelector("[data-outcome-focus]");
+      if (focus) {
+        focus.scrollIntoView({ block: "start" });
+        focus.focus({ preventScroll: true });
+      }
+    }
+  });
+  if (outcome) {
+    // « Annuler » of an inline confirmation: close it, back to the bar, selection kept.
+    outcome.addEventListener("click", (event) => {
+      if (event.target.closest("[data-clear-outcome]")) {
+        event.preventDefault();
+        outcome.replaceChildren();
+        (toggle || form).focus();
+      }
+    });
+  }
   update();
 })();
