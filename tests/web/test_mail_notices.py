@@ -56,9 +56,7 @@ def test_the_owner_hides_the_mail_notice_once_and_finds_it_on_the_settings_page(
     c.force_login(owner, backend="equipage.accounts.backends.MemberBackend")
     page = c.get("/o/acme/members").content.decode()
     assert "until your host sets up outgoing mail" in page and "Hide this notice" in page
-    response = c.post(
-        "/o/acme/notices/mail_unconfigured/dismiss", {"next": "/o/acme/members?q=x"}
-    )
+    response = c.post("/o/acme/notices/mail_unconfigured/dismiss", {"next": "/o/acme/members?q=x"})
     assert response.status_code == 302 and response["Location"] == "/o/acme/members?q=x"
     assert "outgoing mail" not in c.get("/o/acme/members").content.decode()
     # Stored in the database (every node knows it), audited once even if posted twice.
