@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter
 from typing import Any
 
@@ -108,6 +109,10 @@ def directory_context(request: HttpRequest, query: DirectoryQuery) -> dict[str, 
             # an invitee without a name yet is named by their e-mail.
             "name": person_name(f["first_name"], f["last_name"], f["email"], f["login"]),
             "url": f"{base}{f['id']}/",
+            # Written the viewer's way by the template (03/12/2026, 12/03/2026).
+            "last_login_at": dt.datetime.fromisoformat(f["last_login"])
+            if f["last_login"]
+            else None,
             "role_labels": [role_label(r) for r in f["roles"]],
             "state_label": state_label(f["state"]),
             "guide_label": guide_label(f["guide"]),
