@@ -358,3 +358,10 @@ def test_empty_search_says_what_to_do_next(login_as: Any, admin: Any) -> None:
     body = login_as(admin).get("/o/acme/members?q=zzzz").content.decode()
     assert "No member matches this search." in body
     assert "Clear the filters" in body and "add this person" in body
+
+
+def test_the_import_form_presets_add_and_update_not_a_sync(login_as: Any, admin: Any) -> None:
+    """A sync deactivates everyone the file lacks: the coordinator must choose it."""
+    page = login_as(admin).get("/o/acme/members/import/").content.decode()
+    assert '<option value="upsert" selected>' in page
+    assert '<option value="sync" selected>' not in page

@@ -243,6 +243,8 @@ def test_p6_the_import_page_speaks_the_viewers_language(
     page.get_by_role("link", name=W[lang]["import"]).click()
     expect(page.locator("input[type=file]")).to_be_attached()
     expect(page.locator("html")).to_have_attribute("lang", lang)
+    # Nothing disappears unless asked: « add and update » is preset, a sync is chosen.
+    expect(page.locator('select[name="mode"]')).to_have_value("upsert")
     shot(page, 6, "import_page", lang, full=True)
 
 
