@@ -17,6 +17,7 @@ from equipage.accounts.models import CustomField, Role
 from equipage.core.errors import DomainError, NotFound
 from equipage.invitations.actions import (
     InvitationLinkError,
+    InviteStatus,
     invitation_accept,
     invitation_by_token,
     invitation_cancel,
@@ -63,13 +64,12 @@ def invite(request: HttpRequest, slug: str) -> HttpResponse:
     org = request.organization  # type: ignore[attr-defined]
     actor: Actor = request.actor  # type: ignore[attr-defined]
     roles = [(r, Role(r).label) for r in grantable_roles(actor)]
+    groups = _group_choices(actor, org)
+    fields = list(CustomField.objects.filter(organization=org))
     form = InviteForm(
-        request.POST or None,
-        roles=roles,
-        groups=_group_choices(actor, org),
-        initial={"roles": [Role.MEMBER]},
+        request.POST or None, roles=roles, groups=groups, initial={"roles": [Role.MEMBER]}
     )
-    add_creation_extras(form, list(CustomField.objects.filter(organization=org)))
+    add_creation_extras(form, fields)
     outcomes = None
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -88,6 +88,13 @@ def invite(request: HttpRequest, slug: str) -> HttpResponse:
                 form.add_error("emails", str(exc))
             else:
                 attach_error(form, exc)
+        else:
+            # Ready for the next batch: the same choices, only the addresses not invited.
+            left = [o.email for o in outcomes if o.status != InviteStatus.INVITED]
+            form = InviteForm(
+                roles=roles, groups=groups, initial={**data, "emails": "\n".join(left)}
+            )
+            add_creation_extras(form, fields)
     return render(
         request,
         "invitations/invite.html",

@@ -196,3 +196,20 @@ def test_a_group_admin_cannot_set_them_on_a_member_outside_their_groups(
             custom_values={fields["site"].pk: "Lyon"},
         )
     assert not Member.objects.filter(organization=org, last_name="Groupe").exists()
+
+
+def test_after_inviting_the_form_keeps_only_the_addresses_not_invited(
+    login_as: Any, admin: Any, org: Any, fields: dict[str, Any]
+) -> None:
+    page = (
+        login_as(admin)
+        .post(
+            "/o/acme/invitations/new",
+            {"emails": "ok@acme.test, pas-une-adresse", f"cf_{fields['site'].pk}": "Lyon"},
+        )
+        .content.decode()
+    )
+    textarea = page.split('name="emails"')[1].split("</textarea>")[0]
+    assert "pas-une-adresse" in textarea and "ok@acme.test" not in textarea
+    assert '<option value="Lyon" selected>' in page  # the same choices for the next batch
+    assert 'class="error"' not in page
