@@ -350,8 +350,8 @@ def bulk_request(
             {
                 "level": "notice",
                 "text": ngettext(
-                    "« %(what)s » applies to none of the %(n)d selected member: nothing was changed.",
-                    "« %(what)s » applies to none of the %(n)d selected members: nothing was changed.",
+                    "“%(what)s” applies to none of the %(n)d selected member: nothing was changed.",
+                    "“%(what)s” applies to none of the %(n)d selected members: nothing was changed.",
                     len(ids),
                 )
                 % {"what": action.label, "n": len(ids)},
@@ -434,7 +434,9 @@ def _confirm_context(
         "skipped_count": len(split[1]) if split is not None else 0,
         "consequence": consequence(action.key, what),
         "button": confirm_button(applies, str(action.label), exact=split is not None),
-        "title": f"{action.label} « {what} »" if what else str(action.label),
+        "title": _("%(action)s “%(what)s”") % {"action": action.label, "what": what}
+        if what
+        else str(action.label),
     }
 
 

@@ -300,9 +300,9 @@ def profile_labels(request: HttpRequest, slug: str, member_id: int) -> HttpRespo
         if result.skipped:
             messages.error(request, str(result.skipped[0][1]))
         elif remove:
-            messages.success(request, _("Label « %(l)s » removed.") % {"l": label.name})
+            messages.success(request, _("Label “%(l)s” removed.") % {"l": label.name})
         else:
-            messages.success(request, _("Label « %(l)s » added.") % {"l": label.name})
+            messages.success(request, _("Label “%(l)s” added.") % {"l": label.name})
     return redirect(f"/o/{slug}/members/{member.pk}/")
 
 

@@ -61,7 +61,7 @@ WORDS = {
         "member": "Member",
         "edit": "Edit…",
         "apply": "Apply to 2 members",
-        "edited": "2 members now have the role « User admin",
+        "edited": "2 members now have the role “User admin",
     },
 }
 

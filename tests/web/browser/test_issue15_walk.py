@@ -46,7 +46,7 @@ W = {
     "en": {
         "bulk": "Bulk action",
         "label_add": "Add label",
-        "labelled": "Label « Bénévole » added to 2 members",
+        "labelled": "Label “Bénévole” added to 2 members",
         "undo": "Undo",
         "deactivate": "Deactivate selected members",
         "cancel": "Cancel",
