@@ -26,6 +26,7 @@ class EventType(models.TextChoices):
     MEMBER_LOGIN_FAILED = "member.login_failed", _("Failed login")
     MEMBER_LOGOUT = "member.logout", _("Logged out")
     MEMBER_CUSTOM_FIELDS_CHANGED = "member.custom_fields_changed", _("Custom fields changed")
+    NOTICE_DISMISSED = "member.notice_dismissed", _("Console notice dismissed")
     OWNERSHIP_TRANSFER_STARTED = "ownership.transfer_started", _("Ownership transfer started")
     OWNERSHIP_TRANSFER_CANCELLED = "ownership.transfer_cancelled", _("Ownership transfer cancelled")
     OWNERSHIP_TRANSFERRED = "ownership.transferred", _("Ownership transferred")

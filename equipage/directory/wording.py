@@ -20,26 +20,26 @@ DONE: dict[str, Any] = {
     "resend": ngettext_lazy("%(n)d invitation sent again", "%(n)d invitations sent again", "n"),
     "revoke": ngettext_lazy("%(n)d invitation revoked", "%(n)d invitations revoked", "n"),
     "group_add": ngettext_lazy(
-        "%(n)d member added to « %(target)s »", "%(n)d members added to « %(target)s »", "n"
+        "%(n)d member added to “%(target)s”", "%(n)d members added to “%(target)s”", "n"
     ),
     "group_remove": ngettext_lazy(
-        "%(n)d member removed from « %(target)s »",
-        "%(n)d members removed from « %(target)s »",
+        "%(n)d member removed from “%(target)s”",
+        "%(n)d members removed from “%(target)s”",
         "n",
     ),
     "label_add": ngettext_lazy(
-        "Label « %(target)s » added to %(n)d member",
-        "Label « %(target)s » added to %(n)d members",
+        "Label “%(target)s” added to %(n)d member",
+        "Label “%(target)s” added to %(n)d members",
         "n",
     ),
     "label_remove": ngettext_lazy(
-        "Label « %(target)s » removed from %(n)d member",
-        "Label « %(target)s » removed from %(n)d members",
+        "Label “%(target)s” removed from %(n)d member",
+        "Label “%(target)s” removed from %(n)d members",
         "n",
     ),
     "set_role": ngettext_lazy(
-        "%(n)d member now has the role « %(target)s »",
-        "%(n)d members now have the role « %(target)s »",
+        "%(n)d member now has the role “%(target)s”",
+        "%(n)d members now have the role “%(target)s”",
         "n",
     ),
     "restore_roles": ngettext_lazy(
@@ -75,7 +75,7 @@ def consequence(key: str, target: str = "") -> str:
         )
     if key == "set_role":
         return _(
-            "Their administrative role becomes « %(role)s », replacing the one they have;"
+            "Their administrative role becomes “%(role)s”, replacing the one they have;"
             " the owner keeps ownership."
         ) % {"role": target}
     return ""

@@ -93,8 +93,18 @@ _MARK = "\x02"
 _STENCIL_MEMBER_FIELDS = ("first_name", "last_name", "login", "email")
 
 
-def _stencil(kind: MailKind, language: str, organization: Organization, keys: list[str]) -> Any:
-    """Render a mail once with stand-ins for the member's fields and the per-mail values."""
+def _stencil(
+    kind: MailKind,
+    language: str,
+    organization: Organization,
+    keys: list[str],
+    counts: dict[str, int],
+) -> Any:
+    """Render a mail once with stand-ins for the member's fields and the per-mail values.
+
+    ``counts`` (« expires in 1 day / 7 days ») are rendered as they are: a number picks
+    the plural form, so a stand-in cannot hold its place.
+    """
     from equipage.accounts.models import Member
 
     stand_in = Member(
@@ -102,7 +112,8 @@ def _stencil(kind: MailKind, language: str, organization: Organization, keys: li
         language=language,
         **{f: f"{_MARK}m.{f}{_MARK}" for f in _STENCIL_MEMBER_FIELDS},
     )
-    context = {k: f"{_MARK}c.{k}{_MARK}" for k in keys}
+    context: dict[str, Any] = {k: f"{_MARK}c.{k}{_MARK}" for k in keys}
+    context.update(counts)
     ctx = {"organization": organization, "member": stand_in, "base_url": settings.EQUIPAGE_BASE_URL}
     return render_mail(kind, language, {**ctx, **context})
 
@@ -123,7 +134,7 @@ def queue_mails(
     *,
     kind: MailKind,
     organization: Organization,
-    recipients: Sequence[tuple[Member, dict[str, str]]],
+    recipients: Sequence[tuple[Member, dict[str, Any]]],
 ) -> list[int]:
     """Queue one mail per ``(member, context)`` at once: the bulk twin of ``queue_mail``.
 
@@ -136,17 +147,20 @@ def queue_mails(
     """
     now = clock.now()
     domain = settings.EQUIPAGE_MAIL_DOMAIN
-    stencils: dict[str, Any] = {}
+    stencils: dict[tuple[str, tuple[tuple[str, int], ...]], Any] = {}
     rows: list[OutboundEmail] = []
     for member, context in recipients:
         lang = member.effective_language()
         values = {f"m.{f}": str(getattr(member, f)) for f in _STENCIL_MEMBER_FIELDS}
-        values.update({f"c.{k}": str(v) for k, v in context.items()})
+        counts = {k: v for k, v in context.items() if isinstance(v, int)}
+        values.update({f"c.{k}": str(v) for k, v in context.items() if k not in counts})
         if all(v and _MARK not in v for v in values.values()):
-            if lang not in stencils:
-                stencils[lang] = _stencil(kind, lang, organization, sorted(context))
+            key = (lang, tuple(sorted(counts.items())))
+            if key not in stencils:
+                keys = sorted(set(context) - set(counts))
+                stencils[key] = _stencil(kind, lang, organization, keys, counts)
             subject, text, html = (
-                _fill(part, values, escape=(i == 2)) for i, part in enumerate(stencils[lang])
+                _fill(part, values, escape=(i == 2)) for i, part in enumerate(stencils[key])
             )
         else:
             ctx = {"organization": organization, "member": member}

@@ -19,7 +19,8 @@ class UploadForm(forms.Form):
         ),
         widget=forms.ClearableFileInput(attrs={"accept": ".csv,.txt,.xlsx,.ods"}),
     )
-    mode = forms.ChoiceField(label=_("Mode"), choices=ImportMode.choices, initial=ImportMode.SYNC)
+    # Safe default (issue 15.1): a sync deactivates whoever the file lacks; chosen, never preset.
+    mode = forms.ChoiceField(label=_("Mode"), choices=ImportMode.choices, initial=ImportMode.UPSERT)
 
     def clean_file(self) -> object:
         upload = self.cleaned_data["file"]

@@ -14,10 +14,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from equipage.accounts.models import Role
+from equipage.accounts.selectors import custom_fields
 from equipage.core.errors import DomainError, NotFound
 from equipage.groups.selectors import assignable_group_tree
 from equipage.invitations.actions import (
     InvitationLinkError,
+    InviteStatus,
     invitation_accept,
     invitation_by_token,
     invitation_cancel,
@@ -28,7 +30,9 @@ from equipage.invitations.forms import AcceptForm, InviteForm
 from equipage.invitations.selectors import access_invitation_by_id, invitations_list
 from equipage.permissions import Actor, Cap, can, grantable_roles
 from equipage.web.confirm import confirm_page, is_confirmed
+from equipage.web.forms import add_creation_extras, creation_extras
 from equipage.web.tenancy import member_required, organization_or_404, origin_of
+from equipage.web.views.common import attach_error
 
 
 def _may_invite(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -51,12 +55,12 @@ def invite(request: HttpRequest, slug: str) -> HttpResponse:
     org = request.organization  # type: ignore[attr-defined]
     actor: Actor = request.actor  # type: ignore[attr-defined]
     roles = [(r, Role(r).label) for r in grantable_roles(actor)]
+    groups = assignable_group_tree(actor)
+    fields = custom_fields(org)
     form = InviteForm(
-        request.POST or None,
-        roles=roles,
-        groups=assignable_group_tree(actor),
-        initial={"roles": [Role.MEMBER]},
+        request.POST or None, roles=roles, groups=groups, initial={"roles": [Role.MEMBER]}
     )
+    add_creation_extras(form, fields)
     outcomes = None
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -68,9 +72,20 @@ def invite(request: HttpRequest, slug: str) -> HttpResponse:
                 roles=data["roles"] or [Role.MEMBER],
                 group_ids=data.get("groups") or [],
                 language=data["language"],
+                **creation_extras(data),
             )
         except DomainError as exc:
-            form.add_error("emails" if exc.field in (None, "emails") else None, str(exc))
+            if exc.field in (None, "emails"):
+                form.add_error("emails", str(exc))
+            else:
+                attach_error(form, exc)
+        else:
+            # Ready for the next batch: the same choices, only the addresses not invited.
+            left = [o.email for o in outcomes if o.status != InviteStatus.INVITED]
+            form = InviteForm(
+                roles=roles, groups=groups, initial={**data, "emails": "\n".join(left)}
+            )
+            add_creation_extras(form, fields)
     return render(
         request,
         "invitations/invite.html",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from equipage.core.errors import SeatLimitExceeded
 from equipage.organizations.models import Organization
@@ -26,9 +26,12 @@ def ensure_seats(organization: Organization, additional: int) -> None:
     usage = seat_usage(organization)
     if usage.used + additional > organization.seats:
         raise SeatLimitExceeded(
-            _(
-                "Not enough seats: %(used)d of %(paid)d seats are used and this needs "
-                "%(needed)d more. Free seats first or ask for more seats."
+            ngettext(
+                "Not enough seats: this needs %(needed)d more seat (%(used)d of %(paid)d "
+                "seats in use). Free seats first or ask for more seats.",
+                "Not enough seats: this needs %(needed)d more seats (%(used)d of %(paid)d "
+                "seats in use). Free seats first or ask for more seats.",
+                additional,
             )
             % {"used": usage.used, "paid": organization.seats, "needed": additional}
         )

@@ -65,14 +65,19 @@ def mail_notices(request: HttpRequest) -> dict[str, Any]:
     if org is None or actor is None or not can(actor, Cap.MEMBER_VIEW, org):
         return {"mail_unconfigured_notice": False, "mail_backlog": 0}
     from equipage.emails.models import MailStatus, OutboundEmail
+    from equipage.web.actions import dismissed
+    from equipage.web.models import Notice
 
     backlog = OutboundEmail.objects.filter(
         organization=org, status=MailStatus.QUEUED, attempts__gt=0
     ).count()
     return {
         # An operator's problem: told to those who run the organization, not to every admin.
+        # Shown once: « Masquer » remembers it per member; the settings page keeps it.
         "mail_unconfigured_notice": not settings.EQUIPAGE_MAIL_CONFIGURED
-        and can(actor, Cap.ORG_SETTINGS, org),
+        and actor.member is not None
+        and can(actor, Cap.ORG_SETTINGS, org)
+        and not dismissed(actor.member.pk, Notice.MAIL_UNCONFIGURED),
         "mail_backlog": backlog,
     }
 

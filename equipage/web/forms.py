@@ -9,6 +9,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from equipage.accounts.models import CustomField, CustomFieldKind
 from equipage.accounts.sendmodes import SendMode
 from equipage.organizations.policy import FirstPasswordPolicy
 
@@ -68,6 +69,59 @@ def set_group_tree(form: forms.Form, name: str, rows: Sequence[tuple[int, str, i
     assert isinstance(field, forms.ChoiceField) and isinstance(field.widget, GroupPicker)
     field.choices = [(pk, label) for pk, label, _depth in rows]
     field.widget.depths = {pk: depth for pk, _label, depth in rows}
+
+
+# « Ajouter un membre » and « Inviter » also set the auto-deletion date and the custom
+# fields (seed 002); the actions check them with the profile's own rules.
+DELETION_HELP = _("On this date the account is deleted; the audit trail keeps a pseudonym.")
+
+
+def add_creation_extras(
+    form: forms.Form, fields: Sequence[CustomField], before: str | None = None
+) -> None:
+    """Add the organization's custom fields (``cf_<id>``) and the deletion date to ``form``.
+
+    They go before the field named ``before`` (at the end without one).
+
+    ``form.error_fields`` maps a custom field's key, which the action names in its
+    errors, to the form field, so the error shows beside it.
+    """
+    error_fields: dict[str, str] = {}
+    for field in fields:
+        name = f"cf_{field.pk}"
+        if field.kind == CustomFieldKind.CHOICE:
+            form.fields[name] = forms.ChoiceField(
+                label=field.name,
+                required=False,
+                choices=[("", "—"), *((c, c) for c in field.choices)],
+            )
+        else:
+            attrs = {"date": {"type": "date"}, "number": {"inputmode": "decimal"}}.get(field.kind)
+            form.fields[name] = forms.CharField(
+                label=field.name, required=False, max_length=500, widget=forms.TextInput(attrs)
+            )
+        error_fields[field.key] = name
+    form.fields["auto_delete_on"] = forms.DateField(
+        label=_("Automatic deletion date"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text=DELETION_HELP,
+    )
+    form.error_fields = error_fields  # type: ignore[attr-defined]
+    if before is not None:
+        names = list(form.fields)
+        added = [*error_fields.values(), "auto_delete_on"]
+        rest = [n for n in names if n not in added]
+        at = rest.index(before)
+        form.order_fields([*rest[:at], *added, *rest[at:]])
+
+
+def creation_extras(data: dict[str, Any]) -> dict[str, Any]:
+    """Return the action's ``custom_values`` (field id → value) and ``deletion_date``."""
+    values = {
+        int(name[3:]): value for name, value in data.items() if name.startswith("cf_") and value
+    }
+    return {"custom_values": values, "deletion_date": data.get("auto_delete_on")}
 
 
 class LoginForm(forms.Form):
@@ -229,8 +283,8 @@ class MemberEditForm(forms.Form):
     auto_delete_on = forms.DateField(
         label=_("Automatic deletion date"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
-        help_text=_("On this date the account is deleted; the audit trail keeps a pseudonym."),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text=DELETION_HELP,
     )
 
 

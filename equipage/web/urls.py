@@ -11,6 +11,11 @@ urlpatterns = [
     path("o/<slug:slug>/password/reset/", auth.reset_request, name="password_reset"),
     path("o/<slug:slug>/", home.home, name="home"),
     path("o/<slug:slug>/me/", home.me, name="me"),
+    path(
+        "o/<slug:slug>/notices/<slug:notice>/dismiss",
+        home.dismiss_notice,
+        name="dismiss_notice",
+    ),
     path("o/<slug:slug>/members", directory.members, name="members"),
     path("o/<slug:slug>/members/count", directory.members_count, name="members_count"),
     path("o/<slug:slug>/members/seats", directory.members_seats, name="members_seats"),

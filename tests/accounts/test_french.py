@@ -26,6 +26,6 @@ def test_seat_refusal_names_the_numbers_in_french(org: Any, owner: Any) -> None:
     organization_update(actor=owner, organization=org, seats=1)
     with (
         translation.override("fr"),
-        pytest.raises(SeatLimitExceeded, match="1 sièges sur 1 sont utilisés"),
+        pytest.raises(SeatLimitExceeded, match=r"il faut 1 siège de plus \(occupés : 1 sur 1\)"),
     ):
         member_create(actor=owner, organization=org, first_name="Plus", last_name="Un")

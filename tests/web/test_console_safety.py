@@ -49,7 +49,7 @@ def test_bulk_role_change_asks_first_naming_the_role_and_the_people(
         )
         .content.decode()
     )
-    assert "Change role « User administrator »" in body or "« User admin" in body
+    assert "Change role “User administrator”" in body or "“User admin" in body
     assert "Mia Member" in body and "Otto Outsider" in body
     assert "Change role: 2 members" in body
     assert roles_of(member) == ["member"]
@@ -317,8 +317,8 @@ def test_edit_sets_one_role_and_labels_for_the_whole_selection_then_undoes_all(
         {"ids": ids, "role": "user_admin", "add_label": [label.pk]},
         follow=True,
     ).content.decode()
-    assert "2 members now have the role « User admin" in body
-    assert "Label « Bénévole » added to 2 members" in body
+    assert "2 members now have the role “User admin" in body
+    assert "Label “Bénévole” added to 2 members" in body
     assert roles_of(member) == ["user_admin"]
     assert MemberLabel.objects.filter(label=label).count() == 2
     client.post("/o/acme/members/bulk/undo", {"token": _undo_token(body)})
@@ -358,3 +358,10 @@ def test_empty_search_says_what_to_do_next(login_as: Any, admin: Any) -> None:
     body = login_as(admin).get("/o/acme/members?q=zzzz").content.decode()
     assert "No member matches this search." in body
     assert "Clear the filters" in body and "add this person" in body
+
+
+def test_the_import_form_presets_add_and_update_not_a_sync(login_as: Any, admin: Any) -> None:
+    """A sync deactivates everyone the file lacks: the coordinator must choose it."""
+    page = login_as(admin).get("/o/acme/members/import/").content.decode()
+    assert '<option value="upsert" selected>' in page
+    assert '<option value="sync" selected>' not in page

@@ -33,7 +33,7 @@ def test_an_admin_adds_then_removes_a_label_from_the_profile(
     assert 'id="add-label"' in page and "Bénévole" in page
     response = client.post(url, {"op": "add", "label": label.pk}, follow=True)
     assert _labels(member) == ["Bénévole"]
-    assert "Label « Bénévole » added." in response.content.decode()
+    assert "Label “Bénévole” added." in response.content.decode()
     assert "Remove the label Bénévole" in response.content.decode()
     client.post(url, {"op": "remove", "label": label.pk})
     assert _labels(member) == []

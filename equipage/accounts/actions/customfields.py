@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -13,6 +14,7 @@ from django.utils.translation import gettext as _
 from equipage.accounts.models import CustomField, CustomFieldKind, CustomFieldValue, Member
 from equipage.audit.events import EventType
 from equipage.audit.record import record
+from equipage.core import clock
 from equipage.core.errors import Conflict, ValidationFailed
 from equipage.core.text import clean_name, stored_key, twin_of
 from equipage.imports.columns import COLUMNS, header_key, standard_column
@@ -188,3 +190,77 @@ def member_set_custom_values(
                 before=before,
                 after=after,
             )
+
+
+# --- Custom values and the deletion date given when a member is created or invited (seed 002).
+
+
+def clean_creation_extras(
+    organization_id: int, custom_values: Mapping[int, str], deletion_date: dt.date | None
+) -> list[tuple[CustomField, str]]:
+    """Check, before anything is written, what a creation form adds to the new member.
+
+    ``custom_values`` maps a custom field id to its value, checked by the profile's
+    rule (``clean_custom_value``); a field of another organization is refused as
+    unknown. The deletion date must lie after today: housekeeping deletes a member
+    whose date is today or past, so an earlier one would delete the new account at once.
+    """
+    ids = [pk for pk in custom_values if isinstance(pk, int)]
+    fields = {
+        f.pk: f for f in CustomField.objects.filter(organization_id=organization_id, pk__in=ids)
+    }
+    unknown = [str(pk) for pk in custom_values if pk not in fields]
+    if unknown:
+        raise ValidationFailed(_("Unknown custom field: %(f)s") % {"f": ", ".join(unknown)})
+    if deletion_date is not None and deletion_date <= clock.today():
+        raise ValidationFailed(
+            _("The automatic deletion date must be after today."), field="auto_delete_on"
+        )
+    cleaned = [(fields[pk], clean_custom_value(fields[pk], v)) for pk, v in custom_values.items()]
+    return [(field, text) for field, text in cleaned if text]
+
+
+def apply_creation_extras(
+    *,
+    actor: Actor,
+    member: Member,
+    values: list[tuple[CustomField, str]],
+    deletion_date: dt.date | None,
+) -> None:
+    """Store what ``clean_creation_extras`` checked on a member just created, in its transaction.
+
+    Only an actor who may edit this member's profile afterwards may set them now (the
+    profile's own permission, ``MEMBER_UPDATE`` on the member, its groups included);
+    each part is audited as the profile audits it.
+    """
+    if not values and deletion_date is None:
+        return
+    authorize(actor, Cap.MEMBER_UPDATE, member)
+    if deletion_date is not None:
+        member.auto_delete_on = deletion_date
+        member.save(update_fields=["auto_delete_on"])
+        record(
+            actor=actor,
+            organization=member.organization,
+            event=EventType.MEMBER_UPDATED,
+            target=member,
+            before={"auto_delete_on": None},
+            after={"auto_delete_on": deletion_date.isoformat()},
+        )
+    if values:
+        CustomFieldValue.objects.bulk_create(
+            [
+                CustomFieldValue(
+                    organization_id=member.org_id, member=member, field=field, value=text
+                )
+                for field, text in values
+            ]
+        )
+        record(
+            actor=actor,
+            organization=member.organization,
+            event=EventType.MEMBER_CUSTOM_FIELDS_CHANGED,
+            target=member,
+            before={field.key: "" for field, _text in values},
+            after={field.key: text for field, text in values},
+        )

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+import datetime as dt
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from django.contrib.auth.password_validation import validate_password
@@ -13,6 +14,7 @@ from django.db.models import CharField, Value
 from django.db.models.functions import Cast, Concat
 from django.utils.translation import gettext as _
 
+from equipage.accounts.actions.customfields import apply_creation_extras, clean_creation_extras
 from equipage.accounts.builder import build_member, holds_seat, save_new_member
 from equipage.accounts.bulk import (
     BulkRun,
@@ -159,6 +161,8 @@ def member_create(
     job_title: str = "",
     external_id: str = "",
     send: SendMode | str = SendMode.NONE,
+    custom_values: Mapping[int, str] = {},  # custom field id → value (read only)
+    deletion_date: dt.date | None = None,
 ) -> Member:
     """Create a member directly (seed 002), active and billable at once unless ``state`` says.
 
@@ -166,9 +170,12 @@ def member_create(
     and mailed), notification (a mail saying the account exists) or link (a
     single-use set-password link). Without a password, the organization's
     first-password policy decides (shared temporary password or link).
+    ``custom_values`` (custom field id → value) and ``deletion_date`` are the
+    profile's own fields, checked by its rules and set only by who may edit the profile.
     """
     actor = as_actor(actor)
     authorize(actor, Cap.MEMBER_CREATE, organization)
+    extras = clean_creation_extras(organization.pk, custom_values, deletion_date)
     first_name, last_name = clean_text("first_name", first_name), clean_text("last_name", last_name)
     if not first_name or not last_name:
         raise ValidationFailed(_("First name and last name are required."))
@@ -226,6 +233,9 @@ def member_create(
             event=EventType.MEMBER_CREATED,
             target=member,
             after={**member_snapshot(member), "roles": roles, "groups": list(group_ids)},
+        )
+        apply_creation_extras(
+            actor=actor, member=member, values=extras, deletion_date=deletion_date
         )
         _send_welcome(member, send, generated, org)
     return member

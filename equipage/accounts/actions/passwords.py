@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from typing import Any
 
 from django.db import transaction
 from django.utils.crypto import constant_time_compare
@@ -88,8 +89,8 @@ def send_set_password_links(organization: Organization, members: Sequence[Member
         used_at__isnull=True,
     ).update(used_at=now)
     tokens: list[PasswordToken] = []
-    recipients: list[tuple[Member, dict[str, str]]] = []
-    days = str(SET_LINK_LIFETIME.days)
+    recipients: list[tuple[Member, dict[str, Any]]] = []
+    days = SET_LINK_LIFETIME.days  # a number: it picks « 1 day » or « 7 days »
     for member in mailed:
         raw, row = _token_row(member, PasswordTokenPurpose.SET, now)
         tokens.append(row)

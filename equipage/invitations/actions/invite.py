@@ -8,8 +8,9 @@ and granted at acceptance, never above what the inviter still holds then.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -18,6 +19,7 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from equipage.accounts.actions.customfields import apply_creation_extras, clean_creation_extras
 from equipage.accounts.actions.members import check_grantable
 from equipage.accounts.builder import build_member, save_new_member
 from equipage.accounts.logins import free_login_for
@@ -121,6 +123,8 @@ def invitations_create(
     roles: Sequence[str] = (Role.MEMBER,),
     group_ids: Sequence[int] = (),
     language: str = "",
+    custom_values: Mapping[int, str] = {},  # custom field id → value (read only)
+    deletion_date: dt.date | None = None,
 ) -> list[InviteOutcome]:
     """Invite every address of ``emails``; answer each one on its own (seeds 002, 003).
 
@@ -139,6 +143,9 @@ def invitations_create(
     addresses = split_addresses(emails)
     if not addresses:
         raise ValidationFailed(_("Enter at least one e-mail address."), field="emails")
+    # The custom values and the deletion date go to every new invitee (seed 002);
+    # existing accounts answered with a way forward are left as they are.
+    extras = clean_creation_extras(organization.pk, custom_values, deletion_date)
 
     outcomes: list[InviteOutcome] = []
     with transaction.atomic():
@@ -146,6 +153,11 @@ def invitations_create(
         budget = DailyBudget(org)
         for address in addresses:
             outcomes.append(_invite_one(actor, org, address, roles, group_ids, language, budget))
+        for outcome in outcomes:
+            if outcome.status == InviteStatus.INVITED and outcome.member is not None:
+                apply_creation_extras(
+                    actor=actor, member=outcome.member, values=extras, deletion_date=deletion_date
+                )
     return outcomes
 
 

@@ -47,7 +47,8 @@ class edge_errors:
 
 def attach_error(form: forms.Form, exc: DomainError) -> None:
     """Show a domain error beside its field when the form has it, else above the form."""
-    field = exc.field if exc.field in form.fields else None
+    field = getattr(form, "error_fields", {}).get(exc.field, exc.field)
+    field = field if field in form.fields else None
     form.add_error(field, str(exc))
 
 

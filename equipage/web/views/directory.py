@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter
 from typing import Any
 
@@ -80,9 +81,17 @@ def _choices(request: HttpRequest) -> dict[str, Any]:
 @require_GET
 @requires(Cap.MEMBER_VIEW)
 def members(request: HttpRequest, slug: str) -> HttpResponse:
+    context = directory_context(request, DirectoryQuery.from_params(request.GET))
+    context["result"] = request.session.pop("bulk_result", None)
+    if request.htmx and request.GET.get("fragment") == "table":  # type: ignore[attr-defined]
+        return render(request, "web/members/_table.html", context)
+    return render(request, "web/members/directory.html", context)
+
+
+def directory_context(request: HttpRequest, query: DirectoryQuery) -> dict[str, Any]:
+    """Everything the directory page shows for ``query`` (also re-rendered after a bulk action)."""
     org = request.organization  # type: ignore[attr-defined]
     act = actor(request)
-    query = DirectoryQuery.from_params(request.GET)
     page = directory_page(act, query)
     facts = member_facts(page.members)
     guides = {f["id"]: f["guide"] for f in facts}
@@ -102,6 +111,10 @@ def members(request: HttpRequest, slug: str) -> HttpResponse:
             # an invitee without a name yet is named by their e-mail.
             "name": person_name(f["first_name"], f["last_name"], f["email"], f["login"]),
             "url": f"{base}{f['id']}/",
+            # Written the viewer's way by the template (03/12/2026, 12/03/2026).
+            "last_login_at": dt.datetime.fromisoformat(f["last_login"])
+            if f["last_login"]
+            else None,
             "role_labels": [role_label(r) for r in f["roles"]],
             "state_label": state_label(f["state"]),
             "guide_label": guide_label(f["guide"]),
@@ -121,7 +134,6 @@ def members(request: HttpRequest, slug: str) -> HttpResponse:
         "filter_qs": query.querystring(),
         "drawer_filters": _drawer_filters(query),
         "can_edit_selection": any(a.key in EDIT_KEYS for a in actions),
-        "result": request.session.pop("bulk_result", None),
         "undo_minutes": UNDO_SECONDS // 60,
         **choices,
         # Hundreds of groups, listed twice (filter and bulk target): built once, here.
@@ -131,9 +143,7 @@ def members(request: HttpRequest, slug: str) -> HttpResponse:
             ((pk, SELECTED if pk == query.group else "", name) for pk, name in choices["groups"]),
         ),
     }
-    if request.htmx and request.GET.get("fragment") == "table":  # type: ignore[attr-defined]
-        return render(request, "web/members/_table.html", context)
-    return render(request, "web/members/directory.html", context)
+    return context
 
 
 @require_GET
@@ -231,13 +241,13 @@ def _edit_form(request: HttpRequest, ids: list[int], query: DirectoryQuery) -> H
     if not allowed or not ids:
         context = {"nav": "members", "back": back, "action": None}
         context["error"] = _("Select at least one member.") if allowed else _("Choose an action.")
-        return render(request, "web/members/bulk_result.html", context, status=400)
+        return refused(request, context)
     members = list(
         Member.objects.filter(organization=org, pk__in=ids[:10]).order_by("last_name", "first_name")
     )
-    return render(
+    return step(
         request,
-        "web/members/bulk_edit.html",
+        "bulk_edit",
         {
             "nav": "members",
             "back": back,
@@ -273,8 +283,7 @@ def members_bulk_edit(request: HttpRequest, slug: str) -> HttpResponse:
         for label in Label.objects.filter(organization=org, pk__in=wanted).order_by("name"):
             steps.append((key, {"label": label}))
     if not ids or not steps:
-        flash_result(request, {"level": "notice", "text": _("Nothing to change.")})
-        return redirect(directory_url(org, query))
+        return show_result(request, {"level": "notice", "text": _("Nothing to change.")}, query)
     summaries: list[dict[str, Any]] = []
     tokens: list[str] = []
     for key, target in steps:
@@ -305,8 +314,7 @@ def members_bulk_edit(request: HttpRequest, slug: str) -> HttpResponse:
         "undo": combine_tokens([t for t in tokens if t], actor=act, organization=org),
         "filter": query.querystring(),
     }
-    flash_result(request, combined)
-    return redirect(directory_url(org, query))
+    return show_result(request, combined, query)
 
 
 def directory_url(org: Any, query: DirectoryQuery) -> str:
@@ -325,45 +333,44 @@ def bulk_request(
     allowed = {a.key for a in available_actions(act)}
     if action is None or key not in allowed:
         context["error"] = _("Choose an action.")
-        return render(request, "web/members/bulk_result.html", context, status=400)
+        return refused(request, context)
     if not ids:
         context["error"] = _("Select at least one member.")
-        return render(request, "web/members/bulk_result.html", context, status=400)
+        return refused(request, context)
     target, problem = _target(request, action.needs)
     if problem:
         context["error"] = problem
-        return render(request, "web/members/bulk_result.html", context, status=400)
+        return refused(request, context)
     confirmed = request.POST.get("confirmed") == "1"
     everyone = request.POST.get("all") == "1"
     split = None if confirmed else _split(act, key, ids)
     if split is not None and not split[0]:
         # A browser without JavaScript posts whatever button was pressed: say at once
         # that it applies to none of the selection.
-        flash_result(
+        return show_result(
             request,
             {
                 "level": "notice",
                 "text": ngettext(
-                    "« %(what)s » applies to none of the %(n)d selected member: nothing was changed.",
-                    "« %(what)s » applies to none of the %(n)d selected members: nothing was changed.",
+                    "“%(what)s” applies to none of the %(n)d selected member: nothing was changed.",
+                    "“%(what)s” applies to none of the %(n)d selected members: nothing was changed.",
                     len(ids),
                 )
                 % {"what": action.label, "n": len(ids)},
             },
+            query,
         )
-        return redirect(back)
     if action.asks_confirmation and not confirmed:
-        return render(
+        return step(
             request,
-            "web/members/bulk_confirm.html",
+            "bulk_confirm",
             _confirm_context(context, action, ids, split, target, everyone, request),
         )
     previous = roles_before(ids) if key == "set_role" and len(ids) <= UNDO_MAX else None
     try:
         result = run_bulk(actor=act, organization=org, key=key, ids=ids, **target)
     except DomainError as exc:
-        flash_result(request, {"level": "error", "text": str(exc)})
-        return redirect(back)
+        return show_result(request, {"level": "error", "text": str(exc)}, query)
     what = _target_name(target)
     token = undo_token(
         actor=act,
@@ -373,8 +380,7 @@ def bulk_request(
         target=target,
         previous_roles=previous,
     )
-    flash_result(request, _summary(key, result, what, token, query))
-    return redirect(back)
+    return show_result(request, _summary(key, result, what, token, query), query)
 
 
 def _target(request: HttpRequest, needs: str) -> tuple[dict[str, Any], str]:
@@ -433,7 +439,9 @@ def _confirm_context(
         "skipped_count": len(split[1]) if split is not None else 0,
         "consequence": consequence(action.key, what),
         "button": confirm_button(applies, str(action.label), exact=split is not None),
-        "title": f"{action.label} « {what} »" if what else str(action.label),
+        "title": _("%(action)s “%(what)s”") % {"action": action.label, "what": what}
+        if what
+        else str(action.label),
     }
 
 
@@ -457,6 +465,38 @@ def _summary(key: str, result: Any, what: str, token: str, query: DirectoryQuery
     }
 
 
+def show_result(
+    request: HttpRequest, result: dict[str, Any], query: DirectoryQuery
+) -> HttpResponse:
+    """Show a bulk result on the directory (issue 15.2).
+
+    With htmx, in place: the result region and, out of band, the list as it is now.
+    Without JavaScript, by redirect to the directory, which shows it once.
+    """
+    if request.htmx:  # type: ignore[attr-defined]
+        context = directory_context(request, query)
+        context["result"] = result
+        return render(request, "web/members/_bulk_outcome.html", context)
+    flash_result(request, result)
+    return redirect(directory_url(request.organization, query))  # type: ignore[attr-defined]
+
+
+def refused(request: HttpRequest, context: dict[str, Any]) -> HttpResponse:
+    """Say why a bulk request cannot run: in the result region with htmx, else on its page."""
+    if request.htmx:  # type: ignore[attr-defined]
+        # 200: htmx swaps only successful answers; the words say it was refused.
+        result = {"level": "error", "text": context["error"]}
+        return render(request, "web/members/_result.html", {"result": result})
+    return render(request, "web/members/bulk_result.html", context, status=400)
+
+
+def step(request: HttpRequest, name: str, context: dict[str, Any]) -> HttpResponse:
+    """Render the confirmation or « Éditer » form: in the result region with htmx, else a page."""
+    if request.htmx:  # type: ignore[attr-defined]
+        return render(request, f"web/members/_{name}.html", {**context, "inline": True})
+    return render(request, f"web/members/{name}.html", context)
+
+
 def flash_result(request: HttpRequest, result: dict[str, Any]) -> None:
     """Keep the result for the next directory page (shown once, then forgotten)."""
     request.session["bulk_result"] = result
@@ -473,12 +513,10 @@ def members_undo(request: HttpRequest, slug: str) -> HttpResponse:
             actor=actor(request), organization=org, token=request.POST.get("token", "")
         )
     except DomainError as exc:
-        flash_result(request, {"level": "error", "text": str(exc)})
-        return redirect(directory_url(org, query))
+        return show_result(request, {"level": "error", "text": str(exc)}, query)
     summary = _summary(key, result, "", "", query)
     summary["text"] = _("Undone: %(what)s.") % {"what": summary["text"]}
-    flash_result(request, summary)
-    return redirect(directory_url(org, query))
+    return show_result(request, summary, query)
 
 
 def _split(act: Actor, key: str, ids: list[int]) -> tuple[list[Member], list[Member]] | None:

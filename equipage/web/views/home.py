@@ -6,18 +6,20 @@ Administrators land on the directory instead; everyone reaches their own page at
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from equipage.accounts.actions import member_update
 from equipage.accounts.selectors import administrators, roles_of
-from equipage.core.errors import DomainError
+from equipage.core.errors import DomainError, ValidationFailed
 from equipage.permissions import Cap, can
+from equipage.web.actions import notice_dismiss
 from equipage.web.forms import SelfContactForm, SelfLanguageForm
 from equipage.web.tenancy import member_required
-from equipage.web.views.common import actor, attach_error
+from equipage.web.views.common import actor, attach_error, edge_errors
 
 
 @member_required
@@ -77,3 +79,21 @@ def _me(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 me = require_http_methods(["GET", "POST"])(member_required(_me))
+
+
+@require_POST
+@member_required
+def dismiss_notice(request: HttpRequest, slug: str, notice: str) -> HttpResponse:
+    """« Masquer » on a console notice: remembered for this member on every node."""
+    org = request.organization  # type: ignore[attr-defined]
+    with edge_errors():
+        try:
+            notice_dismiss(actor=actor(request), organization=org, notice=notice)
+        except ValidationFailed:
+            raise Http404("notice") from None
+    back = request.POST.get("next", "")
+    if not back.startswith(f"/o/{org.slug}/") or not url_has_allowed_host_and_scheme(
+        back, allowed_hosts=None
+    ):
+        back = f"/o/{org.slug}/"
+    return redirect(back)

@@ -42,7 +42,13 @@ from equipage.groups.selectors import assignable_group_tree
 from equipage.imports.columns import split_contact_roles
 from equipage.permissions import Cap, access_label_by_id, access_member_by_id, can, grantable_roles
 from equipage.permissions.policy import access_group_by_id
-from equipage.web.forms import MemberCreateForm, MemberEditForm, SelfContactForm
+from equipage.web.forms import (
+    MemberCreateForm,
+    MemberEditForm,
+    SelfContactForm,
+    add_creation_extras,
+    creation_extras,
+)
 from equipage.web.views.common import actor, attach_error, requires
 from equipage.web.views.directory import _choices
 
@@ -58,6 +64,7 @@ def member_new(request: HttpRequest, slug: str) -> HttpResponse:
     form = MemberCreateForm(
         request.POST or None, roles=roles, groups=groups, initial={"roles": [Role.MEMBER]}
     )
+    add_creation_extras(form, custom_fields(org), before="send")
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         send = data["send"]
@@ -76,6 +83,7 @@ def member_new(request: HttpRequest, slug: str) -> HttpResponse:
                 if send in ("password", SendMode.NOTIFICATION)
                 else None,
                 send=send if send in tuple(SendMode) else SendMode.NONE,
+                **creation_extras(data),
             )
         except DomainError as exc:
             attach_error(form, exc)
@@ -276,8 +284,8 @@ def profile_labels(request: HttpRequest, slug: str, member_id: int) -> HttpRespo
         if result.skipped:
             raise ValidationFailed(result.skipped[0][1])
         if remove:
-            return _("Label « %(l)s » removed.") % {"l": label.name}
-        return _("Label « %(l)s » added.") % {"l": label.name}
+            return _("Label “%(l)s” removed.") % {"l": label.name}
+        return _("Label “%(l)s” added.") % {"l": label.name}
 
     return _profile_button(request, attach_or_detach, f"/o/{slug}/members/{member.pk}/")
 

@@ -61,7 +61,7 @@ WORDS = {
         "member": "Member",
         "edit": "Edit…",
         "apply": "Apply to 2 members",
-        "edited": "2 members now have the role « User admin",
+        "edited": "2 members now have the role “User admin",
     },
 }
 
@@ -172,16 +172,24 @@ def test_bulk_mode_confirms_exactly_then_shows_the_result_and_undoes(
     assert bar is not None and 0 <= bar["y"] < 100, bar
     shot(page, f"bulk_bar_scrolled_{lang}")
     page.get_by_role("button", name=w["deactivate"]).click()
-    # The confirmation names both and its button counts what its text counts.
-    expect(page.get_by_text("Mia Member")).to_be_visible()
-    expect(page.get_by_text("Otto Outsider")).to_be_visible()
+    # The confirmation opens on the directory itself (htmx), names both, and its
+    # button counts what its text counts.
+    names = page.locator("#bulk-outcome .confirm-names")
+    expect(names).to_contain_text("Mia Member")
+    expect(names).to_contain_text("Otto Outsider")
     shot(page, f"bulk_confirm_{lang}")
     page.get_by_role("button", name=w["confirm"]).click()
     expect(page.locator("#result-text")).to_contain_text(w["done"])
+    # In place: no new page, the focus on the result, the list showing the new states.
+    assert page.url.endswith("/o/acme/members"), page.url
+    expect(page.locator("#bulk-outcome .result")).to_be_focused()
+    row = page.locator(f'tr:has(input[name="ids"][value="{member.pk}"])')
+    expect(row).to_have_attribute("data-state", "deactivated")
     shot(page, f"bulk_result_{lang}")
     assert Member.objects.get(pk=member.pk).state == MemberState.DEACTIVATED
     page.get_by_role("button", name=w["undo"], exact=True).click()
     expect(page.locator("#result-text")).to_contain_text(w["undone"])
+    expect(row).to_have_attribute("data-state", "active")
     assert Member.objects.get(pk=member.pk).state == MemberState.ACTIVE
     assert Member.objects.get(pk=outsider.pk).state == MemberState.ACTIVE
 

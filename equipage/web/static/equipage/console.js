@@ -53,6 +53,28 @@
       }
     });
   }
+  // Keyboard (issue 15.8): in bulk mode the action bar comes right after the checkboxes.
+  // Up/Down move from one member's checkbox to the next; Tab goes to the first action
+  // that applies (the bar stays on screen); Shift+Tab and the rest of the row are as usual.
+  form.addEventListener("keydown", (event) => {
+    const t = event.target;
+    if (!form.classList.contains("bulk-on") || !t.matches || !t.matches('input[name="ids"]')) return;
+    const list = boxes();
+    const at = list.indexOf(t);
+    if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+      const next = list[at + (event.key === "ArrowDown" ? 1 : -1)];
+      if (next) {
+        event.preventDefault();
+        next.focus();
+      }
+    } else if (event.key === "Tab" && !event.shiftKey && !event.altKey && !event.ctrlKey) {
+      const action = panel && panel.querySelector(".bulk-buttons button:not([disabled])");
+      if (action) {
+        event.preventDefault();
+        action.focus();
+      }
+    }
+  });
   form.addEventListener("change", (event) => {
     const t = event.target;
     if (t === pageBox) {
@@ -71,6 +93,35 @@
     }
     update();
   });
-  document.body.addEventListener("htmx:afterSwap", update);
+  // Results, confirmations and « Éditer » come back into #bulk-outcome (htmx); a result
+  // also brings the list as it is now, whose checkboxes start unchecked.
+  const outcome = document.getElementById("bulk-outcome");
+  document.body.addEventListener("htmx:oobAfterSwap", (event) => {
+    if (event.detail.target && event.detail.target.id === "members-table") {
+      const all = allBox();
+      if (all) all.checked = false;
+      if (pageBox) pageBox.checked = false;
+    }
+  });
+  document.body.addEventListener("htmx:afterSwap", (event) => {
+    update();
+    if (outcome && event.detail.target === outcome) {
+      const focus = outcome.querySelector("[data-outcome-focus]");
+      if (focus) {
+        focus.scrollIntoView({ block: "start" });
+        focus.focus({ preventScroll: true });
+      }
+    }
+  });
+  if (outcome) {
+    // « Annuler » of an inline confirmation: close it, back to the bar, selection kept.
+    outcome.addEventListener("click", (event) => {
+      if (event.target.closest("[data-clear-outcome]")) {
+        event.preventDefault();
+        outcome.replaceChildren();
+        (toggle || form).focus();
+      }
+    });
+  }
   update();
 })();
