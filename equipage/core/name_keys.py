@@ -9,6 +9,8 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+from django.db import connections
+
 from equipage.core.text import stored_key
 
 log = logging.getLogger("equipage.migrations")
@@ -49,4 +51,18 @@ def fill_name_keys(model: Any, key: Callable[[str], str], what: str) -> list[str
     for pk, stored_value in changed.items():
         if stored_value is not None:
             model.objects.filter(pk=pk).update(name_key=stored_value)
+    _fire_deferred_checks(model)
     return report
+
+
+def _fire_deferred_checks(model: Any) -> None:
+    """Run PostgreSQL's deferred foreign-key checks now, not at the migration's commit.
+
+    The updates above queue them; the migration's next step (the unique
+    constraint) is an ALTER TABLE, which PostgreSQL refuses while trigger
+    events are pending ("cannot ALTER TABLE ... pending trigger events").
+    """
+    connection = connections[model.objects.db]
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
