@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Value
+from django.db.models import Q, Value
 from django.db.models.functions import Lower
 
 from equipage.accounts.models import (
