@@ -102,9 +102,11 @@ def test_a_page_of_fifty_members_costs_a_handful_of_queries_whatever_its_length(
         make_member(org, owner, f"Prénom{i}", f"Nom{i}", login=f"m{i}", email=f"m{i}@x.test")
     count = 61
     queries(1)  # the token's first use of the day is recorded once
-    few, fifty = queries(5), queries(50)
+    # The least of two: a token is verified again once VERIFIED_TOKEN_SECONDS have passed.
+    few, fifty = min(queries(5), queries(5)), min(queries(50), queries(50))
     assert few == fifty, (few, fifty)
-    assert fifty <= 13, fifty
+    # The page and its facts (one statement); the token verified and counted in memory.
+    assert fifty <= 2, fifty
 
 
 def test_a_group_or_label_of_another_organization_matches_nobody(

@@ -85,3 +85,50 @@ def test_rate_limit_counts_the_requests_of_every_node_together(tmp_path: Path, s
         finally:
             stop(*nodes)
     assert sorted(codes) == [200] * LIMIT + [429] * LIMIT
+
+
+def test_a_high_limit_holds_across_nodes_within_the_batches_each_process_counts_alone(
+    tmp_path: Path,
+) -> None:
+    """Each process adds its requests to the shared counter RATE_BATCH at a time.
+
+    The bound: a window admits at least the limit and at most RATE_BATCH - 1 more per
+    web process (two nodes of one process here). The attack: 3 × the limit spread over
+    both nodes at once.
+    """
+    from equipage.api.auth import RATE_BATCH
+
+    limit = 120
+    with shared_database(tmp_path) as env:
+        env["EQUIPAGE_API_RATE_LIMIT"] = str(limit)
+        cli(env, "org", "create", "acme", "--name", "Acme", "--owner-email", "o@acme.test")
+        token = cli(env, "token", "create", "--org", "acme", "--scope", "api").split()[-1]
+        ports = [free_port(), free_port()]
+        nodes = [start_node(env, port) for port in ports]
+        try:
+            for port in ports:
+                wait_http(port, "/api/v1/openapi.json", seconds=120)
+            if time.time() % 60 > 30:
+                time.sleep(61 - time.time() % 60)
+            codes: list[int] = []
+
+            def send(port: int) -> None:
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=15)
+                for _ in range(limit * 3 // 2):
+                    conn.request(
+                        "GET", "/api/v1/labels", headers={"Authorization": f"Bearer {token}"}
+                    )
+                    response = conn.getresponse()
+                    response.read()
+                    codes.append(response.status)
+                conn.close()
+
+            threads = [threading.Thread(target=send, args=(port,)) for port in ports]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join(120)
+        finally:
+            stop(*nodes)
+    assert set(codes) == {200, 429}
+    assert limit <= codes.count(200) <= limit + len(ports) * (RATE_BATCH - 1), codes.count(200)

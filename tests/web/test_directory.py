@@ -241,3 +241,26 @@ def test_select_all_offers_invitation_actions_only_where_pending_members_are(
     members_invite(actor=owner, organization=org, members=made[:1])
     assert {"resend", "revoke", "invite"} <= applies("q=zoe")
     assert not {"resend", "revoke"} & applies("state=created")
+
+
+def test_a_page_of_fifty_members_costs_as_many_queries_as_a_page_of_five(
+    login_as: Any, admin: Any, owner: Any, org: Any
+) -> None:
+    """Rows are read in batches: the facts of 50 members are one statement (#20)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for i in range(55):
+        make_member(org, owner, f"Prénom{i}", f"Nom{i}", login=f"m{i}", email=f"m{i}@x.test")
+    client = login_as(admin)
+
+    def queries(per_page: int) -> int:
+        client.get(f"/o/acme/members?per_page={per_page}")
+        with CaptureQueriesContext(connection) as ctx:
+            body = client.get(f"/o/acme/members?per_page={per_page}").content.decode()
+        assert body.count('name="ids"') == per_page
+        return len(ctx.captured_queries)
+
+    few, fifty = queries(5), queries(50)
+    assert few == fifty, (few, fifty)
+    assert fifty <= 17, fifty

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
+
 from django import template
-from django.utils.translation import gettext_noop
+from django.utils.translation import get_language, gettext_noop
 
 from equipage.accounts.models import MemberState, Role
 from equipage.invitations.guide import Guide
@@ -12,6 +14,12 @@ register = template.Library()
 
 
 def _label(choices: type, value: str) -> str:
+    # Fifty rows ask for ~150 labels: an enum lookup and a translation each, cached per language.
+    return _translated_label(choices, value, get_language())
+
+
+@functools.lru_cache(maxsize=512)
+def _translated_label(choices: type, value: str, language: str | None) -> str:
     try:
         return str(choices(value).label)
     except ValueError:

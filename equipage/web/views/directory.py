@@ -47,6 +47,7 @@ from equipage.invitations.guide import Guide
 from equipage.organizations.selectors import seat_usage
 from equipage.permissions import Actor, Cap, access_label_by_id, can, grantable_roles
 from equipage.permissions.policy import members_manageable_by, members_visible_to
+from equipage.web.member_rows import render_member_rows
 from equipage.web.templatetags.console import (
     guide_label,
     person,
@@ -126,6 +127,7 @@ def directory_context(request: HttpRequest, query: DirectoryQuery) -> dict[str, 
         "nav": "members",
         "query": query,
         "rows": rows,
+        "rows_html": render_member_rows(rows, org.slug),
         "page": page,
         "actions": actions,
         "can_create": can(act, Cap.MEMBER_CREATE, org),
