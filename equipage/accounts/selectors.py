@@ -14,7 +14,7 @@ from equipage.accounts.models import (
     Role,
     TransferStatus,
 )
-from equipage.directory.ordering import name_order
+from equipage.accounts.ordering import name_order
 from equipage.organizations.models import Organization
 
 

@@ -5,22 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Exists, Min, OuterRef, QuerySet, Subquery
+from django.db.models import Exists, Min, OuterRef, Subquery
 from django.utils.translation import gettext as _
 
 from equipage.core import clock
 from equipage.core.errors import NotFound, PermissionDenied
 from equipage.core.text import without_controls
 from equipage.invitations.models import Invitation, InvitationStatus
-from equipage.organizations.models import Organization
+from equipage.invitations.models import pending_invitations as pending_invitations
 from equipage.permissions import Actor, Cap, authorize, members_visible_to
-
-
-def pending_invitations(organization: Organization) -> QuerySet[Invitation]:
-    """Return the organization's invitations still waiting for an answer (not expired)."""
-    return Invitation.objects.filter(
-        organization=organization, status=InvitationStatus.PENDING, expires_at__gt=clock.now()
-    )
 
 
 @dataclass(frozen=True)

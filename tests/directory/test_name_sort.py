@@ -1,7 +1,7 @@
 """Names sort accent- and case-insensitively (« Élodie » with the E, not after « Zoé »).
 
 PostgreSQL sorts by the ``eq_name`` ICU collation, SQLite by the key function
-``eq_name_key`` (directory/collation.py); each engine's name-walk index is built
+``eq_name_key`` (accounts/collation.py); each engine's name-walk index is built
 on the same expressions, so a page is still one index walk.
 """
 
@@ -107,7 +107,7 @@ def test_member_without_view_right_sees_only_themself(named: Any, member: Any) -
 
 
 def test_name_key_is_deterministic_and_folds_accents() -> None:
-    from equipage.directory.collation import compare_names
+    from equipage.accounts.collation import compare_names
 
     assert compare_names("Élodie", "Emma") < 0
     assert compare_names("Zoé", "Éric") > 0
@@ -205,8 +205,8 @@ def _pages(admin: Any, per_page: int, **params: str) -> tuple[list[list[int]], l
 def test_keyset_pages_cross_equal_folded_names_both_ways(ties: Any, admin: Any, sort: str) -> None:
     from django.db import connection
 
+    from equipage.accounts.collation import name_key
     from equipage.core.text import fold
-    from equipage.directory.collation import name_key
 
     whole = _pages(admin, 100, sort=sort)[0][0]
     assert sorted(whole) == sorted(m.pk for m in ties)

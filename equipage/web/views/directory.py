@@ -14,7 +14,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
-from equipage.accounts.listing import member_facts
 from equipage.accounts.models import CustomField, Member, MemberState, Role
 from equipage.core.errors import DomainError, NotFound
 from equipage.core.ids import parse_id
@@ -26,6 +25,7 @@ from equipage.directory.bulk import (
     available_actions,
     run_bulk,
 )
+from equipage.directory.listing import member_facts
 from equipage.directory.selectors import (
     DirectoryQuery,
     count_matching,

@@ -18,7 +18,6 @@ from equipage.accounts.actions import (
     member_set_roles,
     member_update,
 )
-from equipage.accounts.listing import member_facts
 from equipage.accounts.models import (
     CustomFieldValue,
     Member,
@@ -30,6 +29,7 @@ from equipage.accounts.selectors import custom_fields
 from equipage.accounts.sendmodes import SendMode
 from equipage.audit.models import AuditEvent
 from equipage.core.errors import DomainError, NotFound, ValidationFailed
+from equipage.directory.listing import member_facts
 from equipage.emails.models import OutboundEmail
 from equipage.groups.actions import (
     group_add_member,
