@@ -159,3 +159,10 @@ def test_housekeeping_jobs_of_every_domain_are_registered_at_startup() -> None:
         "equipage.ops.heartbeats",
         "equipage.webhooks.housekeeping",
     } <= modules
+
+
+def test_the_imports_guard_organization_deletion_through_the_registry() -> None:
+    """``organizations`` asks the guards the domains above it registered, never imports them."""
+    from equipage.organizations.deletion import DELETION_GUARDS
+
+    assert "equipage.imports.guards" in {guard.__module__ for guard in DELETION_GUARDS}

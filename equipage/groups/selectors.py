@@ -116,3 +116,36 @@ def labels_with_counts(organization_id: int) -> list[Label]:
         .annotate(n=Count("member_rows"))
         .order_by("name")
     )
+
+
+def labels_by_name(organization_id: int, ids: Iterable[int] | None = None) -> list[Label]:
+    """Return the organization's labels (those of ``ids`` if given), by name."""
+    rows = Label.objects.filter(organization_id=organization_id)
+    if ids is not None:
+        rows = rows.filter(pk__in=list(ids))
+    return list(rows.order_by("name"))
+
+
+def labels_on(member: Member) -> tuple[list[Label], list[Label]]:
+    """Return the labels ``member`` carries and the organization's others, each by name."""
+    rows = Label.objects.filter(organization_id=member.org_id)
+    return (
+        list(rows.filter(member_rows__member=member).order_by("name")),
+        list(rows.exclude(member_rows__member=member).order_by("name")),
+    )
+
+
+def memberships_of(member: Member) -> list[GroupMembership]:
+    """Return the member's memberships, with their group, in tree order."""
+    return list(
+        GroupMembership.objects.filter(member=member, organization_id=member.org_id)
+        .select_related("group")
+        .order_by("group__path")
+    )
+
+
+def group_in(organization_id: int, group_id: int | None) -> Group | None:
+    """Return the organization's group ``group_id``, or None (another tenant's included)."""
+    if group_id is None:
+        return None
+    return Group.objects.filter(organization_id=organization_id, pk=group_id).first()

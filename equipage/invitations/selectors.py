@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Exists, Min, OuterRef, Subquery
 from django.utils.translation import gettext as _
@@ -14,6 +14,9 @@ from equipage.core.text import without_controls
 from equipage.invitations.models import Invitation, InvitationStatus
 from equipage.invitations.models import pending_invitations as pending_invitations
 from equipage.permissions import Actor, Cap, authorize, members_visible_to
+
+if TYPE_CHECKING:
+    from equipage.accounts.models import Member
 
 
 @dataclass(frozen=True)
@@ -95,3 +98,8 @@ def access_invitation_by_id(actor: Actor, invitation_id: object) -> Invitation:
     except PermissionDenied:
         raise NotFound(_("Invitation not found.")) from None
     return inv
+
+
+def pending_invitation_of(member: Member) -> Invitation | None:
+    """Return the member's invitation waiting for an answer, if any (expired or not)."""
+    return Invitation.objects.filter(member=member, status=InvitationStatus.PENDING).first()
