@@ -14,7 +14,7 @@ from equipage.core.errors import NotFound
 from equipage.organizations.models import Organization
 from equipage.organizations.selectors import organization_by_slug
 from equipage.permissions import Actor
-from equipage.permissions.actor import origin_of
+from equipage.permissions.actor import origin_of as origin_of  # re-exported for the views
 
 
 def actor_of(request: HttpRequest) -> Actor:
