@@ -51,7 +51,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     # First: everything after it (logs, audit, throttling) sees the real client.
-    "equipage.web.proxy.ReverseProxyMiddleware",
+    "equipage.core.proxy.ReverseProxyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

@@ -52,37 +52,14 @@ EDGE_MODULES = {"views", "forms", "urls"}
 
 # (importing module, imported module) → why it stays.
 ALLOWED_UPWARD: dict[tuple[str, str], str] = {
+    ("equipage.accounts.actions.customfields", "equipage.imports.columns"): (
+        "a custom field may not take the name of one of the spreadsheet's standard columns"
+    ),
     ("equipage.accounts.actions.members", "equipage.groups.memberships"): (
         "member_create puts the new member in their groups; the membership writer is groups'"
     ),
-    ("equipage.accounts.listing", "equipage.directory.ordering"): (
-        "the API/CLI list sorts like the console; #17.3 replaces this module by the directory's"
-    ),
-    ("equipage.accounts.listing", "equipage.groups.selectors"): "#17.3 replaces this module",
-    ("equipage.accounts.listing", "equipage.invitations.guide"): "#17.3 replaces this module",
-    ("equipage.accounts.selectors", "equipage.directory.ordering"): (
-        "member lists share the directory's name collation"
-    ),
-    ("equipage.api.auth", "equipage.web.tenancy"): (
-        "the API and the console record the same request origin (client address behind a proxy)"
-    ),
-    ("equipage.organizations.actions", "equipage.accounts.actions.members"): (
-        "creating an organization creates its owner"
-    ),
-    ("equipage.organizations.actions", "equipage.accounts.actions.passwords"): (
-        "creating an organization sets its owner's first password"
-    ),
-    ("equipage.organizations.actions", "equipage.accounts.snapshots"): (
-        "the owner's audit snapshot at organization creation"
-    ),
-    ("equipage.organizations.actions", "equipage.imports.actions"): (
-        "erasing an organization cancels its running imports"
-    ),
-    ("equipage.organizations.selectors", "equipage.invitations.selectors"): (
-        "an organization's seat usage counts pending invitations"
-    ),
-    ("equipage.permissions.actor", "equipage.groups.selectors"): (
-        "a group admin's reach is the subtree of the groups they administer"
+    ("equipage.organizations.actions", "equipage.accounts.owner"): (
+        "creating an organization creates its owner, and every account belongs to an organization"
     ),
 }
 
@@ -182,3 +159,10 @@ def test_housekeeping_jobs_of_every_domain_are_registered_at_startup() -> None:
         "equipage.ops.heartbeats",
         "equipage.webhooks.housekeeping",
     } <= modules
+
+
+def test_the_imports_guard_organization_deletion_through_the_registry() -> None:
+    """``organizations`` asks the guards the domains above it registered, never imports them."""
+    from equipage.organizations.deletion import DELETION_GUARDS
+
+    assert "equipage.imports.guards" in {guard.__module__ for guard in DELETION_GUARDS}

@@ -13,14 +13,14 @@ paths, which then ``save_new_member``.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.contrib.auth.hashers import make_password
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from equipage.accounts.models import CustomFieldValue, Member, MemberRole, MemberState
+from equipage.accounts.models import Member, MemberRole, MemberState
 from equipage.core.errors import Conflict
 from equipage.core.text import search_key as plain_search_key
 from equipage.organizations.models import Organization
@@ -93,7 +93,6 @@ def build_member(
     phone: str = "",
     job_title: str = "",
     external_id: str = "",
-    deletion_date: dt.date | None = None,
 ) -> Member:
     """Return the unsaved ``Member`` of ``member_row``'s rules; ``password`` is the raw one.
 
@@ -118,7 +117,6 @@ def build_member(
         phone=phone,
         job_title=job_title,
         external_id=external_id,
-        auto_delete_on=deletion_date,
     )
     member.organization, member.state = organization, state
     if password:
@@ -137,24 +135,15 @@ def role_rows(organization_id: int, member: Member, roles: Iterable[str]) -> lis
     return [MemberRole(organization_id=organization_id, member=member, role=r) for r in roles]
 
 
-def custom_value_rows(
-    organization_id: int, member: Member, custom_values: Mapping[int, str] | None
-) -> list[CustomFieldValue]:
-    """Return the unsaved custom-field values of a new member (empty values are not stored)."""
-    return [
-        CustomFieldValue(organization_id=organization_id, member=member, field_id=fid, value=v)
-        for fid, v in (custom_values or {}).items()
-        if v
-    ]
-
-
-def save_new_member(
-    member: Member, roles: Iterable[str], custom_values: Mapping[int, str] | None = None
-) -> Member:
-    """Save a ``build_member`` result with its roles (and custom values), or raise ``Conflict``.
+def save_new_member(member: Member, roles: Iterable[str]) -> Member:
+    """Save a ``build_member`` result with its roles, or raise ``Conflict``.
 
     The insert runs in a savepoint: a login or e-mail taken by a concurrent
     writer becomes a ``Conflict`` and leaves the caller's transaction usable.
+    A creation form's custom values and deletion date are not the builder's:
+    ``accounts.actions.customfields.clean_creation_extras`` checks them and
+    ``apply_creation_extras`` writes them after the action's permission check on
+    the new member (its groups included), audited as the profile audits them.
     """
     try:
         with transaction.atomic():
@@ -164,7 +153,4 @@ def save_new_member(
     org_id = member.organization_id
     assert org_id is not None
     MemberRole.objects.bulk_create(role_rows(org_id, member, roles))
-    values = custom_value_rows(org_id, member, custom_values)
-    if values:
-        CustomFieldValue.objects.bulk_create(values)
     return member

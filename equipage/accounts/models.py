@@ -98,7 +98,7 @@ class Member(AbstractBaseUser):
         # The (organization, state) index is the directory's, per engine (directory 0005):
         # SQLite has it; PostgreSQL must not, or no state change could be a HOT update.
         # The name order is the directory's accent-insensitive index too
-        # (directory_member_name_cover, directory/ordering.py); no binary name index.
+        # (directory_member_name_cover, accounts/ordering.py); no binary name index.
         indexes = [
             models.Index(fields=["organization", "external_id"], name="member_org_external"),
             # Login by identifier (selectors.member_by_identifier): case-insensitive, indexed.

@@ -7,6 +7,7 @@ from django.db.models.functions import Lower
 
 from equipage.accounts.models import (
     CustomField,
+    CustomFieldValue,
     Member,
     MemberRole,
     MemberState,
@@ -14,7 +15,7 @@ from equipage.accounts.models import (
     Role,
     TransferStatus,
 )
-from equipage.directory.ordering import name_order
+from equipage.accounts.ordering import name_order
 from equipage.organizations.models import Organization
 
 
@@ -109,3 +110,21 @@ def transfer_candidates(organization: Organization, owner: Member) -> list[Membe
 def custom_fields(organization: Organization) -> list[CustomField]:
     """Return the organization's custom fields, in their own order."""
     return list(CustomField.objects.filter(organization=organization))
+
+
+def custom_values_of(member: Member) -> dict[int, str]:
+    """Return the member's custom field values, by field id."""
+    return dict(
+        CustomFieldValue.objects.filter(member=member, organization_id=member.org_id).values_list(
+            "field_id", "value"
+        )
+    )
+
+
+def members_by_ids(organization_id: int, ids: list[int]) -> list[Member]:
+    """Return the organization's members among ``ids``, by name then e-mail (a selection's names)."""
+    return list(
+        Member.objects.filter(organization_id=organization_id, pk__in=ids).order_by(
+            "last_name", "first_name", "email", "pk"
+        )
+    )

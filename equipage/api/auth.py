@@ -14,10 +14,10 @@ from equipage.api.errors import RateLimited
 from equipage.api.language import speak_to_reader
 from equipage.core import clock
 from equipage.permissions import Actor
+from equipage.permissions.actor import origin_of
 from equipage.tokens.models import Scope
 from equipage.tokens.refusals import note_token_refused
 from equipage.tokens.selectors import MissingScope, Unauthenticated, actor_for_token
-from equipage.web.tenancy import origin_of
 
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 

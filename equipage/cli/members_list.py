@@ -23,7 +23,7 @@ def register(sub: Any, groups: dict[str, Any]) -> None:
 
 
 def list_members(args: argparse.Namespace) -> int:
-    from equipage.accounts.listing import filter_members, member_facts, member_query
+    from equipage.directory.listing import filter_members, member_facts, member_query
 
     org = organization(args.org)
     actor = cli_actor()

@@ -10,6 +10,6 @@ class DirectoryConfig(AppConfig):
         from django.db.backends.signals import connection_created
 
         import equipage.directory.statistics  # noqa: F401  (registers its periodic jobs)
-        from equipage.directory.collation import on_connection_created
+        from equipage.accounts.collation import on_connection_created
 
         connection_created.connect(on_connection_created, dispatch_uid="directory_eq_name")

@@ -20,12 +20,12 @@ from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.db.models.expressions import OrderBy, RawSQL
 from django.http import QueryDict
 
+from equipage.accounts.collation import COLLATED_COLUMNS
 from equipage.accounts.models import Member, MemberRole, MemberState, Role
+from equipage.accounts.ordering import keyset, name_sql, order_expression
 from equipage.core import clock
 from equipage.core.ids import parse_id
 from equipage.core.text import fold, without_controls
-from equipage.directory.collation import COLLATED_COLUMNS
-from equipage.directory.ordering import keyset, name_sql, order_expression
 from equipage.permissions import Actor, members_visible_to
 
 PER_PAGE = 50

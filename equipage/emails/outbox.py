@@ -69,9 +69,24 @@ def queue_mail(
     ctx = {"organization": organization, "member": member, "base_url": base_url()}
     ctx.update(context or {})
     subject, text, html = render_mail(kind, lang, ctx)
-    now = clock.now()
-    domain = settings.EQUIPAGE_MAIL_DOMAIN
-    email = OutboundEmail.objects.create(
+    email = _outbox_row(organization, member, kind, to, (subject, text, html), lang, clock.now())
+    email.save(force_insert=True)
+    transaction.on_commit(lambda: _enqueue(email.pk))
+    return email
+
+
+def _outbox_row(
+    organization: Organization | None,
+    member: Member | None,
+    kind: MailKind,
+    to: str,
+    rendered: tuple[str, str, str],
+    language: str,
+    now: Any,
+) -> OutboundEmail:
+    """Return the unsaved outbox row of one rendered mail, due now, with its own Message-ID."""
+    subject, text, html = rendered
+    return OutboundEmail(
         organization=organization,
         member=member,
         kind=kind,
@@ -79,13 +94,11 @@ def queue_mail(
         subject=subject,
         body_text=text,
         body_html=html,
-        language=lang,
-        message_id=f"<{secrets.token_hex(16)}@{domain}>",
+        language=language,
+        message_id=f"<{secrets.token_hex(16)}@{settings.EQUIPAGE_MAIL_DOMAIN}>",
         next_attempt_at=now,
         created_at=now,
     )
-    transaction.on_commit(lambda: _enqueue(email.pk))
-    return email
 
 
 # Stand-ins rendered in place of each recipient's values (never in real text: C0 controls).
@@ -146,7 +159,6 @@ def queue_mails(
     template would replace, a control character) is rendered on its own.
     """
     now = clock.now()
-    domain = settings.EQUIPAGE_MAIL_DOMAIN
     stencils: dict[tuple[str, tuple[tuple[str, int], ...]], Any] = {}
     rows: list[OutboundEmail] = []
     for member, context in recipients:
@@ -168,19 +180,7 @@ def queue_mails(
                 kind, lang, {**ctx, "base_url": settings.EQUIPAGE_BASE_URL, **context}
             )
         rows.append(
-            OutboundEmail(
-                organization=organization,
-                member=member,
-                kind=kind,
-                to=member.email,
-                subject=subject,
-                body_text=text,
-                body_html=html,
-                language=lang,
-                message_id=f"<{secrets.token_hex(16)}@{domain}>",
-                next_attempt_at=now,
-                created_at=now,
-            )
+            _outbox_row(organization, member, kind, member.email, (subject, text, html), lang, now)
         )
     created = OutboundEmail.objects.bulk_create(rows, batch_size=1000)
     ids = [e.pk for e in created]

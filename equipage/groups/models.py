@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from equipage.core.models import OrgScoped
@@ -59,6 +62,25 @@ class Group(OrgScoped):
     @property
     def depth(self) -> int:
         return len(self.ancestor_ids)
+
+
+def subtree_ids(organization_id: int | None, root_ids: Iterable[int]) -> set[int]:
+    """Return ``root_ids`` and the ids of all their descendants, in one query.
+
+    Here, beside ``Group.path``, rather than in the selectors: a group admin's
+    reach (``permissions.actor``) is a subtree, and permissions sit below groups.
+    """
+    if organization_id is None:
+        return set()
+    roots = list(Group.objects.filter(organization_id=organization_id, pk__in=list(root_ids)))
+    if not roots:
+        return set()
+    cond = Q()
+    for root in roots:
+        cond |= Q(path__startswith=root.path)
+    return set(
+        Group.objects.filter(cond, organization_id=organization_id).values_list("pk", flat=True)
+    )
 
 
 class GroupMembership(OrgScoped):

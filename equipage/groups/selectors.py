@@ -5,28 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from django.db.models import Q
-
 from equipage.groups.models import Group, GroupMembership, GroupRole, Label
+from equipage.groups.models import subtree_ids as subtree_ids  # the tree lives with the schema
 
 if TYPE_CHECKING:
     from equipage.accounts.models import Member
     from equipage.permissions import Actor
-
-
-def subtree_ids(organization_id: int | None, root_ids: Iterable[int]) -> set[int]:
-    """Return ``root_ids`` and the ids of all their descendants, in one query."""
-    if organization_id is None:
-        return set()
-    roots = list(Group.objects.filter(organization_id=organization_id, pk__in=list(root_ids)))
-    if not roots:
-        return set()
-    cond = Q()
-    for root in roots:
-        cond |= Q(path__startswith=root.path)
-    return set(
-        Group.objects.filter(cond, organization_id=organization_id).values_list("pk", flat=True)
-    )
 
 
 def propagation_targets(group: Group) -> list[Group]:
@@ -94,7 +78,7 @@ def groups_with_counts(organization_id: int) -> list[Group]:
 
 def group_admins(group: Group) -> list[GroupMembership]:
     """Return the memberships of the group's admins, by member name."""
-    from equipage.directory.ordering import name_order
+    from equipage.accounts.ordering import name_order
 
     return list(
         GroupMembership.objects.filter(group=group, role=GroupRole.GROUP_ADMIN)
@@ -106,7 +90,7 @@ def group_admins(group: Group) -> list[GroupMembership]:
 def group_admin_candidates(group: Group, admins: Iterable[GroupMembership]) -> list[Member]:
     """Return the active members who could be made admins of ``group`` (the first 500 by name)."""
     from equipage.accounts.models import Member, MemberState
-    from equipage.directory.ordering import name_order
+    from equipage.accounts.ordering import name_order
 
     return list(
         Member.objects.filter(organization_id=group.organization_id, state=MemberState.ACTIVE)
@@ -132,3 +116,36 @@ def labels_with_counts(organization_id: int) -> list[Label]:
         .annotate(n=Count("member_rows"))
         .order_by("name")
     )
+
+
+def labels_by_name(organization_id: int, ids: Iterable[int] | None = None) -> list[Label]:
+    """Return the organization's labels (those of ``ids`` if given), by name."""
+    rows = Label.objects.filter(organization_id=organization_id)
+    if ids is not None:
+        rows = rows.filter(pk__in=list(ids))
+    return list(rows.order_by("name"))
+
+
+def labels_on(member: Member) -> tuple[list[Label], list[Label]]:
+    """Return the labels ``member`` carries and the organization's others, each by name."""
+    rows = Label.objects.filter(organization_id=member.org_id)
+    return (
+        list(rows.filter(member_rows__member=member).order_by("name")),
+        list(rows.exclude(member_rows__member=member).order_by("name")),
+    )
+
+
+def memberships_of(member: Member) -> list[GroupMembership]:
+    """Return the member's memberships, with their group, in tree order."""
+    return list(
+        GroupMembership.objects.filter(member=member, organization_id=member.org_id)
+        .select_related("group")
+        .order_by("group__path")
+    )
+
+
+def group_in(organization_id: int, group_id: int | None) -> Group | None:
+    """Return the organization's group ``group_id``, or None (another tenant's included)."""
+    if group_id is None:
+        return None
+    return Group.objects.filter(organization_id=organization_id, pk=group_id).first()

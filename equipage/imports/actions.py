@@ -407,21 +407,20 @@ def _apply(
 
 def _acquire_lock(actor: Actor, organization: Organization, filename: str, mode: str) -> ImportJob:
     """Create a running job holding the organization's import lock, or refuse."""
+    from equipage.imports.jobs import new_job
+
     now = clock.now()
-    job = ImportJob(
-        organization=organization,
-        actor_member=actor.member,
-        actor_label=actor.label[:200],
-        token=actor.token if actor.kind == "token" else None,
-        file_name=os.path.basename(filename)[:255],
-        mode=mode,
+    job = new_job(
+        actor,
+        organization,
+        filename,
+        mode,
+        now,
         status=ImportStatus.RUNNING,
         lock=True,
         pid=os.getpid(),
         host=socket.gethostname()[:255],
         heartbeat_at=now,
-        created_at=now,
-        updated_at=now,
     )
     for _attempt in range(2):
         try:

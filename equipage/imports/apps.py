@@ -7,5 +7,6 @@ class ImportsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        """Register this app's periodic housekeeping jobs (see core/housekeeping.py)."""
+        """Register this app's periodic jobs and its guard on organization deletion."""
+        import equipage.imports.guards
         import equipage.imports.housekeeping  # noqa: F401  (registers its periodic jobs)

@@ -10,6 +10,7 @@ reader, never a server's path) and to the task framework (the task raises
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import os
 import socket
@@ -56,6 +57,32 @@ class ImportFailed(Exception):
     """Raised by a task whose job failed, once its row says why: the task is failed too."""
 
 
+def new_job(
+    actor: Actor,
+    organization: Organization,
+    filename: str,
+    mode: str,
+    now: dt.datetime,
+    **state: Any,
+) -> ImportJob:
+    """Return an unsaved job of ``actor``'s for ``filename`` (its base name), in ``state``.
+
+    The one way a job row is made: by the preview (``job_create``) and by a
+    direct import taking the lock (``actions._acquire_lock``).
+    """
+    return ImportJob(
+        organization=organization,
+        actor_member=actor.member,
+        actor_label=actor.label[:200],
+        token=actor.token if actor.kind == "token" else None,
+        file_name=os.path.basename(filename)[:255],
+        mode=mode,
+        created_at=now,
+        updated_at=now,
+        **state,
+    )
+
+
 def job_create(
     *, actor: Actor, organization: Organization, data: Any, filename: str, mode: str
 ) -> ImportJob:
@@ -73,18 +100,16 @@ def job_create(
         mode = ImportMode.SYNC
     now = clock.now()
     with transaction.atomic():
-        job = ImportJob.objects.create(
-            organization=organization,
-            actor_member=actor.member,
-            actor_label=actor.label[:200],
-            token=actor.token if actor.kind == "token" else None,
-            file_name=os.path.basename(filename)[:255],
-            mode=mode,
+        job = new_job(
+            actor,
+            organization,
+            filename,
+            mode,
+            now,
             status=ImportStatus.PREVIEWING,
             progress_phase="read",
-            created_at=now,
-            updated_at=now,
         )
+        job.save(force_insert=True)
         job.file_size = storage.store_upload(job, data)
         ImportJob.objects.filter(pk=job.pk).update(file_size=job.file_size)
         transaction.on_commit(lambda: preview_import.enqueue(job.pk))

@@ -22,7 +22,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, BinaryIO
+from typing import IO, Any, BinaryIO
 
 from equipage.imports import limits
 from equipage.imports.problems import msg
@@ -496,11 +496,7 @@ def _xlsx_rows(
         book = CalamineWorkbook.from_path(str(data))
     else:
         book = CalamineWorkbook.from_filelike(io.BytesIO(data))
-    sheet = book.get_sheet_by_index(0)
-    # Calamine starts at the first used cell; keep the row numbers the user sees.
-    first_row = (sheet.start or (0, 0))[0]
-    for index, row in enumerate(sheet.iter_rows()):
-        yield first_row + index + 1, list(row)
+    yield from _calamine_sheet_rows(book)
 
 
 def _ods_rows(data: bytes | Path) -> Iterator[tuple[int, list[object]]]:
@@ -516,6 +512,14 @@ def _ods_rows(data: bytes | Path) -> Iterator[tuple[int, list[object]]]:
             book = CalamineWorkbook.from_filelike(file)
     else:
         book = CalamineWorkbook.from_filelike(io.BytesIO(data))
+    yield from _calamine_sheet_rows(book)
+
+
+def _calamine_sheet_rows(book: Any) -> Iterator[tuple[int, list[object]]]:
+    """Yield (row number, values) of a calamine workbook's first sheet.
+
+    Calamine starts at the first used cell; the numbers are the rows the user sees.
+    """
     sheet = book.get_sheet_by_index(0)
     first_row = (sheet.start or (0, 0))[0]
     for index, row in enumerate(sheet.iter_rows()):

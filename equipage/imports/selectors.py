@@ -10,11 +10,11 @@ from typing import Any
 
 from django.db.models import Q
 
-from equipage.accounts.listing import member_relations
 from equipage.accounts.models import CustomField, CustomFieldValue, Member, MemberRole, Role
+from equipage.accounts.ordering import name_order
 from equipage.accounts.selectors import owner_id
 from equipage.core.idlist import id_list
-from equipage.directory.ordering import name_order
+from equipage.directory.listing import member_relations
 from equipage.imports import columns as C
 from equipage.imports.diff import GroupInfo, Members, Scope
 from equipage.imports.validate import CustomFieldSpec

@@ -7,7 +7,14 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from equipage.web.forms import group_tree_field, roles_field, set_group_tree
+from equipage.web.forms import (
+    NamesForm,
+    check_passwords_match,
+    group_tree_field,
+    new_password_field,
+    roles_field,
+    set_group_tree,
+)
 
 
 class InviteForm(forms.Form):
@@ -38,32 +45,13 @@ class InviteForm(forms.Form):
         set_group_tree(self, "groups", groups)
 
 
-class AcceptForm(forms.Form):
+class AcceptForm(NamesForm):
     """The first-login form (seed 002): first name, last name, password."""
 
-    first_name = forms.CharField(
-        label=_("First name"),
-        max_length=150,
-        widget=forms.TextInput(attrs={"autocomplete": "given-name"}),
-    )
-    last_name = forms.CharField(
-        label=_("Last name"),
-        max_length=150,
-        widget=forms.TextInput(attrs={"autocomplete": "family-name"}),
-    )
-    password1 = forms.CharField(
-        label=_("Password"),
-        strip=False,
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-    )
-    password2 = forms.CharField(
-        label=_("Confirm the password"),
-        strip=False,
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-    )
+    password1 = new_password_field(_("Password"))
+    password2 = new_password_field(_("Confirm the password"))
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        if data.get("password1") and data.get("password1") != data.get("password2"):
-            self.add_error("password2", _("The two passwords differ."))
+        check_passwords_match(self, data, "password1", "password2")
         return data

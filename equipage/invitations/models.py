@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from equipage.core.models import OrgScoped
+
+if TYPE_CHECKING:
+    from equipage.organizations.models import Organization
 
 
 class InvitationStatus(models.TextChoices):
@@ -54,3 +58,16 @@ class Invitation(OrgScoped):
         from equipage.core import clock
 
         return self.status == InvitationStatus.PENDING and self.expires_at <= (at or clock.now())
+
+
+def pending_invitations(organization: Organization) -> models.QuerySet[Invitation]:
+    """Return the organization's invitations still waiting for an answer (not expired).
+
+    Beside the model rather than in the selectors: an organization's seat usage
+    (``organizations.selectors``) counts them, and organizations sit below invitations.
+    """
+    from equipage.core import clock
+
+    return Invitation.objects.filter(
+        organization=organization, status=InvitationStatus.PENDING, expires_at__gt=clock.now()
+    )

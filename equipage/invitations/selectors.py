@@ -3,24 +3,20 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from django.db.models import Exists, Min, OuterRef, QuerySet, Subquery
+from django.db.models import Exists, Min, OuterRef, Subquery
 from django.utils.translation import gettext as _
 
 from equipage.core import clock
 from equipage.core.errors import NotFound, PermissionDenied
 from equipage.core.text import without_controls
 from equipage.invitations.models import Invitation, InvitationStatus
-from equipage.organizations.models import Organization
+from equipage.invitations.models import pending_invitations as pending_invitations
 from equipage.permissions import Actor, Cap, authorize, members_visible_to
 
-
-def pending_invitations(organization: Organization) -> QuerySet[Invitation]:
-    """Return the organization's invitations still waiting for an answer (not expired)."""
-    return Invitation.objects.filter(
-        organization=organization, status=InvitationStatus.PENDING, expires_at__gt=clock.now()
-    )
+if TYPE_CHECKING:
+    from equipage.accounts.models import Member
 
 
 @dataclass(frozen=True)
@@ -102,3 +98,8 @@ def access_invitation_by_id(actor: Actor, invitation_id: object) -> Invitation:
     except PermissionDenied:
         raise NotFound(_("Invitation not found.")) from None
     return inv
+
+
+def pending_invitation_of(member: Member) -> Invitation | None:
+    """Return the member's invitation waiting for an answer, if any (expired or not)."""
+    return Invitation.objects.filter(member=member, status=InvitationStatus.PENDING).first()

@@ -29,9 +29,10 @@ from equipage.invitations.actions import (
 from equipage.invitations.forms import AcceptForm, InviteForm
 from equipage.invitations.selectors import access_invitation_by_id, invitations_list
 from equipage.permissions import Actor, Cap, can, grantable_roles
+from equipage.permissions.actor import origin_of
 from equipage.web.confirm import confirm_page, is_confirmed
 from equipage.web.forms import add_creation_extras, creation_extras
-from equipage.web.tenancy import member_required, organization_or_404, origin_of
+from equipage.web.tenancy import member_required, organization_or_404
 from equipage.web.views.common import attach_error
 
 

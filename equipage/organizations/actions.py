@@ -60,11 +60,7 @@ def organization_create(
     language: str = Language.FR,
 ) -> CreatedOrganization:
     """Create an organization and its owner; the owner gets a single-use set-password link."""
-    from equipage.accounts.actions.members import clean_email
-    from equipage.accounts.actions.passwords import send_set_password_link
-    from equipage.accounts.builder import build_member, save_new_member
-    from equipage.accounts.models import MemberState, Role
-    from equipage.accounts.snapshots import member_snapshot
+    from equipage.accounts.owner import clean_owner_email, owner_create
 
     if actor.kind != "operator":
         raise refuse(actor, _("Only the platform operator can create organizations."))
@@ -80,7 +76,7 @@ def organization_create(
         raise ValidationFailed(
             _("An organization needs at least one seat for its owner."), field="seats"
         )
-    owner_email = clean_email(owner_email)
+    owner_email = clean_owner_email(owner_email)
     if not owner_email:
         raise ValidationFailed(_("The owner's e-mail address is required."), field="owner_email")
 
@@ -100,17 +96,6 @@ def organization_create(
             created_at=now,
             updated_at=now,
         )
-        owner = build_member(
-            organization=org,
-            login=owner_email.split("@")[0].lower(),
-            email=owner_email,
-            # Empty names are asked for on the owner's set-password page (SPEC §1).
-            first_name=clean_name(owner_first_name, field="owner_first_name", max_length=150),
-            last_name=clean_name(owner_last_name, field="owner_last_name", max_length=150),
-            state=MemberState.ACTIVE,
-            now=now,
-        )
-        save_new_member(owner, (Role.OWNER, Role.ADMIN))
         record(
             actor=actor,
             organization=org,
@@ -124,15 +109,15 @@ def organization_create(
                 "owner": owner_email,
             },
         )
-        record(
+        owner = owner_create(
             actor=actor,
             organization=org,
-            event=EventType.MEMBER_CREATED,
-            target=owner,
-            after={**member_snapshot(owner), "roles": [Role.OWNER, Role.ADMIN]},
+            email=owner_email,
+            first_name=owner_first_name,
+            last_name=owner_last_name,
+            now=now,
         )
-        link = send_set_password_link(owner)
-    return CreatedOrganization(org, owner, link)
+    return CreatedOrganization(org, owner.member, owner.link)
 
 
 def organization_update(
@@ -298,8 +283,7 @@ def organization_delete(
     Members, groups, labels, fields, invitations, tokens, webhooks, import jobs
     and queued e-mails go; members' sessions end because their accounts are gone.
     """
-    from equipage.imports.models import ImportJob
-    from equipage.organizations.deletion import delete_organization_rows
+    from equipage.organizations.deletion import delete_organization_rows, refuse_unsafe_deletion
     from equipage.organizations.seats import lock_organization
     from equipage.organizations.selectors import organization_footprint
 
@@ -316,16 +300,7 @@ def organization_delete(
             org = lock_organization(organization.pk)
         except Organization.DoesNotExist:
             raise NotFound(_("Not found.")) from None
-        if ImportJob.objects.filter(organization=org, lock=True).exists() and not _stale_import(
-            org
-        ):
-            raise Conflict(
-                _(
-                    "An import is in progress for this organization; wait until it ends, "
-                    "then delete the organization."
-                ),
-                code="import_in_progress",
-            )
+        refuse_unsafe_deletion(org)
         footprint = organization_footprint(org)
         record(
             actor=actor,
@@ -342,13 +317,6 @@ def organization_delete(
         )
         # The import jobs' files and reports are rows of theirs: they go with them.
         delete_organization_rows(org.pk)
-
-
-def _stale_import(organization: Organization) -> bool:
-    """Break an import lock whose process died, as the import itself does; True if freed."""
-    from equipage.imports.actions import _break_stale_lock
-
-    return _break_stale_lock(organization)
 
 
 def organization_set_scim_accept_passwords(

@@ -21,6 +21,7 @@ foreign keys are checked at commit, so a missed reference rolls back.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
@@ -30,6 +31,24 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import models
 
 from equipage.organizations.models import Organization
+
+# Checks run, inside the deletion's transaction and with the organization locked,
+# before anything is deleted; each raises (Conflict...) to refuse. Domains above
+# ``organizations`` register theirs when their AppConfig is ready, so this
+# package never imports them (the imports refuse while an import runs).
+DELETION_GUARDS: list[Callable[[Organization], None]] = []
+
+
+def deletion_guard(fn: Callable[[Organization], None]) -> Callable[[Organization], None]:
+    """Register ``fn`` to be asked before an organization is deleted."""
+    DELETION_GUARDS.append(fn)
+    return fn
+
+
+def refuse_unsafe_deletion(organization: Organization) -> None:
+    """Run every registered guard; the first that raises refuses the deletion."""
+    for guard in DELETION_GUARDS:
+        guard(organization)
 
 
 @dataclass(frozen=True)

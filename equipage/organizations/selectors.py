@@ -60,7 +60,7 @@ def active_member_count(organization_id: int) -> int:
 
 def seat_usage(organization: Organization) -> SeatUsage:
     """Count billable accounts and pending invitations (seed 001)."""
-    from equipage.invitations.selectors import pending_invitations
+    from equipage.invitations.models import pending_invitations
 
     active = active_member_count(organization.pk)
     pending = pending_invitations(organization).count()

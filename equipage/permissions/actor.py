@@ -6,7 +6,11 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, Literal
 
+from equipage.core.proxy import client_address
+
 if TYPE_CHECKING:
+    from django.http import HttpRequest
+
     from equipage.accounts.models import Member
     from equipage.organizations.models import Organization
 
@@ -27,6 +31,18 @@ class Origin:
             for k, v in (("channel", self.channel), ("ip", self.ip), ("ua", self.user_agent))
             if v
         }
+
+
+def origin_of(request: HttpRequest, channel: str = "web") -> Origin:
+    """Return where ``request`` came from: the client behind a trusted proxy, its browser.
+
+    Here, not in ``web``: the console, the API and SCIM record the same origin.
+    """
+    return Origin(
+        channel=channel,
+        ip=client_address(request),
+        user_agent=request.META.get("HTTP_USER_AGENT", "")[:200],
+    )
 
 
 @dataclass(eq=False)
@@ -114,8 +130,7 @@ class Actor:
     @cached_property
     def group_reach(self) -> frozenset[int]:
         """Return the ids of the groups this actor administers, with all their subgroups."""
-        from equipage.groups.models import GroupMembership, GroupRole
-        from equipage.groups.selectors import subtree_ids
+        from equipage.groups.models import GroupMembership, GroupRole, subtree_ids
 
         if self.member is None or not self.member.is_active:
             return frozenset()

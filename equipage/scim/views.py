@@ -15,12 +15,12 @@ from scim2_server.responses import ScimResponse
 from scim2_server.routing import Operation
 
 from equipage.api.language import speak_to_reader
+from equipage.permissions.actor import origin_of
 from equipage.scim.service import EquipageService
 from equipage.scim.storage import OrmStorage
 from equipage.tokens.models import Scope
 from equipage.tokens.refusals import note_token_refused
 from equipage.tokens.selectors import MissingScope, Unauthenticated, actor_for_token, bearer_of
-from equipage.web.tenancy import origin_of
 
 log = logging.getLogger("equipage.scim")
 PREFIX = "/scim/v2"

@@ -137,27 +137,23 @@ class LoginForm(forms.Form):
     )
 
 
-class NewPasswordForm(forms.Form):
-    new_password1 = forms.CharField(
-        label=_("New password"),
-        strip=False,
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-    )
-    new_password2 = forms.CharField(
-        label=_("Confirm the new password"),
+def new_password_field(label: StrOrPromise) -> forms.CharField:
+    """Return a field for a new password (kept as typed, offered to password managers)."""
+    return forms.CharField(
+        label=label,
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
 
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        if data.get("new_password1") and data.get("new_password1") != data.get("new_password2"):
-            self.add_error("new_password2", _("The two passwords differ."))
-        return data
+
+def check_passwords_match(form: forms.Form, data: dict[str, Any], first: str, second: str) -> None:
+    """Flag ``second`` when the two typed passwords differ."""
+    if data.get(first) and data.get(first) != data.get(second):
+        form.add_error(second, _("The two passwords differ."))
 
 
-class SetPasswordForm(NewPasswordForm):
-    """The set-password page; an account without a name gives it here, as at first login."""
+class NamesForm(forms.Form):
+    """First and last name, as a member gives them at first login or on the set-password page."""
 
     first_name = forms.CharField(
         label=_("First name"),
@@ -169,6 +165,21 @@ class SetPasswordForm(NewPasswordForm):
         max_length=150,
         widget=forms.TextInput(attrs={"autocomplete": "family-name"}),
     )
+
+
+class NewPasswordForm(forms.Form):
+    new_password1 = new_password_field(_("New password"))
+    new_password2 = new_password_field(_("Confirm the new password"))
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        check_passwords_match(self, data, "new_password1", "new_password2")
+        return data
+
+
+class SetPasswordForm(NewPasswordForm, NamesForm):
+    """The set-password page; an account without a name gives it here, as at first login."""
+
     field_order = ["first_name", "last_name", "new_password1", "new_password2"]
 
     def __init__(self, *args: Any, ask_names: bool, **kwargs: Any) -> None:

@@ -13,16 +13,8 @@ from django.shortcuts import redirect
 from equipage.core.errors import NotFound
 from equipage.organizations.models import Organization
 from equipage.organizations.selectors import organization_by_slug
-from equipage.permissions import Actor, Origin
-from equipage.web.proxy import client_address
-
-
-def origin_of(request: HttpRequest, channel: str = "web") -> Origin:
-    return Origin(
-        channel=channel,
-        ip=client_address(request),
-        user_agent=request.META.get("HTTP_USER_AGENT", "")[:200],
-    )
+from equipage.permissions import Actor
+from equipage.permissions.actor import origin_of as origin_of  # re-exported for the views
 
 
 def actor_of(request: HttpRequest) -> Actor:

@@ -1,7 +1,7 @@
 """GET /members lists names in the console's order: accent- and case-insensitive, exact paging.
 
 The order and the cursor comparison are the directory's name order
-(directory/ordering.py), so « Élodie » comes before « Zoé » and the first
+(accounts/ordering.py), so « Élodie » comes before « Zoé » and the first
 page walks the name index ``directory_member_name_cover``.
 """
 
@@ -71,8 +71,8 @@ def test_members_cursor_pages_keep_the_accent_insensitive_order(
 def test_members_cursor_pages_cross_equal_folded_names_once_each_in_order(
     client: Client, read_token: str, ties: list[Any], limit: int
 ) -> None:
+    from equipage.accounts.collation import name_key
     from equipage.core.text import fold
-    from equipage.directory.collation import name_key
 
     whole = [m["id"] for m in _walk(client, read_token, 500, search="zoe")]
     assert sorted(whole) == sorted(m.pk for m in ties)

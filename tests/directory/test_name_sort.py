@@ -1,7 +1,7 @@
 """Names sort accent- and case-insensitively (« Élodie » with the E, not after « Zoé »).
 
 PostgreSQL sorts by the ``eq_name`` ICU collation, SQLite by the key function
-``eq_name_key`` (directory/collation.py); each engine's name-walk index is built
+``eq_name_key`` (accounts/collation.py); each engine's name-walk index is built
 on the same expressions, so a page is still one index walk.
 """
 
@@ -50,12 +50,23 @@ def _ours(names: list[str]) -> list[str]:
     return [n for n in names if n in NAMES]
 
 
-def _postgres_plan(cur: Any, sql: str, params: Any) -> str:
-    """Return PostgreSQL's plan for the query, scans and sorts discouraged (a tiny table)."""
-    cur.execute("SET LOCAL enable_seqscan = off")
-    cur.execute("SET LOCAL enable_sort = off")
-    cur.execute(f"EXPLAIN {sql}", params)
-    return " | ".join(r[0] for r in cur.fetchall())
+def _plan(qs: Any, limit: int) -> tuple[str, str]:
+    """Return the SQL of ``qs[:limit]`` and the engine's plan for it, one line.
+
+    PostgreSQL plans with scans and sorts discouraged: the table is tiny, and the
+    question is whether the index can serve the order at all.
+    """
+    from django.db import connection
+
+    sql, params = qs[:limit].query.sql_with_params()
+    with connection.cursor() as cur:
+        if connection.vendor == "sqlite":
+            cur.execute(f"EXPLAIN QUERY PLAN {sql}", params)
+            return sql, " | ".join(str(r[-1]) for r in cur.fetchall())
+        cur.execute("SET LOCAL enable_seqscan = off")
+        cur.execute("SET LOCAL enable_sort = off")
+        cur.execute(f"EXPLAIN {sql}", params)
+        return sql, " | ".join(r[0] for r in cur.fetchall())
 
 
 def test_names_sort_with_their_unaccented_letter(named: Any, admin: Any) -> None:
@@ -107,7 +118,7 @@ def test_member_without_view_right_sees_only_themself(named: Any, member: Any) -
 
 
 def test_name_key_is_deterministic_and_folds_accents() -> None:
-    from equipage.directory.collation import compare_names
+    from equipage.accounts.collation import compare_names
 
     assert compare_names("Élodie", "Emma") < 0
     assert compare_names("Zoé", "Éric") > 0
@@ -126,17 +137,13 @@ def test_page_walks_the_collated_name_index(named: Any, admin: Any) -> None:
     qs = selectors.members_matching(Actor.for_member(admin), query, for_page=True)
     columns, _desc = selectors.SORTS["name"]
     qs = qs.order_by(*[selectors._order(c, False) for c in columns]).values_list("pk", flat=True)
-    sql, params = qs[:51].query.sql_with_params()
-    with connection.cursor() as cur:
-        if connection.vendor == "sqlite":
-            cur.execute(f"EXPLAIN QUERY PLAN {sql}", params)
-            plan = " | ".join(str(r[-1]) for r in cur.fetchall())
-            assert "directory_member_name_cover" in plan, plan
-            assert "TEMP B-TREE FOR ORDER BY" not in plan, plan
-        else:
-            plan = _postgres_plan(cur, sql, params)
-            assert "directory_member_name_cover" in plan, plan
-            assert "Sort" not in plan.replace("Sort Key", ""), plan
+    _sql, plan = _plan(qs, 51)
+    if connection.vendor == "sqlite":
+        assert "directory_member_name_cover" in plan, plan
+        assert "TEMP B-TREE FOR ORDER BY" not in plan, plan
+    else:
+        assert "directory_member_name_cover" in plan, plan
+        assert "Sort" not in plan.replace("Sort Key", ""), plan
 
 
 def test_keyset_page_seeks_the_name_index_instead_of_scanning(named: Any, admin: Any) -> None:
@@ -158,17 +165,13 @@ def test_keyset_page_seeks_the_name_index_instead_of_scanning(named: Any, admin:
         ">",
     )
     qs = qs.order_by(*[selectors._order(c, False) for c in columns]).values_list("pk", flat=True)
-    sql, params = qs[:51].query.sql_with_params()
-    with connection.cursor() as cur:
-        if connection.vendor == "sqlite":
-            cur.execute(f"EXPLAIN QUERY PLAN {sql}", params)
-            plan = " | ".join(str(r[-1]) for r in cur.fetchall())
-            # The index holds eq_name_key(last_name) (directory 0006): a range on that expression.
-            assert "directory_member_name_cover (organization_id=? AND <expr>>?)" in plan, plan
-            assert "TEMP B-TREE" not in plan, plan
-        else:
-            plan = _postgres_plan(cur, sql, params)
-            assert "directory_member_name_cover" in plan, plan
+    _sql, plan = _plan(qs, 51)
+    if connection.vendor == "sqlite":
+        # The index holds eq_name_key(last_name) (directory 0006): a range on that expression.
+        assert "directory_member_name_cover (organization_id=? AND <expr>>?)" in plan, plan
+        assert "TEMP B-TREE" not in plan, plan
+    else:
+        assert "directory_member_name_cover" in plan, plan
 
 
 @pytest.fixture
@@ -205,8 +208,8 @@ def _pages(admin: Any, per_page: int, **params: str) -> tuple[list[list[int]], l
 def test_keyset_pages_cross_equal_folded_names_both_ways(ties: Any, admin: Any, sort: str) -> None:
     from django.db import connection
 
+    from equipage.accounts.collation import name_key
     from equipage.core.text import fold
-    from equipage.directory.collation import name_key
 
     whole = _pages(admin, 100, sort=sort)[0][0]
     assert sorted(whole) == sorted(m.pk for m in ties)
@@ -260,22 +263,16 @@ def test_every_name_page_walks_the_name_index_without_sorting(
         descending = desc != (cursor == "before")
         qs = selectors._keyset(qs, columns, values, "<" if descending else ">")
     qs = qs.order_by(*[selectors._order(c, descending) for c in columns]).values_list("pk")
-    sql, params = qs[:3].query.sql_with_params()
-    with connection.cursor() as cur:
-        if connection.vendor == "sqlite":
-            assert "eq_name_key(" in sql and "COLLATE" not in sql, sql
-            cur.execute(f"EXPLAIN QUERY PLAN {sql}", params)
-            plan = " | ".join(str(r[-1]) for r in cur.fetchall())
-            # Index-only: the raw names close the index (directory 0006), no row is read.
-            assert "USING COVERING INDEX directory_member_name_cover (organization_id=?" in plan, (
-                plan
-            )
-            assert "TEMP B-TREE" not in plan, plan
-            if cursor:
-                bound = "<expr><?" if descending else "<expr>>?"
-                assert f"(organization_id=? AND {bound})" in plan, plan
-        else:
-            assert 'COLLATE "eq_name"' in sql or "COLLATE eq_name" in sql, sql
-            plan = _postgres_plan(cur, sql, params)
-            assert "directory_member_name_cover" in plan, plan
-            assert "Sort" not in plan.replace("Sort Key", ""), plan
+    sql, plan = _plan(qs, 3)
+    if connection.vendor == "sqlite":
+        assert "eq_name_key(" in sql and "COLLATE" not in sql, sql
+        # Index-only: the raw names close the index (directory 0006), no row is read.
+        assert "USING COVERING INDEX directory_member_name_cover (organization_id=?" in plan, plan
+        assert "TEMP B-TREE" not in plan, plan
+        if cursor:
+            bound = "<expr><?" if descending else "<expr>>?"
+            assert f"(organization_id=? AND {bound})" in plan, plan
+    else:
+        assert 'COLLATE "eq_name"' in sql or "COLLATE eq_name" in sql, sql
+        assert "directory_member_name_cover" in plan, plan
+        assert "Sort" not in plan.replace("Sort Key", ""), plan

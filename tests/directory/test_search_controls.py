@@ -6,7 +6,7 @@ from typing import Any
 
 from django.test import Client
 
-from equipage.accounts.listing import filter_members, member_query
+from equipage.directory.listing import filter_members, member_query
 from equipage.permissions import as_actor
 from tests.conftest import make_member
 

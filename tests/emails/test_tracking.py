@@ -60,8 +60,8 @@ def _invite(org: Any, admin: Any, address: str = "alice@acme.test") -> OutboundE
 
 
 def _guide(address: str) -> str:
-    from equipage.accounts.listing import member_facts
     from equipage.accounts.models import Member
+    from equipage.directory.listing import member_facts
 
     return member_facts([Member.objects.get(email=address)])[0]["guide"]
 

@@ -38,7 +38,7 @@ def _raw_token(email: str) -> str:
 
 
 def _guide(member: Member) -> str:
-    from equipage.accounts.listing import member_facts
+    from equipage.directory.listing import member_facts
 
     member.refresh_from_db()
     return member_facts([member])[0]["guide"]

@@ -107,11 +107,12 @@ def _audit(
         )
 
 
-def _paused(
-    organization: Organization, member: Member | None, pause: throttle.Pause, origin: Origin
+def _log_pause(
+    what: str, organization: Organization, pause: throttle.Pause, origin: Origin
 ) -> None:
     log.warning(
-        "login paused: org=%s %s=%s failures=%d until=%s client=%s",
+        "%s: org=%s %s=%s failures=%d until=%s client=%s",
+        what,
         organization.slug,
         pause.key.rule.scope,
         pause.key.label,
@@ -119,6 +120,12 @@ def _paused(
         pause.until.isoformat(timespec="seconds"),
         origin.ip,
     )
+
+
+def _paused(
+    organization: Organization, member: Member | None, pause: throttle.Pause, origin: Origin
+) -> None:
+    _log_pause("login paused", organization, pause, origin)
     _audit(organization, member, pause, origin, EventType.LOGIN_PAUSED)
 
 
@@ -127,14 +134,6 @@ def _refused(
 ) -> None:
     # Every refusal is one log line; only the first of a pause is an audit event, so
     # that hammering a paused account does not fill the audit log.
-    log.warning(
-        "login refused (paused): org=%s %s=%s failures=%d until=%s client=%s",
-        organization.slug,
-        pause.key.rule.scope,
-        pause.key.label,
-        pause.failures,
-        pause.until.isoformat(timespec="seconds"),
-        origin.ip,
-    )
+    _log_pause("login refused (paused)", organization, pause, origin)
     if pause.first_refusal:
         _audit(organization, member, pause, origin, EventType.LOGIN_REFUSED)

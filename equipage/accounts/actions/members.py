@@ -29,6 +29,7 @@ from equipage.accounts.bulk import (
 from equipage.accounts.deactivation import deactivate_members, queue_deactivation_notices
 from equipage.accounts.logins import free_login_for
 from equipage.accounts.models import ROLE_RANK, Member, MemberRole, MemberState, Role
+from equipage.accounts.selectors import owner_id
 from equipage.accounts.sendmodes import SendMode
 from equipage.accounts.snapshots import diff, member_snapshot
 from equipage.audit.events import EventType
@@ -368,14 +369,6 @@ def _caps(actor: Actor) -> frozenset[str]:
     return frozenset(_org_caps(actor))
 
 
-def _owner_id(organization_id: int) -> int | None:
-    return (
-        MemberRole.objects.filter(organization_id=organization_id, role=Role.OWNER)
-        .values_list("member_id", flat=True)
-        .first()
-    )
-
-
 # What the bulk actions read of each target: enough to decide, name it and mail it.
 _BULK_COLUMNS = (
     "id",
@@ -409,10 +402,10 @@ def _triage(
     """
     checks: list[Check] = []
     if protected:
-        owner_id = _owner_id(run.organization.pk)
+        owner = owner_id(run.organization.pk)
         self_id = run.actor.member.pk if run.actor.member is not None else None
         checks += [
-            (lambda m: m.pk == owner_id, protected[0], "invariant"),
+            (lambda m: m.pk == owner, protected[0], "invariant"),
             (lambda m: m.pk == self_id, protected[1], "invariant"),
         ]
     eligible = eligible_ids(run.actor, cap, run.ids)

@@ -99,6 +99,25 @@ def send_set_password_links(organization: Organization, members: Sequence[Member
     queue_mails(kind=MailKind.SET_PASSWORD, organization=organization, recipients=recipients)
 
 
+# The columns ``apply_password`` changes, for the caller's ``save(update_fields=...)``.
+PASSWORD_FIELDS = ["password", "must_change_password", "uses_temp_password", "updated_at"]
+
+
+def apply_password(
+    member: Member, password: str, *, must_change: bool = False, now: dt.datetime | None = None
+) -> list[str]:
+    """Give ``member`` a new password (unsaved): the temporary one is gone, the change stamped.
+
+    Every way a password is set (by an admin, by the member, through a link or an
+    invitation) goes through here; returns ``PASSWORD_FIELDS`` for the save.
+    """
+    member.set_password(password)
+    member.must_change_password = must_change
+    member.uses_temp_password = False
+    member.updated_at = now or clock.now()
+    return list(PASSWORD_FIELDS)
+
+
 def member_set_password(
     *, actor: Actor | Member, member: Member, password: str, from_identity_provider: bool = False
 ) -> None:
@@ -114,12 +133,8 @@ def member_set_password(
     elif not password or len(password) > 4096:
         raise ValidationFailed(_("This password is not valid."), field="password")
     with transaction.atomic():
-        member.set_password(password)
-        member.must_change_password = not from_identity_provider
-        member.uses_temp_password = False
-        member.updated_at = clock.now()
         member.save(
-            update_fields=["password", "must_change_password", "uses_temp_password", "updated_at"]
+            update_fields=apply_password(member, password, must_change=not from_identity_provider)
         )
         record(
             actor=actor,
@@ -140,13 +155,7 @@ def password_change(
         raise ValidationFailed(_("Your current password is not correct."), field="old_password")
     _validate_password(new_password, member)
     with transaction.atomic():
-        member.set_password(new_password)
-        member.must_change_password = False
-        member.uses_temp_password = False
-        member.updated_at = clock.now()
-        member.save(
-            update_fields=["password", "must_change_password", "uses_temp_password", "updated_at"]
-        )
+        member.save(update_fields=apply_password(member, new_password))
         record(
             actor=actor,
             organization=member.organization,
@@ -303,22 +312,9 @@ def password_set_from_token(
             raise NotFound(dead)
         before = {"first_name": token.member.first_name, "last_name": token.member.last_name}
         named = {k: v for k, v in names.items() if before[k] != v}
-        member.set_password(new_password)
-        member.must_change_password = False
-        member.uses_temp_password = False
-        member.updated_at = clock.now()
+        changed = apply_password(member, new_password)
         refresh_search_text(member)
-        member.save(
-            update_fields=[
-                "password",
-                "must_change_password",
-                "uses_temp_password",
-                "first_name",
-                "last_name",
-                "search_text",
-                "updated_at",
-            ]
-        )
+        member.save(update_fields=[*changed, "first_name", "last_name", "search_text"])
         actor = Actor.for_member(member, origin)
         if named:
             record(

@@ -7,9 +7,9 @@ from typing import Any, Literal
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 
+from equipage.accounts.ordering import name_order
 from equipage.api.common import InputSchema, actor, organization
 from equipage.api.errors import ERROR_RESPONSES
-from equipage.directory.ordering import name_order
 from equipage.groups.actions import (
     group_add_member,
     group_create,

@@ -18,8 +18,8 @@ from equipage.accounts.actions import (
     member_set_roles,
     member_update,
 )
-from equipage.accounts.listing import filter_members, member_facts, member_query
 from equipage.accounts.models import Member
+from equipage.accounts.ordering import after_name, name_order
 from equipage.api.common import (
     Cursor,
     Identifier,
@@ -34,7 +34,7 @@ from equipage.api.common import (
 )
 from equipage.api.errors import ERROR_RESPONSES
 from equipage.core.errors import ValidationFailed
-from equipage.directory.ordering import after_name, name_order
+from equipage.directory.listing import filter_members, member_facts, member_query
 from equipage.permissions import Cap, access_member_by_id
 
 router = Router(tags=["members"])

@@ -9,6 +9,7 @@ from equipage.accounts.actions.members import (
     _validate_password,
     refresh_search_text,
 )
+from equipage.accounts.actions.passwords import apply_password
 from equipage.accounts.models import Member, MemberRole, MemberState, Role
 from equipage.accounts.snapshots import member_snapshot
 from equipage.accounts.tokens import hash_token
@@ -94,23 +95,17 @@ def invitation_accept(
         now = clock.now()
         before = member_snapshot(member)
         member.first_name, member.last_name = first_name, last_name
-        member.set_password(password)
-        member.must_change_password = False
-        member.uses_temp_password = False
+        changed = apply_password(member, password, now=now)
         member.state = MemberState.ACTIVE
         member.activated_at = now
-        member.updated_at = now
         refresh_search_text(member)
         member.save(
             update_fields=[
+                *changed,
                 "first_name",
                 "last_name",
-                "password",
-                "must_change_password",
-                "uses_temp_password",
                 "state",
                 "activated_at",
-                "updated_at",
                 "search_text",
             ]
         )

@@ -25,8 +25,9 @@ from equipage.accounts.devices import DeviceCookie, issue_device_cookie
 from equipage.core import clock
 from equipage.core.errors import DomainError, NotFound
 from equipage.organizations.models import Organization
+from equipage.permissions.actor import origin_of
 from equipage.web.forms import ChangePasswordForm, LoginForm, ResetRequestForm, SetPasswordForm
-from equipage.web.tenancy import member_required, organization_or_404, origin_of
+from equipage.web.tenancy import member_required, organization_or_404
 
 
 def _home(slug: str) -> str:

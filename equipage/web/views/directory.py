@@ -14,8 +14,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
-from equipage.accounts.listing import member_facts
-from equipage.accounts.models import CustomField, Member, MemberState, Role
+from equipage.accounts.models import Member, MemberState, Role
+from equipage.accounts.selectors import custom_fields, members_by_ids
 from equipage.core.errors import DomainError, NotFound
 from equipage.core.ids import parse_id
 from equipage.directory.bulk import (
@@ -26,6 +26,7 @@ from equipage.directory.bulk import (
     available_actions,
     run_bulk,
 )
+from equipage.directory.listing import member_facts
 from equipage.directory.selectors import (
     DirectoryQuery,
     count_matching,
@@ -42,7 +43,7 @@ from equipage.directory.undo import (
     undo_token,
 )
 from equipage.directory.wording import confirm_button, consequence, done_sentence
-from equipage.groups.models import Group, Label
+from equipage.groups.selectors import group_in, group_tree, labels_by_name
 from equipage.invitations.guide import Guide
 from equipage.organizations.selectors import seat_usage
 from equipage.permissions import Actor, Cap, access_label_by_id, can, grantable_roles
@@ -67,11 +68,10 @@ APPLICABILITY_CHECK_MAX = 1000
 def _choices(request: HttpRequest) -> dict[str, Any]:
     org = request.organization  # type: ignore[attr-defined]
     # The tree in path order, each name indented by its depth ("/1/4/" is one level down).
-    rows = Group.objects.filter(organization=org).order_by("path").values_list("pk", "name", "path")
     return {
-        "groups": [(pk, "— " * (path.count("/") - 2) + name) for pk, name, path in rows],
-        "labels": list(Label.objects.filter(organization=org).order_by("name")),
-        "fields": list(CustomField.objects.filter(organization=org)),
+        "groups": [(pk, "— " * depth + name) for pk, name, depth in group_tree(org.pk)],
+        "labels": labels_by_name(org.pk),
+        "fields": custom_fields(org),
         "states": MemberState.choices,
         "roles": Role.choices,
         "guides": Guide.choices,
@@ -244,9 +244,7 @@ def _edit_form(request: HttpRequest, ids: list[int], query: DirectoryQuery) -> H
         context = {"nav": "members", "back": back, "action": None}
         context["error"] = _("Select at least one member.") if allowed else _("Choose an action.")
         return refused(request, context)
-    members = list(
-        Member.objects.filter(organization=org, pk__in=ids[:10]).order_by("last_name", "first_name")
-    )
+    members = members_by_ids(org.pk, ids[:10])
     return step(
         request,
         "bulk_edit",
@@ -261,7 +259,7 @@ def _edit_form(request: HttpRequest, ids: list[int], query: DirectoryQuery) -> H
             "may_role": "set_role" in allowed,
             "may_label": "label_add" in allowed,
             "grantable": _choices(request)["grantable"],
-            "labels": list(Label.objects.filter(organization=org).order_by("name")),
+            "labels": labels_by_name(org.pk),
         },
     )
 
@@ -282,7 +280,7 @@ def members_bulk_edit(request: HttpRequest, slug: str) -> HttpResponse:
         if key not in allowed:
             continue
         wanted = [i for i in map(parse_id, request.POST.getlist(field)) if i is not None]
-        for label in Label.objects.filter(organization=org, pk__in=wanted).order_by("name"):
+        for label in labels_by_name(org.pk, wanted):
             steps.append((key, {"label": label}))
     if not ids or not steps:
         return show_result(request, {"level": "notice", "text": _("Nothing to change.")}, query)
@@ -390,7 +388,7 @@ def _target(request: HttpRequest, needs: str) -> tuple[dict[str, Any], str]:
     org = request.organization  # type: ignore[attr-defined]
     raw = request.POST.get(needs, "")
     if needs == "group":
-        group = Group.objects.filter(organization=org, pk=_pk(raw)).first()
+        group = group_in(org.pk, _pk(raw))
         return {"group": group}, "" if group else _("Choose a group.")
     if needs == "label":
         try:
@@ -525,11 +523,7 @@ def _split(act: Actor, key: str, ids: list[int]) -> tuple[list[Member], list[Mem
     """Split the selection into the members ``key`` applies to and the others (None if too many)."""
     if len(ids) > APPLICABILITY_CHECK_MAX:
         return None
-    members = list(
-        Member.objects.filter(organization_id=act.org_id, pk__in=ids).order_by(
-            "last_name", "first_name", "email", "pk"
-        )
-    )
+    members = members_by_ids(act.org_id, ids)
     guides = {f["id"]: f["guide"] for f in member_facts(members)}
     applies = applicability(act, members, guides)
     yes = [m for m in members if key in applies.get(m.pk, [])]

@@ -18,27 +18,24 @@ from equipage.accounts.actions import (
     member_set_roles,
     member_update,
 )
-from equipage.accounts.listing import member_facts
 from equipage.accounts.models import (
-    CustomFieldValue,
     Member,
-    MemberRole,
     MemberState,
     Role,
 )
-from equipage.accounts.selectors import custom_fields
+from equipage.accounts.selectors import custom_fields, custom_values_of, roles_of
 from equipage.accounts.sendmodes import SendMode
-from equipage.audit.models import AuditEvent
+from equipage.audit.selectors import events_about
 from equipage.core.errors import DomainError, NotFound, ValidationFailed
-from equipage.emails.models import OutboundEmail
+from equipage.directory.listing import member_facts
+from equipage.emails.selectors import mails_to
 from equipage.groups.actions import (
     group_add_member,
     group_remove_member,
     labels_attach,
     labels_detach,
 )
-from equipage.groups.models import GroupMembership, Label
-from equipage.groups.selectors import assignable_group_tree
+from equipage.groups.selectors import assignable_group_tree, labels_on, memberships_of
 from equipage.imports.columns import split_contact_roles
 from equipage.permissions import Cap, access_label_by_id, access_member_by_id, can, grantable_roles
 from equipage.permissions.policy import access_group_by_id
@@ -103,15 +100,8 @@ def _profile_context(request: HttpRequest, member: Member) -> dict[str, Any]:
     facts = member_facts([member])[0]
     can_edit = can(act, Cap.MEMBER_UPDATE, member)
     fields = custom_fields(org)
-    values = {
-        v.field_id: v.value
-        for v in CustomFieldValue.objects.filter(member=member, organization=org)
-    }
-    memberships = list(
-        GroupMembership.objects.filter(member=member, organization=org)
-        .select_related("group")
-        .order_by("group__path")
-    )
+    values = custom_values_of(member)
+    member_labels, other_labels = labels_on(member)
     edit_form = MemberEditForm(
         initial={
             "first_name": member.first_name,
@@ -125,7 +115,7 @@ def _profile_context(request: HttpRequest, member: Member) -> dict[str, Any]:
             "auto_delete_on": member.auto_delete_on,
         }
     )
-    current_roles = set(MemberRole.objects.filter(member=member).values_list("role", flat=True))
+    current_roles = set(roles_of(member))
     return {
         "nav": "members",
         "m": member,
@@ -154,20 +144,14 @@ def _profile_context(request: HttpRequest, member: Member) -> dict[str, Any]:
         "grantable": [(r, Role(r).label) for r in grantable_roles(act)],
         "current_roles": current_roles,
         "custom": [(f, values.get(f.pk, "")) for f in fields],
-        "memberships": memberships,
+        "memberships": memberships_of(member),
         "all_groups": _choices(request)["groups"],
         "can_labels": can(act, Cap.LABEL_ASSIGN, member),
-        "member_labels": list(
-            Label.objects.filter(organization=org, member_rows__member=member).order_by("name")
-        ),
-        "other_labels": list(
-            Label.objects.filter(organization=org)
-            .exclude(member_rows__member=member)
-            .order_by("name")
-        ),
+        "member_labels": member_labels,
+        "other_labels": other_labels,
         "edit_form": edit_form,
-        "events": list(AuditEvent.objects.filter(member=member, organization=org)[:25]),
-        "mails": list(OutboundEmail.objects.filter(member=member, organization=org)[:20]),
+        "events": events_about(member, 25),
+        "mails": mails_to(member, 20),
     }
 
 
@@ -339,7 +323,7 @@ def resend_invitation(request: HttpRequest, slug: str, member_id: int) -> HttpRe
 def profile_invitation(request: HttpRequest, slug: str, member_id: int) -> HttpResponse:
     """« Inviter », « Renvoyer l'invitation » or « Annuler l'invitation » from the profile."""
     from equipage.invitations.actions import invitation_cancel, invitation_resend, members_invite
-    from equipage.invitations.models import Invitation, InvitationStatus
+    from equipage.invitations.selectors import pending_invitation_of
 
     act = actor(request)
     member = access_member_by_id(act, member_id, Cap.MEMBER_INVITE)
@@ -347,9 +331,7 @@ def profile_invitation(request: HttpRequest, slug: str, member_id: int) -> HttpR
 
     def run() -> str:
         if op == "cancel":
-            pending = Invitation.objects.filter(
-                member=member, status=InvitationStatus.PENDING
-            ).first()
+            pending = pending_invitation_of(member)
             if pending is None:
                 raise ValidationFailed(_("This invitation is no longer pending."))
             invitation_cancel(actor=act, invitation=pending)

@@ -8,7 +8,7 @@ import pytest
 from django.test import Client, RequestFactory
 
 from equipage import conf
-from equipage.web.proxy import client_address, forwarded_client
+from equipage.core.proxy import client_address, forwarded_client
 
 PROXIES = ["10.0.0.0/24", "192.0.2.1/32", "2001:db8::/64"]
 
@@ -42,7 +42,7 @@ def test_a_malformed_hop_stops_the_walk_at_the_last_trusted_one(trusted: None) -
 
 
 def test_the_middleware_gives_every_part_the_real_client_and_scheme(trusted: None) -> None:
-    from equipage.web.proxy import ReverseProxyMiddleware
+    from equipage.core.proxy import ReverseProxyMiddleware
 
     seen: dict[str, Any] = {}
 

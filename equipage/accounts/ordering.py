@@ -7,7 +7,8 @@ expressions here are exactly those of the name-walk index
 so a query filtered on one organization and ordered by ``name_order()``
 walks that index and stops at its page instead of sorting. Any listing of
 members by name (API, export, console pickers) orders through here, so every
-surface shows the same order.
+surface shows the same order. It lives in ``accounts`` (with ``collation.py``),
+below the directory and groups, because the order is the member's own.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from django.db.models import CharField, F, Func, Model, QuerySet
 from django.db.models.expressions import OrderBy
 from django.db.models.functions import Collate
 
-from equipage.directory.collation import (
+from equipage.accounts.collation import (
     COLLATED_COLUMNS,
     NAME_COLLATION,
     NAME_KEY_FUNCTION,

@@ -1,6 +1,6 @@
 """One member-list selector: the API and the CLI list through the console's indexed query.
 
-``accounts.listing.filter_members`` is ``directory.selectors.members_matching``
+``directory.listing.filter_members`` is ``directory.selectors.members_matching``
 ordered by name, so a search is accent- and case-insensitive everywhere, goes
 through the trigram index (FTS5 on SQLite, pg_trgm on PostgreSQL), and a page
 of the API costs a fixed handful of queries whatever its length.
@@ -16,7 +16,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from equipage.accounts.listing import filter_members, member_query
+from equipage.directory.listing import filter_members, member_query
 from equipage.directory.selectors import DirectoryQuery, directory_page
 from equipage.permissions import as_actor
 from tests.api.test_endpoints import call

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from equipage.directory.collation import name_key, name_sort_key
+from equipage.accounts.collation import name_key, name_sort_key
 
 # Letters that fold together, separators that sort before letters, and anything else but NUL.
 _NAME_CHARS = st.one_of(

@@ -1,4 +1,8 @@
-"""Listing members with the facts every view of the roster shows (roles, groups, Guide)."""
+"""Listing members with the facts every view of the roster shows (roles, groups, Guide).
+
+The API's and the CLI's face of the directory's one member-list selector
+(``selectors.members_matching``), hence here and not in ``accounts``.
+"""
 
 from __future__ import annotations
 
@@ -12,11 +16,11 @@ from django.db.models import QuerySet
 from django.utils.dateparse import parse_datetime
 
 from equipage.accounts.models import Member, MemberRole
+from equipage.accounts.ordering import name_order
 from equipage.core import clock
 from equipage.core.idlist import id_list
 from equipage.core.ids import parse_id
 from equipage.core.text import without_controls
-from equipage.directory.ordering import name_order
 from equipage.directory.selectors import DirectoryQuery, members_matching
 from equipage.permissions import Actor
 
