@@ -127,7 +127,7 @@ def start_node(env: dict[str, str], port: int, worker: bool = False) -> subproce
     )
 
 
-def wait_http(port: int, path: str = "/o/acme/login", seconds: float = 30) -> None:
+def wait_http(port: int, path: str = "/o/acme/login", seconds: float = 60) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         try:
