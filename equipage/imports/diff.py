@@ -15,9 +15,18 @@ from dataclasses import dataclass, field
 from operator import attrgetter, itemgetter
 from typing import Any
 
+from equipage.accounts.rules import (
+    Refusal,
+    deactivation_refusal,
+    groups_refusal,
+    own_roles_refusal,
+    ownership_refusal,
+    ungrantable_roles,
+    update_refusal,
+)
 from equipage.core.text import default_login, fold
 from equipage.imports import columns as C
-from equipage.imports.problems import msg, row_who
+from equipage.imports.problems import msg, row_who, rule_msg
 from equipage.imports.reader import TYPED_CELLS, Problem
 from equipage.imports.twins import Twins
 from equipage.imports.validate import Row, typed_problem
@@ -488,14 +497,11 @@ def compute_plan(
         ]
         for i in absent:
             pk, login = members.pks[i], members.logins[i]
-            if scope.visible is not None and pk not in scope.visible:
+            if not _within(scope.visible, pk):
                 continue
-            if pk == scope.owner_id:
-                plan.skipped.append(Skip(None, login, msg("owner_not_deactivated")))
-            elif pk == scope.actor_id:
-                plan.skipped.append(Skip(None, login, msg("self_not_deactivated")))
-            elif scope.deactivatable is not None and pk not in scope.deactivatable:
-                plan.skipped.append(Skip(None, login, msg("deactivate_forbidden")))
+            refusal = _deactivation_refusal(pk, states[i], scope)
+            if refusal:
+                plan.skipped.append(Skip(None, login, rule_msg(refusal)))
             else:
                 plan.changes.append(
                     Change(
@@ -821,8 +827,9 @@ def _resolve_labels(
     return ids
 
 
-def _outside_reach(scope: Scope, group_ids: Iterable[int]) -> bool:
-    return scope.group_reach is not None and not set(group_ids) <= scope.group_reach
+def _within(ids: set[int] | None, pk: int) -> bool:
+    """Tell whether ``pk`` is in a scope's set of ids (None: every member)."""
+    return ids is None or pk in ids
 
 
 def _plan_new(
@@ -842,19 +849,9 @@ def _plan_new(
         )
     groups = _resolve_groups(row, scope, plan, col, group_by_name)
     labels = _resolve_labels(row, plan, col, label_by_name)
-    if scope.needs_group and not groups:
-        plan.errors.append(
-            Problem(
-                row.line,
-                col(C.GROUPS),
-                msg("group_admin_needs_group"),
-                who=row_who(row),
-            )
-        )
-    if groups and _outside_reach(scope, groups):
-        plan.errors.append(
-            Problem(row.line, col(C.GROUPS), msg("groups_not_administered"), who=row_who(row))
-        )
+    refusal = groups_refusal(groups or (), scope.group_reach, need_one=scope.needs_group)
+    if refusal:
+        plan.errors.append(Problem(row.line, col(C.GROUPS), rule_msg(refusal), who=row_who(row)))
     if labels and not scope.can_assign_labels:
         plan.errors.append(
             Problem(row.line, col(C.LABELS), msg("labels_forbidden"), who=row_who(row))
@@ -916,19 +913,17 @@ def _check_roles(
 ) -> None:
     if before == after:
         return
-    if ("owner" in before) != ("owner" in after):
-        message = (
-            msg("owner_keeps_ownership") if "owner" in before else msg("ownership_by_transfer")
-        )
-        plan.errors.append(Problem(row.line, col(C.ROLES), message, who=row_who(row)))
+    owner = ownership_refusal(before, after)
+    if owner:
+        plan.errors.append(Problem(row.line, col(C.ROLES), rule_msg(owner), who=row_who(row)))
         return
-    refused = sorted((before ^ after) - scope.grantable - {"owner"})
+    refused = ungrantable_roles(sorted(before ^ after), scope.grantable)
     if refused:
         plan.errors.append(
             Problem(
                 row.line,
                 col(C.ROLES),
-                msg("role_not_grantable", {"r": ", ".join(refused)}),
+                rule_msg(Refusal.ROLE_NOT_GRANTABLE, {"r": ", ".join(refused)}),
                 who=row_who(row),
             )
         )
@@ -969,15 +964,9 @@ def _plan_update(
         wanted = set(row.roles) or {"member"}
         if wanted != set(m.roles):
             _check_roles(row, set(m.roles), wanted, scope, plan, col)
-            if m.pk == scope.actor_id and set(m.roles) - wanted:
-                plan.errors.append(
-                    Problem(
-                        row.line,
-                        col(C.ROLES),
-                        msg("own_roles"),
-                        who=row_who(row),
-                    )
-                )
+            own = own_roles_refusal(m.pk == scope.actor_id, set(m.roles) - wanted)
+            if own:
+                plan.errors.append(Problem(row.line, col(C.ROLES), rule_msg(own), who=row_who(row)))
             fields["roles"] = [sorted(m.roles), sorted(wanted)]
     add_groups: set[int] = set()
     remove_groups: set[int] = set()
@@ -992,14 +981,10 @@ def _plan_update(
         # Group admin memberships are never taken away by a file; plain ones are.
         remove_groups = set(m.groups) - desired - set(m.admin_groups)
         if add_groups or remove_groups:
-            if _outside_reach(scope, add_groups | remove_groups):
+            refusal = groups_refusal(add_groups | remove_groups, scope.group_reach, need_one=False)
+            if refusal:
                 plan.errors.append(
-                    Problem(
-                        row.line,
-                        col(C.GROUPS),
-                        msg("groups_not_administered"),
-                        who=row_who(row),
-                    )
+                    Problem(row.line, col(C.GROUPS), rule_msg(refusal), who=row_who(row))
                 )
             fields["groups"] = [
                 _names(scope, current),
@@ -1063,20 +1048,29 @@ def _plan_update(
 
 
 def _skip_reason(m: Current, scope: Scope, change: Change) -> str | None:
-    if scope.visible is not None and m.pk not in scope.visible:
-        return msg("outside_groups")
-    if change.kind == "deactivated":
-        if m.pk == scope.owner_id:
-            return msg("owner_not_deactivated")
-        if m.pk == scope.actor_id:
-            return msg("self_not_deactivated")
-        if scope.deactivatable is not None and m.pk not in scope.deactivatable:
-            return msg("deactivate_forbidden")
-    if scope.updatable is not None and m.pk not in scope.updatable:
-        if m.pk == scope.owner_id:
-            return msg("owner_details")
-        return msg("role_above")
-    return None
+    """Word why the member rules skip this change of ``m``, or None."""
+    visible = _within(scope.visible, m.pk)
+    refusal = None
+    if visible and change.kind == "deactivated":
+        refusal = _deactivation_refusal(m.pk, m.state, scope)
+    if refusal is None:
+        refusal = update_refusal(
+            m.pk,
+            owner_id=scope.owner_id,
+            visible=visible,
+            allowed=_within(scope.updatable, m.pk),
+        )
+    return rule_msg(refusal) if refusal else None
+
+
+def _deactivation_refusal(pk: int, state: str, scope: Scope) -> Refusal | None:
+    return deactivation_refusal(
+        pk,
+        state,
+        owner_id=scope.owner_id,
+        self_id=scope.actor_id,
+        allowed=_within(scope.deactivatable, pk),
+    )
 
 
 def settle_passwords(plan: Plan, same: set[int]) -> None:
