@@ -108,6 +108,12 @@ def kind(refusal: Refusal) -> str:
     return "noop" if refusal in _NOOP else "invariant"
 
 
+def is_deactivated(state: str) -> bool:
+    """Tell whether a member in ``state`` is deactivated: what deactivating leaves, the only
+    state reactivating takes (SCIM's ``active`` flag reads it too)."""
+    return state == MemberState.DEACTIVATED
+
+
 def deactivation_refusal(
     pk: int, state: str, *, owner_id: int | None, self_id: int | None, allowed: bool = True
 ) -> Refusal | None:
@@ -123,7 +129,7 @@ def deactivation_refusal(
         return Refusal.SELF_NOT_DEACTIVATED
     if not allowed:
         return Refusal.DEACTIVATE_FORBIDDEN
-    if state == MemberState.DEACTIVATED:
+    if is_deactivated(state):
         return Refusal.ALREADY_DEACTIVATED
     return None
 
@@ -132,7 +138,7 @@ def reactivation_refusal(state: str, *, allowed: bool = True) -> Refusal | None:
     """Say why a member in ``state`` cannot be reactivated, or None (only deactivated ones)."""
     if not allowed:
         return Refusal.REACTIVATE_FORBIDDEN
-    if state != MemberState.DEACTIVATED:
+    if not is_deactivated(state):
         return Refusal.NOT_DEACTIVATED
     return None
 
