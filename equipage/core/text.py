@@ -134,11 +134,29 @@ def without_controls(text: str) -> str:
     return _CONTROLS.sub("", text) if not text.isprintable() else text
 
 
-def twin_of(name: str, others: Iterable[str], key: Callable[[str], str] = fold) -> str | None:
+# What a Groupes / Étiquettes cell of the import is split by (imports.columns.split_list).
+LIST_SEPARATORS = ",;|"
+_SEPARATOR_RUN = re.compile(r"[\s,;|]*[,;|][\s,;|]*")
+
+
+def list_name_key(text: str) -> str:
+    """Return ``fold(text)`` with each run of separators and the spaces around it as one ``,``.
+
+    How the import reads a group or label name: a cell is split by ``,`` ``;``
+    ``|``, so « Sales, EMEA », « Sales; EMEA » and « Sales ,EMEA » are one name
+    to it (and « ,Sales » is « Sales »). The rule twins and stored keys of groups
+    and labels are made with, and the key the import looks their names up by.
+    """
+    return _SEPARATOR_RUN.sub(",", fold(text)).strip(",")
+
+
+def twin_of(
+    name: str, others: Iterable[str], key: Callable[[str], str] = list_name_key
+) -> str | None:
     """Return the first of ``others`` that ``key`` reads as ``name``, or None.
 
-    ``key`` is the very function the import matches these names with (``fold``
-    for groups and labels, ``imports.columns.header_key`` for custom fields'
+    ``key`` is the very function the import matches these names with
+    (``list_name_key`` for groups and labels, ``imports.columns.header_key`` for custom fields'
     columns): two names it reads as one would make an organization's own export
     re-import as moves between them, so the second is refused where it is made.
     """
@@ -146,7 +164,7 @@ def twin_of(name: str, others: Iterable[str], key: Callable[[str], str] = fold) 
     return next((other for other in others if key(other) == wanted), None)
 
 
-def stored_key(name: str, key: Callable[[str], str] = fold) -> str:
+def stored_key(name: str, key: Callable[[str], str] = list_name_key) -> str:
     """Return the hashed ``key(name)`` a unique constraint holds (fixed length, any name).
 
     The database's guard behind ``twin_of``: two names ``key`` reads as one get

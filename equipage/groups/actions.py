@@ -13,7 +13,7 @@ from equipage.audit.record import Entry, record, record_many
 from equipage.core import clock
 from equipage.core.bulk import BulkResult
 from equipage.core.errors import Conflict, InvariantViolation, ValidationFailed
-from equipage.core.text import clean_name, stored_key, twin_of
+from equipage.core.text import LIST_SEPARATORS, clean_name, stored_key, twin_of
 from equipage.groups.memberships import add_memberships
 from equipage.groups.models import Group, GroupMembership, GroupRole, Label, MemberLabel, Visibility
 from equipage.organizations.models import Organization
@@ -32,25 +32,24 @@ def _too_deep() -> InvariantViolation:
     )
 
 
-# What the import splits a Groupes / Étiquettes cell by (imports.columns.split_list).
-_LIST_SEPARATORS = frozenset(",;|")
-
-
 def _clean_name(name: str, max_length: int = 150) -> str:
+    """Return the name cleaned; commas, semicolons and bars welcome (IdPs send « Sales, EMEA »).
+
+    The import reads a cell's pieces back greedily (imports.listnames), so a
+    name holding separators round-trips; a name of separators alone has no
+    piece to be read by, and is refused.
+    """
     name = clean_name(name, field="name", max_length=max_length, required=True)
-    if _LIST_SEPARATORS & set(name):
+    if not name.strip(LIST_SEPARATORS + " "):
         raise ValidationFailed(
-            _(
-                "A group or label name cannot contain a comma, a semicolon or a vertical bar: "
-                "the import reads them as separators."
-            ),
+            _("A group or label name needs more than commas, semicolons and vertical bars."),
             field="name",
         )
     return name
 
 
 def ensure_group_name_free(organization_id: int, name: str, exclude_pk: int | None = None) -> None:
-    """Refuse a group name the import would read as another group's (case, accents, spaces)."""
+    """Refuse a group name the import would read as another's (``list_name_key``)."""
     others = Group.objects.filter(organization_id=organization_id)
     if exclude_pk is not None:
         others = others.exclude(pk=exclude_pk)
@@ -59,7 +58,7 @@ def ensure_group_name_free(organization_id: int, name: str, exclude_pk: int | No
         raise Conflict(
             _(
                 "The group “%(o)s” already exists: the import would read “%(n)s” as the same "
-                "group (it ignores case, accents and extra spaces)."
+                "group (it ignores case, accents, extra spaces and which of , ; | separates words)."
             )
             % {"o": twin, "n": name},
             field="name",
@@ -67,14 +66,14 @@ def ensure_group_name_free(organization_id: int, name: str, exclude_pk: int | No
 
 
 def ensure_label_name_free(organization_id: int, name: str) -> None:
-    """Refuse a label name the import would read as another label's (case, accents, spaces)."""
+    """Refuse a label name the import would read as another's (``list_name_key``)."""
     others = Label.objects.filter(organization_id=organization_id)
     twin = twin_of(name, others.values_list("name", flat=True).iterator())
     if twin is not None:
         raise Conflict(
             _(
                 "The label “%(o)s” already exists: the import would read “%(n)s” as the same "
-                "label (it ignores case, accents and extra spaces)."
+                "label (it ignores case, accents, extra spaces and which of , ; | separates words)."
             )
             % {"o": twin, "n": name},
             field="name",

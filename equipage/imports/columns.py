@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from equipage.core.text import fold
+from equipage.core.text import LIST_SEPARATORS, fold
 
 LOGIN = "login"
 LAST_NAME = "last_name"
@@ -183,7 +183,9 @@ def parse_role(text: str) -> str | None:
     return _ROLES.get(header_key(text))
 
 
-_LIST_SEPARATORS = re.compile(r"[,;|\n]")
+_LIST_SEPARATORS = re.compile(f"[{re.escape(LIST_SEPARATORS)}\\n]")
+# Between two lines of a Groupes / Étiquettes cell: a name never spans it (no name holds one).
+LINE_BREAK = "\n"
 
 
 def split_contact_roles(text: str) -> list[str]:
@@ -193,6 +195,22 @@ def split_contact_roles(text: str) -> list[str]:
     ``", ".join(roles)`` reads back equal.
     """
     return [part.strip() for part in (text or "").split(",") if part.strip()]
+
+
+def split_pieces(text: str) -> tuple[str, ...]:
+    """Split a Groupes / Étiquettes cell into its pieces, in order, ``LINE_BREAK`` between lines.
+
+    Nothing is deduplicated: a name may hold separators (« Sales, EMEA »), and
+    the import joins consecutive pieces back into it (imports.listnames).
+    """
+    out: list[str] = []
+    for line in (text or "").splitlines():
+        pieces = [p for part in _LIST_SEPARATORS.split(line) if (p := part.strip())]
+        if pieces:
+            if out:
+                out.append(LINE_BREAK)
+            out.extend(pieces)
+    return tuple(out)
 
 
 def split_list(text: str) -> list[str]:

@@ -24,8 +24,9 @@ from equipage.accounts.rules import (
     ungrantable_roles,
     update_refusal,
 )
-from equipage.core.text import default_login, fold
+from equipage.core.text import default_login
 from equipage.imports import columns as C
+from equipage.imports.listnames import AMBIGUOUS, ListNames
 from equipage.imports.problems import msg, row_who, rule_msg
 from equipage.imports.reader import TYPED_CELLS, Problem
 from equipage.imports.twins import Twins
@@ -779,26 +780,18 @@ def _same(row: Row, column: str, first_line: int) -> Problem:
     return Problem(row.line, column, msg("same_member", {"n": first_line}), who=row_who(row))
 
 
-AMBIGUOUS = -1  # a folded name two groups (or labels) share, made before names were unique
-
-
-def _by_folded_name(pairs: Iterable[tuple[str, int]]) -> dict[str, int]:
-    """Map each folded name to its group or label id (``AMBIGUOUS`` when two share it)."""
-    out: dict[str, int] = {}
-    for name, pk in pairs:
-        key = fold(name)
-        out[key] = AMBIGUOUS if key in out else pk
-    return out
+def _by_folded_name(pairs: Iterable[tuple[str, int]]) -> ListNames:
+    """Return the names as the import reads a cell of them (``AMBIGUOUS`` when two share one)."""
+    return ListNames(pairs)
 
 
 def _resolve_groups(
-    row: Row, scope: Scope, plan: Plan, col: Any, group_by_name: dict[str, int]
+    row: Row, scope: Scope, plan: Plan, col: Any, group_by_name: ListNames
 ) -> set[int] | None:
     if row.groups is None:
         return None
     ids: set[int] = set()
-    for name in row.groups:
-        pk = group_by_name.get(fold(name))
+    for name, pk in group_by_name.read(row.groups):
         if pk is None or pk == AMBIGUOUS:
             code = "group_unknown" if pk is None else "group_ambiguous"
             plan.errors.append(
@@ -809,14 +802,11 @@ def _resolve_groups(
     return ids
 
 
-def _resolve_labels(
-    row: Row, plan: Plan, col: Any, label_by_name: dict[str, int]
-) -> set[int] | None:
+def _resolve_labels(row: Row, plan: Plan, col: Any, label_by_name: ListNames) -> set[int] | None:
     if row.labels is None:
         return None
     ids: set[int] = set()
-    for name in row.labels:
-        pk = label_by_name.get(fold(name))
+    for name, pk in label_by_name.read(row.labels):
         if pk is None or pk == AMBIGUOUS:
             code = "label_unknown" if pk is None else "label_ambiguous"
             plan.errors.append(
@@ -838,8 +828,8 @@ def _plan_new(
     plan: Plan,
     taken: set[str] | _Taken,
     col: Any,
-    group_by_name: dict[str, int],
-    label_by_name: dict[str, int],
+    group_by_name: ListNames,
+    label_by_name: ListNames,
 ) -> None:
     errors = len(plan.errors)
     _require_names(row, None, plan, col)
@@ -935,8 +925,8 @@ def _plan_update(
     scope: Scope,
     plan: Plan,
     col: Any,
-    group_by_name: dict[str, int],
-    label_by_name: dict[str, int],
+    group_by_name: ListNames,
+    label_by_name: ListNames,
     columns: dict[str, str],
 ) -> None:
     errors = len(plan.errors)

@@ -235,7 +235,20 @@ def import_scope(actor: Actor, organization: Organization, mode: str) -> Scope:
 def export_rows(organization: Organization, actor: Actor) -> Iterator[dict[str, Any]]:
     """Yield the members the actor may see, one plain dict each, in bounded memory."""
 
+    from equipage.groups.models import Group, Label
+    from equipage.imports.listnames import ListNames
+
     fields = list(CustomField.objects.filter(organization=organization))
+    # A cell the import would read as other names (« A, B » when a group is named so) is
+    # written one name a line (listnames.ListNames.cell).
+    readers = {
+        "groups": ListNames(
+            Group.objects.filter(organization=organization).values_list("name", "pk")
+        ),
+        "labels": ListNames(
+            Label.objects.filter(organization=organization).values_list("name", "pk")
+        ),
+    }
     qs = (
         members_visible_to(actor)
         .filter(organization=organization)
@@ -264,7 +277,7 @@ def export_rows(organization: Organization, actor: Actor) -> Iterator[dict[str, 
             ).values_list("member_id", "field__key", "value"):
                 custom[mid][key] = value
         for pk, login, last, first, email, state, phone, job_title, contact_roles in batch:
-            yield {
+            out = {
                 "login": login,
                 "last_name": last,
                 "first_name": first,
@@ -278,6 +291,10 @@ def export_rows(organization: Organization, actor: Actor) -> Iterator[dict[str, 
                 "labels": sorted(labels[pk]),
                 "custom": custom[pk],
             }
+            for what, reader in readers.items():
+                if len(out[what]) > 1:
+                    out[f"{what}_cell"] = reader.cell(out[what])
+            yield out
 
     for row in qs.iterator(CHUNK):
         batch.append(row)

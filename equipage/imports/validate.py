@@ -550,7 +550,7 @@ def _split_column(values: list[str]) -> list[tuple[str, ...]]:
     for text in values:
         found = memo.get(text)
         if found is None:
-            found = memo[text] = tuple(C.split_list(text))
+            found = memo[text] = C.split_pieces(text)
         out.append(found)
     return out
 
@@ -674,8 +674,8 @@ def _validate_row(
     if C.PASSWORD in positions:
         raw = cell(C.PASSWORD)
         password = None if (not raw or C.is_password_placeholder(raw)) else raw
-    groups = tuple(C.split_list(cell(C.GROUPS))) if C.GROUPS in positions else None
-    labels = tuple(C.split_list(cell(C.LABELS))) if C.LABELS in positions else None
+    groups = C.split_pieces(cell(C.GROUPS)) if C.GROUPS in positions else None
+    labels = C.split_pieces(cell(C.LABELS)) if C.LABELS in positions else None
     roles: tuple[str, ...] | None = None
     if C.ROLES in positions:
         parsed: list[str] = []

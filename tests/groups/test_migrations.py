@@ -80,3 +80,35 @@ def test_filling_keys_leaves_the_later_twin_and_its_members_untouched(
     twin.refresh_from_db()
     assert (first.name_key, twin.name_key) == (stored_key("Résidents"), None)
     assert GroupMembership.objects.filter(group=twin, member=member).exists()
+
+
+@pytest.mark.django_db
+def test_recomputing_keys_reads_separators_as_one_and_reports_the_new_twin(
+    org: Any, owner: Any, member: Any
+) -> None:
+    """Groups 0004: keys stored with ``fold`` (0003) recomputed with ``list_name_key``.
+
+    The attack: « Sales, EMEA » and « Sales; EMEA » held distinct keys; the
+    second now reads as the first and must lose its key rather than fail the
+    constraint, and keep its members; « Nord » keeps its key untouched.
+    """
+    from equipage.core.text import list_name_key
+
+    now = timezone.now()
+    first = Group.objects.create(organization=org, name="Sales, EMEA", created_at=now)
+    twin = Group.objects.create(organization=org, name="Sales; EMEA", created_at=now)
+    plain = Group.objects.create(organization=org, name="Nord", created_at=now)
+    for group in (first, twin, plain):
+        Group.objects.filter(pk=group.pk).update(name_key=stored_key(group.name, fold))
+    GroupMembership.objects.create(organization=org, group=twin, member=member)
+    report = fill_name_keys(Group, list_name_key, "group")
+    assert len(report) == 1 and "“Sales; EMEA”" in report[0]
+    mine = (first.pk, twin.pk, plain.pk)
+    keys = dict(Group.objects.filter(pk__in=mine).values_list("name", "name_key"))
+    assert keys == {
+        "Sales, EMEA": stored_key("Sales, EMEA"),
+        "Sales; EMEA": None,
+        "Nord": stored_key("Nord", fold),
+    }
+    assert stored_key("Nord", fold) == stored_key("Nord")  # a name without separator: same key
+    assert GroupMembership.objects.filter(group=twin, member=member).exists()

@@ -1,7 +1,7 @@
 """Group and label names are unique as the import reads them (issue #16.3).
 
-The import matches a Groupes / Étiquettes cell with ``fold`` (case, accents,
-runs of spaces ignored): « Résidents » and « residents » would be one group to
+The import matches a Groupes / Étiquettes cell with ``list_name_key`` (case,
+accents, runs of spaces and which of , ; | separates words ignored): « Résidents » and « residents » would be one group to
 it, so an organization's own export re-imported moved members between them.
 The second name is refused where it is made — console, API, SCIM, CLI — as a
 conflict naming the first; the attack is each entry point in turn.
@@ -83,10 +83,29 @@ def test_label_named_like_another_is_refused_in_french_too(org: Any, owner: Any)
     assert str(refused.value).startswith("L'étiquette « Bénévole » existe déjà")
 
 
-@pytest.mark.parametrize("name", ["Nord, Sud", "A;B", "x|y"])
-def test_group_or_label_name_holding_a_list_separator_is_refused(
+@pytest.mark.parametrize("name", ["Nord, Sud", "A;B", "x|y", "Sales, EMEA | North"])
+def test_group_or_label_name_holding_a_list_separator_is_accepted(
     org: Any, owner: Any, name: str
 ) -> None:
+    assert group_create(actor=owner, organization=org, name=name).name == name
+    assert label_create(actor=owner, organization=org, name=name).name == name
+
+
+@pytest.mark.parametrize("twin", ["Sales; EMEA", "sales ,emea", "SALES|EMEA", "Sales,, EMEA"])
+def test_names_differing_only_by_their_separator_are_twins(org: Any, owner: Any, twin: str) -> None:
+    """The import splits by any of , ; | : it cannot tell « Sales, EMEA » from « Sales; EMEA »."""
+    group_create(actor=owner, organization=org, name="Sales, EMEA")
+    label_create(actor=owner, organization=org, name="Sales, EMEA")
+    with pytest.raises(Conflict) as refused:
+        group_create(actor=owner, organization=org, name=twin)
+    assert "“Sales, EMEA”" in str(refused.value)
+    with pytest.raises(Conflict):
+        label_create(actor=owner, organization=org, name=twin)
+
+
+@pytest.mark.parametrize("name", [",", " ; | ", ",,"])
+def test_name_of_separators_alone_is_refused(org: Any, owner: Any, name: str) -> None:
+    """No piece of a cell could name it: the export would write it and the import lose it."""
     with pytest.raises(ValidationFailed):
         group_create(actor=owner, organization=org, name=name)
     with pytest.raises(ValidationFailed):
@@ -129,3 +148,32 @@ def test_scim_group_twin_is_a_uniqueness_error(
     assert twin.status_code == 409
     assert twin.json()["scimType"] == "uniqueness"
     assert "Résidents" in twin.json()["detail"]
+
+
+def test_scim_group_named_with_a_comma_is_created(
+    client: Client, scim_token: str, org: Any, owner: Any
+) -> None:
+    """Okta and Entra ID provision « Sales, EMEA » with their default settings: 201, not 400."""
+    answer = client.post(
+        "/scim/v2/Groups",
+        data=json.dumps(
+            {
+                "schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"],
+                "displayName": "Sales, EMEA",
+            }
+        ),
+        content_type="application/scim+json",
+        HTTP_AUTHORIZATION=f"Bearer {scim_token}",
+    )
+    assert answer.status_code == 201, answer.content
+    assert answer.json()["displayName"] == "Sales, EMEA"
+
+
+def test_api_accepts_a_label_named_with_a_semicolon(
+    client: Client, write_token: str, org: Any, owner: Any
+) -> None:
+    answer = call(client, write_token, "POST", "/labels", {"name": "Bénévoles; été"})
+    assert answer.status_code == 201, answer.content
+    assert (
+        call(client, write_token, "POST", "/labels", {"name": "benevoles, ete"}).status_code == 409
+    )
