@@ -16,7 +16,7 @@ from equipage.accounts.selectors import owner_id
 from equipage.core.idlist import id_list
 from equipage.directory.ordering import name_order
 from equipage.imports import columns as C
-from equipage.imports.diff import GroupInfo, Members, Scope
+from equipage.imports.model import GroupInfo, Members, Scope
 from equipage.imports.validate import CustomFieldSpec
 from equipage.organizations.models import Organization
 from equipage.permissions import (

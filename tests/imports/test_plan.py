@@ -14,7 +14,8 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from equipage.imports.diff import Current, GroupInfo, Members, Scope, compute_plan, settle_passwords
+from equipage.imports.model import Current, GroupInfo, Members, Scope
+from equipage.imports.plan import compute_plan, settle_passwords
 from equipage.imports.validate import Row
 
 COLUMNS = {
