@@ -30,6 +30,7 @@ from equipage.accounts.deactivation import deactivate_members, queue_deactivatio
 from equipage.accounts.logins import free_login_for
 from equipage.accounts.models import ROLE_RANK, Member, MemberRole, MemberState, Role
 from equipage.accounts.rules import Refusal
+from equipage.accounts.selectors import owner_id as owner_id_of
 from equipage.accounts.sendmodes import SendMode
 from equipage.accounts.snapshots import diff, member_snapshot
 from equipage.audit.events import EventType
@@ -368,14 +369,6 @@ def _can_admin(actor: Actor, member: Member) -> bool:
     return can(actor, Cap.MEMBER_UPDATE, member) and holds_org_wide(actor, Cap.MEMBER_UPDATE)
 
 
-def _owner_id(organization_id: int) -> int | None:
-    return (
-        MemberRole.objects.filter(organization_id=organization_id, role=Role.OWNER)
-        .values_list("member_id", flat=True)
-        .first()
-    )
-
-
 # What the bulk actions read of each target: enough to decide, name it and mail it.
 _BULK_COLUMNS = (
     "id",
@@ -405,7 +398,7 @@ def _triage(run: BulkRun, cap: Cap, rule: _Rule, *, protects: bool = True) -> li
     whether the permission module lets the actor use ``cap`` on the member;
     ``protects``: the rule looks at the owner and the actor themselves.
     """
-    owner_id = _owner_id(run.organization.pk) if protects else None
+    owner_id = owner_id_of(run.organization.pk) if protects else None
     self_id = run.actor.member.pk if run.actor.member is not None else None
     eligible = eligible_ids(run.actor, cap, run.ids)
     return triage_by_rule(
