@@ -14,7 +14,9 @@ from typing import TYPE_CHECKING, Any, cast
 from django.db import transaction
 from django.db.models.base import ModelState
 
+from equipage.accounts import rules
 from equipage.accounts.models import Member, MemberState
+from equipage.accounts.rules import Refusal
 from equipage.audit.events import EventType
 from equipage.audit.record import Entry, RowTuple, record_many, record_rows
 from equipage.core.idlist import id_list
@@ -86,6 +88,21 @@ def triage(members: Iterable[Member], checks: Sequence[Check], result: BulkResul
                 break
         else:
             todo.append(m)
+    return todo
+
+
+def triage_by_rule(
+    members: Iterable[Member], refusal_of: Callable[[Member], Refusal | None], result: BulkResult
+) -> list[Member]:
+    """Return the members no member rule refuses; record every other one's refusal (its
+    words and kind, ``accounts.rules``)."""
+    todo: list[Member] = []
+    for m in members:
+        refusal = refusal_of(m)
+        if refusal is None:
+            todo.append(m)
+        else:
+            result.skip(m, rules.message(refusal), rules.kind(refusal))
     return todo
 
 

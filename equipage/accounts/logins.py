@@ -18,11 +18,17 @@ def next_free_login(base: str, taken: Callable[[str], bool]) -> str:
     return f"{base}{n}"
 
 
-def free_login_for(organization_id: int, first_name: str, last_name: str, email: str = "") -> str:
-    """Return seed 000's default login ``prenom.nom``, numbered on collision."""
-    base = default_login(first_name, last_name) or (
+def login_base(first_name: str, last_name: str, email: str = "") -> str:
+    """Return seed 000's default login ``prenom.nom`` before numbering (the e-mail's local
+    part, else "member", for a member without a usable name): every edge makes it so."""
+    return default_login(first_name, last_name) or (
         email.split("@")[0].lower() if email else "member"
     )
+
+
+def free_login_for(organization_id: int, first_name: str, last_name: str, email: str = "") -> str:
+    """Return seed 000's default login ``prenom.nom``, numbered on collision."""
+    base = login_base(first_name, last_name, email)
     existing = set(
         Member.objects.filter(organization_id=organization_id, login__startswith=base).values_list(
             "login", flat=True

@@ -16,6 +16,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from equipage.accounts import rules
 from equipage.accounts.models import Member, MemberState
 from equipage.accounts.selectors import owner_id as owner_id_of
 from equipage.accounts.selectors import roles_after_role_change
@@ -150,13 +151,15 @@ def applicability(
 
 
 def _applies(key: str, m: Member, guide: str, owner_id: int | None, self_id: int | None) -> bool:
-    protected = m.pk in (owner_id, self_id)
+    """Tell whether action ``key`` applies to ``m``: no member rule (``accounts.rules``) refuses."""
     if key == "deactivate":
-        return not protected and m.state != MemberState.DEACTIVATED
+        return rules.deactivation_refusal(m.pk, m.state, owner_id=owner_id, self_id=self_id) is None
     if key == "reactivate":
-        return m.state == MemberState.DEACTIVATED
-    if key in ("delete", "set_role"):
-        return not protected
+        return rules.reactivation_refusal(m.state) is None
+    if key == "delete":
+        return rules.deletion_refusal(m.pk, owner_id=owner_id, self_id=self_id) is None
+    if key == "set_role":
+        return not rules.protected(m.pk, owner_id=owner_id, self_id=self_id)
     if key == "invite":
         return bool(m.email) and m.state == MemberState.CREATED
     if key == "resend":
@@ -172,8 +175,10 @@ def applicability_for_query(actor: Actor, qs: QuerySet[Member], state: str = "")
     ``state`` is the state ``qs`` is filtered on, if any: it answers which rare states
     the selection can hold without asking the database.
     """
-    owner_id = owner_id_of(actor.org_id)
-    protected = [i for i in (owner_id, actor.member.pk if actor.member else None) if i]
+    # The queryset twins of ``_applies``: the same member rules, as filters.
+    protected = rules.protected_ids(
+        owner_id=owner_id_of(actor.org_id), self_id=actor.member.pk if actor.member else None
+    )
     # Which of the rare states the selection holds at all, in one query: the invitation
     # buttons otherwise each look for one, and on PostgreSQL (no state index) a search
     # that finds nothing reads the whole table.

@@ -47,16 +47,9 @@ from equipage.imports.bulk import (
     update_rows,
 )
 from equipage.imports.columns import CONTACT_COLUMNS
-from equipage.imports.diff import (
-    ACTIVE,
-    DEACTIVATED,
-    Change,
-    NewMemberChange,
-    Plan,
-    compute_plan,
-    settle_passwords,
-)
+from equipage.imports.model import ACTIVE, DEACTIVATED, Change, NewMemberChange, Plan
 from equipage.imports.models import ImportJob, ImportMode, ImportStatus
+from equipage.imports.plan import compute_plan, settle_passwords
 from equipage.imports.reader import Problem
 from equipage.imports.selectors import (
     current_members,

@@ -12,6 +12,8 @@ from typing import Any
 
 from django.utils.translation import gettext, gettext_noop
 
+from equipage.accounts.rules import Refusal
+
 MESSAGES: dict[str, str] = {
     # reading the file
     "line_unreadable": gettext_noop("This line cannot be read: %(e)s"),
@@ -114,6 +116,24 @@ MESSAGES: dict[str, str] = {
 }
 
 
+# The member rules' refusals (``accounts.rules``) as the codes an import report stores: the
+# rule is decided there, the import words it its own way (it names the file's columns).
+RULE_CODES: dict[Refusal, str] = {
+    Refusal.OWNER_NOT_DEACTIVATED: "owner_not_deactivated",
+    Refusal.SELF_NOT_DEACTIVATED: "self_not_deactivated",
+    Refusal.DEACTIVATE_FORBIDDEN: "deactivate_forbidden",
+    Refusal.OUTSIDE_GROUPS: "outside_groups",
+    Refusal.OWNER_DETAILS: "owner_details",
+    Refusal.ROLE_ABOVE: "role_above",
+    Refusal.OWNER_KEEPS_OWNERSHIP: "owner_keeps_ownership",
+    Refusal.OWNERSHIP_BY_TRANSFER: "ownership_by_transfer",
+    Refusal.ROLE_NOT_GRANTABLE: "role_not_grantable",
+    Refusal.OWN_ROLES: "own_roles",
+    Refusal.GROUP_NEEDED: "group_admin_needs_group",
+    Refusal.GROUPS_NOT_ADMINISTERED: "groups_not_administered",
+}
+
+
 class Message(str):
     """A problem's words in the active language, that remembers its code and parameters."""
 
@@ -129,6 +149,11 @@ def msg(code: str, params: dict[str, Any] | None = None) -> Message:
     out = Message(text % kept)
     out.code, out.params = code, kept
     return out
+
+
+def rule_msg(refusal: Refusal, params: dict[str, Any] | None = None) -> Message:
+    """Word a member rule's refusal as the import's problem (its stored code: ``RULE_CODES``)."""
+    return msg(RULE_CODES[refusal], params)
 
 
 def render(error: dict[str, Any]) -> str:

@@ -16,11 +16,17 @@ from equipage.accounts.selectors import owner_id
 from equipage.core.idlist import id_list
 from equipage.directory.listing import member_relations
 from equipage.imports import columns as C
-from equipage.imports.diff import GroupInfo, Members, Scope
+from equipage.imports.model import GroupInfo, Members, Scope
 from equipage.imports.validate import CustomFieldSpec
 from equipage.organizations.models import Organization
-from equipage.permissions import Actor, Cap, grantable_roles, members_manageable_by
-from equipage.permissions.policy import _org_caps, members_visible_to
+from equipage.permissions import (
+    Actor,
+    Cap,
+    grantable_roles,
+    holds_org_wide,
+    members_manageable_by,
+    members_visible_to,
+)
 
 CHUNK = 5000
 
@@ -198,15 +204,14 @@ def import_scope(actor: Actor, organization: Organization, mode: str) -> Scope:
     """Turn the permission module's answers into the plain ``Scope`` the diff needs."""
     from equipage.groups.models import Group, Label, Visibility
 
-    caps = _org_caps(actor)
     everything = actor.is_privileged
-    org_wide = everything or Cap.MEMBER_UPDATE in caps
+    org_wide = holds_org_wide(actor, Cap.MEMBER_UPDATE)
     scope = Scope(
         mode=mode,
         owner_id=owner_id(organization.pk),
         actor_id=actor.member.pk if actor.member is not None else None,
         grantable=frozenset(grantable_roles(actor)),
-        can_assign_labels=everything or Cap.LABEL_ASSIGN in caps,
+        can_assign_labels=holds_org_wide(actor, Cap.LABEL_ASSIGN),
     )
     if not everything:
         scope.updatable = _ids(members_manageable_by(actor, Cap.MEMBER_UPDATE))
@@ -215,7 +220,7 @@ def import_scope(actor: Actor, organization: Organization, mode: str) -> Scope:
             scope.visible = _ids(members_visible_to(actor))
             scope.group_reach = frozenset(actor.group_reach)
             scope.needs_group = True
-        elif Cap.GROUP_MEMBERS not in caps:
+        elif not holds_org_wide(actor, Cap.GROUP_MEMBERS):
             scope.group_reach = frozenset()
     scope.groups = {
         g.pk: GroupInfo(g.pk, g.name, g.parent_id, g.visibility == Visibility.PRIVATE)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Collection
+from typing import TYPE_CHECKING, Any, Literal
 
 from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Exists, Model, OuterRef, QuerySet
@@ -66,6 +67,17 @@ def _org_caps(actor: Actor) -> frozenset[Cap]:
     for role in actor.roles:
         caps |= ROLE_CAPS[role]
     return frozenset(caps)
+
+
+def holds_org_wide(actor: Actor | Member, cap: Cap) -> bool:
+    """Tell whether ``actor`` holds ``cap`` over the whole organization (a role grants it, or
+    they are privileged), rather than only over the groups they administer.
+
+    What the import's scope and the self-edit rule need, without reading the
+    role → capability table themselves.
+    """
+    actor = as_actor(actor)
+    return actor.is_privileged or cap in _org_caps(actor)
 
 
 def authorize(actor: Actor | Member, cap: Cap, target: Any = None) -> None:
@@ -167,14 +179,33 @@ def assignable_group_ids(actor: Actor | Member) -> frozenset[int] | None:
     return actor.group_reach
 
 
-def _decide_groups(actor: Actor, group_ids: list[int]) -> None:
-    reach = assignable_group_ids(actor)
+# The groups an actor may put members into: None for any (``assignable_group_ids``).
+GroupReach = frozenset[int] | None
+
+
+def group_reach_refusal(
+    group_ids: Collection[int], reach: GroupReach, *, need_one: bool = True
+) -> Literal["needed", "outside"] | None:
+    """Say why members cannot be put in ``group_ids`` within ``reach``, or None: the one rule.
+
+    A group admin (a ``reach``) puts a new member in at least one of their
+    groups (``need_one``) and in none outside them. Pure: ``authorize_groups``
+    and the member rules (``accounts.rules.groups_refusal``) both ask it.
+    """
     if reach is None:
-        return
+        return None
     if not group_ids:
+        return "needed" if need_one else None
+    if not set(group_ids) <= reach:
+        return "outside"
+    return None
+
+
+def _decide_groups(actor: Actor, group_ids: list[int]) -> None:
+    found = group_reach_refusal(group_ids, assignable_group_ids(actor))
+    if found == "needed":
         raise PermissionDenied(_("As a group admin, choose at least one of your groups."))
-    outside = set(group_ids) - reach
-    if outside:
+    if found == "outside":
         raise PermissionDenied(_("You can only add members to the groups you administer."))
 
 

@@ -22,6 +22,7 @@ from equipage.accounts.actions import (
     members_reactivate,
 )
 from equipage.accounts.models import Member, MemberState
+from equipage.accounts.rules import is_deactivated
 from equipage.groups.actions import (
     group_add_member,
     group_create,
@@ -127,9 +128,10 @@ def scim_user_update(*, actor: Actor, member: Member, fields: UserFields) -> Mem
             member = member_update(actor=actor, member=member, **changes)
         _sync_password(actor, member, fields.password)
         org = member.organization
-        if fields.active and member.state == MemberState.DEACTIVATED:
+        # Only what changes the state goes to the actions (``accounts.rules`` decides the rest).
+        if fields.active and is_deactivated(member.state):
             members_reactivate(actor=actor, organization=org, members=[member]).raise_for_single()  # type: ignore[arg-type]
-        elif not fields.active and member.state != MemberState.DEACTIVATED:
+        elif not fields.active and not is_deactivated(member.state):
             members_deactivate(actor=actor, organization=org, members=[member]).raise_for_single()  # type: ignore[arg-type]
         _store_extra(member.organization_id, fields.extra, member=member)  # type: ignore[arg-type]
     member.refresh_from_db()

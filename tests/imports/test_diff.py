@@ -1,15 +1,9 @@
-"""The diff is pure: rows + members + scope in, a plan out, no database."""
+"""The plan (imports.plan) is pure: rows + members + scope in, a plan out, no database."""
 
 from __future__ import annotations
 
-from equipage.imports.diff import (
-    Current,
-    GroupInfo,
-    Members,
-    Scope,
-    compute_plan,
-    propagation,
-)
+from equipage.imports.model import Current, GroupInfo, Members, Scope
+from equipage.imports.plan import compute_plan, propagation
 from equipage.imports.validate import Row
 
 COLUMNS = {

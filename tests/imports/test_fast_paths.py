@@ -344,7 +344,7 @@ def test_new_member_ids_are_read_back_when_not_consecutive(org, other_org) -> No
     from equipage.accounts.models import Member
     from equipage.core import clock
     from equipage.imports.actions import _new_ids
-    from equipage.imports.diff import Change
+    from equipage.imports.model import Change
 
     now = clock.now()
     base = (Member.objects.order_by("-pk").values_list("pk", flat=True).first() or 0) + 1000
@@ -427,7 +427,7 @@ def test_new_member_audit_text_is_what_json_dumps_writes_of_its_values(
     import json
 
     from equipage.imports.actions import _audit_rows
-    from equipage.imports.diff import NewMemberChange
+    from equipage.imports.model import NewMemberChange
     from equipage.imports.validate import Row
 
     row = Row(7, login, last, first, email, None, active, None, roles)

@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 from django.utils import translation
 
-from equipage.imports.diff import Current, Scope, compute_plan
+from equipage.imports.model import Current, Scope
+from equipage.imports.plan import compute_plan
 from equipage.imports.problems import render
 from equipage.imports.twins import BOOLEAN, DATE, EXPONENT, NUMBER, Twins
 from equipage.imports.validate import Row

@@ -21,7 +21,7 @@ NUMBER_THEN_PLURAL = re.compile(
 )
 # Sentences whose number can never be 1 or 0, each with why; anything else must use plurals.
 NEVER_ONE = {
-    # A sync needs confirming only above 10 deactivations (imports.diff.needs_mass_confirmation).
+    # A sync needs confirming only above 10 deactivations (imports.model.Plan.needs_mass_confirmation).
     "This sync would deactivate %(n)d of the %(m)d active members. If that is what you "
     "want, confirm the mass deactivation (--confirm-mass-deactivation).",
     "This sync deactivates %(n)s members, more than half of the active members.",

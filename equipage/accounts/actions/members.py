@@ -14,22 +14,23 @@ from django.db.models import CharField, Value
 from django.db.models.functions import Cast, Concat
 from django.utils.translation import gettext as _
 
+from equipage.accounts import rules
 from equipage.accounts.actions.customfields import apply_creation_extras, clean_creation_extras
 from equipage.accounts.builder import build_member, holds_seat, save_new_member
 from equipage.accounts.bulk import (
     BulkRun,
-    Check,
     bulk_action,
     eligible_ids,
     load_members,
     member_event_row,
     moved_rows,
-    triage,
+    triage_by_rule,
 )
 from equipage.accounts.deactivation import deactivate_members, queue_deactivation_notices
 from equipage.accounts.logins import free_login_for
 from equipage.accounts.models import ROLE_RANK, Member, MemberRole, MemberState, Role
-from equipage.accounts.selectors import owner_id
+from equipage.accounts.rules import Refusal
+from equipage.accounts.selectors import owner_id as owner_id_of
 from equipage.accounts.sendmodes import SendMode
 from equipage.accounts.snapshots import diff, member_snapshot
 from equipage.audit.events import EventType
@@ -41,7 +42,15 @@ from equipage.core.idlist import id_list
 from equipage.core.text import clean_name, search_key
 from equipage.organizations.models import FirstPasswordPolicy, Organization
 from equipage.organizations.seats import ensure_seats, lock_organization
-from equipage.permissions import Actor, Cap, as_actor, authorize, grantable_roles, refuse
+from equipage.permissions import (
+    Actor,
+    Cap,
+    as_actor,
+    authorize,
+    grantable_roles,
+    holds_org_wide,
+    refuse,
+)
 from equipage.permissions.policy import authorize_groups
 from equipage.tokens.actions import may_hold_tokens, tokens_revoke_for_creators
 from equipage.tokens.models import RevokedReason
@@ -133,15 +142,14 @@ def ensure_login_free(organization_id: int, login: str, exclude_pk: int | None =
 def check_grantable(actor: Actor, roles: Iterable[str]) -> list[str]:
     """Return ``roles`` deduplicated, refusing owner and anything above the actor's rank."""
     roles = list(dict.fromkeys(roles))
-    if Role.OWNER in roles:
-        raise refuse(actor, _("Ownership is only given by a transfer."))
+    if rules.ownership_refusal((), roles):
+        raise refuse(actor, rules.message(Refusal.OWNERSHIP_BY_TRANSFER))
     unknown = [r for r in roles if r not in ROLE_RANK]
     if unknown:
         raise ValidationFailed(_("Unknown role: %(role)s.") % {"role": ", ".join(unknown)})
-    allowed = set(grantable_roles(actor))
-    refused = [r for r in roles if r not in allowed]
+    refused = rules.ungrantable_roles(roles, grantable_roles(actor))
     if refused:
-        raise refuse(actor, _("You cannot grant the role %(role)s.") % {"role": ", ".join(refused)})
+        raise refuse(actor, rules.message(Refusal.ROLE_NOT_GRANTABLE, role=", ".join(refused)))
     return roles
 
 
@@ -358,15 +366,7 @@ def member_update(*, actor: Actor | Member, member: Member, **changes: Any) -> M
 def _can_admin(actor: Actor, member: Member) -> bool:
     from equipage.permissions import can
 
-    return can(actor, Cap.MEMBER_UPDATE, member) and (
-        actor.is_privileged or Cap.MEMBER_UPDATE in _caps(actor)
-    )
-
-
-def _caps(actor: Actor) -> frozenset[str]:
-    from equipage.permissions.policy import _org_caps
-
-    return frozenset(_org_caps(actor))
+    return can(actor, Cap.MEMBER_UPDATE, member) and holds_org_wide(actor, Cap.MEMBER_UPDATE)
 
 
 # What the bulk actions read of each target: enough to decide, name it and mail it.
@@ -387,32 +387,25 @@ def _load(organization_id: int, ids: list[int]) -> list[Member]:
     return load_members(organization_id, ids, _BULK_COLUMNS)
 
 
-def _triage(
-    run: BulkRun,
-    cap: Cap,
-    *,
-    forbidden: str,
-    protected: tuple[str, str] | None = None,
-    noop: tuple[Callable[[Member], bool], str] | None = None,
-) -> list[Member]:
+# The rule of a bulk member action: (member, owner id, actor's own id, allowed) → refusal.
+_Rule = Callable[[Member, int | None, int | None, bool], Refusal | None]
+
+
+def _triage(run: BulkRun, cap: Cap, rule: _Rule, *, protects: bool = True) -> list[Member]:
     """Sort the targets of a bulk member action into the ones to change and the skipped.
 
-    ``protected`` holds the refusals for the owner and for the actor themselves;
-    ``noop`` is ``(already_done, reason)`` for members the action would not change.
+    ``rule`` is the action's member rule (``accounts.rules``), asked with
+    whether the permission module lets the actor use ``cap`` on the member;
+    ``protects``: the rule looks at the owner and the actor themselves.
     """
-    checks: list[Check] = []
-    if protected:
-        owner = owner_id(run.organization.pk)
-        self_id = run.actor.member.pk if run.actor.member is not None else None
-        checks += [
-            (lambda m: m.pk == owner, protected[0], "invariant"),
-            (lambda m: m.pk == self_id, protected[1], "invariant"),
-        ]
+    owner_id = owner_id_of(run.organization.pk) if protects else None
+    self_id = run.actor.member.pk if run.actor.member is not None else None
     eligible = eligible_ids(run.actor, cap, run.ids)
-    checks.append((lambda m: m.pk not in eligible, forbidden, "forbidden"))
-    if noop:
-        checks.append((noop[0], noop[1], "noop"))
-    return triage(_load(run.organization.pk, run.ids), checks, run.result)
+    return triage_by_rule(
+        _load(run.organization.pk, run.ids),
+        lambda m: rule(m, owner_id, self_id, m.pk in eligible),
+        run.result,
+    )
 
 
 def members_deactivate(
@@ -428,9 +421,9 @@ def members_deactivate(
         return _triage(
             run,
             Cap.MEMBER_DEACTIVATE,
-            forbidden=_("You do not have permission to deactivate this member."),
-            protected=(_("The owner cannot be deactivated."), _("You cannot deactivate yourself.")),
-            noop=(lambda m: m.state == MemberState.DEACTIVATED, _("Already deactivated.")),
+            lambda m, owner_id, self_id, allowed: rules.deactivation_refusal(
+                m.pk, m.state, owner_id=owner_id, self_id=self_id, allowed=allowed
+            ),
         )
 
     def apply(run: BulkRun, todo: list[Member]) -> list[RowTuple]:
@@ -460,8 +453,8 @@ def members_reactivate(
         return _triage(
             run,
             Cap.MEMBER_REACTIVATE,
-            forbidden=_("You do not have permission to reactivate this member."),
-            noop=(lambda m: m.state != MemberState.DEACTIVATED, _("Not deactivated.")),
+            lambda m, _owner, _self, allowed: rules.reactivation_refusal(m.state, allowed=allowed),
+            protects=False,
         )
 
     def apply(run: BulkRun, todo: list[Member]) -> list[RowTuple]:
@@ -491,8 +484,9 @@ def members_delete(
         return _triage(
             run,
             Cap.MEMBER_DELETE,
-            forbidden=_("You do not have permission to delete this member."),
-            protected=(_("The owner cannot be deleted."), _("You cannot delete yourself.")),
+            lambda m, owner_id, self_id, allowed: rules.deletion_refusal(
+                m.pk, owner_id=owner_id, self_id=self_id, allowed=allowed
+            ),
         )
 
     def apply(run: BulkRun, todo: list[Member]) -> list[RowTuple]:
@@ -548,23 +542,26 @@ def member_set_roles(*, actor: Actor | Member, member: Member, roles: Sequence[s
     actor = as_actor(actor)
     authorize(actor, Cap.MEMBER_VIEW, member)
     is_owner = MemberRole.objects.filter(member=member, role=Role.OWNER).exists()
-    if is_owner and Role.OWNER not in roles:
-        raise InvariantViolation(_("The owner cannot be demoted; transfer ownership first."))
+    if rules.ownership_refusal([Role.OWNER] if is_owner else [], roles) is (
+        Refusal.OWNER_KEEPS_OWNERSHIP
+    ):
+        raise InvariantViolation(rules.message(Refusal.OWNER_KEEPS_OWNERSHIP))
     authorize(actor, Cap.MEMBER_SET_ROLES, member)
     wanted = [r for r in dict.fromkeys(roles) if r != Role.OWNER] or [Role.MEMBER]
     with transaction.atomic():
         lock_organization(member.organization_id)  # type: ignore[arg-type]
         current = set(MemberRole.objects.filter(member=member).values_list("role", flat=True))
         keep_owner = Role.OWNER in current
-        if Role.OWNER in roles and not keep_owner:
-            raise refuse(actor, _("Ownership is only given by a transfer."))
+        if rules.ownership_refusal(current, roles) is Refusal.OWNERSHIP_BY_TRANSFER:
+            raise refuse(actor, rules.message(Refusal.OWNERSHIP_BY_TRANSFER))
         added = set(wanted) - current
         removed = (current - set(wanted)) - {Role.OWNER}
         if keep_owner and Role.ADMIN in removed:
             removed.discard(Role.ADMIN)
         check_grantable(actor, added | removed)
-        if actor.member is not None and actor.member.pk == member.pk and removed:
-            raise InvariantViolation(_("You cannot remove your own roles; ask another admin."))
+        is_self = actor.member is not None and actor.member.pk == member.pk
+        if rules.own_roles_refusal(is_self, removed):
+            raise InvariantViolation(rules.message(Refusal.OWN_ROLES))
         if not added and not removed:
             return sorted(current)
         MemberRole.objects.filter(member=member, role__in=removed).delete()
