@@ -355,7 +355,7 @@ def audit_rows(
 def floor_sqlite_schema(db: Path, path: Path, org_id: int, owner_id: int) -> float:
     """Schema floor (SQLite): the same rows into the real tables with executemany, one transaction."""
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-    from equipage.directory.collation import register_sqlite
+    from equipage.accounts.collation import register_sqlite
 
     start = time.perf_counter()
     rows = read_rows(path)
