@@ -11,7 +11,7 @@ which line is which member, ``imports.matching``'s.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from operator import attrgetter
 from typing import Any
 
@@ -84,8 +84,8 @@ def compute_plan(
     plan = Plan()
     members = current if isinstance(current, Members) else Members.of(current)
     plan.active_before = members.states.count(ACTIVE)
-    group_by_name = _by_folded_name((g.name, g.pk) for g in scope.groups.values())
-    label_by_name = _by_folded_name(scope.label_ids.items())
+    group_by_name = ListNames((g.name, g.pk) for g in scope.groups.values())
+    label_by_name = ListNames(scope.label_ids.items())
 
     def col(key: str) -> str:
         return columns.get(key) or C.COLUMN_BY_KEY[key].fr
@@ -215,37 +215,28 @@ def compute_plan(
     return plan
 
 
-def _by_folded_name(pairs: Iterable[tuple[str, int]]) -> ListNames:
-    """Return the names as the import reads a cell of them (``AMBIGUOUS`` when two share one)."""
-    return ListNames(pairs)
-
-
-def _resolve_groups(
-    row: Row, scope: Scope, plan: Plan, col: Any, group_by_name: ListNames
+def _resolve_names(
+    row: Row,
+    cells: Sequence[str] | None,
+    column: str,
+    kind: str,
+    plan: Plan,
+    col: Any,
+    names: ListNames,
 ) -> set[int] | None:
-    if row.groups is None:
+    """Read a Groupes or Étiquettes cell into ids; an unknown or ambiguous name is an error.
+
+    ``kind`` is ``"group"`` or ``"label"``: the stored codes are ``<kind>_unknown`` and
+    ``<kind>_ambiguous``. None when the file has no such column (nothing to change).
+    """
+    if cells is None:
         return None
     ids: set[int] = set()
-    for name, pk in group_by_name.read(row.groups):
+    for name, pk in names.read(cells):
         if pk is None or pk == AMBIGUOUS:
-            code = "group_unknown" if pk is None else "group_ambiguous"
+            code = f"{kind}_unknown" if pk is None else f"{kind}_ambiguous"
             plan.errors.append(
-                Problem(row.line, col(C.GROUPS), msg(code, {"g": name}), who=row_who(row))
-            )
-        else:
-            ids.add(pk)
-    return ids
-
-
-def _resolve_labels(row: Row, plan: Plan, col: Any, label_by_name: ListNames) -> set[int] | None:
-    if row.labels is None:
-        return None
-    ids: set[int] = set()
-    for name, pk in label_by_name.read(row.labels):
-        if pk is None or pk == AMBIGUOUS:
-            code = "label_unknown" if pk is None else "label_ambiguous"
-            plan.errors.append(
-                Problem(row.line, col(C.LABELS), msg(code, {"g": name}), who=row_who(row))
+                Problem(row.line, col(column), msg(code, {"g": name}), who=row_who(row))
             )
         else:
             ids.add(pk)
@@ -272,8 +263,8 @@ def _plan_new(
         plan.errors.append(
             Problem(row.line, col(C.STATE), msg("state_pending_new"), who=row_who(row))
         )
-    groups = _resolve_groups(row, scope, plan, col, group_by_name)
-    labels = _resolve_labels(row, plan, col, label_by_name)
+    groups = _resolve_names(row, row.groups, C.GROUPS, "group", plan, col, group_by_name)
+    labels = _resolve_names(row, row.labels, C.LABELS, "label", plan, col, label_by_name)
     refusal = groups_refusal(groups or (), scope.group_reach, need_one=scope.needs_group)
     if refusal:
         plan.errors.append(Problem(row.line, col(C.GROUPS), rule_msg(refusal), who=row_who(row)))
@@ -393,7 +384,7 @@ def _plan_update(
             fields["roles"] = [sorted(m.roles), sorted(wanted)]
     add_groups: set[int] = set()
     remove_groups: set[int] = set()
-    groups = _resolve_groups(row, scope, plan, col, group_by_name)
+    groups = _resolve_names(row, row.groups, C.GROUPS, "group", plan, col, group_by_name)
     if groups is not None:
         current = set(m.groups) | set(m.admin_groups)
         # Listing a public subgroup implies its ancestors (seed 002), as when adding by hand.
@@ -415,7 +406,7 @@ def _plan_update(
             ]
     add_labels: set[int] = set()
     remove_labels: set[int] = set()
-    labels = _resolve_labels(row, plan, col, label_by_name)
+    labels = _resolve_names(row, row.labels, C.LABELS, "label", plan, col, label_by_name)
     if labels is not None and labels != set(m.labels):
         add_labels, remove_labels = labels - set(m.labels), set(m.labels) - labels
         if not scope.can_assign_labels:
