@@ -63,9 +63,31 @@ def test_serve_runs_the_demo_on_a_fresh_data_directory(tmp_path: Path) -> None:
         server.wait(20)
 
 
-def _sockets_of(pid: int) -> int:
-    fds = Path(f"/proc/{pid}/fd")
-    return sum(1 for fd in fds.iterdir() if os.readlink(fd).startswith("socket:"))
+def _socket_inodes_of(pid: int) -> set[str]:
+    inodes: set[str] = set()
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        try:
+            target = os.readlink(fd)
+        except FileNotFoundError:  # closed while we looked
+            continue
+        if target.startswith("socket:["):
+            inodes.add(target[len("socket:[") : -1])
+    return inodes
+
+
+def _connections_from(pid: int, server_port: int, client_ports: set[int]) -> int:
+    """How many of ``pid``'s sockets are the server side of one of our clients' connections:
+    other sockets (a refused client's not yet closed, a log pipe) do not count."""
+    inodes = _socket_inodes_of(pid)
+    held = 0
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            fields = line.split()
+            local_port = int(fields[1].rsplit(":", 1)[1], 16)
+            remote_port = int(fields[2].rsplit(":", 1)[1], 16)
+            if local_port == server_port and remote_port in client_ports and fields[9] in inodes:
+                held += 1
+    return held
 
 
 def _children(pid: int) -> list[int]:
@@ -105,7 +127,6 @@ def test_serve_spreads_keep_alive_connections_over_its_web_processes(tmp_path: P
         time.sleep(1)  # the second web process is forked just after the first
         workers = _children(server.pid)
         assert len(workers) == 2, workers
-        before = {pid: _sockets_of(pid) for pid in workers}
         request = f"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n".encode()
         # One idle keep-alive connection per process and thread: a process with no room
         # refuses keep-alive ("Connection: close"), and the client comes back on another.
@@ -121,7 +142,8 @@ def test_serve_spreads_keep_alive_connections_over_its_web_processes(tmp_path: P
             else:
                 clients.append(client)
         assert len(clients) == 4, "keep-alive was refused"
-        held = {pid: _sockets_of(pid) - before[pid] for pid in workers}
+        client_ports = {client.getsockname()[1] for client in clients}
+        held = {pid: _connections_from(pid, port, client_ports) for pid in workers}
         assert sorted(held.values()) == [2, 2], held
     finally:
         for client in clients:
