@@ -277,3 +277,9 @@ EQUIPAGE_BASE_URL_FIXED = bool(os.environ.get("EQUIPAGE_BASE_URL", "").strip())
 EQUIPAGE_REQUEST_LINE_LIMIT = 8190
 # The API's own messages (problem+json details), in the reader's language.
 LOCALE_PATHS += [BASE_DIR / "api" / "locale"]
+
+# --- Single sign-on with OpenID Connect (issue #18.6, equipage/sso/) ------------------------
+INSTALLED_APPS = [*INSTALLED_APPS, "equipage.sso"]
+# Issuer URLs must use https://; "1" also accepts http:// on loopback (localhost, 127.0.0.1,
+# ::1) — for local trials and the tests' provider, never needed in production.
+EQUIPAGE_SSO_ALLOW_HTTP_LOOPBACK = os.environ.get("EQUIPAGE_SSO_ALLOW_HTTP_LOOPBACK", "") == "1"

@@ -64,3 +64,8 @@ class EventType(models.TextChoices):
     # first attempt refused during such a pause (one per pause, however many follow).
     LOGIN_PAUSED = "login.paused", _("Logins paused after failed attempts")
     LOGIN_REFUSED = "login.refused", _("Login refused during a pause")
+    # Single sign-on with OpenID Connect (issue #18.6, equipage.sso).
+    SSO_CONFIGURED = "sso.configured", _("Single sign-on configured")
+    SSO_REMOVED = "sso.removed", _("Single sign-on removed")
+    SSO_LOGIN = "member.sso_login", _("Logged in with single sign-on")
+    SSO_LOGIN_REFUSED = "sso.login_refused", _("Single sign-on login refused")

@@ -30,6 +30,7 @@ from equipage.invitations.forms import AcceptForm, InviteForm
 from equipage.invitations.selectors import access_invitation_by_id, invitations_list
 from equipage.permissions import Actor, Cap, can, grantable_roles
 from equipage.permissions.actor import origin_of
+from equipage.sso.views import login_refused_after_password
 from equipage.web.confirm import confirm_page, is_confirmed
 from equipage.web.forms import add_creation_extras, creation_extras
 from equipage.web.tenancy import member_required, organization_or_404
@@ -210,6 +211,8 @@ def accept(request: HttpRequest, slug: str, token: str) -> HttpResponse:
             field = exc.field if exc.field in form.fields else None
             form.add_error("password1" if field == "password" else field, str(exc))
         else:
+            if (sso := login_refused_after_password(request, member)) is not None:
+                return sso  # single sign-on required: the password opens nothing (equipage.sso)
             auth.login(request, member, backend="equipage.accounts.backends.MemberBackend")
             messages.success(request, _("Welcome! Your account is active."))
             return redirect(f"/o/{org.slug}/")

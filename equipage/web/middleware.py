@@ -10,6 +10,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils import translation
 
+from equipage.sso.session import authenticated_by_sso
+
 _ORG_PATH = re.compile(r"^/o/(?P<slug>[a-z0-9-]+)/")
 
 
@@ -64,6 +66,7 @@ class ForcePasswordChangeMiddleware:
             and getattr(user, "must_change_password", False)
             and user.organization_id
             and not self.EXEMPT.match(request.path)
+            and not authenticated_by_sso(request.session)  # the provider vouched (equipage.sso)
         ):
             return redirect(f"/o/{user.organization.slug}/password/change/")
         return self.get_response(request)

@@ -26,6 +26,7 @@ from equipage.core import clock
 from equipage.core.errors import DomainError, NotFound
 from equipage.organizations.models import Organization
 from equipage.permissions.actor import origin_of
+from equipage.sso.policy import refuse_password_form
 from equipage.web.forms import ChangePasswordForm, LoginForm, ResetRequestForm, SetPasswordForm
 from equipage.web.tenancy import member_required, organization_or_404
 
@@ -45,7 +46,11 @@ def login(request: HttpRequest, slug: str) -> HttpResponse:
     if request.user.is_authenticated and getattr(request.user, "organization_id", None) == org.pk:
         return redirect(next_url)
     form = LoginForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and not refuse_password_form(form, org)  # single sign-on required (equipage.sso)
+    ):
         outcome = login_attempt(
             organization=org,
             identifier=form.cleaned_data["identifier"],
