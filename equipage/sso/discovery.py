@@ -122,7 +122,7 @@ def discover(issuer: str) -> Discovery:
             field="issuer",
         )
     endpoints = [doc[k] for k in fields[1:]]
-    userinfo = doc.get("userinfo_endpoint") if isinstance(doc.get("userinfo_endpoint"), str) else ""
+    userinfo = str(doc.get("userinfo_endpoint") or "")
     if not all(check_url(u) for u in [*endpoints, *([userinfo] if userinfo else [])]):
         raise ValidationFailed(
             _("The provider's endpoints must use https://."),
