@@ -58,7 +58,7 @@ def test_password_login_works_again_once_the_requirement_is_lifted(
     sso.refresh_from_db()
     sso.require_sso = False
     sso.save(update_fields=["require_sso"])
-    client, response = _password_login(admin.login, "member-pass-123")
+    _client, response = _password_login(admin.login, "member-pass-123")
     assert response.status_code == 302
 
 
