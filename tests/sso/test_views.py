@@ -183,3 +183,23 @@ def test_next_page_is_kept_but_only_inside_the_organization(org: Any, owner: Any
 def test_sign_in_without_a_configured_provider_is_not_found(org: Any) -> None:
     assert Client().get("/o/acme/sso/login").status_code == 404
     assert Client().get("/o/acme/sso/callback?code=x&state=y").status_code == 404
+
+
+def test_sso_session_ends_after_the_idle_time_like_a_password_session(
+    org: Any, owner: Any, sign_in: Callable[..., Any], frozen_clock: Any
+) -> None:
+    make_member(org, owner, "Alice", "Martin", email="alice@acme.test")
+    client = Client()
+    assert sign_in(client, "alice-sub").status_code == 302
+    assert client.get("/o/acme/me/").status_code == 200
+    frozen_clock.advance(hours=13)
+    assert client.get("/o/acme/me/")["Location"].startswith("/o/acme/login")
+    assert _logged_in_as(client) is None
+
+
+def test_settings_page_links_to_single_sign_on(org: Any, owner: Any, sso: Any) -> None:
+    client = Client()
+    client.force_login(owner, backend="equipage.accounts.backends.MemberBackend")
+    page = client.get("/o/acme/settings/").content.decode()
+    assert 'href="/o/acme/settings/sso/"' in page
+    assert "Members sign in with Loopback IdP." in page
