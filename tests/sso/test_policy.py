@@ -95,3 +95,28 @@ def test_owner_of_another_organization_is_not_concerned(
 ) -> None:
     _require(sso, owner)
     assert password_allowed(other_owner)
+
+
+def test_accepted_invitation_does_not_log_in_while_sso_is_required(
+    sso: Any, owner: Any, org: Any
+) -> None:
+    from equipage.emails.models import OutboundEmail
+    from equipage.invitations.actions import invitations_create
+
+    _require(sso, owner)
+    invitations_create(actor=owner, organization=org, emails="ivy@acme.test")
+    body = OutboundEmail.objects.filter(to="ivy@acme.test").get().body_text
+    link = "/o/" + body.split("/o/")[1].split()[0]
+    client = Client()
+    done = client.post(
+        link,
+        {
+            "first_name": "Ivy",
+            "last_name": "Invited",
+            "password1": "a-long-new-pass-42",
+            "password2": "a-long-new-pass-42",
+        },
+    )
+    assert done.status_code == 302 and done["Location"] == "/o/acme/login"
+    assert "_auth_user_id" not in client.session
+    assert Member.objects.get(email="ivy@acme.test").state == "active"
