@@ -117,3 +117,71 @@ def test_member_cannot_open_the_settings_page(org: Any, member: Any) -> None:
     client = Client()
     client.force_login(member, backend="equipage.accounts.backends.MemberBackend")
     assert client.get("/o/acme/settings/sso/").status_code == 403
+
+
+@pytest.fixture
+def hostile_issuer() -> Any:
+    """Serve, on loopback, the discovery document each test writes into ``documents``."""
+    import json
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    documents: dict[str, Any] = {}
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            body = json.dumps(documents.get("doc", {})).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    issuer = f"http://127.0.0.1:{server.server_address[1]}"
+    documents["doc"] = {
+        "issuer": issuer,
+        "authorization_endpoint": f"{issuer}/auth",
+        "token_endpoint": f"{issuer}/token",
+        "jwks_uri": f"{issuer}/jwks",
+    }
+    yield issuer, documents
+    server.shutdown()
+
+
+def test_discovery_naming_another_issuer_is_refused(
+    org: Any, owner: Any, hostile_issuer: Any
+) -> None:
+    issuer, documents = hostile_issuer
+    documents["doc"]["issuer"] = "https://someone-else.test"
+    with pytest.raises(ValidationFailed, match="use its exact issuer URL"):
+        _configure(owner, org, issuer)
+
+
+def test_provider_without_pkce_s256_is_refused(org: Any, owner: Any, hostile_issuer: Any) -> None:
+    issuer, documents = hostile_issuer
+    documents["doc"]["code_challenge_methods_supported"] = ["plain"]
+    with pytest.raises(ValidationFailed, match="PKCE"):
+        _configure(owner, org, issuer)
+
+
+def test_provider_signing_only_with_none_or_hmac_is_refused(
+    org: Any, owner: Any, hostile_issuer: Any
+) -> None:
+    issuer, documents = hostile_issuer
+    documents["doc"]["id_token_signing_alg_values_supported"] = ["none", "HS256"]
+    with pytest.raises(ValidationFailed, match="no algorithm Equipage accepts"):
+        _configure(owner, org, issuer)
+
+
+def test_discovery_pointing_endpoints_at_plain_http_elsewhere_is_refused(
+    org: Any, owner: Any, hostile_issuer: Any
+) -> None:
+    issuer, documents = hostile_issuer
+    documents["doc"]["token_endpoint"] = "http://attacker.test/token"
+    with pytest.raises(ValidationFailed, match="https://"):
+        _configure(owner, org, issuer)
