@@ -111,6 +111,9 @@ def finish(
     entry = _take_pending(session, params.get("state", ""))
     if entry["provider"] != provider.pk:
         raise Refused("state_other_provider")
+    # RFC 9207: a provider that names itself in its answer must name the one we asked (mix-up).
+    if "iss" in params and params["iss"] != provider.issuer:
+        raise Refused("response_issuer")
     if params.get("error"):
         raise Refused(f"provider_error:{params['error'][:60]}")
     code = params.get("code", "")

@@ -203,3 +203,14 @@ def test_settings_page_links_to_single_sign_on(org: Any, owner: Any, sso: Any) -
     page = client.get("/o/acme/settings/").content.decode()
     assert 'href="/o/acme/settings/sso/"' in page
     assert "Members sign in with Loopback IdP." in page
+
+
+def test_answer_naming_another_issuer_is_refused(org: Any, owner: Any, sso: Any) -> None:
+    make_member(org, owner, "Alice", "Martin", email="alice@acme.test")
+    client = Client()
+    back = sign_in_at_idp(start_sso(client), "alice-sub", TEST_REDIRECT)
+    assert "iss=" in back  # oidc-provider names itself (RFC 9207)
+    mixed_up = back.replace("iss=", "iss=https%3A%2F%2Fevil.test&was=")
+    assert client.get(callback_path(mixed_up)).status_code == 403
+    assert _logged_in_as(client) is None
+    assert "response_issuer" in _refusals(org)
