@@ -214,3 +214,10 @@ def test_answer_naming_another_issuer_is_refused(org: Any, owner: Any, sso: Any)
     assert client.get(callback_path(mixed_up)).status_code == 403
     assert _logged_in_as(client) is None
     assert "response_issuer" in _refusals(org)
+
+
+def test_french_login_page_says_se_connecter_avec(org: Any, sso: Any) -> None:
+    org.language = "fr"
+    org.save(update_fields=["language"])
+    page = Client().get("/o/acme/login").content.decode()
+    assert "Se connecter avec Loopback IdP" in page
