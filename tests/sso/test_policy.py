@@ -62,12 +62,21 @@ def test_password_login_works_again_once_the_requirement_is_lifted(
     assert response.status_code == 302
 
 
-def test_requiring_sso_ends_the_other_members_sessions(sso: Any, owner: Any, admin: Any) -> None:
-    session = Client()
-    session.force_login(admin, backend="equipage.accounts.backends.MemberBackend")
-    assert session.get("/o/acme/me/").status_code == 200
-    _require(sso, owner)
-    assert session.get("/o/acme/me/")["Location"].startswith("/o/acme/login")
+def _session(member: Any) -> Client:
+    client = Client()
+    client.force_login(member, backend="equipage.accounts.backends.MemberBackend")
+    assert client.get("/o/acme/me/").status_code == 200
+    return client
+
+
+def test_requiring_sso_ends_the_other_members_sessions_but_the_owners(
+    sso: Any, owner: Any, admin: Any, member: Any
+) -> None:
+    sessions = {"owner": _session(owner), "admin": _session(admin), "member": _session(member)}
+    _require(sso, admin)  # an admin turns it on: their own session and the owner's stay
+    assert sessions["owner"].get("/o/acme/me/").status_code == 200
+    assert sessions["admin"].get("/o/acme/me/").status_code == 200
+    assert sessions["member"].get("/o/acme/me/")["Location"].startswith("/o/acme/login")
 
 
 def test_set_password_link_does_not_open_a_non_owner_account_while_sso_is_required(
