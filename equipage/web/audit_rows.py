@@ -13,13 +13,14 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from django.utils import formats, timezone
+from django.utils import dateformat, formats, timezone, translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from equipage.accounts.models import MemberState, Role
 from equipage.audit.attempts import ANONYMOUS
+from equipage.audit.events import EventType
 from equipage.audit.models import AuditEvent
 from equipage.groups.models import GroupRole
 
@@ -94,6 +95,21 @@ _WORDS: dict[str, dict[str, Any]] = {
 _DATES = frozenset({"until", "last_at", "expires_at"})
 
 
+# What a page says again and again (field names, event names, the date format), by language:
+# a page of 50 events otherwise spends most of its time translating the same few words.
+_said: dict[tuple[str, str, str], str] = {}
+
+
+def _say(kind: str, key: str, make: Any) -> str:
+    memo = (translation.get_language() or "", kind, key)
+    text = _said.get(memo)
+    if text is None:
+        if len(_said) > 10_000:
+            _said.clear()
+        text = _said[memo] = str(make())
+    return text
+
+
 @dataclass(frozen=True)
 class Change:
     """One field of a before / after, in words."""
@@ -129,7 +145,7 @@ def word(key: str, value: Any) -> str:
     if isinstance(value, dict):
         return "; ".join(f"{field_name(k)}: {word(k, v)}" for k, v in value.items())
     if words is not None and str(value) in words:
-        return str(words[str(value)])
+        return _say(key, str(value), lambda: words[str(value)])
     if key in _DATES and isinstance(value, str):
         try:
             return local_time(dt.datetime.fromisoformat(value))
@@ -140,14 +156,15 @@ def word(key: str, value: Any) -> str:
 
 def field_name(key: str) -> str:
     label = FIELD_NAMES.get(key)
-    return str(label) if label is not None else key.replace("_", " ")
+    return _say("field", key, lambda: label) if label is not None else key.replace("_", " ")
 
 
 def local_time(moment: dt.datetime) -> str:
     """Return ``moment`` in the current time zone and the active language's short format."""
     if timezone.is_aware(moment):
         moment = timezone.localtime(moment)
-    return formats.date_format(moment, "SHORT_DATETIME_FORMAT")
+    shape = _say("format", "", lambda: formats.get_format("SHORT_DATETIME_FORMAT"))
+    return dateformat.format(moment, shape)
 
 
 def changes(before: dict[str, Any] | None, after: dict[str, Any] | None) -> list[Change]:
@@ -166,7 +183,7 @@ def changes(before: dict[str, Any] | None, after: dict[str, Any] | None) -> list
 
 def actor_words(label: str) -> str:
     said = SYSTEM_ACTORS.get(label)
-    return str(said) if said is not None else label
+    return _say("actor", label, lambda: said) if said is not None else label
 
 
 def readable(event: AuditEvent) -> ReadableEvent:
@@ -176,13 +193,20 @@ def readable(event: AuditEvent) -> ReadableEvent:
     return ReadableEvent(
         id=event.pk,
         when=local_time(event.created_at),
-        what=event.get_event_type_display(),
+        what=_say("event", event.event_type, lambda: _event_name(event.event_type)),
         who=actor_words(event.actor_label),
         about=event.target_label,
-        origin=str(said) if said is not None else channel,
+        origin=_say("origin", channel, lambda: said) if said is not None else channel,
         address=origin.get("ip", ""),
         changes=changes(event.before, event.after),
     )
+
+
+def _event_name(event_type: str) -> str:
+    try:
+        return str(EventType(event_type).label)
+    except ValueError:  # a retired type: its name as written
+        return event_type
 
 
 def readable_all(events: Iterable[AuditEvent]) -> Iterator[ReadableEvent]:
