@@ -218,3 +218,13 @@ def test_failed_logins_show_as_an_unidentified_visitor_with_their_address(
     page = _text(login_as(owner).get(URL, {"type": "member.login_failed"}))
     assert "Failed login" in page and "Unidentified visitor" in page and "203.0.113.9" in page
     assert "Times</span> 1" in page
+
+
+def test_the_profile_links_to_the_members_events_for_those_allowed(
+    owner: Any, user_admin: Any, member: Any, login_as: Callable[[Any], Client]
+) -> None:
+    link = f"{URL}?member_id={member.pk}"
+    assert link in _text(login_as(owner).get(f"/o/acme/members/{member.pk}/"))
+    assert link not in _text(login_as(user_admin).get(f"/o/acme/members/{member.pk}/"))
+    page = _text(login_as(owner).get(URL, {"member_id": member.pk}))
+    assert page.count('id="event-') == AuditEvent.objects.filter(member=member).count()
