@@ -220,3 +220,22 @@ def admin_actor(admin: Any) -> Any:
     from equipage.permissions import as_actor
 
     return as_actor(admin)
+
+
+def test_scim_replacing_a_groups_members_is_one_batched_delivery(
+    org: Any, owner: Any, admin: Any, groups: dict[str, Any], hook: Any
+) -> None:
+    from equipage.scim.actions import GroupFields, scim_group_update
+
+    crowd = _crowd(org, owner, 6)
+    WebhookDelivery.objects.all().delete()
+    scim_group_update(
+        actor=admin_actor(admin),
+        group=groups["atelier"],
+        fields=GroupFields(name="Atelier", member_ids=[m.pk for m in crowd]),
+    )
+    [payload] = _payloads()
+    assert payload["type"] == "member.groups_changed"
+    assert sorted(e["member"]["id"] for e in payload["data"]["events"]) == sorted(
+        m.pk for m in crowd
+    )
