@@ -24,7 +24,6 @@ one transaction, so parallel requests cannot all slip through the free ones.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import ipaddress
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -34,6 +33,7 @@ from django.db import transaction
 from django.db.models import F
 
 from equipage.accounts.models import LoginCounter
+from equipage.audit.attempts import hashed_identifier
 from equipage.core import clock
 from equipage.organizations.models import Organization
 
@@ -85,8 +85,9 @@ def account_key(organization: Organization, member: Any, identifier: str) -> Key
     """
     if member is not None:
         return Key(f"account:{member.pk}", ACCOUNT, member.login)
-    typed = f"{organization.pk}\0{identifier.strip().lower()}".encode()
-    return Key(f"account:?{hashlib.sha256(typed).hexdigest()[:40]}", ACCOUNT, "unknown account")
+    # Keyed (equipage.audit.attempts): a table dump does not give what was typed back.
+    typed = hashed_identifier(organization.pk, identifier)
+    return Key(f"account:?{typed}", ACCOUNT, "unknown account")
 
 
 def address_key(address: str) -> Key:

@@ -12,6 +12,7 @@ from ninja.security import HttpBearer
 
 from equipage.api.errors import RateLimited
 from equipage.api.language import speak_to_reader
+from equipage.audit.attempts import note_token_used
 from equipage.core import clock
 from equipage.permissions import Actor
 from equipage.permissions.actor import origin_of
@@ -86,6 +87,7 @@ class TokenAuth(HttpBearer):
             raise
         speak_to_reader(request, actor.token.organization)
         rate_limit(actor)
+        note_token_used(actor)
         request.actor = actor  # type: ignore[attr-defined]
         request.organization = actor.token.organization  # type: ignore[attr-defined]
         return actor

@@ -60,6 +60,9 @@ class EventType(models.TextChoices):
     # actor (or client address) and minute, counting the occurrences it stands for.
     ACCESS_DENIED = "security.access_denied", _("Action refused: not permitted")
     TOKEN_REJECTED = "security.token_rejected", _("API or SCIM token refused")
+    # Issue #19: a token's use, one row per token and minute (equipage.audit.attempts).
+    TOKEN_USED = "security.token_used", _("API or SCIM token used")
+    AUDIT_EXPORTED = "audit.exported", _("Audit log exported")
     # Login throttling (issue #13): a failure that makes the next attempt wait, and the
     # first attempt refused during such a pause (one per pause, however many follow).
     LOGIN_PAUSED = "login.paused", _("Logins paused after failed attempts")

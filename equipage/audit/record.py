@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -26,9 +28,66 @@ AuditListener = Callable[["Actor", "Organization | None", list[AuditEvent]], Non
 LISTENERS: list[AuditListener] = []
 
 
+# While ``notifications_batched()`` runs: the listener calls it holds, made when it ends.
+_held: ContextVar[list[tuple[Actor, Organization | None, list[AuditEvent]]] | None] = ContextVar(
+    "equipage_audit_held", default=None
+)
+
+
 def _notify(actor: Actor, organization: Organization | None, rows: list[AuditEvent]) -> None:
+    held = _held.get()
+    if held is not None:
+        held.append((actor, organization, list(rows)))
+        return
     for listener in LISTENERS:
         listener(actor, organization, rows)
+
+
+@contextmanager
+def notifications_batched() -> Iterator[None]:
+    """Hold the listeners' calls made in the block; make them once it ends, rows together.
+
+    A bulk action that runs one small action per member (5,000 group removals)
+    then tells the listeners once, so the webhooks go out in a few batched
+    deliveries, not one per member. The block must sit inside the transaction
+    that writes the rows (the listeners write in it too); if it raises, nothing
+    is told. Nested blocks join the outermost one.
+    """
+    if _held.get() is not None:
+        yield
+        return
+    held: list[tuple[Actor, Organization | None, list[AuditEvent]]] = []
+    token = _held.set(held)
+    try:
+        yield
+    finally:
+        _held.reset(token)
+    merged: list[tuple[Actor, Organization | None, list[AuditEvent]]] = []
+    for actor, organization, rows in held:
+        last = merged[-1] if merged else None
+        if last is not None and last[0] is actor and _same_org(last[1], organization):
+            last[2].extend(rows)
+        else:
+            merged.append((actor, organization, rows))
+    for actor, organization, rows in merged:
+        _notify(actor, organization, rows)
+
+
+@contextmanager
+def forgotten_if_failed() -> Iterator[None]:
+    """Drop the calls held for the block if it raises: its savepoint rolled its rows back."""
+    held = _held.get()
+    mark = len(held) if held is not None else 0
+    try:
+        yield
+    except BaseException:
+        if held is not None:
+            del held[mark:]
+        raise
+
+
+def _same_org(a: Organization | None, b: Organization | None) -> bool:
+    return (a.pk if a is not None else None) == (b.pk if b is not None else None)
 
 
 @dataclass

@@ -57,6 +57,8 @@ class Occurrence:
     target_label: str = ""
     details: dict[str, Any] = field(default_factory=dict)
     count: int = 1
+    # An everyday event (a token used): audited, not logged as a warning.
+    quiet: bool = False
 
 
 _pending: ContextVar[dict[str, Occurrence] | None] = ContextVar(
@@ -93,7 +95,8 @@ def note(occurrence: Occurrence) -> None:
     if held is not None:
         held.count += occurrence.count
         return
-    log.warning(
+    log.log(
+        logging.INFO if occurrence.quiet else logging.WARNING,
         "%s org=%s actor=%s ip=%s target=%s %s",
         occurrence.event.value,
         occurrence.organization_id or "-",

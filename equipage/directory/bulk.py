@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from django.db import transaction
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -20,6 +21,7 @@ from equipage.accounts import rules
 from equipage.accounts.models import Member, MemberState
 from equipage.accounts.selectors import owner_id as owner_id_of
 from equipage.accounts.selectors import roles_after_role_change
+from equipage.audit.record import forgotten_if_failed, notifications_batched
 from equipage.core.bulk import BulkResult
 from equipage.core.errors import DomainError
 from equipage.organizations.models import Organization
@@ -273,13 +275,23 @@ def _one_by_one(
     organization: Organization, ids: list[int], apply: Callable[[Member], Any]
 ) -> BulkResult:
     result = BulkResult()
+    # One transaction, one savepoint per member (a refusal undoes that member only), and one
+    # listener call at the end: the webhooks of 5,000 role changes go out in a few deliveries.
+    with transaction.atomic(), notifications_batched():
+        _each(organization, ids, apply, result)
+    return result
+
+
+def _each(
+    organization: Organization, ids: list[int], apply: Callable[[Member], Any], result: BulkResult
+) -> None:
     for start in range(0, len(ids), 2000):
         chunk = ids[start : start + 2000]
         for m in Member.objects.filter(organization=organization, pk__in=chunk).order_by("pk"):
             try:
-                apply(m)
+                with forgotten_if_failed():
+                    apply(m)
             except DomainError as exc:
                 result.skip(m, str(exc), "forbidden" if exc.code == "forbidden" else "invariant")
             else:
                 result.done.append(m)
-    return result

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 
 from equipage.accounts.models import Member
 from equipage.audit.events import EventType
-from equipage.audit.record import Entry, record, record_many
+from equipage.audit.record import Entry, notifications_batched, record, record_many
 from equipage.core import clock
 from equipage.core.bulk import BulkResult
 from equipage.core.errors import Conflict, InvariantViolation, ValidationFailed
@@ -250,7 +250,8 @@ def groups_add_members(
     authorize(actor, Cap.GROUP_MEMBERS, group)
     ids = list(dict.fromkeys(m if isinstance(m, int) else m.pk for m in members))
     result = BulkResult()
-    with transaction.atomic():
+    # One listener call for the whole action: its webhooks go out in batched deliveries.
+    with transaction.atomic(), notifications_batched():
         for member in Member.objects.filter(organization_id=group.organization_id, pk__in=ids):
             if add_memberships(actor=actor, member=member, group_ids=[group.pk]):
                 result.done.append(member)

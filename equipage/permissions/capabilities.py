@@ -31,6 +31,8 @@ class Cap(StrEnum):
     TOKEN_MANAGE = "token.manage"
     WEBHOOK_MANAGE = "webhook.manage"
     AUDIT_VIEW = "audit.view"
+    # The console's audit page (issue #19): the whole trail, owners and admins only.
+    AUDIT_LOG = "audit.log"
 
 
 MEMBER_ADMIN_CAPS = frozenset(

@@ -23,6 +23,7 @@ from equipage.accounts.actions import (
 )
 from equipage.accounts.models import Member, MemberState
 from equipage.accounts.rules import is_deactivated
+from equipage.audit.record import notifications_batched
 from equipage.groups.actions import (
     group_add_member,
     group_create,
@@ -141,14 +142,17 @@ def scim_user_update(*, actor: Actor, member: Member, fields: UserFields) -> Mem
 def _set_members(actor: Actor, group: Group, wanted: Sequence[int]) -> None:
     current = set(GroupMembership.objects.filter(group=group).values_list("member_id", flat=True))
     targets = set(wanted)
-    for member in Member.objects.filter(
-        organization_id=group.organization_id, pk__in=targets - current
-    ):
-        group_add_member(actor=actor, group=group, member=member)
-    for member in Member.objects.filter(
-        organization_id=group.organization_id, pk__in=current - targets
-    ):
-        group_remove_member(actor=actor, group=group, member=member)
+    # Inside the caller's transaction (all or nothing): the webhooks of a group's new
+    # member list go out in batched deliveries, not one per member.
+    with notifications_batched():
+        for member in Member.objects.filter(
+            organization_id=group.organization_id, pk__in=targets - current
+        ):
+            group_add_member(actor=actor, group=group, member=member)
+        for member in Member.objects.filter(
+            organization_id=group.organization_id, pk__in=current - targets
+        ):
+            group_remove_member(actor=actor, group=group, member=member)
 
 
 def scim_group_create(*, actor: Actor, organization: Organization, fields: GroupFields) -> Group:

@@ -15,6 +15,7 @@ from scim2_server.responses import ScimResponse
 from scim2_server.routing import Operation
 
 from equipage.api.language import speak_to_reader
+from equipage.audit.attempts import note_token_used
 from equipage.permissions.actor import origin_of
 from equipage.scim.service import EquipageService
 from equipage.scim.storage import OrmStorage
@@ -53,6 +54,7 @@ def _serve(
     except MissingScope as exc:
         note_token_refused(raw, scope=Scope.SCIM, origin=origin, error=exc)
         raise ForbiddenException(detail=str(exc)) from None
+    note_token_used(actor)
     organization = actor.token.organization
     speak_to_reader(request, organization)  # the errors' detail: Accept-Language, else the org's
     scim_request.subject = actor

@@ -54,6 +54,7 @@ def navigation(request: HttpRequest) -> tuple[list[dict[str, Any]], dict[str, st
         add("webhooks", _("Webhooks"), links["webhooks"], Cap.WEBHOOK_MANAGE)
     if "tokens" in links:
         add("tokens", _("API tokens"), links["tokens"], Cap.TOKEN_MANAGE)
+    add("audit", _("Audit log"), f"{base}/audit/", Cap.AUDIT_LOG)
     add("me", _("My profile"), f"{base}/me/")
     return entries, links
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from equipage.web.views import auth, directory, home, organization, profile, public
+from equipage.web.views import audit, auth, directory, home, organization, profile, public
 
 urlpatterns = [
     path("", public.index, name="index"),
@@ -66,4 +66,6 @@ urlpatterns = [
     path("o/<slug:slug>/fields/", organization.fields, name="custom_fields"),
     path("o/<slug:slug>/settings/", organization.settings_page, name="settings"),
     path("o/<slug:slug>/ownership/<int:transfer_id>/", organization.ownership, name="ownership"),
+    path("o/<slug:slug>/audit/", audit.audit_page, name="audit"),
+    path("o/<slug:slug>/audit/export.csv", audit.audit_export, name="audit_export"),
 ]

@@ -16,5 +16,9 @@ class EndpointForm(forms.Form):
         choices=WebhookEvent.choices,
         widget=forms.CheckboxSelectMultiple,
         initial=list(WebhookEvent.values),
+        help_text=_(
+            "Groups, labels and roles changes are sent in batches: one event per member, "
+            "up to 500 in one delivery (data.events)."
+        ),
     )
     active = forms.BooleanField(label=_("Active"), required=False, initial=True)

@@ -17,6 +17,14 @@ class WebhookEvent(models.TextChoices):
     MEMBER_REACTIVATED = "member.reactivated", _("Member reactivated")
     MEMBER_DELETED = "member.deleted", _("Member deleted")
     INVITATION_EXPIRED = "invitation.expired", _("Invitation expired")
+    # Membership changes (issue #19 point 2): one event per member and action, many events
+    # per delivery (``equipage.webhooks.membership``).
+    MEMBER_GROUPS_CHANGED = "member.groups_changed", _("Member joined or left groups")
+    MEMBER_LABELS_CHANGED = (
+        "member.labels_changed",
+        _("Labels attached to or detached from a member"),
+    )
+    MEMBER_ROLES_CHANGED = "member.roles_changed", _("Member's roles changed")
 
 
 class WebhookEndpoint(OrgScoped):

@@ -18,6 +18,7 @@ from equipage.accounts import throttle
 from equipage.accounts.devices import DeviceCookie, issue_device_cookie, trusted_device
 from equipage.accounts.models import Member
 from equipage.accounts.selectors import member_by_identifier
+from equipage.audit.attempts import note_login_failed
 from equipage.audit.events import EventType
 from equipage.audit.record import record
 from equipage.organizations.models import Organization
@@ -64,6 +65,9 @@ def login_attempt(
         None, username=identifier, password=password, organization=organization
     )
     if not isinstance(found, Member):
+        note_login_failed(
+            organization_id=organization.pk, member=member, identifier=identifier, origin=origin
+        )
         for pause in throttle.pauses_after_failure(keys, reservation):
             _paused(organization, member, pause, origin)
         return LoginOutcome(None)

@@ -151,6 +151,7 @@ def _profile_context(request: HttpRequest, member: Member) -> dict[str, Any]:
         "other_labels": other_labels,
         "edit_form": edit_form,
         "events": events_about(member, 25),
+        "can_audit_log": can(act, Cap.AUDIT_LOG, member.organization),
         "mails": mails_to(member, 20),
     }
 
