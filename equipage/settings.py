@@ -277,3 +277,12 @@ EQUIPAGE_BASE_URL_FIXED = bool(os.environ.get("EQUIPAGE_BASE_URL", "").strip())
 EQUIPAGE_REQUEST_LINE_LIMIT = 8190
 # The API's own messages (problem+json details), in the reader's language.
 LOCALE_PATHS += [BASE_DIR / "api" / "locale"]
+# --- Two-factor authentication (issue #18.5, equipage/twofactor/) ---
+# TOTP with recovery codes; the organization's requirement. The middleware sends a session
+# whose code is awaited to the code page, and a member past their grace period to the set-up
+# page, on every page; after the authentication middleware, before the forced password change.
+INSTALLED_APPS = [*INSTALLED_APPS, "equipage.twofactor"]
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("equipage.web.middleware.ForcePasswordChangeMiddleware"),
+    "equipage.twofactor.middleware.TwoFactorMiddleware",
+)

@@ -10,6 +10,7 @@ urlpatterns = [
     path("", include("equipage.invitations.urls")),
     path("", include("equipage.webhooks.urls")),
     path("", include("equipage.tokens.urls")),
+    path("", include("equipage.twofactor.urls")),
 ]
 
 # The console's 403, 404 and 500 pages (the API and SCIM keep their JSON errors).

@@ -64,3 +64,13 @@ class EventType(models.TextChoices):
     # first attempt refused during such a pause (one per pause, however many follow).
     LOGIN_PAUSED = "login.paused", _("Logins paused after failed attempts")
     LOGIN_REFUSED = "login.refused", _("Login refused during a pause")
+    # Two-factor authentication (issue #18.5, equipage/twofactor/). Failed codes are security
+    # events: one row per member (or client address) and minute, counted.
+    TWOFACTOR_ENROLLED = "twofactor.enrolled", _("Two-factor authentication turned on")
+    TWOFACTOR_REMOVED = "twofactor.removed", _("Two-factor authentication turned off")
+    TWOFACTOR_RESET = "twofactor.reset", _("Two-factor authentication reset by an admin")
+    TWOFACTOR_RECOVERY_USED = "twofactor.recovery_used", _("Recovery code used")
+    TWOFACTOR_RECOVERY_RENEWED = "twofactor.recovery_renewed", _("Recovery codes renewed")
+    TWOFACTOR_CODE_FAILED = "twofactor.code_failed", _("Wrong two-factor code")
+    TWOFACTOR_PAUSED = "twofactor.paused", _("Two-factor codes paused after failed attempts")
+    TWOFACTOR_POLICY_CHANGED = "twofactor.policy_changed", _("Two-factor requirement changed")

@@ -23,6 +23,7 @@ COMMANDS = [
     "equipage.cli.demo",
     "equipage.cli.token",
     "equipage.cli.backup",
+    "equipage.twofactor.cli",  # members reset-2fa (#18.5)
 ]
 
 
