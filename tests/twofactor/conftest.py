@@ -11,6 +11,7 @@ import pytest
 from django.test import Client
 
 from equipage.core import clock
+from tests.web.conftest import login_as as login_as  # the console's logged-in clients
 
 
 @dataclass
