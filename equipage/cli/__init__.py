@@ -23,7 +23,7 @@ COMMANDS = [
     "equipage.cli.demo",
     "equipage.cli.token",
     "equipage.cli.backup",
-    "equipage.twofactor.cli",  # members reset-2fa (#18.5)
+    "equipage.cli.members_reset_2fa",  # two-factor (#18.5)
 ]
 
 

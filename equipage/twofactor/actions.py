@@ -17,16 +17,12 @@ from equipage.audit.record import record
 from equipage.core import clock
 from equipage.core.errors import Conflict, InvariantViolation, ValidationFailed
 from equipage.organizations.models import Organization
+from equipage.organizations.models import TwoFactorRequirement as Requirement
 from equipage.permissions import Actor, Cap, as_actor, authorize, refuse
 from equipage.twofactor import sealing, totp
 from equipage.twofactor.checking import Check, check_code
-from equipage.twofactor.models import RecoveryCode, Requirement, TotpDevice, TwoFactorPolicy
-from equipage.twofactor.selectors import (
-    confirmed_device,
-    is_concerned,
-    is_enrolled,
-    policy_of,
-)
+from equipage.twofactor.models import RecoveryCode, TotpDevice
+from equipage.twofactor.selectors import confirmed_device, is_concerned, is_enrolled
 
 _STRICTNESS = {Requirement.OFF: 0, Requirement.ADMINS: 1, Requirement.EVERYONE: 2}
 
@@ -143,7 +139,8 @@ def recovery_codes_renew(*, actor: Actor | Member, member: Member, code: str) ->
 def twofactor_turn_off(*, actor: Actor | Member, member: Member, code: str) -> None:
     """Remove the member's own second factor, unless their organization requires it."""
     act = _own(actor, member)
-    if is_concerned(policy_of(member.organization_id or 0), member):
+    organization = Organization.objects.get(pk=member.organization_id or 0)  # fresh
+    if is_concerned(organization, member):
         raise InvariantViolation(
             _("Your organization requires two-factor authentication for you."), field="code"
         )
@@ -178,35 +175,35 @@ def _erase(actor: Actor, member: Member, event: EventType) -> None:
 
 def twofactor_policy_update(
     *, actor: Actor | Member, organization: Organization, requirement: str, grace_days: int
-) -> TwoFactorPolicy:
+) -> Organization:
     """Set who must use a second factor and the grace period to enrol.
 
     Never locks out the one making the change: without a second factor of
     their own, they must give themselves a grace period (at least a day).
     A stricter requirement starts a new grace period for everyone it concerns.
     """
+    from equipage.organizations.seats import lock_organization
+
     act = as_actor(actor)
     authorize(act, Cap.ORG_SETTINGS, organization)
-    requirement = Requirement(requirement)
+    wanted = Requirement(requirement)
     if not 0 <= grace_days <= 365:
         raise ValidationFailed(_("The grace period is 0 to 365 days."), field="grace_days")
     with transaction.atomic():
-        policy = policy_of(organization)
-        if policy.pk is not None:
-            policy = TwoFactorPolicy.objects.select_for_update().get(pk=policy.pk)
-        before = {"requirement": policy.requirement, "grace_days": policy.grace_days}
-        stricter = _STRICTNESS[requirement] > _STRICTNESS[Requirement(policy.requirement)]
-        policy.requirement, policy.grace_days = requirement, grace_days
-        if requirement == Requirement.OFF:
-            policy.required_since = None
-        elif stricter or policy.required_since is None:
-            policy.required_since = clock.now()
+        org = lock_organization(organization.pk)
+        before = {"requirement": org.twofactor_requirement, "grace_days": org.twofactor_grace_days}
+        stricter = _STRICTNESS[wanted] > _STRICTNESS[Requirement(org.twofactor_requirement)]
+        org.twofactor_requirement, org.twofactor_grace_days = wanted, grace_days
+        if wanted == Requirement.OFF:
+            org.twofactor_required_since = None
+        elif stricter or org.twofactor_required_since is None:
+            org.twofactor_required_since = clock.now()
         me = act.member
         if (
             me is not None
             and grace_days == 0
-            and is_concerned(policy, me)
-            and confirmed_device(me) is None
+            and is_concerned(org, me)
+            and not confirmed_device(me)
         ):
             raise InvariantViolation(
                 _(
@@ -215,16 +212,24 @@ def twofactor_policy_update(
                 ),
                 field="grace_days",
             )
-        after = {"requirement": policy.requirement, "grace_days": policy.grace_days}
-        if before == after and policy.pk is not None:
-            return policy
-        policy.save()
+        after = {"requirement": org.twofactor_requirement, "grace_days": grace_days}
+        if before == after:
+            return org
+        org.updated_at = clock.now()
+        org.save(
+            update_fields=[
+                "twofactor_requirement",
+                "twofactor_grace_days",
+                "twofactor_required_since",
+                "updated_at",
+            ]
+        )
         record(
             actor=act,
-            organization=organization,
+            organization=org,
             event=EventType.TWOFACTOR_POLICY_CHANGED,
-            target=organization,
+            target=org,
             before=before,
             after=after,
         )
-    return policy
+    return org

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from equipage.twofactor.models import Requirement
+from equipage.organizations.models import TwoFactorRequirement as Requirement
 
 
 class CodeForm(forms.Form):

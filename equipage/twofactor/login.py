@@ -7,7 +7,8 @@ password hash's fingerprint (a password changed meanwhile voids it) for
 ``PENDING_LIFETIME``; ``TwoFactorMiddleware`` sends it to the code page.
 
 An SSO login does not come here: the identity provider is the judge of its
-own factors (see the README, "Two-factor authentication").
+own factors. It calls ``vouch_external`` after ``auth.login``, and the forced
+enrolment then leaves that session alone (README, "Two-factor authentication").
 """
 
 from __future__ import annotations
@@ -24,6 +25,9 @@ from equipage.core import clock
 from equipage.twofactor.selectors import is_enrolled
 
 SESSION_KEY = "_equipage_2fa_pending"
+EXTERNAL_KEY = "_equipage_2fa_external"
+# Set on a session that gave a code (at login, or by enrolling): the requirement is met.
+VERIFIED_KEY = "_equipage_2fa_verified"
 PENDING_LIFETIME = dt.timedelta(minutes=10)
 BACKEND = "equipage.accounts.backends.MemberBackend"
 
@@ -92,6 +96,7 @@ def complete_login(request: HttpRequest, member: Member) -> str:
     """Log the member in (the code was accepted) and return where they were going."""
     held = request.session.pop(SESSION_KEY, {})
     auth.login(request, member, backend=BACKEND)
+    mark_verified(request)
     target = held.get("next") or f"/o/{_slug(member)}/"
     if member.must_change_password:
         target = f"/o/{_slug(member)}/password/change/"
@@ -100,3 +105,22 @@ def complete_login(request: HttpRequest, member: Member) -> str:
 
 def abandon(request: HttpRequest) -> None:
     request.session.pop(SESSION_KEY, None)
+
+
+def vouch_external(request: HttpRequest, provider: str) -> None:
+    """Mark a session logged in by another party (single sign-on): its factors are the
+    identity provider's business, so the organization's requirement does not send it to
+    the set-up page. Call it after ``auth.login`` (which renews the session)."""
+    request.session[EXTERNAL_KEY] = provider
+
+
+def mark_verified(request: HttpRequest) -> None:
+    """Note that this session gave a second-factor code (at login, or by enrolling)."""
+    request.session[VERIFIED_KEY] = True
+
+
+def settled(request: HttpRequest) -> bool:
+    """Tell whether this session gave a code or was logged in by an identity provider:
+    the organization's requirement is met for it, without reading anything."""
+    session = getattr(request, "session", None)
+    return bool(session is not None and (session.get(VERIFIED_KEY) or session.get(EXTERNAL_KEY)))

@@ -6,7 +6,8 @@
   authenticate by token only and see nobody.
 - A member whose organization requires a second factor of them, past the
   grace period, reaches only the enrolment page, the password change and
-  logout until they enrol.
+  logout until they enrol; unless an identity provider logged the session in
+  (``login.vouch_external``: single sign-on's factors are the provider's business).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from collections.abc import Callable
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 
-from equipage.twofactor.login import SESSION_KEY, code_page, pending_slug
+from equipage.twofactor.login import SESSION_KEY, code_page, pending_slug, settled
 from equipage.twofactor.selectors import must_enrol_now
 
 _ALWAYS = r"^/static/|^/i18n/|^/api/|^/scim/|^/hooks/|^/healthz|^/readyz|^/metrics"
@@ -45,6 +46,7 @@ class TwoFactorMiddleware:
         elif (
             getattr(user, "organization_id", None)
             and not ENROL_EXEMPT.match(path)
+            and not settled(request)
             and must_enrol_now(user)  # type: ignore[arg-type]
         ):
             return redirect(enrolment_page(user.organization.slug))

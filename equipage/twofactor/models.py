@@ -1,9 +1,9 @@
-"""A member's authenticator, their recovery codes, and the organization's requirement."""
+"""A member's authenticator and their recovery codes (the organization's requirement is on
+``organizations.Organization``: ``twofactor_requirement``, ``_grace_days``, ``_required_since``)."""
 
 from __future__ import annotations
 
 from django.db import models
-from django.utils.translation import gettext_lazy as _
 
 from equipage.core.models import OrgScoped
 
@@ -44,28 +44,3 @@ class RecoveryCode(OrgScoped):
 
     def __str__(self) -> str:
         return f"recovery code of member {self.member_id}"
-
-
-class Requirement(models.TextChoices):
-    OFF = "off", _("Optional for everyone")
-    ADMINS = "admins", _("Required for administrators (owner, admins, user admins)")
-    EVERYONE = "everyone", _("Required for everyone")
-
-
-class TwoFactorPolicy(models.Model):
-    """Who in an organization must use a second factor, and from when.
-
-    ``required_since`` is when the requirement last became stricter; a member
-    concerned has ``grace_days`` from then (or from their account's creation,
-    if later) to enrol before every page sends them to the enrolment page.
-    """
-
-    organization = models.OneToOneField(
-        "organizations.Organization", on_delete=models.CASCADE, related_name="+"
-    )
-    requirement = models.CharField(max_length=10, choices=Requirement.choices, default="off")
-    grace_days = models.PositiveSmallIntegerField(default=7)
-    required_since = models.DateTimeField(null=True, blank=True)
-
-    def __str__(self) -> str:
-        return f"2FA policy of organization {self.organization_id}: {self.requirement}"

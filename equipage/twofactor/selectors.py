@@ -8,16 +8,10 @@ from dataclasses import dataclass
 from equipage.accounts.models import Member, MemberRole, Role
 from equipage.core import clock
 from equipage.organizations.models import Organization
-from equipage.twofactor.models import RecoveryCode, Requirement, TotpDevice, TwoFactorPolicy
+from equipage.organizations.models import TwoFactorRequirement as Requirement
+from equipage.twofactor.models import RecoveryCode, TotpDevice
 
 ADMIN_ROLES = (Role.OWNER, Role.ADMIN, Role.USER_ADMIN)
-
-
-def policy_of(organization: Organization | int) -> TwoFactorPolicy:
-    """Return the organization's requirement (an unsaved "optional" one when never set)."""
-    org_id = organization if isinstance(organization, int) else organization.pk
-    found = TwoFactorPolicy.objects.filter(organization_id=org_id).first()
-    return found or TwoFactorPolicy(organization_id=org_id)
 
 
 def confirmed_device(member: Member) -> TotpDevice | None:
@@ -32,22 +26,22 @@ def recovery_codes_left(member: Member) -> int:
     return RecoveryCode.objects.filter(member=member, used_at__isnull=True).count()
 
 
-def is_concerned(policy: TwoFactorPolicy, member: Member) -> bool:
-    """Tell whether the requirement applies to ``member``."""
-    if policy.requirement == Requirement.EVERYONE:
+def is_concerned(organization: Organization, member: Member) -> bool:
+    """Tell whether the organization's requirement applies to ``member``."""
+    if organization.twofactor_requirement == Requirement.EVERYONE:
         return True
-    if policy.requirement == Requirement.ADMINS:
+    if organization.twofactor_requirement == Requirement.ADMINS:
         return MemberRole.objects.filter(member=member, role__in=ADMIN_ROLES).exists()
     return False
 
 
-def enrolment_deadline(policy: TwoFactorPolicy, member: Member) -> dt.datetime | None:
-    """Return when ``member`` must have enrolled: the grace period after the requirement
-    (or after their account's creation, if later); None when nothing is required."""
-    if policy.requirement == Requirement.OFF or policy.required_since is None:
+def enrolment_deadline(organization: Organization, member: Member) -> dt.datetime | None:
+    """Return when ``member`` must have enrolled if concerned: the grace period after the
+    requirement (or after their account's creation, if later); None when nothing is."""
+    since = organization.twofactor_required_since
+    if organization.twofactor_requirement == Requirement.OFF or since is None:
         return None
-    start = max(policy.required_since, member.created_at)
-    return start + dt.timedelta(days=policy.grace_days)
+    return max(since, member.created_at) + dt.timedelta(days=organization.twofactor_grace_days)
 
 
 @dataclass(frozen=True)
@@ -69,13 +63,13 @@ class Standing:
         )
 
 
-def standing_of(member: Member, policy: TwoFactorPolicy | None = None) -> Standing:
-    policy = policy or policy_of(member.organization_id or 0)
-    required = is_concerned(policy, member)
+def standing_of(member: Member) -> Standing:
+    organization = member.organization
+    required = organization is not None and is_concerned(organization, member)
     return Standing(
         enrolled=is_enrolled(member),
         required=required,
-        deadline=enrolment_deadline(policy, member) if required else None,
+        deadline=enrolment_deadline(organization, member) if organization and required else None,
         codes_left=recovery_codes_left(member),
     )
 
@@ -83,12 +77,13 @@ def standing_of(member: Member, policy: TwoFactorPolicy | None = None) -> Standi
 def must_enrol_now(member: Member) -> bool:
     """Tell whether every page must send ``member`` to the enrolment page (grace is over).
 
-    One query when the organization requires nothing (most requests).
+    No query while the organization requires nothing or the grace period runs (the
+    organization comes with the member).
     """
-    policy = policy_of(member.organization_id or 0)
-    if policy.requirement == Requirement.OFF:
+    organization = member.organization
+    if organization is None:
         return False
-    deadline = enrolment_deadline(policy, member)
+    deadline = enrolment_deadline(organization, member)
     if deadline is None or clock.now() < deadline:
         return False
-    return is_concerned(policy, member) and not is_enrolled(member)
+    return is_concerned(organization, member) and not is_enrolled(member)

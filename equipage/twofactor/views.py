@@ -29,7 +29,7 @@ from equipage.twofactor.actions import (
 )
 from equipage.twofactor.checking import check_code
 from equipage.twofactor.forms import CodeForm, PolicyForm
-from equipage.twofactor.selectors import policy_of, standing_of
+from equipage.twofactor.selectors import standing_of
 from equipage.web.tenancy import member_required, organization_or_404
 from equipage.web.views.common import actor, attach_error, edge_errors, requires
 
@@ -86,6 +86,7 @@ def setup(request: HttpRequest, slug: str) -> HttpResponse:
         try:
             if op == "confirm":
                 codes = totp_enrolment_confirm(actor=act, member=member, code=code)
+                pending.mark_verified(request)
             elif op == "renew":
                 codes = recovery_codes_renew(actor=act, member=member, code=code)
             elif op == "off":
@@ -138,10 +139,9 @@ def reset(request: HttpRequest, slug: str, member_id: int) -> HttpResponse:
 def policy(request: HttpRequest, slug: str) -> HttpResponse:
     """The settings page's two-factor section, saved on its own."""
     org = request.organization  # type: ignore[attr-defined]
-    current = policy_of(org)
     form = PolicyForm(
         request.POST if request.method == "POST" else None,
-        initial={"requirement": current.requirement, "grace_days": current.grace_days},
+        initial={"requirement": org.twofactor_requirement, "grace_days": org.twofactor_grace_days},
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -152,6 +152,4 @@ def policy(request: HttpRequest, slug: str) -> HttpResponse:
             messages.success(request, _("Two-factor settings saved."))
             return redirect(f"/o/{slug}/settings/#two-factor")
     status = 400 if request.method == "POST" else 200
-    return render(
-        request, "twofactor/policy_page.html", {"form": form, "policy": current}, status=status
-    )
+    return render(request, "twofactor/policy_page.html", {"form": form}, status=status)

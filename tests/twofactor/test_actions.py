@@ -22,7 +22,9 @@ from equipage.twofactor.models import RecoveryCode, TotpDevice
 from equipage.twofactor.selectors import is_enrolled, recovery_codes_left
 
 
-def test_enrolment_needs_a_first_valid_code(member: Any, frozen_clock: Any, audit_events: Any) -> None:
+def test_enrolment_needs_a_first_valid_code(
+    member: Any, frozen_clock: Any, audit_events: Any
+) -> None:
     secret = totp_enrolment_start(actor=member, member=member)
     assert not is_enrolled(member)
     with pytest.raises(CodeRefused):
@@ -143,7 +145,7 @@ def test_owner_switching_the_requirement_on_without_grace_must_enrol_first(
     policy = twofactor_policy_update(
         actor=owner, organization=org, requirement="admins", grace_days=0
     )
-    assert policy.requirement == "admins"
+    assert policy.twofactor_requirement == "admins"
 
 
 def test_admin_may_require_it_of_everyone_keeping_a_grace_period_for_themselves(
@@ -152,7 +154,7 @@ def test_admin_may_require_it_of_everyone_keeping_a_grace_period_for_themselves(
     policy = twofactor_policy_update(
         actor=admin, organization=org, requirement="everyone", grace_days=3
     )
-    assert policy.required_since == clock.now() or policy.required_since is not None
+    assert policy.twofactor_required_since == clock.now() or policy.twofactor_required_since is not None
     assert audit_events()[0] == "twofactor.policy_changed"
 
 
@@ -173,13 +175,17 @@ def test_admin_of_another_organization_cannot_change_the_requirement(
 def test_a_stricter_requirement_starts_a_new_grace_period(
     org: Any, owner: Any, frozen_clock: Any
 ) -> None:
-    first = twofactor_policy_update(actor=owner, organization=org, requirement="admins", grace_days=7)
-    started = first.required_since
+    first = twofactor_policy_update(
+        actor=owner, organization=org, requirement="admins", grace_days=7
+    )
+    started = first.twofactor_required_since
     frozen_clock.advance(days=2)
-    same = twofactor_policy_update(actor=owner, organization=org, requirement="admins", grace_days=9)
-    assert same.required_since == started
+    same = twofactor_policy_update(
+        actor=owner, organization=org, requirement="admins", grace_days=9
+    )
+    assert same.twofactor_required_since == started
     frozen_clock.advance(days=1)
     wider = twofactor_policy_update(
         actor=owner, organization=org, requirement="everyone", grace_days=9
     )
-    assert wider.required_since == clock.now()
+    assert wider.twofactor_required_since == clock.now()

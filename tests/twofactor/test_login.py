@@ -79,9 +79,7 @@ def test_code_page_of_another_organization_does_not_log_in_there(
     assert "_auth_user_id" not in client.session
 
 
-def test_replayed_code_is_refused(
-    member: Any, enrol: Any, password_login: Any
-) -> None:
+def test_replayed_code_is_refused(member: Any, enrol: Any, password_login: Any) -> None:
     enrolled = enrol(member)
     code = enrolled.code()
     first, _ = password_login(member)

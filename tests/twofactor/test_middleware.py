@@ -31,7 +31,12 @@ def test_admin_is_sent_to_the_set_up_page_after_the_grace_period(
 ) -> None:
     frozen_clock.advance(days=8)
     client = login_as(admin)
-    for path in ("/o/acme/", "/o/acme/members", "/o/acme/settings/", f"/o/acme/members/{admin.pk}/"):
+    for path in (
+        "/o/acme/",
+        "/o/acme/members",
+        "/o/acme/settings/",
+        f"/o/acme/members/{admin.pk}/",
+    ):
         response = client.get(path)
         assert response.status_code == 302 and response["Location"] == "/o/acme/me/two-factor/"
     setup = client.get("/o/acme/me/two-factor/")
@@ -86,4 +91,27 @@ def test_owner_without_second_factor_cannot_require_it_at_once_from_the_console(
         "/o/acme/settings/two-factor", {"requirement": "admins", "grace_days": "0"}
     )
     assert refused.status_code == 400 and b"for yourself first" in refused.content
+    assert client.get("/o/acme/members").status_code == 200
+
+
+def test_session_logged_in_by_single_sign_on_is_not_sent_to_the_set_up_page(
+    admin: Any, admins_required: Any, frozen_clock: Any
+) -> None:
+    """The SSO helper's hook: the identity provider judges its own factors."""
+    from django.contrib import auth
+    from django.http import HttpRequest
+    from django.test import Client
+
+    from equipage.twofactor.login import vouch_external
+
+    frozen_clock.advance(days=8)
+    client = Client()
+    client.cookies["django_language"] = "en"
+    client.force_login(admin, backend="equipage.accounts.backends.MemberBackend")
+    assert client.get("/o/acme/members")["Location"] == "/o/acme/me/two-factor/"
+    request = HttpRequest()
+    request.session = client.session
+    vouch_external(request, "oidc")
+    request.session.save()
+    assert auth.SESSION_KEY in request.session
     assert client.get("/o/acme/members").status_code == 200

@@ -55,7 +55,10 @@ def test_profile_shows_the_status_and_the_reset_button_to_an_admin(
     assert b"Two-factor authentication" in page.content
     assert f"/members/{member.pk}/two-factor/reset".encode() in page.content
     own = login_as(member).get("/o/acme/me/")
-    assert b"Manage two-factor authentication" in own.content and b"two-factor/reset" not in own.content
+    assert (
+        b"Manage two-factor authentication" in own.content
+        and b"two-factor/reset" not in own.content
+    )
 
 
 def test_admin_resets_from_the_profile(
@@ -92,9 +95,12 @@ def test_settings_page_has_its_two_factor_section(owner: Any, login_as: Any) -> 
 
 def test_member_cannot_reach_the_two_factor_settings(member: Any, login_as: Any) -> None:
     client = login_as(member)
-    assert client.post(
-        "/o/acme/settings/two-factor", {"requirement": "off", "grace_days": "1"}
-    ).status_code == 403
+    assert (
+        client.post(
+            "/o/acme/settings/two-factor", {"requirement": "off", "grace_days": "1"}
+        ).status_code
+        == 403
+    )
 
 
 def test_code_page_speaks_french(member: Any, enrol: Any, password_login: Any) -> None:

@@ -8,18 +8,20 @@ from django import template
 
 from equipage.permissions import Cap, can
 from equipage.twofactor.forms import PolicyForm
-from equipage.twofactor.selectors import policy_of, standing_of
+from equipage.twofactor.selectors import standing_of
 
 register = template.Library()
 
 
 @register.inclusion_tag("twofactor/_settings_section.html")
 def twofactor_settings_section(organization: Any) -> dict[str, Any]:
-    current = policy_of(organization)
     form = PolicyForm(
-        initial={"requirement": current.requirement, "grace_days": current.grace_days}
+        initial={
+            "requirement": organization.twofactor_requirement,
+            "grace_days": organization.twofactor_grace_days,
+        }
     )
-    return {"form": form, "organization": organization, "policy": current}
+    return {"form": form, "organization": organization}
 
 
 @register.inclusion_tag("twofactor/_profile_section.html", takes_context=True)
