@@ -3,9 +3,9 @@
 TOTP secrets are encrypted (Fernet: AES-128-CBC + HMAC-SHA256) with a key
 derived from ``SECRET_KEY``; recovery codes are stored as HMAC-SHA256 digests
 under another derived key. A copy of the database alone (a backup, a dump, an
-export) gives neither. Changing ``SECRET_KEY`` makes the enrolled
-authenticators unreadable: members then log in with a recovery code, or the
-operator resets them (``equipage members reset-2fa``).
+export) gives neither. Changing ``SECRET_KEY`` voids the enrolled
+authenticators and recovery codes: an admin, or the operator
+(``equipage members reset-2fa``), resets the members concerned.
 """
 
 from __future__ import annotations

@@ -189,3 +189,14 @@ def test_a_stricter_requirement_starts_a_new_grace_period(
         actor=owner, organization=org, requirement="everyone", grace_days=9
     )
     assert wider.twofactor_required_since == clock.now()
+
+
+def test_a_database_copy_without_the_secret_key_opens_nothing(
+    member: Any, enrol: Any, settings: Any
+) -> None:
+    from equipage.twofactor import sealing
+
+    enrol(member)
+    device = TotpDevice.objects.get(member=member)
+    settings.SECRET_KEY = "another-key-" + "x" * 40
+    assert sealing.unseal(device.sealed_secret) is None

@@ -177,3 +177,19 @@ def test_forced_password_change_comes_after_the_code(
     client, _ = password_login(member)
     done = client.post("/o/acme/login/code", {"code": enrolled.code()})
     assert done["Location"] == "/o/acme/password/change/"
+
+
+def test_api_token_of_an_enrolled_admin_works_without_any_code(
+    org: Any, owner: Any, admin: Any, enrol: Any, password_login: Any
+) -> None:
+    """Tokens authenticate on their own: the requirement and the code step never apply."""
+    from equipage.tokens.actions import token_create
+    from equipage.twofactor.actions import twofactor_policy_update
+
+    raw = token_create(actor=admin, organization=org, name="sync", scopes=["api"]).raw
+    enrol(admin)
+    enrol(owner)
+    twofactor_policy_update(actor=owner, organization=org, requirement="everyone", grace_days=0)
+    client, _ = password_login(admin)  # even alongside a session waiting for its code
+    response = client.get("/api/v1/members", HTTP_AUTHORIZATION=f"Bearer {raw}")
+    assert response.status_code == 200
