@@ -193,3 +193,18 @@ def test_api_token_of_an_enrolled_admin_works_without_any_code(
     client, _ = password_login(admin)  # even alongside a session waiting for its code
     response = client.get("/api/v1/members", HTTP_AUTHORIZATION=f"Bearer {raw}")
     assert response.status_code == 200
+
+
+def test_waiting_for_the_code_takes_a_new_session_id(member: Any, enrol: Any) -> None:
+    """A session id planted before the password (fixation) is not the one that waits."""
+    from django.test import Client
+
+    enrol(member)
+    client = Client()
+    session = client.session
+    session["planted"] = True
+    session.save()
+    planted = session.session_key
+    client.cookies["sessionid"] = planted
+    client.post("/o/acme/login", {"identifier": member.login, "password": "member-pass-123"})
+    assert client.cookies["sessionid"].value != planted
