@@ -4,25 +4,32 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('organizations', '0005_scim_accept_passwords'),
+        ("organizations", "0005_scim_accept_passwords"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='organization',
-            name='twofactor_grace_days',
+            model_name="organization",
+            name="twofactor_grace_days",
             field=models.PositiveSmallIntegerField(default=7),
         ),
         migrations.AddField(
-            model_name='organization',
-            name='twofactor_required_since',
+            model_name="organization",
+            name="twofactor_required_since",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='organization',
-            name='twofactor_requirement',
-            field=models.CharField(choices=[('off', 'Optional for everyone'), ('admins', 'Required for administrators (owner, admins, user admins)'), ('everyone', 'Required for everyone')], default='off', max_length=10),
+            model_name="organization",
+            name="twofactor_requirement",
+            field=models.CharField(
+                choices=[
+                    ("off", "Optional for everyone"),
+                    ("admins", "Required for administrators (owner, admins, user admins)"),
+                    ("everyone", "Required for everyone"),
+                ],
+                default="off",
+                max_length=10,
+            ),
         ),
     ]
