@@ -283,3 +283,12 @@ INSTALLED_APPS = [*INSTALLED_APPS, "equipage.sso"]
 # Issuer URLs must use https://; "1" also accepts http:// on loopback (localhost, 127.0.0.1,
 # ::1) — for local trials and the tests' provider, never needed in production.
 EQUIPAGE_SSO_ALLOW_HTTP_LOOPBACK = os.environ.get("EQUIPAGE_SSO_ALLOW_HTTP_LOOPBACK", "") == "1"
+# --- Two-factor authentication (issue #18.5, equipage/twofactor/) ---
+# TOTP with recovery codes; the organization's requirement. The middleware sends a session
+# whose code is awaited to the code page, and a member past their grace period to the set-up
+# page, on every page; after the authentication middleware, before the forced password change.
+INSTALLED_APPS = [*INSTALLED_APPS, "equipage.twofactor"]
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("equipage.web.middleware.ForcePasswordChangeMiddleware"),
+    "equipage.twofactor.middleware.TwoFactorMiddleware",
+)

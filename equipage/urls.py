@@ -11,6 +11,7 @@ urlpatterns = [
     path("", include("equipage.webhooks.urls")),
     path("", include("equipage.tokens.urls")),
     path("", include("equipage.sso.urls")),  # single sign-on (OpenID Connect, issue #18.6)
+    path("", include("equipage.twofactor.urls")),
 ]
 
 # The console's 403, 404 and 500 pages (the API and SCIM keep their JSON errors).

@@ -40,6 +40,7 @@ FLOORS: dict[str, int] = {
     "directory": 5,
     "webhooks": 5,
     "ops": 5,
+    "twofactor": 5,
     "imports": 6,
     "scim": 6,
     "api": 6,

@@ -72,3 +72,13 @@ class EventType(models.TextChoices):
     SSO_REMOVED = "sso.removed", _("Single sign-on removed")
     SSO_LOGIN = "member.sso_login", _("Logged in with single sign-on")
     SSO_LOGIN_REFUSED = "sso.login_refused", _("Single sign-on login refused")
+    # Two-factor authentication (issue #18.5, equipage/twofactor/). Failed codes are security
+    # events: one row per member (or client address) and minute, counted.
+    TWOFACTOR_ENROLLED = "twofactor.enrolled", _("Two-factor authentication turned on")
+    TWOFACTOR_REMOVED = "twofactor.removed", _("Two-factor authentication turned off")
+    TWOFACTOR_RESET = "twofactor.reset", _("Two-factor authentication reset by an admin")
+    TWOFACTOR_RECOVERY_USED = "twofactor.recovery_used", _("Recovery code used")
+    TWOFACTOR_RECOVERY_RENEWED = "twofactor.recovery_renewed", _("Recovery codes renewed")
+    TWOFACTOR_CODE_FAILED = "twofactor.code_failed", _("Wrong two-factor code")
+    TWOFACTOR_PAUSED = "twofactor.paused", _("Two-factor codes paused after failed attempts")
+    TWOFACTOR_POLICY_CHANGED = "twofactor.policy_changed", _("Two-factor requirement changed")

@@ -23,6 +23,7 @@ COMMANDS = [
     "equipage.cli.demo",
     "equipage.cli.token",
     "equipage.cli.backup",
+    "equipage.cli.members_reset_2fa",  # two-factor (#18.5)
 ]
 
 

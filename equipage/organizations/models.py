@@ -40,6 +40,14 @@ def default_features() -> dict[str, bool]:
     return {str(k): v for k, v in DEFAULT_FEATURES.items()}
 
 
+class TwoFactorRequirement(models.TextChoices):
+    """Who in an organization must use a second factor (equipage/twofactor/, #18.5)."""
+
+    OFF = "off", _("Optional for everyone")
+    ADMINS = "admins", _("Required for administrators (owner, admins, user admins)")
+    EVERYONE = "everyone", _("Required for everyone")
+
+
 class Organization(models.Model):
     slug = models.SlugField(max_length=63, unique=True)
     name = models.CharField(max_length=200)
@@ -63,6 +71,15 @@ class Organization(models.Model):
     scim_accept_passwords = models.BooleanField(default=False)
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()
+    # Two-factor authentication (#18.5, equipage/twofactor/): on the organization, so that
+    # the middleware checking every page reads them with the member (no query of its own).
+    # A member concerned has ``twofactor_grace_days`` from ``twofactor_required_since`` (when
+    # the requirement last became stricter), or from their account's creation if later.
+    twofactor_requirement = models.CharField(
+        max_length=10, choices=TwoFactorRequirement.choices, default=TwoFactorRequirement.OFF
+    )
+    twofactor_grace_days = models.PositiveSmallIntegerField(default=7)
+    twofactor_required_since = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["slug"]

@@ -27,6 +27,7 @@ from equipage.sso.policy import password_allowed
 from equipage.sso.secrets import decrypt_secret
 from equipage.sso.selectors import enabled_provider, provider_of, redirect_uri
 from equipage.sso.session import mark_sso_session
+from equipage.twofactor.login import vouch_external
 from equipage.web.tenancy import organization_or_404
 from equipage.web.views.common import actor, attach_error, requires
 
@@ -71,6 +72,9 @@ def callback(request: HttpRequest, slug: str) -> HttpResponse:
         return _refused_page(request, org, exc.reason, str(exc), subject)
     auth.login(request, member, backend="equipage.accounts.backends.MemberBackend")
     mark_sso_session(request.session, provider.issuer)
+    # The provider judges its own factors: the organization's two-factor requirement does
+    # not send this session to Equipage's set-up page.
+    vouch_external(request, "oidc")
     return redirect(identity.next_url or f"/o/{org.slug}/")
 
 

@@ -27,6 +27,7 @@ from equipage.core.errors import DomainError, NotFound
 from equipage.organizations.models import Organization
 from equipage.permissions.actor import origin_of
 from equipage.sso.policy import refuse_password_form
+from equipage.twofactor.login import hold_login
 from equipage.web.forms import ChangePasswordForm, LoginForm, ResetRequestForm, SetPasswordForm
 from equipage.web.tenancy import member_required, organization_or_404
 
@@ -62,6 +63,10 @@ def login(request: HttpRequest, slug: str) -> HttpResponse:
             return login_lockout(request, org, outcome.retry_at)
         member = outcome.member
         if member is not None:
+            # Two-factor (#18.5): a member with a second factor is asked for a code first.
+            held = hold_login(request, member, next_url)
+            if held is not None:
+                return _with_device_cookie(held, org, outcome.device_cookie)
             auth.login(request, member, backend="equipage.accounts.backends.MemberBackend")
             target = f"/o/{org.slug}/password/change/" if member.must_change_password else next_url
             return _with_device_cookie(redirect(target), org, outcome.device_cookie)

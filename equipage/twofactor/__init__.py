@@ -1,0 +1,1 @@
+"""Two-factor authentication: TOTP with recovery codes, the organization's requirement."""
