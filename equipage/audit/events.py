@@ -64,3 +64,9 @@ class EventType(models.TextChoices):
     # first attempt refused during such a pause (one per pause, however many follow).
     LOGIN_PAUSED = "login.paused", _("Logins paused after failed attempts")
     LOGIN_REFUSED = "login.refused", _("Login refused during a pause")
+    # Verified e-mail changes and console sessions (issue #18 points 3 and 4).
+    EMAIL_CHANGE_REQUESTED = "member.email_change_requested", _("E-mail change requested")
+    EMAIL_CHANGE_CONFIRMED = "member.email_change_confirmed", _("E-mail change confirmed")
+    EMAIL_CHANGE_CANCELLED = "member.email_change_cancelled", _("E-mail change cancelled")
+    SESSION_ENDED = "member.session_ended", _("Session signed out")
+    SESSIONS_ENDED = "member.sessions_ended", _("Sessions signed out")

@@ -1,6 +1,15 @@
 from django.urls import path
 
-from equipage.web.views import auth, directory, home, organization, profile, public
+from equipage.web.views import (
+    auth,
+    directory,
+    emailchange,
+    home,
+    organization,
+    profile,
+    public,
+    sessions,
+)
 
 urlpatterns = [
     path("", public.index, name="index"),
@@ -66,4 +75,22 @@ urlpatterns = [
     path("o/<slug:slug>/fields/", organization.fields, name="custom_fields"),
     path("o/<slug:slug>/settings/", organization.settings_page, name="settings"),
     path("o/<slug:slug>/ownership/<int:transfer_id>/", organization.ownership, name="ownership"),
+    # Verified e-mail changes and console sessions (issue #18 points 3 and 4).
+    path("o/<slug:slug>/email/confirm/<str:token>/", emailchange.confirm, name="email_confirm"),
+    path("o/<slug:slug>/me/email/cancel", emailchange.cancel, name="email_change_cancel"),
+    path(
+        "o/<slug:slug>/me/sessions/<int:session_id>/sign-out",
+        sessions.sign_out_session,
+        name="session_sign_out",
+    ),
+    path(
+        "o/<slug:slug>/me/sessions/sign-out-others",
+        sessions.sign_out_others,
+        name="sessions_sign_out_others",
+    ),
+    path(
+        "o/<slug:slug>/members/<int:member_id>/sign-out-everywhere",
+        sessions.sign_out_everywhere,
+        name="member_sign_out_everywhere",
+    ),
 ]
