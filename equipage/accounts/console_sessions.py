@@ -89,11 +89,14 @@ def record_alive(
     return rows.exists()
 
 
-def forget_current(session: SessionBase) -> None:
-    """Delete the record of ``session`` (logging out, or the session timed out)."""
+def forget_current(session: SessionBase, member_id: int | None) -> None:
+    """Delete the record of ``session`` of ``member_id`` (logging out, or the session timed out).
+
+    Only a record of that member: a session naming someone else's deletes nothing.
+    """
     sid = current_session_id(session)
-    if sid is not None:
-        ConsoleSession.objects.filter(pk=sid).delete()
+    if sid is not None and member_id is not None:
+        ConsoleSession.objects.filter(pk=sid, member_id=member_id).delete()
 
 
 def end_sessions(member: Member, *, keep: int | None = None) -> int:

@@ -99,7 +99,7 @@ class IdleSessionMiddleware:
         from equipage.accounts.console_sessions import forget_current
 
         log.info("session of member %s ended (%s)", member_id, reason)
-        forget_current(request.session)
+        forget_current(request.session, member_id)
         auth.logout(request)
         messages.info(request, _END_MESSAGES[reason]())
 

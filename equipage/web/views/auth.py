@@ -98,7 +98,9 @@ def login_lockout(request: HttpRequest, org: Organization, retry_at: dt.datetime
 
 @require_http_methods(["POST"])
 def logout(request: HttpRequest, slug: str) -> HttpResponse:
-    forget_current(request.session)  # off the profile's sessions list (issue #18.4)
+    forget_current(
+        request.session, request.user.pk
+    )  # off the profile's sessions list (issue #18.4)
     auth.logout(request)
     return redirect(f"/o/{slug}/login")
 

@@ -52,7 +52,7 @@ def sign_out_session(request: HttpRequest, slug: str, session_id: int) -> HttpRe
     """Sign out one of one's own sessions; this one is the same as « Se déconnecter »."""
     member = request.user
     if session_id == current_session_id(request.session):
-        forget_current(request.session)
+        forget_current(request.session, member.pk)
         auth.logout(request)
         return redirect(f"/o/{slug}/login")
     try:
