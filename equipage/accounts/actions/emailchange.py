@@ -67,7 +67,8 @@ def email_change_request(*, actor: Actor | Member, member: Member, new_email: st
     refuse_flood(new_email)
     now = clock.now()
     with transaction.atomic():
-        member = Member.objects.select_for_update().select_related("organization").get(pk=member.pk)
+        # No select_related: PostgreSQL refuses FOR UPDATE on the nullable side of a join.
+        member = Member.objects.select_for_update().get(pk=member.pk)
         org = member.organization
         assert org is not None
         EmailChange.objects.filter(member_id=member.pk).delete()
