@@ -15,7 +15,7 @@ from collections.abc import Iterable, Sequence
 
 from django.db.models import F
 
-from equipage.accounts.models import Member, MemberState
+from equipage.accounts.models import ConsoleSession, Member, MemberState
 from equipage.core.idlist import id_list
 from equipage.organizations.models import Organization
 from equipage.permissions import Actor
@@ -38,6 +38,10 @@ def deactivate_members(
         updated_at=now,
         session_version=F("session_version") + 1,
     )
+    # Their sessions already fail the session hash; their records go too (issue #18.4).
+    ConsoleSession.objects.filter(
+        organization_id=organization.pk, member_id__in=id_list(member_ids)
+    ).delete()
     Invitation.objects.filter(
         member_id__in=id_list(member_ids), status=InvitationStatus.PENDING
     ).update(status=InvitationStatus.CANCELLED, decided_at=now)

@@ -32,3 +32,20 @@ def forget_idle_login_counters() -> int:
     from equipage.accounts.throttle import forget_idle_counters
 
     return forget_idle_counters()
+
+
+@periodic
+def purge_ended_console_sessions() -> int:
+    """Delete the records of console sessions past their 12 hours or their idle limit."""
+    from equipage.accounts.console_sessions import purge_expired_sessions
+
+    return purge_expired_sessions()
+
+
+@periodic
+def purge_expired_email_changes() -> int:
+    """Delete pending e-mail changes whose link expired: the new address is kept no longer."""
+    from equipage.accounts.models import EmailChange
+
+    deleted, _ = EmailChange.objects.filter(expires_at__lte=clock.now()).delete()
+    return deleted

@@ -281,3 +281,55 @@ class LoginCounter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key}: {self.failures}"
+
+
+class EmailChange(OrgScoped):
+    """A member's own request to use a new e-mail address, waiting for a click from it.
+
+    One per member at most (a newer request replaces the older); only the
+    SHA-256 of the link's token is stored. The row is deleted when the change
+    is confirmed, cancelled or replaced, and by housekeeping once expired.
+    """
+
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="+")
+    new_email = models.CharField(max_length=254)
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["member"], name="email_change_one_per_member"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member_id} → {self.new_email}"
+
+
+class ConsoleSession(OrgScoped):
+    """One signed-in console session of a member, listed on their profile (ASVS 7.4.5).
+
+    The session itself names its row (``accounts.console_sessions.SID``); the
+    row is the truth: a session whose row is gone is refused on its next
+    request, on any node. ``key_hash`` is the SHA-256 of the session key the
+    row was made for (never the key), so two first requests of one login make
+    one row. Holds the client address: erasing a member deletes these rows
+    (the foreign key cascades).
+    """
+
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="+")
+    key_hash = models.CharField(max_length=64, unique=True)
+    # The user agent in short words (``accounts.useragents``), empty when not recognised.
+    browser = models.CharField(max_length=30, blank=True, default="")
+    system = models.CharField(max_length=30, blank=True, default="")
+    ip = models.CharField(max_length=45, blank=True, default="")
+    created_at = models.DateTimeField()
+    last_seen_at = models.DateTimeField()
+    # The session's absolute end (login + SESSION_COOKIE_AGE): housekeeping deletes past it.
+    expires_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["member", "-last_seen_at"], name="console_session_member")]
+
+    def __str__(self) -> str:
+        return f"{self.member_id}: {self.browser} {self.system} {self.ip}"

@@ -1,5 +1,8 @@
 """Console sessions end after the organization's idle time, and 12 hours after login at most.
 
+They also end when their record is deleted (``accounts.console_sessions``):
+signed out from the profile, by an administrator, or after a password change.
+
 The session keeps two stamps: when this login's first request came and when the
 member was last seen. "Last seen" is written at most once a minute, so browsing
 does not turn every request into a session write; the organization's limit is
@@ -78,14 +81,31 @@ class IdleSessionMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
-            reason = session_end_reason(request.session, getattr(user, "organization_id", None))
+            session = request.session
+            seen = session.get(SEEN)
+            reason = session_end_reason(session, getattr(user, "organization_id", None))
+            if reason is None and getattr(user, "organization_id", None) is not None:
+                from equipage.accounts.console_sessions import record_alive
+
+                moved = session.get(SEEN) != seen
+                if not record_alive(request, user, seen_moved=moved, started=session.get(STARTED)):
+                    reason = "signed_out"
             if reason is not None:
-                log.info("session of member %s ended (%s)", user.pk, reason)
-                auth.logout(request)
-                messages.info(
-                    request,
-                    _("Your session ended after a period without activity; please log in again.")
-                    if reason == "idle"
-                    else _("Your session has reached its maximum length; please log in again."),
-                )
+                self._end(request, user.pk, reason)
         return self.get_response(request)
+
+    @staticmethod
+    def _end(request: HttpRequest, member_id: int, reason: str) -> None:
+        from equipage.accounts.console_sessions import forget_current
+
+        log.info("session of member %s ended (%s)", member_id, reason)
+        forget_current(request.session, member_id)
+        auth.logout(request)
+        messages.info(request, _END_MESSAGES[reason]())
+
+
+_END_MESSAGES: dict[str, Callable[[], str]] = {
+    "idle": lambda: _("Your session ended after a period without activity; please log in again."),
+    "absolute": lambda: _("Your session has reached its maximum length; please log in again."),
+    "signed_out": lambda: _("This session was signed out; please log in again."),
+}

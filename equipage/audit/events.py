@@ -82,3 +82,9 @@ class EventType(models.TextChoices):
     TWOFACTOR_CODE_FAILED = "twofactor.code_failed", _("Wrong two-factor code")
     TWOFACTOR_PAUSED = "twofactor.paused", _("Two-factor codes paused after failed attempts")
     TWOFACTOR_POLICY_CHANGED = "twofactor.policy_changed", _("Two-factor requirement changed")
+    # Verified e-mail changes and console sessions (issue #18 points 3 and 4).
+    EMAIL_CHANGE_REQUESTED = "member.email_change_requested", _("E-mail change requested")
+    EMAIL_CHANGE_CONFIRMED = "member.email_change_confirmed", _("E-mail change confirmed")
+    EMAIL_CHANGE_CANCELLED = "member.email_change_cancelled", _("E-mail change cancelled")
+    SESSION_ENDED = "member.session_ended", _("Session signed out")
+    SESSIONS_ENDED = "member.sessions_ended", _("Sessions signed out")

@@ -14,6 +14,11 @@ class MailKind(models.TextChoices):
     NOTIFICATION = "notification", _("Account created")
     OWNERSHIP_TRANSFER = "ownership_transfer", _("Ownership transfer")
     DEACTIVATION_NOTICE = "deactivation_notice", _("Deactivation notice")
+    # Verified e-mail changes (issue #18.3): the link to the new address, the notices.
+    EMAIL_CHANGE_CONFIRM = "email_change_confirm", _("Confirm a new e-mail address")
+    EMAIL_CHANGE_REQUESTED = "email_change_requested", _("E-mail change requested")
+    EMAIL_IN_USE = "email_in_use", _("E-mail address already in use")
+    EMAIL_CHANGED = "email_changed", _("E-mail address changed")
 
 
 class MailStatus(models.TextChoices):

@@ -126,7 +126,9 @@ def scim_user_update(*, actor: Actor, member: Member, fields: UserFields) -> Mem
             if getattr(member, name) != value
         }
         if changes:
-            member = member_update(actor=actor, member=member, **changes)
+            # The IdP owns the addresses and renames them in bulk (a domain move): no
+            # notice to each old address; the audit log keeps the change (issue #18.3).
+            member = member_update(actor=actor, member=member, notify_old_address=False, **changes)
         _sync_password(actor, member, fields.password)
         org = member.organization
         # Only what changes the state goes to the actions (``accounts.rules`` decides the rest).

@@ -1,6 +1,16 @@
 from django.urls import path
 
-from equipage.web.views import audit, auth, directory, home, organization, profile, public
+from equipage.web.views import (
+    audit,
+    auth,
+    directory,
+    emailchange,
+    home,
+    organization,
+    profile,
+    public,
+    sessions,
+)
 
 urlpatterns = [
     path("", public.index, name="index"),
@@ -68,4 +78,22 @@ urlpatterns = [
     path("o/<slug:slug>/ownership/<int:transfer_id>/", organization.ownership, name="ownership"),
     path("o/<slug:slug>/audit/", audit.audit_page, name="audit"),
     path("o/<slug:slug>/audit/export.csv", audit.audit_export, name="audit_export"),
+    # Verified e-mail changes and console sessions (issue #18 points 3 and 4).
+    path("o/<slug:slug>/email/confirm/<str:token>/", emailchange.confirm, name="email_confirm"),
+    path("o/<slug:slug>/me/email/cancel", emailchange.cancel, name="email_change_cancel"),
+    path(
+        "o/<slug:slug>/me/sessions/<int:session_id>/sign-out",
+        sessions.sign_out_session,
+        name="session_sign_out",
+    ),
+    path(
+        "o/<slug:slug>/me/sessions/sign-out-others",
+        sessions.sign_out_others,
+        name="sessions_sign_out_others",
+    ),
+    path(
+        "o/<slug:slug>/members/<int:member_id>/sign-out-everywhere",
+        sessions.sign_out_everywhere,
+        name="member_sign_out_everywhere",
+    ),
 ]

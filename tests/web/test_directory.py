@@ -263,4 +263,4 @@ def test_a_page_of_fifty_members_costs_as_many_queries_as_a_page_of_five(
 
     few, fifty = queries(5), queries(50)
     assert few == fifty, (few, fifty)
-    assert fifty <= 17, fifty
+    assert fifty <= 18, fifty  # one of them: the session record's check (issue #18.4)

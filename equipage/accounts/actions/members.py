@@ -302,9 +302,18 @@ def uses_shared_password(org: Organization) -> bool:
     return org.first_password_policy == FirstPasswordPolicy.SHARED and bool(org.temp_password_hash)
 
 
-def member_update(*, actor: Actor | Member, member: Member, **changes: Any) -> Member:
-    """Change a member's profile fields; members may edit their own contact details if allowed."""
+def member_update(
+    *, actor: Actor | Member, member: Member, notify_old_address: bool = True, **changes: Any
+) -> Member:
+    """Change a member's profile fields; members may edit their own contact details if allowed.
+
+    A member's own new e-mail address is not applied here: it becomes a pending
+    change confirmed from the new mailbox (``emailchange.email_change_request``).
+    An admin's change applies at once and, unless ``notify_old_address`` is off
+    (SCIM: the identity provider renames addresses in bulk), tells the old address.
+    """
     actor = as_actor(actor)
+    requested_email: str | None = None
     unknown = set(changes) - set(UPDATABLE_FIELDS)
     if unknown:
         raise ValidationFailed(_("Unknown field: %(f)s") % {"f": ", ".join(sorted(unknown))})
@@ -320,6 +329,10 @@ def member_update(*, actor: Actor | Member, member: Member, **changes: Any) -> M
             )
         if member.organization_id != actor.organization_id:
             raise refuse(actor, _("You do not have permission to do this."))
+        if "email" in changes:
+            wanted = clean_email(changes.pop("email"))
+            if wanted.lower() != member.email.lower():
+                requested_email = wanted
     else:
         authorize(actor, Cap.MEMBER_UPDATE, member)
     if "email" in changes:
@@ -336,6 +349,10 @@ def member_update(*, actor: Actor | Member, member: Member, **changes: Any) -> M
         raise ValidationFailed(_("The login cannot be empty."), field="login")
     if "language" in changes and changes["language"] not in ("", "fr", "en"):
         raise ValidationFailed(_("Language must be fr or en."), field="language")
+    if requested_email is not None:
+        from equipage.accounts.actions.emailchange import email_change_request
+
+        email_change_request(actor=actor, member=member, new_email=requested_email)
 
     with transaction.atomic():
         member = Member.objects.select_for_update().get(pk=member.pk)
@@ -360,7 +377,19 @@ def member_update(*, actor: Actor | Member, member: Member, **changes: Any) -> M
             before=b,
             after=a,
         )
+        if "email" in a:
+            _email_set_by_admin(member, str(before.get("email") or ""), notify_old_address)
     return member
+
+
+def _email_set_by_admin(member: Member, old_email: str, notify: bool) -> None:
+    """An admin set the address: a pending self-service change is void; the old address is told."""
+    from equipage.accounts.actions.emailchange import notify_old_address
+    from equipage.accounts.models import EmailChange
+
+    EmailChange.objects.filter(member_id=member.pk).delete()
+    if notify:
+        notify_old_address(member, old_email)
 
 
 def _can_admin(actor: Actor, member: Member) -> bool:

@@ -11,6 +11,7 @@ from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext as _
 
 from equipage.accounts.actions.members import _validate_password
+from equipage.accounts.actions.sessions import sessions_end_after_password
 from equipage.accounts.models import Member, MemberState, PasswordToken, PasswordTokenPurpose
 from equipage.accounts.tokens import account_binding, hash_token, new_token
 from equipage.audit.events import EventType
@@ -142,12 +143,22 @@ def member_set_password(
             event=EventType.MEMBER_PASSWORD_SET,
             target=member,
         )
+        sessions_end_after_password(actor=actor, member=member, reason="password_set")
 
 
 def password_change(
-    *, actor: Actor | Member, member: Member, new_password: str, old_password: str | None = None
+    *,
+    actor: Actor | Member,
+    member: Member,
+    new_password: str,
+    old_password: str | None = None,
+    keep_session: int | None = None,
 ) -> None:
-    """Change one's own password; the old one is asked unless a change is being forced."""
+    """Change one's own password; the old one is asked unless a change is being forced.
+
+    Every other console session of the member ends (ASVS 7.4.3); ``keep_session``
+    (the record id of the session asking) stays.
+    """
     actor = as_actor(actor)
     if actor.member is None or actor.member.pk != member.pk:
         raise refuse(actor, _("You can only change your own password."))
@@ -161,6 +172,9 @@ def password_change(
             organization=member.organization,
             event=EventType.MEMBER_PASSWORD_CHANGED,
             target=member,
+        )
+        sessions_end_after_password(
+            actor=actor, member=member, keep=keep_session, reason="password_changed"
         )
 
 
@@ -332,6 +346,8 @@ def password_set_from_token(
             target=member,
             after={"via": token.purpose},
         )
+        # Whoever held the mailbox now holds the account: every session ends.
+        sessions_end_after_password(actor=actor, member=member, reason="password_link")
     from equipage.accounts.throttle import clear_failures
 
     clear_failures(organization, member)

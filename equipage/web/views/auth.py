@@ -21,6 +21,7 @@ from equipage.accounts.actions import (
     password_set_from_token,
 )
 from equipage.accounts.actions.passwords import token_member
+from equipage.accounts.console_sessions import current_session_id, forget_current
 from equipage.accounts.devices import DeviceCookie, issue_device_cookie
 from equipage.core import clock
 from equipage.core.errors import DomainError, NotFound
@@ -107,6 +108,9 @@ def login_lockout(request: HttpRequest, org: Organization, retry_at: dt.datetime
 
 @require_http_methods(["POST"])
 def logout(request: HttpRequest, slug: str) -> HttpResponse:
+    forget_current(
+        request.session, request.user.pk
+    )  # off the profile's sessions list (issue #18.4)
     auth.logout(request)
     return redirect(f"/o/{slug}/login")
 
@@ -124,12 +128,15 @@ def change_password(request: HttpRequest, slug: str) -> HttpResponse:
                 member=member,  # type: ignore[arg-type]
                 old_password=form.cleaned_data.get("old_password"),
                 new_password=form.cleaned_data["new_password1"],
+                keep_session=current_session_id(request.session),
             )
         except DomainError as exc:
             form.add_error(exc.field if exc.field in form.fields else "new_password1", str(exc))
         else:
             update_session_auth_hash(request, member)  # type: ignore[arg-type]
-            messages.success(request, _("Your password has been changed."))
+            messages.success(
+                request, _("Your password has been changed. Your other sessions are signed out.")
+            )
             return redirect(_home(slug))
     return render(request, "web/change_password.html", {"form": form, "forced": forced})
 

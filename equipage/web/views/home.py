@@ -9,10 +9,10 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from equipage.accounts.actions import member_update
+from equipage.accounts.actions.emailchange import pending_email_change
 from equipage.accounts.selectors import administrators, roles_of
 from equipage.core.errors import DomainError, ValidationFailed
 from equipage.permissions import Cap, can
@@ -20,6 +20,8 @@ from equipage.web.actions import notice_dismiss
 from equipage.web.forms import SelfContactForm, SelfLanguageForm
 from equipage.web.tenancy import member_required
 from equipage.web.views.common import actor, attach_error, edge_errors
+from equipage.web.views.emailchange import saved_message
+from equipage.web.views.sessions import sessions_context
 
 
 @member_required
@@ -55,7 +57,7 @@ def _me(request: HttpRequest, slug: str) -> HttpResponse:
                 attach_error(form, exc)
                 status = 400
             else:
-                messages.success(request, _("Your details are saved."))
+                messages.success(request, saved_message(user, form.cleaned_data.get("email")))  # type: ignore[arg-type]
                 response = redirect(f"/o/{slug}/me/")
                 if which != "contact":
                     # The language cookie would otherwise keep the old choice.
@@ -73,6 +75,8 @@ def _me(request: HttpRequest, slug: str) -> HttpResponse:
             "contact_allowed": contact_allowed,
             "contact_form": contact_form,
             "language_form": language_form,
+            "pending_email": pending_email_change(user),  # type: ignore[arg-type]
+            **sessions_context(request, user),  # type: ignore[arg-type]
         },
         status=status,
     )

@@ -18,6 +18,7 @@ from equipage.accounts.actions import (
     member_set_roles,
     member_update,
 )
+from equipage.accounts.actions.emailchange import pending_email_change
 from equipage.accounts.models import (
     Member,
     MemberState,
@@ -48,6 +49,7 @@ from equipage.web.forms import (
 )
 from equipage.web.views.common import actor, attach_error, requires
 from equipage.web.views.directory import _choices
+from equipage.web.views.emailchange import saved_message
 
 
 @require_http_methods(["GET", "POST"])
@@ -150,6 +152,13 @@ def _profile_context(request: HttpRequest, member: Member) -> dict[str, Any]:
         "member_labels": member_labels,
         "other_labels": other_labels,
         "edit_form": edit_form,
+        "pending_email": pending_email_change(member),
+        # « Déconnecter partout »: who may edit the member; the owner's sessions are the owner's.
+        "can_sign_out": can(act, Cap.MEMBER_UPDATE, member)
+        and (
+            Role.OWNER not in current_roles
+            or (act.member is not None and act.member.pk == member.pk)
+        ),
         "events": events_about(member, 25),
         "can_audit_log": can(act, Cap.AUDIT_LOG, member.organization),
         "mails": mails_to(member, 20),
@@ -197,6 +206,8 @@ def profile_contact(request: HttpRequest, slug: str, member_id: int) -> HttpResp
 
     def save() -> str:
         member_update(actor=act, member=member, **form.cleaned_data)
+        if act.member is not None and act.member.pk == member.pk:
+            return saved_message(member, form.cleaned_data.get("email"))
         return _("Contact details saved.")
 
     return _profile_button(request, save, f"/o/{slug}/members/{member.pk}/")
