@@ -32,3 +32,11 @@ def forget_idle_login_counters() -> int:
     from equipage.accounts.throttle import forget_idle_counters
 
     return forget_idle_counters()
+
+
+@periodic
+def apply_dormant_accounts_policy() -> int:
+    """Warn, then deactivate, dormant members where the organization asked for it (#19.5)."""
+    from equipage.accounts.dormancy import apply_dormancy
+
+    return apply_dormancy()

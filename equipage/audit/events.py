@@ -64,3 +64,8 @@ class EventType(models.TextChoices):
     # first attempt refused during such a pause (one per pause, however many follow).
     LOGIN_PAUSED = "login.paused", _("Logins paused after failed attempts")
     LOGIN_REFUSED = "login.refused", _("Login refused during a pause")
+    # Lifecycle policies (issue #19.5) and a member's own data (issue #19.6).
+    MEMBER_DORMANT_WARNED = "member.dormant_warned", _("Warned before deactivation for inactivity")
+    INVITATION_REMINDED = "invitation.reminded", _("Invitation reminder sent")
+    MEMBER_DATA_EXPORTED = "member.data_exported", _("Personal data downloaded")
+    LIFECYCLE_UPDATED = "org.lifecycle_updated", _("Lifecycle policies changed")

@@ -14,6 +14,8 @@ class MailKind(models.TextChoices):
     NOTIFICATION = "notification", _("Account created")
     OWNERSHIP_TRANSFER = "ownership_transfer", _("Ownership transfer")
     DEACTIVATION_NOTICE = "deactivation_notice", _("Deactivation notice")
+    INVITATION_REMINDER = "invitation_reminder", _("Invitation reminder")
+    DORMANT_WARNING = "dormant_warning", _("Inactive account warning")
 
 
 class MailStatus(models.TextChoices):

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from equipage.web.views import auth, directory, home, organization, profile, public
+from equipage.web.views import auth, directory, home, lifecycle, organization, profile, public
 
 urlpatterns = [
     path("", public.index, name="index"),
@@ -66,4 +66,10 @@ urlpatterns = [
     path("o/<slug:slug>/fields/", organization.fields, name="custom_fields"),
     path("o/<slug:slug>/settings/", organization.settings_page, name="settings"),
     path("o/<slug:slug>/ownership/<int:transfer_id>/", organization.ownership, name="ownership"),
+    # Lifecycle policies and a member's own data (issue #19.5, #19.6).
+    path("o/<slug:slug>/settings/lifecycle/", lifecycle.lifecycle_settings, name="lifecycle"),
+    path("o/<slug:slug>/me/data.json", lifecycle.my_data, name="my_data"),
+    path(
+        "o/<slug:slug>/members/<int:member_id>/data.json", lifecycle.member_data, name="member_data"
+    ),
 ]
