@@ -15,12 +15,10 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from equipage.accounts.models import Member
-
-Section = Callable[["Member"], Any]
+# Called with the member (``accounts.models.Member``; typed loosely: core imports no domain).
+Section = Callable[[Any], Any]
 
 SECTIONS: dict[str, Section] = {}
 
@@ -58,7 +56,7 @@ def _is_rows(value: Any) -> bool:
     return isinstance(value, Iterable) and not isinstance(value, str | bytes | Mapping | list)
 
 
-def stream_personal_data(member: Member, header: Mapping[str, Any]) -> Iterator[str]:
+def stream_personal_data(member: Any, header: Mapping[str, Any]) -> Iterator[str]:
     """Yield the JSON document of ``member``'s data piece by piece: ``header`` then each section.
 
     Sections come in name order; a list section stops after ``MAX_ROWS`` rows
