@@ -157,3 +157,25 @@ def test_only_owner_and_admins_set_the_policy_and_it_is_audited(
         )
     lifecycle_policy_update(actor=owner, organization=org, reminders_enabled=True)
     assert "org.lifecycle_updated" in audit_events()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_at_once_warn_each_dormant_member_once(
+    frozen_clock: Any, org: Any, owner: Any
+) -> None:
+    from tests.accounts.test_concurrency import race
+
+    members = [make_member(org, owner, f"Mia{i}", "Member") for i in range(3)]
+    lifecycle_policy_update(
+        actor=owner, organization=org, dormant_enabled=True, dormant_after_days=90
+    )
+    frozen_clock.advance(days=83)
+    results = race(apply_dormancy, apply_dormancy)
+    assert not [r for r in results if isinstance(r, Exception)], results
+    assert [_warnings_to(m) for m in members] == [1, 1, 1]
+    frozen_clock.advance(days=7)
+    results = race(apply_dormancy, apply_dormancy)
+    assert not [r for r in results if isinstance(r, Exception)], results
+    assert {_state(m) for m in members} == {MemberState.DEACTIVATED}
+    deactivations = AuditEvent.objects.filter(event_type="member.deactivated", organization=org)
+    assert deactivations.count() == 3

@@ -106,6 +106,19 @@ def test_every_registered_section_is_in_the_file(org: Any, member: Any, login_as
     assert data["truncated"] == []
 
 
+def test_a_long_section_is_cut_and_said_so(
+    org: Any, owner: Any, member: Any, login_as: Any, monkeypatch: Any
+) -> None:
+    from equipage.accounts.actions import member_update
+
+    for phone in ("+33 1", "+33 2", "+33 3"):
+        member_update(actor=owner, member=member, phone=phone)
+    monkeypatch.setattr("equipage.core.personal_data.MAX_ROWS", 2)
+    data = _json(login_as(member).get(f"/o/{org.slug}/me/data.json"))
+    assert len(data["audit_events_about_me"]) == 2
+    assert "audit_events_about_me" in data["truncated"]
+
+
 def test_owner_sets_lifecycle_policies_on_their_own_page(
     org: Any, owner: Any, member: Any, login_as: Any
 ) -> None:
@@ -149,6 +162,14 @@ def test_directory_filters_and_sorts_by_last_login(
     page = client.get(f"/o/{org.slug}/members?idle=90").content.decode()
     assert "Olga" in page and "Nina" in page and "Rita" not in page
     assert "No login for more than" in page
+    from equipage.tokens.actions import token_create
+
+    raw = token_create(actor=admin, organization=org, name="t", scopes=["api:read"]).raw
+    listed = client.get(
+        "/api/v1/members?idle_days=90&limit=500", HTTP_AUTHORIZATION=f"Bearer {raw}"
+    ).json()
+    logins = {m["login"] for m in listed["items"]}
+    assert old.login in logins and never.login in logins and recent.login not in logins
     ordered = client.get(f"/o/{org.slug}/members?sort=last_login&per_page=2").content.decode()
     assert ordered.index("Nina") < ordered.index("Olga")  # never logged in first
     # Keyset pages walk the whole order without losing or repeating anyone.
