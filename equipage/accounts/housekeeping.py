@@ -49,3 +49,11 @@ def purge_expired_email_changes() -> int:
 
     deleted, _ = EmailChange.objects.filter(expires_at__lte=clock.now()).delete()
     return deleted
+
+
+@periodic
+def apply_dormant_accounts_policy() -> int:
+    """Warn, then deactivate, dormant members where the organization asked for it (#19.5)."""
+    from equipage.accounts.dormancy import apply_dormancy
+
+    return apply_dormancy()

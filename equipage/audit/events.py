@@ -88,3 +88,8 @@ class EventType(models.TextChoices):
     EMAIL_CHANGE_CANCELLED = "member.email_change_cancelled", _("E-mail change cancelled")
     SESSION_ENDED = "member.session_ended", _("Session signed out")
     SESSIONS_ENDED = "member.sessions_ended", _("Sessions signed out")
+    # Lifecycle policies (issue #19.5) and a member's own data (issue #19.6).
+    MEMBER_DORMANT_WARNED = "member.dormant_warned", _("Warned before deactivation for inactivity")
+    INVITATION_REMINDED = "invitation.reminded", _("Invitation reminder sent")
+    MEMBER_DATA_EXPORTED = "member.data_exported", _("Personal data downloaded")
+    LIFECYCLE_UPDATED = "org.lifecycle_updated", _("Lifecycle policies changed")

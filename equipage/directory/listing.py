@@ -34,6 +34,7 @@ def member_query(
     role: str = "",
     label: str = "",
     with_subgroups: bool = True,
+    idle_days: int | None = None,
 ) -> DirectoryQuery | None:
     """Return the directory's query object for the API's and the CLI's filters.
 
@@ -71,6 +72,7 @@ def member_query(
         state=state,
         role=role,
         label=label_id,
+        idle=idle_days,
     )
 
 

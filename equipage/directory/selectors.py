@@ -16,7 +16,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.db import connection
-from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.expressions import OrderBy, RawSQL
 from django.http import QueryDict
 
@@ -39,7 +39,12 @@ SORTS: dict[str, tuple[tuple[str, ...], bool]] = {
     "-login": (("login", "id"), True),
     "created": (("created_at", "id"), False),
     "-created": (("created_at", "id"), True),
+    # Never logged in (NULL) sorts first: the most dormant accounts lead (lifecycle 0006 index).
+    "last_login": (("last_login", "id"), False),
+    "-last_login": (("last_login", "id"), True),
 }
+# « No login for more than N days » (issue #19.5): the choices the console offers.
+IDLE_DAYS = (30, 90, 180, 365)
 GUIDES = ("invite", "wait", "ok", "resend", "reactivate", "check_email")
 # What a directory row shows and its cursors read (not the password hash, nor the search text).
 PAGE_COLUMNS = (
@@ -69,6 +74,7 @@ class DirectoryQuery:
     field: str = ""
     value: str = ""
     bounced: bool = False
+    idle: int | None = None
     sort: str = "name"
     after: str = ""
     before: str = ""
@@ -103,6 +109,7 @@ class DirectoryQuery:
             field=get("field")[:63],
             value=get("value")[:500],
             bounced=get("bounced") == "1",
+            idle=_idle_days(as_int("idle")),
             sort=sort if sort in SORTS else "name",
             after=get("after")[:500],
             before=get("before")[:500],
@@ -129,6 +136,8 @@ class DirectoryQuery:
             out["value"] = q.value
         if q.bounced:
             out["bounced"] = "1"
+        if q.idle is not None:
+            out["idle"] = str(q.idle)
         if q.sort != "name":
             out["sort"] = q.sort
         if q.per_page != PER_PAGE:
@@ -153,7 +162,13 @@ class DirectoryQuery:
             or self.label is not None
             or self.field
             or self.bounced
+            or self.idle is not None
         )
+
+
+def _idle_days(days: int | None) -> int | None:
+    """Keep a « no login for N days » filter within a sane range (1 day to 10 years)."""
+    return days if days is not None and 1 <= days <= 3650 else None
 
 
 # A search whose words match fewer members than this is answered from the trigram
@@ -386,6 +401,10 @@ def members_matching(
         qs = filter_by_guide(qs, query.guide)
     if query.bounced:
         qs = with_guide_facts(qs).filter(bounced_q()) if not query.guide else qs.filter(bounced_q())
+    if query.idle is not None:
+        from equipage.accounts.dormancy import inactive_q
+
+        qs = qs.filter(inactive_q(clock.now() - dt.timedelta(days=query.idle)))
     return qs
 
 
@@ -501,6 +520,12 @@ def decode_cursor(cursor: str, sort: str) -> list[Any] | None:
         return None
     if not isinstance(decoded[-1], int):
         return None
+    if (
+        columns[0] in NULLABLE_SORT_COLUMNS
+        and decoded[0] is not None
+        and not isinstance(decoded[0], dt.datetime)
+    ):
+        return None
     if any(
         c in COLLATED_COLUMNS and not isinstance(v, str)
         for c, v in zip(columns, decoded, strict=True)
@@ -515,12 +540,32 @@ _name_sql = name_sql
 
 def _order(column: str, descending: bool) -> OrderBy:
     """Order by ``column``, names accent-insensitively (collation.py), as the name index does."""
+    if column in NULLABLE_SORT_COLUMNS:
+        # NULL (« never ») is the smallest value, as in SQLite and the lifecycle index.
+        return F(column).desc(nulls_last=True) if descending else F(column).asc(nulls_first=True)
     return order_expression(column, descending)
+
+
+NULLABLE_SORT_COLUMNS = frozenset({"last_login"})
 
 
 def _keyset(qs: QuerySet[Member], columns: Sequence[str], values: list[Any], op: str) -> Any:
     # Cursors keep the raw names; SQLite's keys are computed in ``keyset``, once per page.
+    if columns[0] in NULLABLE_SORT_COLUMNS:
+        return qs.filter(_nullable_after(columns[0], values[0], values[-1], op))
     return keyset(qs, columns, values, op)
+
+
+def _nullable_after(column: str, value: Any, pk: int, op: str) -> Q:
+    """Keep rows after (``>``) or before (``<``) (value, pk), NULL being the smallest value."""
+    null = Q(**{f"{column}__isnull": True})
+    if op == ">":
+        if value is None:
+            return (null & Q(pk__gt=pk)) | ~null
+        return Q(**{f"{column}__gt": value}) | Q(**{column: value, "pk__gt": pk})
+    if value is None:
+        return null & Q(pk__lt=pk)
+    return Q(**{f"{column}__lt": value}) | Q(**{column: value, "pk__lt": pk}) | null
 
 
 @dataclass

@@ -19,6 +19,8 @@ class MailKind(models.TextChoices):
     EMAIL_CHANGE_REQUESTED = "email_change_requested", _("E-mail change requested")
     EMAIL_IN_USE = "email_in_use", _("E-mail address already in use")
     EMAIL_CHANGED = "email_changed", _("E-mail address changed")
+    INVITATION_REMINDER = "invitation_reminder", _("Invitation reminder")
+    DORMANT_WARNING = "dormant_warning", _("Inactive account warning")
 
 
 class MailStatus(models.TextChoices):

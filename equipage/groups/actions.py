@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 
 from django.db import IntegrityError, transaction
@@ -227,10 +228,21 @@ def group_delete(*, actor: Actor | Member, group: Group) -> None:
 
 
 def group_add_member(
-    *, actor: Actor | Member, group: Group, member: Member, role: str = GroupRole.MEMBER
+    *,
+    actor: Actor | Member,
+    group: Group,
+    member: Member,
+    role: str = GroupRole.MEMBER,
+    ends_on: dt.date | None = None,
 ) -> list[GroupMembership]:
-    """Add a member to a group; a plain member also joins the public ancestors (seed 002)."""
+    """Add a member to a group; a plain member also joins the public ancestors (seed 002).
+
+    ``ends_on``: the day the membership ends; housekeeping removes it on that day
+    (``groups.housekeeping``). It cannot be in the past.
+    """
     actor = as_actor(actor)
+    if ends_on is not None and ends_on < clock.today():
+        raise ValidationFailed(_("The end date cannot be in the past."), field="ends_on")
     authorize(actor, Cap.GROUP_MEMBERS, group)
     if member.organization_id != group.organization_id:
         raise ValidationFailed(_("Member not found."))
@@ -239,7 +251,9 @@ def group_add_member(
     if role == GroupRole.GROUP_ADMIN:
         authorize(actor, Cap.GROUP_MANAGE, group)
     with transaction.atomic():
-        return add_memberships(actor=actor, member=member, group_ids=[group.pk], role=role)
+        return add_memberships(
+            actor=actor, member=member, group_ids=[group.pk], role=role, ends_on=ends_on
+        )
 
 
 def groups_add_members(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import TYPE_CHECKING
 
 from equipage.audit.events import EventType
@@ -15,12 +16,19 @@ if TYPE_CHECKING:
 
 
 def add_memberships(
-    *, actor: Actor, member: Member, group_ids: list[int], role: str = GroupRole.MEMBER
+    *,
+    actor: Actor,
+    member: Member,
+    group_ids: list[int],
+    role: str = GroupRole.MEMBER,
+    ends_on: dt.date | None = None,
 ) -> list[GroupMembership]:
     """Add ``member`` to the groups (and, as a plain member, to their public ancestors).
 
     Runs inside the caller's transaction; permission checks are the caller's.
-    Existing memberships are kept as they are (a group admin stays one).
+    Existing memberships are kept as they are (a group admin stays one), except
+    that ``ends_on`` (the membership's end date) is set on the named groups'
+    memberships; the ancestors joined by this addition end with it.
     """
     groups = list(Group.objects.filter(organization_id=member.org_id, pk__in=group_ids))
     wanted: dict[int, tuple[Group, str]] = {}
@@ -35,7 +43,9 @@ def add_memberships(
         )
     )
     created = [
-        GroupMembership(organization_id=member.org_id, group=g, member=member, role=r)
+        GroupMembership(
+            organization_id=member.org_id, group=g, member=member, role=r, ends_on=ends_on
+        )
         for gid, (g, r) in wanted.items()
         if gid not in existing
     ]
@@ -45,6 +55,9 @@ def add_memberships(
         if existing.get(gid) == GroupRole.MEMBER and r == GroupRole.GROUP_ADMIN
     ]
     GroupMembership.objects.bulk_create(created)
+    renewed = [g.pk for g in groups if g.pk in existing]
+    if ends_on is not None and renewed:
+        GroupMembership.objects.filter(member=member, group_id__in=renewed).update(ends_on=ends_on)
     if promote:
         GroupMembership.objects.filter(member=member, group_id__in=promote).update(
             role=GroupRole.GROUP_ADMIN
@@ -57,7 +70,7 @@ def add_memberships(
                 EventType.GROUP_MEMBER_ADDED,
                 target=m.group,
                 member=member,
-                after={"member": member.login, "role": m.role},
+                after=_added_facts(member, m.role, m.ends_on),
             )
             for m in created
         ]
@@ -72,3 +85,10 @@ def add_memberships(
         ],
     )
     return created
+
+
+def _added_facts(member: Member, role: str, ends_on: dt.date | None) -> dict[str, str]:
+    facts = {"member": member.login, "role": role}
+    if ends_on is not None:
+        facts["ends_on"] = ends_on.isoformat()
+    return facts

@@ -95,12 +95,22 @@ class GroupMembership(OrgScoped):
         db_index=False,
     )
     role = models.CharField(max_length=12, choices=GroupRole.choices, default=GroupRole.MEMBER)
+    # The day the membership ends (issue #19.5): housekeeping removes it on that day.
+    ends_on = models.DateField(null=True, blank=True)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["group", "member"], name="groupmembership_unique"),
         ]
-        indexes = [models.Index(fields=["member", "group"], name="groupmembership_member")]
+        indexes = [
+            models.Index(fields=["member", "group"], name="groupmembership_member"),
+            # Only the few memberships with an end date: housekeeping's daily lookup.
+            models.Index(
+                fields=["ends_on"],
+                name="groupmembership_ends_on",
+                condition=Q(ends_on__isnull=False),
+            ),
+        ]
 
 
 class Label(OrgScoped):

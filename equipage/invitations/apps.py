@@ -7,4 +7,5 @@ class InvitationsConfig(AppConfig):
 
     def ready(self) -> None:
         """Register this app's periodic housekeeping jobs (see core/housekeeping.py)."""
-        import equipage.invitations.housekeeping  # noqa: F401  (registers its periodic jobs)
+        import equipage.invitations.housekeeping
+        import equipage.invitations.personal_data  # noqa: F401  (its part of a member's data)

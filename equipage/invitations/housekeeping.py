@@ -11,3 +11,11 @@ def announce_expired_invitations() -> int:
     from equipage.invitations.actions import expire_invitations
 
     return expire_invitations()
+
+
+@periodic
+def send_invitation_reminders() -> int:
+    """Remind invitees who have not answered, where the organization asked for it (#19.5)."""
+    from equipage.invitations.reminders import send_invitation_reminders as send
+
+    return send()

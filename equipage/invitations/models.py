@@ -60,6 +60,29 @@ class Invitation(OrgScoped):
         return self.status == InvitationStatus.PENDING and self.expires_at <= (at or clock.now())
 
 
+class InvitationReminder(models.Model):
+    """One reminder mail sent for one invitation: the unique key makes it one, ever.
+
+    ``after_days`` is the step of the organization's reminder list (2, 5…) it answers.
+    """
+
+    invitation = models.ForeignKey(
+        Invitation, on_delete=models.CASCADE, related_name="reminders", db_index=False
+    )
+    after_days = models.PositiveSmallIntegerField()
+    sent_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["invitation", "after_days"], name="invitationreminder_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.invitation_id} +{self.after_days}d"
+
+
 def pending_invitations(organization: Organization) -> models.QuerySet[Invitation]:
     """Return the organization's invitations still waiting for an answer (not expired).
 

@@ -108,3 +108,64 @@ class MemberCount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.organization_id}: {self.active} active"
+
+
+# Lifecycle policies (issue #19.5) ------------------------------------------------------------
+
+DORMANT_AFTER_DAYS_DEFAULT = 180
+DORMANT_WARNING_DAYS_DEFAULT = 7
+REMINDER_DAYS_DEFAULT = (2, 5)
+
+
+def default_reminder_days() -> list[int]:
+    return list(REMINDER_DAYS_DEFAULT)
+
+
+class LifecyclePolicy(models.Model):
+    """An organization's lifecycle policies, all off until its owner or an admin turns them on.
+
+    A model of its own rather than more columns on ``Organization``: the
+    housekeeping jobs read only the few organizations that have one turned on.
+    """
+
+    organization = models.OneToOneField(
+        Organization, on_delete=models.CASCADE, primary_key=True, related_name="lifecycle"
+    )
+    # Dormant accounts (GitLab's "dormant users"): deactivated after this many days without
+    # a login, counted from the activation for members who never logged in.
+    dormant_enabled = models.BooleanField(default=False)
+    dormant_after_days = models.PositiveSmallIntegerField(default=DORMANT_AFTER_DAYS_DEFAULT)
+    dormant_warning_days = models.PositiveSmallIntegerField(default=DORMANT_WARNING_DAYS_DEFAULT)
+    # Invitation reminders: one mail this many days after the invitation, for each number.
+    reminders_enabled = models.BooleanField(default=False)
+    reminder_days = models.JSONField(default=default_reminder_days)
+    updated_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"lifecycle of {self.organization_id}"
+
+
+class DormancyWarning(models.Model):
+    """The one warning mail a dormant member got for one period without login.
+
+    ``since`` is the login (or activation) the dormancy counts from: a login
+    starts a new period, and the unique constraint makes the warning of a
+    period a single row whatever number of workers run housekeeping at once.
+    """
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    member = models.ForeignKey(
+        "accounts.Member", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    since = models.DateTimeField()
+    warned_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["member", "since"], name="dormancywarning_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member_id} warned {self.warned_at:%Y-%m-%d}"

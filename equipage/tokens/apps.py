@@ -7,6 +7,7 @@ class TokensConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        import equipage.tokens.personal_data  # noqa: F401  (its part of a member's data)
         from equipage.audit.record import LISTENERS
         from equipage.tokens.selectors import forget_verified_tokens
 

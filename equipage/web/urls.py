@@ -6,6 +6,7 @@ from equipage.web.views import (
     directory,
     emailchange,
     home,
+    lifecycle,
     organization,
     profile,
     public,
@@ -95,5 +96,11 @@ urlpatterns = [
         "o/<slug:slug>/members/<int:member_id>/sign-out-everywhere",
         sessions.sign_out_everywhere,
         name="member_sign_out_everywhere",
+    ),
+    # Lifecycle policies and a member's own data (issue #19.5, #19.6).
+    path("o/<slug:slug>/settings/lifecycle/", lifecycle.lifecycle_settings, name="lifecycle"),
+    path("o/<slug:slug>/me/data.json", lifecycle.my_data, name="my_data"),
+    path(
+        "o/<slug:slug>/members/<int:member_id>/data.json", lifecycle.member_data, name="member_data"
     ),
 ]

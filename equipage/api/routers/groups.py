@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any, Literal
 
 from django.http import HttpRequest
@@ -49,11 +50,14 @@ class GroupMemberOut(Schema):
     first_name: str
     last_name: str
     role: Literal["member", "group_admin"]
+    ends_on: dt.date | None = None
 
 
 class GroupMemberIn(InputSchema):
     member_id: int
     role: Literal["member", "group_admin"] = "member"
+    # The day the membership ends: housekeeping removes it then (issue #19.5).
+    ends_on: dt.date | None = None
 
 
 def group_out(group: Group) -> dict[str, Any]:
@@ -150,6 +154,7 @@ def list_group_members(request: HttpRequest, group_id: int) -> Any:
             "first_name": r.member.first_name,
             "last_name": r.member.last_name,
             "role": r.role,
+            "ends_on": r.ends_on,
         }
         for r in rows
     ]
@@ -164,7 +169,9 @@ def add_group_member(request: HttpRequest, group_id: int, payload: GroupMemberIn
     """Add a member; a plain member also joins the public ancestors (seed 002)."""
     group = access_group_by_id(actor(request), group_id, Cap.GROUP_MEMBERS)
     member = access_member_by_id(actor(request), payload.member_id)
-    group_add_member(actor=actor(request), group=group, member=member, role=payload.role)
+    group_add_member(
+        actor=actor(request), group=group, member=member, role=payload.role, ends_on=payload.ends_on
+    )
     return Status(201, list_group_members(request, group_id))
 
 

@@ -78,6 +78,9 @@ class MemberFilters(Schema):
     state: State | Literal[""] = ""
     role: RoleName | Literal[""] = ""
     label: Identifier = Field("", max_length=60)
+    idle_days: int | None = Field(
+        None, ge=1, le=3650, description="No login for more than this many days (#19.5)."
+    )
     limit: int = Field(50, ge=1, le=500)
     cursor: Cursor = ""
 
@@ -148,6 +151,7 @@ def list_members(request: HttpRequest, filters: Query[MemberFilters]) -> Any:
         state=filters.state,
         role=filters.role,
         label=filters.label,
+        idle_days=filters.idle_days,
     )
     qs = filter_members(actor(request), query, for_page=True)
     if filters.cursor:

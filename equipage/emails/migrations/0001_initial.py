@@ -6,42 +6,108 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('organizations', '0001_initial'),
+        ("organizations", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='OutboundEmail',
+            name="OutboundEmail",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('set_password', 'Set your password'), ('password_reset', 'Password reset'), ('invitation', 'Invitation'), ('credentials', 'Credentials'), ('notification', 'Account created'), ('ownership_transfer', 'Ownership transfer'), ('deactivation_notice', 'Deactivation notice')], max_length=24)),
-                ('to', models.CharField(max_length=254)),
-                ('subject', models.CharField(max_length=300)),
-                ('body_text', models.TextField()),
-                ('body_html', models.TextField(blank=True, default='')),
-                ('language', models.CharField(default='fr', max_length=2)),
-                ('message_id', models.CharField(max_length=255, unique=True)),
-                ('esp_message_id', models.CharField(blank=True, db_index=True, default='', max_length=255)),
-                ('status', models.CharField(choices=[('queued', 'Waiting'), ('sending', 'Sending'), ('sent', 'Sent'), ('failed', 'Failed')], default='queued', max_length=8)),
-                ('attempts', models.PositiveIntegerField(default=0)),
-                ('next_attempt_at', models.DateTimeField()),
-                ('claimed_at', models.DateTimeField(blank=True, null=True)),
-                ('last_error', models.TextField(blank=True, default='')),
-                ('created_at', models.DateTimeField()),
-                ('sent_at', models.DateTimeField(blank=True, null=True)),
-                ('delivery_status', models.CharField(blank=True, choices=[('', 'Unknown'), ('delivered', 'Delivered'), ('bounced', 'Bounced'), ('complained', 'Complained')], default='', max_length=10)),
-                ('delivery_at', models.DateTimeField(blank=True, null=True)),
-                ('member', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='emails', to=settings.AUTH_USER_MODEL)),
-                ('organization', models.ForeignKey(null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='organizations.organization')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("set_password", "Set your password"),
+                            ("password_reset", "Password reset"),
+                            ("invitation", "Invitation"),
+                            ("credentials", "Credentials"),
+                            ("notification", "Account created"),
+                            ("ownership_transfer", "Ownership transfer"),
+                            ("deactivation_notice", "Deactivation notice"),
+                        ],
+                        max_length=24,
+                    ),
+                ),
+                ("to", models.CharField(max_length=254)),
+                ("subject", models.CharField(max_length=300)),
+                ("body_text", models.TextField()),
+                ("body_html", models.TextField(blank=True, default="")),
+                ("language", models.CharField(default="fr", max_length=2)),
+                ("message_id", models.CharField(max_length=255, unique=True)),
+                (
+                    "esp_message_id",
+                    models.CharField(blank=True, db_index=True, default="", max_length=255),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("queued", "Waiting"),
+                            ("sending", "Sending"),
+                            ("sent", "Sent"),
+                            ("failed", "Failed"),
+                        ],
+                        default="queued",
+                        max_length=8,
+                    ),
+                ),
+                ("attempts", models.PositiveIntegerField(default=0)),
+                ("next_attempt_at", models.DateTimeField()),
+                ("claimed_at", models.DateTimeField(blank=True, null=True)),
+                ("last_error", models.TextField(blank=True, default="")),
+                ("created_at", models.DateTimeField()),
+                ("sent_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "delivery_status",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("", "Unknown"),
+                            ("delivered", "Delivered"),
+                            ("bounced", "Bounced"),
+                            ("complained", "Complained"),
+                        ],
+                        default="",
+                        max_length=10,
+                    ),
+                ),
+                ("delivery_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "member",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="emails",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="organizations.organization",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-id'],
-                'indexes': [models.Index(fields=['status', 'next_attempt_at'], name='outbox_due'), models.Index(fields=['member', '-created_at'], name='outbox_member')],
+                "ordering": ["-created_at", "-id"],
+                "indexes": [
+                    models.Index(fields=["status", "next_attempt_at"], name="outbox_due"),
+                    models.Index(fields=["member", "-created_at"], name="outbox_member"),
+                ],
             },
         ),
     ]

@@ -11,30 +11,34 @@ def lapse_old_claims(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('emails', '0001_initial'),
+        ("emails", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='WebhookReceipt',
+            name="WebhookReceipt",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.CharField(max_length=64, unique=True)),
-                ('body_sha256', models.CharField(max_length=64)),
-                ('received_at', models.DateTimeField()),
-                ('expires_at', models.DateTimeField(db_index=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("key", models.CharField(max_length=64, unique=True)),
+                ("body_sha256", models.CharField(max_length=64)),
+                ("received_at", models.DateTimeField()),
+                ("expires_at", models.DateTimeField(db_index=True)),
             ],
         ),
         migrations.AddField(
-            model_name='outboundemail',
-            name='claim_token',
-            field=models.CharField(blank=True, default='', max_length=32),
+            model_name="outboundemail",
+            name="claim_token",
+            field=models.CharField(blank=True, default="", max_length=32),
         ),
         migrations.AddField(
-            model_name='outboundemail',
-            name='lease_until',
+            model_name="outboundemail",
+            name="lease_until",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.RunPython(lapse_old_claims, migrations.RunPython.noop),

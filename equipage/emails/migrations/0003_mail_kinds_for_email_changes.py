@@ -4,15 +4,29 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('emails', '0002_outbox_lease_and_webhook_receipts'),
+        ("emails", "0002_outbox_lease_and_webhook_receipts"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='outboundemail',
-            name='kind',
-            field=models.CharField(choices=[('set_password', 'Set your password'), ('password_reset', 'Password reset'), ('invitation', 'Invitation'), ('credentials', 'Credentials'), ('notification', 'Account created'), ('ownership_transfer', 'Ownership transfer'), ('deactivation_notice', 'Deactivation notice'), ('email_change_confirm', 'Confirm a new e-mail address'), ('email_change_requested', 'E-mail change requested'), ('email_in_use', 'E-mail address already in use'), ('email_changed', 'E-mail address changed')], max_length=24),
+            model_name="outboundemail",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("set_password", "Set your password"),
+                    ("password_reset", "Password reset"),
+                    ("invitation", "Invitation"),
+                    ("credentials", "Credentials"),
+                    ("notification", "Account created"),
+                    ("ownership_transfer", "Ownership transfer"),
+                    ("deactivation_notice", "Deactivation notice"),
+                    ("email_change_confirm", "Confirm a new e-mail address"),
+                    ("email_change_requested", "E-mail change requested"),
+                    ("email_in_use", "E-mail address already in use"),
+                    ("email_changed", "E-mail address changed"),
+                ],
+                max_length=24,
+            ),
         ),
     ]

@@ -28,6 +28,7 @@ from equipage.directory.bulk import (
 )
 from equipage.directory.listing import member_facts
 from equipage.directory.selectors import (
+    IDLE_DAYS,
     DirectoryQuery,
     count_matching,
     directory_page,
@@ -137,6 +138,7 @@ def directory_context(request: HttpRequest, query: DirectoryQuery) -> dict[str, 
         "drawer_filters": _drawer_filters(query),
         "can_edit_selection": any(a.key in EDIT_KEYS for a in actions),
         "undo_minutes": UNDO_SECONDS // 60,
+        "idle_choices": IDLE_DAYS,
         **choices,
         # Hundreds of groups, listed twice (filter and bulk target): built once, here.
         "group_options": format_html_join(

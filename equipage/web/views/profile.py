@@ -19,6 +19,7 @@ from equipage.accounts.actions import (
     member_update,
 )
 from equipage.accounts.actions.emailchange import pending_email_change
+from equipage.accounts.data_export import may_download_data
 from equipage.accounts.models import (
     Member,
     MemberState,
@@ -50,6 +51,7 @@ from equipage.web.forms import (
 from equipage.web.views.common import actor, attach_error, requires
 from equipage.web.views.directory import _choices
 from equipage.web.views.emailchange import saved_message
+from equipage.web.views.lifecycle import parse_end_date
 
 
 @require_http_methods(["GET", "POST"])
@@ -162,6 +164,7 @@ def _profile_context(request: HttpRequest, member: Member) -> dict[str, Any]:
         "events": events_about(member, 25),
         "can_audit_log": can(act, Cap.AUDIT_LOG, member.organization),
         "mails": mails_to(member, 20),
+        "can_download_data": may_download_data(act, member),
     }
 
 
@@ -254,7 +257,8 @@ def profile_groups(request: HttpRequest, slug: str, member_id: int) -> HttpRespo
             group_remove_member(actor=act, group=group, member=member)
             return _("Removed from %(g)s.") % {"g": group.name}
         role = request.POST.get("role", "member")
-        group_add_member(actor=act, group=group, member=member, role=role)
+        ends_on = parse_end_date(request.POST.get("ends_on", ""))
+        group_add_member(actor=act, group=group, member=member, role=role, ends_on=ends_on)
         return _("Added to %(g)s.") % {"g": group.name}
 
     return _profile_button(request, add_or_remove, f"/o/{slug}/members/{member.pk}/")
