@@ -81,9 +81,7 @@ def main() -> int:
         "API list limit=50": (api, "/api/v1/members?limit=50"),
         f"API list &search={args.search}": (api, f"/api/v1/members?limit=50&search={args.search}"),
     }
-    chosen = {
-        k: v for i, (k, v) in enumerate(requests.items()) if i == 0 or args.only in k
-    }
+    chosen = {k: v for i, (k, v) in enumerate(requests.items()) if i == 0 or args.only in k}
     for name, (client, url) in chosen.items():
         status = client.get(url).status_code
         if status != 200:
@@ -104,8 +102,10 @@ def main() -> int:
         pstats.Stats(profiler).sort_stats("cumulative").print_stats(60)
         pstats.Stats(profiler).sort_stats("tottime").print_stats(40)
         return 0
-    print(f"{connection.vendor}, {Member.objects.filter(organization__slug=args.slug).count():,}"
-          f" members, median of {args.runs}, load average {os.getloadavg()[0]:.1f}")
+    print(
+        f"{connection.vendor}, {Member.objects.filter(organization__slug=args.slug).count():,}"
+        f" members, median of {args.runs}, load average {os.getloadavg()[0]:.1f}"
+    )
     print(f"{'request':<28} {'CPU ms':>7} {'wall ms':>8} {'queries':>7} {'/login':>7}")
     login = 0.0
     # Interleaved rounds: a burst of load on the machine touches every request alike.

@@ -57,7 +57,9 @@ def test_reach_from_roles_is_the_querysets_or_none_for_a_group_admin(
     for cap in Cap:
         known = manageable_among(actor, cap, roles)
         wanted = set(
-            members_manageable_by(actor, cap).filter(pk__in=list(roles)).values_list("pk", flat=True)
+            members_manageable_by(actor, cap)
+            .filter(pk__in=list(roles))
+            .values_list("pk", flat=True)
         )
         if viewer == "group_admin" and known is None:
             continue  # their reach reads group memberships: the caller asks the database

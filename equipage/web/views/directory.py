@@ -8,14 +8,13 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from equipage.accounts.models import Member, MemberState, Role
-from equipage.accounts.selectors import custom_fields, members_by_ids
+from equipage.accounts.selectors import members_by_ids
 from equipage.core.errors import DomainError, NotFound
 from equipage.core.ids import parse_id
 from equipage.directory.bulk import (
@@ -26,6 +25,7 @@ from equipage.directory.bulk import (
     available_actions,
     run_bulk,
 )
+from equipage.directory.catalog import directory_catalog
 from equipage.directory.listing import member_facts
 from equipage.directory.selectors import (
     DirectoryQuery,
@@ -43,7 +43,7 @@ from equipage.directory.undo import (
     undo_token,
 )
 from equipage.directory.wording import confirm_button, consequence, done_sentence
-from equipage.groups.selectors import group_in, group_tree, labels_by_name
+from equipage.groups.selectors import group_in, labels_by_name
 from equipage.invitations.guide import Guide
 from equipage.organizations.selectors import seat_usage
 from equipage.permissions import Actor, Cap, access_label_by_id, can, grantable_roles
@@ -71,11 +71,12 @@ APPLICABILITY_CHECK_MAX = 1000
 
 def _choices(request: HttpRequest) -> dict[str, Any]:
     org = request.organization  # type: ignore[attr-defined]
-    # The tree in path order, each name indented by its depth ("/1/4/" is one level down).
+    catalog = directory_catalog(org)  # groups, labels and fields: this process's copy
     return {
-        "groups": [(pk, "— " * depth + name) for pk, name, depth in group_tree(org.pk)],
-        "labels": labels_by_name(org.pk),
-        "fields": custom_fields(org),
+        "catalog": catalog,
+        "groups": catalog.groups,
+        "labels": catalog.labels,
+        "fields": catalog.fields,
         "states": MemberState.choices,
         "roles": Role.choices,
         "guides": Guide.choices,
@@ -145,12 +146,8 @@ def directory_context(request: HttpRequest, query: DirectoryQuery) -> dict[str, 
         "can_edit_selection": any(a.key in EDIT_KEYS for a in actions),
         "undo_minutes": UNDO_SECONDS // 60,
         **choices,
-        # Hundreds of groups, listed twice (filter and bulk target): built once, here.
-        "group_options": format_html_join(
-            "",
-            '<option value="{}"{}>{}</option>',
-            ((pk, SELECTED if pk == query.group else "", name) for pk, name in choices["groups"]),
-        ),
+        # Hundreds of groups, listed twice (filter and bulk target): laid out once a catalog.
+        "group_options": choices["catalog"].group_options(query.group),
     }
     return context
 
