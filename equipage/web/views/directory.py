@@ -47,11 +47,7 @@ from equipage.groups.selectors import group_in, labels_by_name
 from equipage.invitations.guide import Guide
 from equipage.organizations.selectors import seat_usage
 from equipage.permissions import Actor, Cap, access_label_by_id, can, grantable_roles
-from equipage.permissions.policy import (
-    manageable_among,
-    members_manageable_by,
-    members_visible_to,
-)
+from equipage.permissions.policy import members_manageable_by, members_visible_to
 from equipage.web.member_rows import render_member_rows
 from equipage.web.templatetags.console import (
     guide_label,
@@ -108,7 +104,7 @@ def directory_context(request: HttpRequest, query: DirectoryQuery) -> dict[str, 
     applies = applicability(act, page.members, guides, actions, roles)
     base = f"/o/{org.slug}/members/"
     linkable = _password_link_reach(
-        act, org, {f["id"]: f["roles"] for f in facts if f["state"] == MemberState.ACTIVE}
+        act, org, [f["id"] for f in facts if f["state"] == MemberState.ACTIVE]
     )
     rows = [
         {
@@ -185,15 +181,11 @@ def members_count(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
-def _password_link_reach(act: Actor, org: Any, roles: dict[int, list[str]]) -> set[int]:
-    """Return which of these visible members (id → roles) the actor may send a
-    set-password link to (no query, or one for a group admin)."""
-    if not roles or not can(act, Cap.MEMBER_SET_PASSWORD, org):
+def _password_link_reach(act: Actor, org: Any, ids: list[int]) -> set[int]:
+    """Return which of ``ids`` the actor may send a set-password link to (one query)."""
+    if not ids or not can(act, Cap.MEMBER_SET_PASSWORD, org):
         return set()
-    known = manageable_among(act, Cap.MEMBER_SET_PASSWORD, roles)
-    if known is not None:
-        return known
-    reach = members_manageable_by(act, Cap.MEMBER_SET_PASSWORD).filter(pk__in=list(roles))
+    reach = members_manageable_by(act, Cap.MEMBER_SET_PASSWORD).filter(pk__in=ids)
     return set(reach.values_list("pk", flat=True))
 
 
