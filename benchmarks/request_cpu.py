@@ -118,16 +118,22 @@ def main() -> int:
             cpu[name].append((time.thread_time() - c0) * 1000)
             wall[name].append((time.perf_counter() - w0) * 1000)
     for name, (client, url) in chosen.items():
-        with CaptureQueriesContext(connection) as seen:
-            client.get(url)
+        # The fewest of three: a request now and then also refreshes the token it trusts
+        # (2 s) or adds its batch of calls to the shared rate-limit counter.
+        seen = []
+        for _ in range(3):
+            with CaptureQueriesContext(connection) as one:
+                client.get(url)
+            seen.append(one.captured_queries)
+        fewest = min(seen, key=len)
         if args.queries:
-            for q in seen.captured_queries:
+            for q in fewest:
                 print("   ", q["sql"][:300])
         median = statistics.median(cpu[name])
         login = login or median
         print(
             f"{name:<28} {median:7.1f} {statistics.median(wall[name]):8.1f} "
-            f"{len(seen.captured_queries):7d} {median / login:7.2f}"
+            f"{len(fewest):7d} {median / login:7.2f}"
         )
     return 0
 
