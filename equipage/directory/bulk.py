@@ -8,7 +8,7 @@ domain actions; nothing here writes by itself.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from equipage.accounts import rules
-from equipage.accounts.models import Member, MemberState
+from equipage.accounts.models import Member, MemberState, Role
 from equipage.accounts.selectors import owner_id as owner_id_of
 from equipage.accounts.selectors import roles_after_role_change
 from equipage.audit.record import forgotten_if_failed, notifications_batched
@@ -26,7 +26,7 @@ from equipage.core.bulk import BulkResult
 from equipage.core.errors import DomainError
 from equipage.organizations.models import Organization
 from equipage.permissions import Actor, Cap
-from equipage.permissions.policy import members_manageable_by, reach_kind
+from equipage.permissions.policy import manageable_among, members_manageable_by, reach_kind
 
 
 @dataclass(frozen=True)
@@ -121,25 +121,36 @@ def applicability(
     members: Sequence[Member],
     guides: dict[int, str],
     actions: Sequence[BulkAction] | None = None,
+    roles: Mapping[int, Collection[str]] | None = None,
 ) -> dict[int, list[str]]:
     """Return, per member id on the page, the keys of the bulk actions that apply to them.
 
     ``actions`` are the actor's ``available_actions`` when the caller has them already.
+    ``roles`` (member id → roles), when the caller has loaded them with members the
+    actor sees (the directory's page): the owner and each reach are then worked out
+    from them without a query, except a group admin's reach.
     """
     ids = [m.pk for m in members]
     if not ids:
         return {}
     if actions is None:
         actions = available_actions(actor)
-    owner_id = owner_id_of(actor.org_id)
+    if roles is None:
+        owner_id = owner_id_of(actor.org_id)
+    else:
+        # Only compared with these members' ids: the owner, if one of them, is known.
+        owner_id = next((pk for pk, held in roles.items() if Role.OWNER in held), None)
     self_id = actor.member.pk if actor.member is not None else None
     manageable: dict[Cap, set[int]] = {}
     by_kind: dict[str, set[int]] = {}  # capabilities of the same reach share one query
     for cap in {a.cap for a in actions}:
         kind = reach_kind(actor, cap)
         if kind not in by_kind:
-            qs = members_manageable_by(actor, cap).filter(pk__in=ids)
-            by_kind[kind] = set(qs.values_list("pk", flat=True))
+            known = manageable_among(actor, cap, roles) if roles is not None else None
+            if known is None:
+                qs = members_manageable_by(actor, cap).filter(pk__in=ids)
+                known = set(qs.values_list("pk", flat=True))
+            by_kind[kind] = known
         manageable[cap] = by_kind[kind]
     out: dict[int, list[str]] = {}
     for m in members:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from typing import TYPE_CHECKING, Any, Literal
 
 from django.core.exceptions import ObjectDoesNotExist
@@ -259,6 +259,26 @@ def reach_kind(actor: Actor | Member, cap: Cap) -> str:
     if cap in GROUP_ADMIN_CAPS and actor.group_reach:
         return "group_whole" if cap in GROUP_ADMIN_WHOLE_REACH else "group"
     return "none"
+
+
+def manageable_among(
+    actor: Actor | Member, cap: Cap, roles: Mapping[int, Collection[str]]
+) -> set[int] | None:
+    """Return which of these members (id → their roles) ``actor`` may use ``cap`` on.
+
+    The in-memory twin of ``members_manageable_by`` for members the actor already
+    sees (a directory page, whose roles are loaded with its rows): no query. None
+    when the answer takes the database (a group admin's reach reads memberships).
+    """
+    actor = as_actor(actor)
+    kind = reach_kind(actor, cap)
+    if kind == "visible":
+        return set(roles)
+    if kind == "below":
+        return {pk for pk, held in roles.items() if all(ROLE_RANK[r] <= actor.rank for r in held)}
+    if kind == "none":
+        return set()
+    return None
 
 
 def members_manageable_by(actor: Actor | Member, cap: Cap) -> QuerySet[Member]:

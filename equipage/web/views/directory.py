@@ -8,14 +8,13 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from equipage.accounts.models import Member, MemberState, Role
-from equipage.accounts.selectors import custom_fields, members_by_ids
+from equipage.accounts.selectors import members_by_ids
 from equipage.core.errors import DomainError, NotFound
 from equipage.core.ids import parse_id
 from equipage.directory.bulk import (
@@ -26,6 +25,7 @@ from equipage.directory.bulk import (
     available_actions,
     run_bulk,
 )
+from equipage.directory.catalog import directory_catalog
 from equipage.directory.listing import member_facts
 from equipage.directory.selectors import (
     IDLE_DAYS,
@@ -44,7 +44,7 @@ from equipage.directory.undo import (
     undo_token,
 )
 from equipage.directory.wording import confirm_button, consequence, done_sentence
-from equipage.groups.selectors import group_in, group_tree, labels_by_name
+from equipage.groups.selectors import group_in, labels_by_name
 from equipage.invitations.guide import Guide
 from equipage.organizations.selectors import seat_usage
 from equipage.permissions import Actor, Cap, access_label_by_id, can, grantable_roles
@@ -68,11 +68,12 @@ APPLICABILITY_CHECK_MAX = 1000
 
 def _choices(request: HttpRequest) -> dict[str, Any]:
     org = request.organization  # type: ignore[attr-defined]
-    # The tree in path order, each name indented by its depth ("/1/4/" is one level down).
+    catalog = directory_catalog(org)  # groups, labels and fields: this process's copy
     return {
-        "groups": [(pk, "— " * depth + name) for pk, name, depth in group_tree(org.pk)],
-        "labels": labels_by_name(org.pk),
-        "fields": custom_fields(org),
+        "catalog": catalog,
+        "groups": catalog.groups,
+        "labels": catalog.labels,
+        "fields": catalog.fields,
         "states": MemberState.choices,
         "roles": Role.choices,
         "guides": Guide.choices,
@@ -97,8 +98,11 @@ def directory_context(request: HttpRequest, query: DirectoryQuery) -> dict[str, 
     page = directory_page(act, query)
     facts = member_facts(page.members)
     guides = {f["id"]: f["guide"] for f in facts}
+    # The page's members are visible to the actor and their roles are loaded: the reach
+    # of each button is worked out from them, without a query per kind of reach.
+    roles = {f["id"]: f["roles"] for f in facts}
     actions = available_actions(act, org)
-    applies = applicability(act, page.members, guides, actions)
+    applies = applicability(act, page.members, guides, actions, roles)
     base = f"/o/{org.slug}/members/"
     linkable = _password_link_reach(
         act, org, [f["id"] for f in facts if f["state"] == MemberState.ACTIVE]
@@ -140,12 +144,8 @@ def directory_context(request: HttpRequest, query: DirectoryQuery) -> dict[str, 
         "undo_minutes": UNDO_SECONDS // 60,
         "idle_choices": IDLE_DAYS,
         **choices,
-        # Hundreds of groups, listed twice (filter and bulk target): built once, here.
-        "group_options": format_html_join(
-            "",
-            '<option value="{}"{}>{}</option>',
-            ((pk, SELECTED if pk == query.group else "", name) for pk, name in choices["groups"]),
-        ),
+        # Hundreds of groups, listed twice (filter and bulk target): laid out once a catalog.
+        "group_options": choices["catalog"].group_options(query.group),
     }
     return context
 
