@@ -7,4 +7,5 @@ class EmailsConfig(AppConfig):
 
     def ready(self) -> None:
         """Register this app's periodic housekeeping jobs (see core/housekeeping.py)."""
+        import equipage.emails.erasure
         import equipage.emails.housekeeping  # noqa: F401  (registers its periodic jobs)

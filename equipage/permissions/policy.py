@@ -14,6 +14,7 @@ from equipage.accounts.models import (
     CustomField,
     Member,
     MemberRole,
+    MemberState,
     OwnershipTransfer,
     Role,
 )
@@ -226,14 +227,21 @@ def grantable_roles(actor: Actor | Member) -> list[str]:
     return [r for r in (Role.ADMIN, Role.USER_ADMIN, Role.MEMBER) if ROLE_RANK[r] <= actor.rank]
 
 
-def members_visible_to(actor: Actor | Member) -> QuerySet[Member]:
-    """Return the members this actor may see (the queryset twin of ``MEMBER_VIEW``)."""
+def members_visible_to(actor: Actor | Member, *, in_bin: bool = False) -> QuerySet[Member]:
+    """Return the members this actor may see (the queryset twin of ``MEMBER_VIEW``).
+
+    Members in the bin (deleted, not yet erased) are seen only with ``in_bin``
+    (the bin's page and restoring): every list, export and SCIM read leaves them out.
+    """
     from equipage.groups.models import GroupMembership
 
     actor = as_actor(actor)
     if actor.organization_id is None:
         return Member.objects.none()
     base = Member.objects.filter(organization_id=actor.organization_id)
+    base = (
+        base.filter(state=MemberState.BINNED) if in_bin else base.exclude(state=MemberState.BINNED)
+    )
     if actor.is_privileged or Cap.MEMBER_VIEW in _org_caps(actor):
         return base
     own = base.filter(pk=actor.member.pk) if actor.member is not None else base.none()
@@ -261,13 +269,16 @@ def reach_kind(actor: Actor | Member, cap: Cap) -> str:
     return "none"
 
 
-def members_manageable_by(actor: Actor | Member, cap: Cap) -> QuerySet[Member]:
-    """Return the members on which ``actor`` may use ``cap``, for bulk selections."""
+def members_manageable_by(
+    actor: Actor | Member, cap: Cap, *, in_bin: bool = False
+) -> QuerySet[Member]:
+    """Return the members on which ``actor`` may use ``cap``, for bulk selections
+    (``in_bin``: among the members in the bin)."""
     from equipage.groups.models import GroupMembership
 
     actor = as_actor(actor)
     kind = reach_kind(actor, cap)
-    visible = members_visible_to(actor)
+    visible = members_visible_to(actor, in_bin=in_bin)
     if kind == "visible":
         return visible
     if kind == "below":
