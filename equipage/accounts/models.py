@@ -77,7 +77,9 @@ class Member(AbstractBaseUser):
     activated_at = models.DateTimeField(null=True, blank=True)
     deactivated_at = models.DateTimeField(null=True, blank=True)
     binned_at = models.DateTimeField(null=True, blank=True)
-    binned_from = models.CharField(max_length=12, blank=True, default="")
+    # NULL rather than "": a column with a default makes SQLite rebuild the table, which
+    # would drop the directory's raw-SQL indexes and search triggers (directory 0001-0006).
+    binned_from = models.CharField(max_length=12, null=True, blank=True)  # noqa: DJ001
 
     objects = MemberManager()
 

@@ -183,7 +183,7 @@ def restore_refusal(state: str, *, allowed: bool = True) -> Refusal | None:
     return None
 
 
-def state_after_bin(binned_from: str) -> MemberState:
+def state_after_bin(binned_from: str | None) -> MemberState:
     """Return the state a member restored from the bin goes back to: the one they were
     deleted from (an account deleted before the bin existed had none: deactivated)."""
     if binned_from in MemberState.values and binned_from != MemberState.BINNED:

@@ -93,6 +93,18 @@ class ErasedMember:
         return value.get("id") == self.pk and "login" in value
 
 
+def _replaced(value: Any, alias: str) -> Any:
+    """Return ``value`` with every non-empty string in it, at any depth, replaced by ``alias``
+    (a personal value of an erased member's object: ``{"before": "Ana", "after": "Anna"}``)."""
+    if isinstance(value, str):
+        return alias if value else value
+    if isinstance(value, list):
+        return [_replaced(v, alias) for v in value]
+    if isinstance(value, dict):
+        return {k: _replaced(v, alias) for k, v in value.items()}
+    return value
+
+
 def _bounded(terms: Iterable[str]) -> re.Pattern[str]:
     """Return a pattern finding any of ``terms`` as whole words, case-insensitively."""
     ordered = sorted(set(terms), key=len, reverse=True)
@@ -174,12 +186,10 @@ class Erasure:
             return [self.scrub_json(v, owner) for v in value]
         if isinstance(value, dict):
             mine = owner or next((m for m in self.members if m.owns(value)), None)
+            if mine is None:
+                return {k: self.scrub_json(v) for k, v in value.items()}
             return {
-                k: (
-                    mine.pseudonym
-                    if mine is not None and k in PERSONAL_KEYS and isinstance(v, str) and v
-                    else self.scrub_json(v, owner)
-                )
+                k: _replaced(v, mine.pseudonym) if k in PERSONAL_KEYS else self.scrub_json(v, mine)
                 for k, v in value.items()
             }
         return value

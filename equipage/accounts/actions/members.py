@@ -555,7 +555,7 @@ def members_restore(
             ids = [pk for pk, s in back.items() if s == state]
             for start in range(0, len(ids), 5000):
                 Member.objects.filter(pk__in=id_list(ids[start : start + 5000])).update(
-                    state=state, binned_at=None, binned_from="", updated_at=now
+                    state=state, binned_at=None, binned_from=None, updated_at=now
                 )
             group = [m for m in todo if back[m.pk] == state]
             rows.extend(moved_rows(EventType.MEMBER_RESTORED, group, state))
