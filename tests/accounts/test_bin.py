@@ -156,6 +156,11 @@ def test_a_login_or_address_held_in_the_bin_is_refused_with_words_naming_the_bin
         member_create(
             actor=admin, organization=org, first_name="N", last_name="Ew", email=member.email
         )
+    from equipage.invitations.actions import invitations_create
+
+    outcomes = invitations_create(actor=admin, organization=org, emails=member.email)
+    assert [o.status for o in outcomes] == ["refused"] and "in the bin" in outcomes[0].message
+    assert Member.objects.get(pk=member.pk).state == "binned"
 
 
 def test_an_import_naming_a_member_in_the_bin_is_refused_and_a_sync_leaves_them_there(
