@@ -9,8 +9,9 @@ from equipage.core import clock
 from equipage.core.housekeeping import periodic
 from equipage.organizations.models import Organization
 
-# Members erased per organization and round: one erasure is one transaction, kept short.
-ERASE_BATCH = 500
+# Members erased per organization and round: one erasure is one transaction, kept short
+# (each batch searches the organization's audit trail, outbox and logs for their names).
+ERASE_BATCH = 100
 
 
 @periodic

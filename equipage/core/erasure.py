@@ -142,14 +142,6 @@ class Erasure:
                 ]
         return list(dict.fromkeys(terms))
 
-    def matching(self, fields: Iterable[str]) -> models.Q:
-        """Return a filter finding rows whose ``fields`` hold a strong identifier."""
-        q = models.Q(pk__in=[])
-        for name in fields:
-            for term in self.strong_terms():
-                q |= models.Q(**{f"{name}__icontains": term})
-        return q
-
     def _strong_pattern(self) -> re.Pattern[str]:
         if self._pattern is None:
             self._pattern = _bounded(t for m in self.members for t in m.strong)
@@ -309,12 +301,32 @@ def scrub_row(
     return bool(changed)
 
 
+# Conditions per search query: SQLite parses a chain of ORs as a tree at most 1000 deep.
+_CONDITIONS_PER_QUERY = 200
+
+
 def scrub_matching(erasure: Erasure, qs: models.QuerySet[Any], fields: Iterable[str]) -> int:
-    """Clean the rows of ``qs`` whose ``fields`` quote a strong identifier; return how many."""
+    """Clean the rows of ``qs`` whose ``fields`` quote a strong identifier; return how many.
+
+    The search runs a few identifiers at a time (one pass over ``qs`` each), then
+    cleans the rows found, a thousand at a time.
+    """
     names = list(fields)
     model = qs.model
     columns = [model._meta.get_field(n) for n in names]
+    terms = erasure.strong_terms()
+    step = max(1, _CONDITIONS_PER_QUERY // max(1, len(names)))
+    found: set[Any] = set()
+    for start in range(0, len(terms), step):
+        q = models.Q(pk__in=[])
+        for term in terms[start : start + step]:
+            for name in names:
+                q |= models.Q(**{f"{name}__icontains": term})
+        found.update(qs.filter(q).values_list("pk", flat=True))
     count = 0
-    for row in qs.filter(erasure.matching(names)).iterator(chunk_size=1000):
-        count += scrub_row(erasure, row, columns)  # type: ignore[arg-type]
+    ordered = sorted(found)
+    for start in range(0, len(ordered), 1000):
+        rows = model._base_manager.filter(pk__in=ordered[start : start + 1000])
+        for row in rows:
+            count += scrub_row(erasure, row, columns)  # type: ignore[arg-type]
     return count

@@ -229,3 +229,28 @@ def test_pseudonym_is_stable_and_says_nothing_personal(org: Any, traced: Member)
     assert first == pseudonym(org.pk, traced.pk, "fr") != pseudonym(org.pk, traced.pk + 1, "fr")
     assert first.startswith("Membre effacé #") and LOGIN not in first
     assert pseudonym(org.pk, traced.pk, "en").startswith("Erased member #")
+
+
+def test_searching_for_many_members_at_once_stays_within_the_databases_limits(
+    org: Any, admin: Any, member: Any
+) -> None:
+    """A batch of erased members is searched a few identifiers per query: one OR of
+    thousands of conditions would exceed SQLite's expression depth (1000)."""
+    from equipage.core.erasure import scrub_matching
+
+    many = [
+        ErasedMember(
+            pk=10_000 + i,
+            pseudonym=f"P#{i}",
+            login=f"someone.{i}",
+            email=f"someone{i}@example.test",
+            first_name=f"First{i}",
+            last_name=f"Last{i}",
+        )
+        for i in range(400)
+    ]
+    many.append(ErasedMember(pk=member.pk, pseudonym="P#mia", email=member.email))
+    erasure = Erasure(org, many)
+    assert len(erasure.strong_terms()) > 1000
+    assert scrub_matching(erasure, AuditEvent.objects.filter(organization=org), ["after"]) >= 1
+    assert not AuditEvent.objects.filter(after__icontains=member.email).exists()
