@@ -20,6 +20,7 @@ class AccountsConfig(AppConfig):
         """Register this app's periodic housekeeping jobs (see core/housekeeping.py)."""
         from django.contrib.auth.signals import user_logged_in
 
+        import equipage.accounts.erasure
         import equipage.accounts.housekeeping
         import equipage.accounts.personal_data  # noqa: F401  (its part of a member's data)
 

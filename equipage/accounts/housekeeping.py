@@ -1,28 +1,48 @@
-"""Deleting accounts whose auto-deletion date has come (seed 002)."""
+"""Erasing accounts whose auto-deletion date has come (seed 002) or whose bin time is over."""
 
 from __future__ import annotations
 
-from equipage.accounts.models import Member
+from datetime import timedelta
+
+from equipage.accounts.models import Member, MemberRole, MemberState, Role
 from equipage.core import clock
 from equipage.core.housekeeping import periodic
 from equipage.organizations.models import Organization
-from equipage.permissions import Actor
+
+# Members erased per organization and round: one erasure is one transaction, kept short
+# (each batch searches the organization's audit trail, outbox and logs for their names).
+ERASE_BATCH = 100
 
 
 @periodic
 def delete_due_members() -> int:
-    """Delete members whose ``auto_delete_on`` date is today or past; the owner never."""
-    from equipage.accounts.actions import members_delete
+    """Erase members whose ``auto_delete_on`` date is today or past; the owner never (an
+    owner's date, set before the rule or by a transfer race, is cleared instead)."""
+    from equipage.accounts.erasure import erase_members
 
+    owners = MemberRole.objects.filter(role=Role.OWNER).values("member_id")
+    Member.objects.filter(pk__in=owners, auto_delete_on__isnull=False).update(auto_delete_on=None)
     due = Member.objects.filter(auto_delete_on__lte=clock.today(), organization__isnull=False)
     total = 0
     for org_id in due.values_list("organization_id", flat=True).distinct():
         org = Organization.objects.get(pk=org_id)
-        ids = list(due.filter(organization=org).values_list("pk", flat=True))
-        result = members_delete(
-            actor=Actor.system(org, "auto-deletion"), organization=org, members=ids
-        )
-        total += len(result.done)
+        ids = list(due.filter(organization=org).values_list("pk", flat=True)[:ERASE_BATCH])
+        total += len(erase_members(org, ids))
+    return total
+
+
+@periodic
+def empty_bins() -> int:
+    """Erase the members whose time in their organization's bin is over."""
+    from equipage.accounts.erasure import erase_members
+
+    now = clock.now()
+    binned = Member.objects.filter(state=MemberState.BINNED, organization__isnull=False)
+    total = 0
+    for org in Organization.objects.filter(pk__in=binned.values("organization_id")):
+        due = binned.filter(organization=org, binned_at__lte=now - timedelta(days=org.bin_days))
+        ids = list(due.order_by("binned_at").values_list("pk", flat=True)[:ERASE_BATCH])
+        total += len(erase_members(org, ids))
     return total
 
 

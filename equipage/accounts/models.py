@@ -18,6 +18,9 @@ class MemberState(models.TextChoices):
     INVITED = "invited", _("Invited")
     ACTIVE = "active", _("Active")
     DEACTIVATED = "deactivated", _("Deactivated")
+    # Deleted, restorable until the organization's bin period ends (accounts.bin): no login,
+    # no seat, hidden from every list; ``binned_from`` keeps the state to restore.
+    BINNED = "binned", _("In the bin")
 
 
 class Role(models.TextChoices):
@@ -73,6 +76,10 @@ class Member(AbstractBaseUser):
     updated_at = models.DateTimeField()
     activated_at = models.DateTimeField(null=True, blank=True)
     deactivated_at = models.DateTimeField(null=True, blank=True)
+    binned_at = models.DateTimeField(null=True, blank=True)
+    # NULL rather than "": a column with a default makes SQLite rebuild the table, which
+    # would drop the directory's raw-SQL indexes and search triggers (directory 0001-0006).
+    binned_from = models.CharField(max_length=12, null=True, blank=True)  # noqa: DJ001
 
     objects = MemberManager()
 

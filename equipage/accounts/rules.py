@@ -46,6 +46,9 @@ class Refusal(StrEnum):
     OWN_ROLES = "own_roles"
     GROUP_NEEDED = "group_needed"
     GROUPS_NOT_ADMINISTERED = "groups_not_administered"
+    RESTORE_FORBIDDEN = "restore_forbidden"
+    NOT_IN_BIN = "not_in_bin"
+    OWNER_NO_DELETION_DATE = "owner_no_deletion_date"
 
 
 # Each refusal's words (the actions' wording; ``role_not_grantable`` takes ``role``).
@@ -76,6 +79,11 @@ MESSAGES: dict[Refusal, str] = {
     Refusal.GROUPS_NOT_ADMINISTERED: gettext_noop(
         "You can only add members to the groups you administer."
     ),
+    Refusal.RESTORE_FORBIDDEN: gettext_noop("You do not have permission to restore this member."),
+    Refusal.NOT_IN_BIN: gettext_noop("Not in the bin."),
+    Refusal.OWNER_NO_DELETION_DATE: gettext_noop(
+        "The owner cannot have an automatic deletion date; transfer ownership first."
+    ),
 }
 
 _FORBIDDEN = frozenset(
@@ -89,9 +97,10 @@ _FORBIDDEN = frozenset(
         Refusal.ROLE_NOT_GRANTABLE,
         Refusal.GROUP_NEEDED,
         Refusal.GROUPS_NOT_ADMINISTERED,
+        Refusal.RESTORE_FORBIDDEN,
     }
 )
-_NOOP = frozenset({Refusal.ALREADY_DEACTIVATED, Refusal.NOT_DEACTIVATED})
+_NOOP = frozenset({Refusal.ALREADY_DEACTIVATED, Refusal.NOT_DEACTIVATED, Refusal.NOT_IN_BIN})
 
 
 def message(refusal: Refusal, **params: Any) -> str:
@@ -154,6 +163,38 @@ def deletion_refusal(
     if not allowed:
         return Refusal.DELETE_FORBIDDEN
     return None
+
+
+def in_bin(state: str) -> bool:
+    """Tell whether a member in ``state`` is in the bin (deleted, not yet erased)."""
+    return state == MemberState.BINNED
+
+
+def restore_refusal(state: str, *, allowed: bool = True) -> Refusal | None:
+    """Say why a member in ``state`` cannot be restored from the bin, or None.
+
+    ``allowed``: the actor could delete them were they not in the bin (the
+    permission module's reach: a user admin restores no admin), and is not them.
+    """
+    if not allowed:
+        return Refusal.RESTORE_FORBIDDEN
+    if not in_bin(state):
+        return Refusal.NOT_IN_BIN
+    return None
+
+
+def state_after_bin(binned_from: str | None) -> MemberState:
+    """Return the state a member restored from the bin goes back to: the one they were
+    deleted from (an account deleted before the bin existed had none: deactivated)."""
+    if binned_from in MemberState.values and binned_from != MemberState.BINNED:
+        return MemberState(binned_from)
+    return MemberState.DEACTIVATED
+
+
+def deletion_date_refusal(is_owner: bool, date: Any) -> Refusal | None:
+    """Refuse an automatic deletion date on the owner: it could never apply (the owner is
+    never deleted), and would read as if it would."""
+    return Refusal.OWNER_NO_DELETION_DATE if is_owner and date is not None else None
 
 
 def protected(pk: int, *, owner_id: int | None, self_id: int | None) -> bool:

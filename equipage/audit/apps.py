@@ -6,5 +6,7 @@ class AuditConfig(AppConfig):
     label = "audit"
 
     def ready(self) -> None:
-        """Register this app's part of a member's own data (see core/personal_data.py)."""
-        import equipage.audit.personal_data  # noqa: F401  (its part of a member's data)
+        """Register this app's part of a member's own data, its erasure and retention."""
+        import equipage.audit.erasure
+        import equipage.audit.personal_data
+        import equipage.audit.retention  # noqa: F401  (registers its periodic job)

@@ -17,6 +17,9 @@ class EventType(models.TextChoices):
     MEMBER_REACTIVATED = "member.reactivated", _("Member reactivated")
     MEMBER_ACTIVATED = "member.activated", _("Member activated")
     MEMBER_DELETED = "member.deleted", _("Member deleted")
+    # Deletion, the bin and erasure (accounts.erasure): out of the bin, and erased for good.
+    MEMBER_RESTORED = "member.restored", _("Member restored from the bin")
+    MEMBER_ERASED = "member.erased", _("Member erased")
     MEMBER_ROLES_CHANGED = "member.roles_changed", _("Roles changed")
     MEMBER_PASSWORD_SET = "member.password_set", _("Password set by an admin")
     MEMBER_PASSWORD_CHANGED = "member.password_changed", _("Password changed")

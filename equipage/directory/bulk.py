@@ -240,6 +240,7 @@ def run_bulk(
         members_deactivate,
         members_delete,
         members_reactivate,
+        members_restore,
     )
     from equipage.groups.actions import (
         group_remove_member,
@@ -254,6 +255,8 @@ def run_bulk(
         return members_reactivate(actor=actor, organization=organization, members=ids)
     if key == "delete":
         return members_delete(actor=actor, organization=organization, members=ids)
+    if key == "restore":  # only as the undo of a deletion; the bin's page restores too
+        return members_restore(actor=actor, organization=organization, members=ids)
     if key in INVITATION_ACTIONS:
         fn = invitation_actions().get(key)
         if fn is None:

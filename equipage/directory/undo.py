@@ -31,6 +31,8 @@ INVERSE = {
     "group_add": "group_remove",
     "group_remove": "group_add",
     "set_role": "restore_roles",
+    # A deletion puts members in the bin (accounts.bin): « Annuler » takes them out again.
+    "delete": "restore",
 }
 
 

@@ -42,6 +42,7 @@ DONE: dict[str, Any] = {
         "%(n)d members now have the role “%(target)s”",
         "n",
     ),
+    "restore": ngettext_lazy("%(n)d member restored", "%(n)d members restored", "n"),
     "restore_roles": ngettext_lazy(
         "%(n)d member has their former roles back",
         "%(n)d members have their former roles back",
@@ -65,8 +66,8 @@ def consequence(key: str, target: str = "") -> str:
         )
     if key == "delete":
         return _(
-            "Their personal data is erased for good and their seat is freed; the audit"
-            " trail keeps only a pseudonym. This cannot be undone."
+            "They go to the bin: logged out at once, their seat freed. You can restore them"
+            " from the bin with their roles, groups and labels until it erases them for good."
         )
     if key == "revoke":
         return _(

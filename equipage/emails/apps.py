@@ -7,5 +7,6 @@ class EmailsConfig(AppConfig):
 
     def ready(self) -> None:
         """Register this app's periodic housekeeping jobs (see core/housekeeping.py)."""
+        import equipage.emails.erasure
         import equipage.emails.housekeeping
         import equipage.emails.personal_data  # noqa: F401  (its part of a member's data)

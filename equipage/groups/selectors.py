@@ -12,6 +12,9 @@ if TYPE_CHECKING:
     from equipage.accounts.models import Member
     from equipage.permissions import Actor
 
+# Members in the bin (accounts.bin) are counted nowhere (accounts.models.MemberState).
+BINNED = "binned"
+
 
 def propagation_targets(group: Group) -> list[Group]:
     """Return the groups a plain member added to ``group`` also joins (seed 002).
@@ -66,12 +69,13 @@ def assignable_group_tree(actor: Actor) -> list[tuple[int, str, int]]:
 
 
 def groups_with_counts(organization_id: int) -> list[Group]:
-    """Return the groups in tree order, each with ``n``, its number of members (one query)."""
-    from django.db.models import Count
+    """Return the groups in tree order, each with ``n``, its number of members (one query);
+    members in the bin are not counted, as the directory does not list them."""
+    from django.db.models import Count, Q
 
     return list(
         Group.objects.filter(organization_id=organization_id)
-        .annotate(n=Count("memberships"))
+        .annotate(n=Count("memberships", filter=~Q(memberships__member__state=BINNED)))
         .order_by("path")
     )
 
@@ -82,6 +86,7 @@ def group_admins(group: Group) -> list[GroupMembership]:
 
     return list(
         GroupMembership.objects.filter(group=group, role=GroupRole.GROUP_ADMIN)
+        .exclude(member__state=BINNED)
         .select_related("member")
         .order_by(*name_order("member__"))
     )
@@ -100,7 +105,7 @@ def group_admin_candidates(group: Group, admins: Iterable[GroupMembership]) -> l
 
 
 def group_member_count(group: Group) -> int:
-    return GroupMembership.objects.filter(group=group).count()
+    return GroupMembership.objects.filter(group=group).exclude(member__state=BINNED).count()
 
 
 def group_children(group: Group) -> list[Group]:
@@ -108,12 +113,13 @@ def group_children(group: Group) -> list[Group]:
 
 
 def labels_with_counts(organization_id: int) -> list[Label]:
-    """Return the organization's labels by name, each with ``n``, how many members carry it."""
-    from django.db.models import Count
+    """Return the organization's labels by name, each with ``n``, how many members carry it
+    (members in the bin left out)."""
+    from django.db.models import Count, Q
 
     return list(
         Label.objects.filter(organization_id=organization_id)
-        .annotate(n=Count("member_rows"))
+        .annotate(n=Count("member_rows", filter=~Q(member_rows__member__state=BINNED)))
         .order_by("name")
     )
 

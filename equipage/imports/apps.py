@@ -8,5 +8,6 @@ class ImportsConfig(AppConfig):
 
     def ready(self) -> None:
         """Register this app's periodic jobs and its guard on organization deletion."""
+        import equipage.imports.erasure
         import equipage.imports.guards
         import equipage.imports.housekeeping  # noqa: F401  (registers its periodic jobs)

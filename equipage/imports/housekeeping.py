@@ -10,7 +10,8 @@ conditional update, safe to run from several at once.
 - A preview keeps the uploaded roster in the database until it is applied.
   One left unconfirmed for a day is cancelled and its file removed (the
   roster holds personal data; the coordinator uploads it again if needed).
-- Finished jobs are kept ``KEEP_DAYS`` for the import page's history, then
+- Finished jobs are kept as long as the organization keeps its import history
+  (``import_retention_days``, organizations.retention; 90 days by default), then
   deleted with their reports; the audit log keeps what each import changed.
 """
 
@@ -24,9 +25,9 @@ from equipage.imports import storage
 from equipage.imports.jobs import end_interrupted, vanished
 from equipage.imports.models import ImportJob, ImportStatus
 from equipage.imports.pulse import vanished_seconds
+from equipage.organizations.retention import forget_older
 
 PREVIEW_HOURS = 24
-KEEP_DAYS = 90
 WAITING = (ImportStatus.PREVIEWING, ImportStatus.PREVIEWED)
 FINISHED = (ImportStatus.APPLIED, ImportStatus.FAILED, ImportStatus.CANCELLED)
 
@@ -56,14 +57,10 @@ def tidy_import_jobs() -> tuple[int, int]:
         ):
             storage.remove_parts(job_id, storage.UPLOAD, "preview:")
             cancelled += 1
-    old = ImportJob.objects.filter(
-        status__in=FINISHED, updated_at__lt=now - timedelta(days=KEEP_DAYS)
-    )
-    doomed = list(old.values_list("pk", flat=True))
-    # The reports' rows go with their job (a cascading key).
-    deleted = (
-        ImportJob.objects.filter(pk__in=doomed, status__in=FINISHED)
-        .delete()[1]
-        .get(ImportJob._meta.label, 0)
+    # Finished jobs are kept as long as their organization keeps its import history.
+    deleted = forget_older(
+        ImportJob.objects.filter(status__in=FINISHED),
+        days_field="import_retention_days",
+        date_field="updated_at",
     )
     return cancelled, deleted

@@ -20,6 +20,7 @@ from equipage.accounts.rules import (
     Refusal,
     deactivation_refusal,
     groups_refusal,
+    in_bin,
     own_roles_refusal,
     ownership_refusal,
     ungrantable_roles,
@@ -141,6 +142,12 @@ def compute_plan(
                     continue
             _plan_new(row, scope, plan, no_logins, col, group_by_name, label_by_name)
             continue
+        if in_bin(states[target]):
+            # Deleted, still restorable: the file cannot bring them back nor take their login.
+            plan.errors.append(
+                Problem(row.line, col(C.LOGIN), msg("member_in_bin"), who=row_who(row))
+            )
+            continue
         # The usual line of a member: the same as the member in every cell (what
         # _plan_update would find, without making the member's record).
         more = row.optional
@@ -192,7 +199,7 @@ def compute_plan(
         absent = [
             i
             for i, (line, state) in enumerate(zip(matched, states, strict=True))
-            if not line and state != DEACTIVATED
+            if not line and state != DEACTIVATED and not in_bin(state)
         ]
         for i in absent:
             pk, login = members.pks[i], members.logins[i]

@@ -42,6 +42,10 @@ MESSAGES: dict[str, str] = {
     "email_invalid": gettext_noop("“%(v)s” is not a valid e-mail address."),
     "role_unknown": gettext_noop("Unknown role “%(v)s” (admin, user admin or member)."),
     "cell_required": gettext_noop("This cell is required."),
+    "member_in_bin": gettext_noop(
+        "This member was deleted and is in the bin: restore them from the bin first, or"
+        " wait until the bin erases them."
+    ),
     "state_pending_new": gettext_noop(
         "A new member is added Activé or Désactivé (Active or Deactivated): invite them from "
         "the member list once added."

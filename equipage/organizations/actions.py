@@ -18,6 +18,10 @@ from equipage.core import clock
 from equipage.core.errors import Conflict, NotFound, ValidationFailed
 from equipage.core.text import clean_name
 from equipage.organizations.models import (
+    BIN_DAYS_MAX,
+    BIN_DAYS_MIN,
+    RETENTION_DAYS_MAX,
+    RETENTION_DAYS_MIN,
     SESSION_IDLE_MINUTES_MAX,
     SESSION_IDLE_MINUTES_MIN,
     Feature,
@@ -25,6 +29,7 @@ from equipage.organizations.models import (
     Language,
     Organization,
 )
+from equipage.organizations.retention import RETENTION_FIELDS
 from equipage.permissions import Actor, Cap, as_actor, authorize, refuse
 
 SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
@@ -38,7 +43,29 @@ SETTINGS_FIELDS = {
     "deactivation_notice",
     "daily_invitation_limit",
     "session_idle_minutes",
+    # Deletion, the bin and erasure: the bin's days and how long each history is kept.
+    "bin_days",
+    *RETENTION_FIELDS,
 }
+
+
+def _check_retention(changes: dict[str, Any]) -> None:
+    """Refuse a bin period or a retention outside its bounds (organizations.models)."""
+    bounds = {"bin_days": (BIN_DAYS_MIN, BIN_DAYS_MAX)}
+    bounds.update((name, (RETENTION_DAYS_MIN, RETENTION_DAYS_MAX)) for name in RETENTION_FIELDS)
+    for name, (low, high) in bounds.items():
+        if name not in changes:
+            continue
+        try:
+            days = int(changes[name])
+        except (TypeError, ValueError):
+            days = -1
+        if not low <= days <= high:
+            raise ValidationFailed(
+                _("Choose a number of days from %(low)d to %(high)d.") % {"low": low, "high": high},
+                field=name,
+            )
+        changes[name] = days
 
 
 @dataclass
@@ -171,6 +198,7 @@ def organization_update(
 
 def _check_settings(changes: dict[str, Any]) -> None:
     """Refuse settings of the wrong shape, before anything is locked."""
+    _check_retention(changes)
     if "name" in changes:
         changes["name"] = clean_name(changes["name"], field="name", max_length=200, required=True)
     if "language" in changes and changes["language"] not in Language.values:

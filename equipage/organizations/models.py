@@ -20,6 +20,21 @@ SESSION_IDLE_MINUTES_MIN = 30
 SESSION_IDLE_MINUTES_MAX = 12 * 60
 
 
+# Deletion, the bin and erasure. A deleted member stays 30 days in the bin (Google
+# Workspace keeps 20); the audit trail a year (long enough for a yearly review, CNIL's
+# usual guidance for logs is 6 months to a year); sent mail 90 days (enough to answer
+# "did they get the invitation?"); webhook delivery logs 30 days (for debugging a
+# receiver); finished imports' history 90 days. Each is chosen per organization within
+# these bounds.
+BIN_DAYS_DEFAULT = 30
+BIN_DAYS_MIN, BIN_DAYS_MAX = 1, 365
+AUDIT_RETENTION_DAYS_DEFAULT = 365
+MAIL_RETENTION_DAYS_DEFAULT = 90
+WEBHOOK_LOG_RETENTION_DAYS_DEFAULT = 30
+IMPORT_RETENTION_DAYS_DEFAULT = 90
+RETENTION_DAYS_MIN, RETENTION_DAYS_MAX = 1, 3650
+
+
 class Language(models.TextChoices):
     FR = "fr", "Français"
     EN = "en", "English"
@@ -69,6 +84,15 @@ class Organization(models.Model):
     # SCIM (SPEC §9): a password sent by the identity provider is ignored unless this is on;
     # Okta sends a placeholder password on every create.
     scim_accept_passwords = models.BooleanField(default=False)
+    # Deletion, the bin and erasure (accounts.bin, accounts.erasure, organizations.retention):
+    # how long a deleted member stays restorable, and how long each kind of history is kept.
+    bin_days = models.PositiveSmallIntegerField(default=BIN_DAYS_DEFAULT)
+    audit_retention_days = models.PositiveIntegerField(default=AUDIT_RETENTION_DAYS_DEFAULT)
+    mail_retention_days = models.PositiveIntegerField(default=MAIL_RETENTION_DAYS_DEFAULT)
+    webhook_log_retention_days = models.PositiveIntegerField(
+        default=WEBHOOK_LOG_RETENTION_DAYS_DEFAULT
+    )
+    import_retention_days = models.PositiveIntegerField(default=IMPORT_RETENTION_DAYS_DEFAULT)
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()
     # Two-factor authentication (#18.5, equipage/twofactor/): on the organization, so that

@@ -6,6 +6,7 @@ from collections.abc import Collection, Mapping
 from typing import TYPE_CHECKING, Any, Literal
 
 from django.core.exceptions import ObjectDoesNotExist
+from django.db import connections
 from django.db.models import Exists, Model, OuterRef, QuerySet
 from django.utils.translation import gettext as _
 
@@ -14,6 +15,7 @@ from equipage.accounts.models import (
     CustomField,
     Member,
     MemberRole,
+    MemberState,
     OwnershipTransfer,
     Role,
 )
@@ -226,14 +228,22 @@ def grantable_roles(actor: Actor | Member) -> list[str]:
     return [r for r in (Role.ADMIN, Role.USER_ADMIN, Role.MEMBER) if ROLE_RANK[r] <= actor.rank]
 
 
-def members_visible_to(actor: Actor | Member) -> QuerySet[Member]:
-    """Return the members this actor may see (the queryset twin of ``MEMBER_VIEW``)."""
+def members_visible_to(actor: Actor | Member, *, in_bin: bool = False) -> QuerySet[Member]:
+    """Return the members this actor may see (the queryset twin of ``MEMBER_VIEW``).
+
+    Members in the bin (deleted, not yet erased) are seen only with ``in_bin``
+    (the bin's page and restoring): every list, export and SCIM read leaves them out.
+    """
     from equipage.groups.models import GroupMembership
 
     actor = as_actor(actor)
     if actor.organization_id is None:
         return Member.objects.none()
     base = Member.objects.filter(organization_id=actor.organization_id)
+    if in_bin:
+        base = base.filter(state=MemberState.BINNED)
+    else:
+        base = outside_bin(base, actor.organization_id)
     if actor.is_privileged or Cap.MEMBER_VIEW in _org_caps(actor):
         return base
     own = base.filter(pk=actor.member.pk) if actor.member is not None else base.none()
@@ -243,6 +253,21 @@ def members_visible_to(actor: Actor | Member) -> QuerySet[Member]:
         )
         return base.filter(Exists(in_reach)) | own
     return own
+
+
+def outside_bin(members: QuerySet[Member], organization_id: int) -> QuerySet[Member]:
+    """Leave out the members in the bin, keeping the directory's name walk index-only.
+
+    PostgreSQL's name index includes ``state``: a plain filter. SQLite's leaves
+    ``state`` out on purpose (directory 0004: a state change must not rewrite
+    it), so a filter on it would read every row of a page from the table; the
+    organization's few binned ids are read once from its (organization, state)
+    index instead, and checked against the name index's ``id``.
+    """
+    if connections[members.db].vendor != "sqlite":
+        return members.exclude(state=MemberState.BINNED)
+    binned = Member.objects.filter(organization_id=organization_id, state=MemberState.BINNED)
+    return members.exclude(pk__in=binned.values("pk"))
 
 
 def reach_kind(actor: Actor | Member, cap: Cap) -> str:
@@ -281,13 +306,16 @@ def manageable_among(
     return None
 
 
-def members_manageable_by(actor: Actor | Member, cap: Cap) -> QuerySet[Member]:
-    """Return the members on which ``actor`` may use ``cap``, for bulk selections."""
+def members_manageable_by(
+    actor: Actor | Member, cap: Cap, *, in_bin: bool = False
+) -> QuerySet[Member]:
+    """Return the members on which ``actor`` may use ``cap``, for bulk selections
+    (``in_bin``: among the members in the bin)."""
     from equipage.groups.models import GroupMembership
 
     actor = as_actor(actor)
     kind = reach_kind(actor, cap)
-    visible = members_visible_to(actor)
+    visible = members_visible_to(actor, in_bin=in_bin)
     if kind == "visible":
         return visible
     if kind == "below":

@@ -29,7 +29,9 @@ from scim2_server.storage import ScimStorage, SearchPage
 from scim2_server.utils import parametrize
 
 from equipage.accounts.actions import member_delete
+from equipage.accounts.actions.members import bin_holds
 from equipage.accounts.models import Member, MemberState
+from equipage.accounts.rules import in_bin
 from equipage.core.errors import (
     Conflict,
     DomainError,
@@ -393,7 +395,10 @@ class OrmStorage(ScimStorage):
         taken = Member.objects.filter(organization=self.organization, login__iexact=login)
         if exclude_pk:
             taken = taken.exclude(pk=exclude_pk)
-        if taken.exists():
+        holder = taken.only("state").first()
+        if holder is not None:
+            if in_bin(holder.state):
+                raise UniquenessException(detail=bin_holds(_("the login “%(v)s”") % {"v": login}))
             raise UniquenessException(
                 detail=_("The userName “%(login)s” is already taken.") % {"login": login}
             )

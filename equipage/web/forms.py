@@ -11,6 +11,12 @@ from django.utils.translation import ngettext
 
 from equipage.accounts.models import CustomField, CustomFieldKind
 from equipage.accounts.sendmodes import SendMode
+from equipage.organizations.models import (
+    BIN_DAYS_MAX,
+    BIN_DAYS_MIN,
+    RETENTION_DAYS_MAX,
+    RETENTION_DAYS_MIN,
+)
 from equipage.organizations.policy import FirstPasswordPolicy
 
 if TYPE_CHECKING:
@@ -459,3 +465,35 @@ class TransferForm(forms.Form):
     def __init__(self, *args: Any, admins: list[tuple[int, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         _set_choices(self, "to_member", admins)
+
+
+class RetentionForm(forms.Form):
+    """Deletion, the bin and erasure: how long deleted members stay restorable, and how long
+    each kind of history is kept before housekeeping forgets it."""
+
+    bin_days = forms.IntegerField(
+        label=_("Keep deleted members in the bin for (days)"),
+        min_value=BIN_DAYS_MIN,
+        max_value=BIN_DAYS_MAX,
+        help_text=_("After this, their personal data is erased for good."),
+    )
+    audit_retention_days = forms.IntegerField(
+        label=_("Keep the audit trail for (days)"),
+        min_value=RETENTION_DAYS_MIN,
+        max_value=RETENTION_DAYS_MAX,
+    )
+    mail_retention_days = forms.IntegerField(
+        label=_("Keep sent e-mails for (days)"),
+        min_value=RETENTION_DAYS_MIN,
+        max_value=RETENTION_DAYS_MAX,
+    )
+    webhook_log_retention_days = forms.IntegerField(
+        label=_("Keep webhook delivery logs for (days)"),
+        min_value=RETENTION_DAYS_MIN,
+        max_value=RETENTION_DAYS_MAX,
+    )
+    import_retention_days = forms.IntegerField(
+        label=_("Keep the history of imports for (days)"),
+        min_value=RETENTION_DAYS_MIN,
+        max_value=RETENTION_DAYS_MAX,
+    )

@@ -12,6 +12,7 @@ from equipage.web.views import (
     public,
     sessions,
 )
+from equipage.web.views import bin as member_bin
 
 urlpatterns = [
     path("", public.index, name="index"),
@@ -33,6 +34,7 @@ urlpatterns = [
     path("o/<slug:slug>/members/bulk", directory.members_bulk, name="members_bulk"),
     path("o/<slug:slug>/members/bulk/edit", directory.members_bulk_edit, name="members_bulk_edit"),
     path("o/<slug:slug>/members/bulk/undo", directory.members_undo, name="members_undo"),
+    path("o/<slug:slug>/members/bin/", member_bin.members_bin, name="members_bin"),
     path(
         "o/<slug:slug>/members/<int:member_id>/row",
         directory.member_row_action,

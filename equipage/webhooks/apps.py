@@ -6,6 +6,7 @@ class WebhooksConfig(AppConfig):
     label = "webhooks"
 
     def ready(self) -> None:
+        import equipage.webhooks.erasure
         import equipage.webhooks.housekeeping  # noqa: F401  (registers its periodic jobs)
         from equipage.audit.record import LISTENERS
         from equipage.webhooks.emit import on_audit_events

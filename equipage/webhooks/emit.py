@@ -28,6 +28,7 @@ EVENT_MAP: dict[str, WebhookEvent] = {
     EventType.MEMBER_DEACTIVATED: WebhookEvent.MEMBER_DEACTIVATED,
     EventType.MEMBER_REACTIVATED: WebhookEvent.MEMBER_REACTIVATED,
     EventType.MEMBER_DELETED: WebhookEvent.MEMBER_DELETED,
+    EventType.MEMBER_RESTORED: WebhookEvent.MEMBER_RESTORED,
     EventType.INVITATION_EXPIRED: WebhookEvent.INVITATION_EXPIRED,
 }
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from equipage.core.housekeeping import periodic
+from equipage.organizations.retention import forget_older
+from equipage.webhooks.models import DeliveryStatus, WebhookDelivery
 
 
 @periodic
@@ -12,3 +14,15 @@ def send_lost_webhooks() -> int:
     from equipage.webhooks.delivery import QUEUE, deliver
 
     return sum(1 for pk in QUEUE.lost_ids() if deliver(pk))
+
+
+@periodic
+def forget_old_deliveries() -> int:
+    """Delete delivered or failed deliveries older than the organization keeps their log."""
+    return forget_older(
+        WebhookDelivery.objects.filter(
+            status__in=(DeliveryStatus.DELIVERED, DeliveryStatus.FAILED)
+        ),
+        days_field="webhook_log_retention_days",
+        date_field="created_at",
+    )

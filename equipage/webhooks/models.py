@@ -16,6 +16,7 @@ class WebhookEvent(models.TextChoices):
     MEMBER_DEACTIVATED = "member.deactivated", _("Member deactivated")
     MEMBER_REACTIVATED = "member.reactivated", _("Member reactivated")
     MEMBER_DELETED = "member.deleted", _("Member deleted")
+    MEMBER_RESTORED = "member.restored", _("Member restored from the bin")
     INVITATION_EXPIRED = "invitation.expired", _("Invitation expired")
     # Membership changes (issue #19 point 2): one event per member and action, many events
     # per delivery (``equipage.webhooks.membership``).

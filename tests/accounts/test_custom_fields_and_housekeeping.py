@@ -40,7 +40,7 @@ def test_members_cannot_set_custom_values(org: Any, admin: Any, member: Any) -> 
         member_set_custom_values(actor=member, member=member, values={"service": "x"})
 
 
-def test_auto_deletion_date_deletes_the_account_and_keeps_a_pseudonymous_trail(
+def test_auto_deletion_date_erases_the_account_and_keeps_a_pseudonymous_trail(
     org: Any, admin: Any, member: Any, owner: Any, frozen_clock: Any
 ) -> None:
     from equipage.accounts.housekeeping import delete_due_members
@@ -48,11 +48,30 @@ def test_auto_deletion_date_deletes_the_account_and_keeps_a_pseudonymous_trail(
 
     today = frozen_clock.now.date()
     member_update(actor=admin, member=member, auto_delete_on=today + dt.timedelta(days=3))
-    member_update(actor=owner, member=owner, auto_delete_on=today)
-    assert delete_due_members() == 0  # not yet, and never the owner
+    assert delete_due_members() == 0  # not yet
     frozen_clock.advance(days=3)
     assert delete_due_members() == 1
     assert not Member.objects.filter(pk=member.pk).exists()
-    assert Member.objects.filter(pk=owner.pk).exists()
-    event = AuditEvent.objects.get(event_type="member.deleted", target_id=str(member.pk))
-    assert event.actor_label == "auto-deletion" and member.last_name not in event.target_label
+    erased = AuditEvent.objects.get(event_type="member.erased")
+    assert erased.actor_label == "erasure" and member.last_name not in erased.target_label
+    labels = set(
+        AuditEvent.objects.filter(target_type="member", target_id=str(member.pk)).values_list(
+            "target_label", flat=True
+        )
+    )
+    assert labels == {erased.target_label}  # the same pseudonym on every event about them
+
+
+def test_the_owner_cannot_get_an_automatic_deletion_date_and_an_old_one_is_cleared(
+    org: Any, owner: Any, frozen_clock: Any
+) -> None:
+    from equipage.accounts.housekeeping import delete_due_members
+    from equipage.core.errors import InvariantViolation
+
+    today = frozen_clock.now.date()
+    with pytest.raises(InvariantViolation, match="owner cannot have an automatic deletion"):
+        member_update(actor=owner, member=owner, auto_delete_on=today + dt.timedelta(days=1))
+    Member.objects.filter(pk=owner.pk).update(auto_delete_on=today)  # set before the rule
+    assert delete_due_members() == 0
+    owner.refresh_from_db()
+    assert owner.auto_delete_on is None

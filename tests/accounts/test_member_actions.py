@@ -156,16 +156,14 @@ def test_nobody_demotes_or_deletes_the_owner(org: Any, owner: Any, admin: Any) -
     assert MemberRole.objects.filter(organization=org, role="owner", member=owner).exists()
 
 
-def test_delete_erases_the_person_but_keeps_the_trail(org: Any, admin: Any, member: Any) -> None:
-    pk = member.pk
+def test_delete_moves_the_member_to_the_bin_with_an_audited_state_change(
+    org: Any, admin: Any, member: Any
+) -> None:
     member_delete(actor=admin, member=member)
-    assert not Member.objects.filter(pk=pk).exists()
-    labels = set(
-        AuditEvent.objects.filter(target_id=str(pk), target_type="member").values_list(
-            "target_label", flat=True
-        )
-    )
-    assert labels == {f"member #{pk} (deleted)"}
+    member.refresh_from_db()
+    assert member.state == "binned" and member.binned_from == "active"
+    event = AuditEvent.objects.get(event_type="member.deleted", target_id=str(member.pk))
+    assert event.before == {"state": "active"} and event.after == {"state": "binned"}
 
 
 def test_member_edits_own_contact_details_only_when_allowed(

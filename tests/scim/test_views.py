@@ -95,3 +95,19 @@ def test_an_error_of_the_members_actions_is_worded_in_the_readers_language_too(
     ).json()["detail"]
     assert english and french and english != french
     assert "owner" in english.lower() and "propriétaire" in french.lower()
+
+
+def test_scim_delete_puts_the_user_in_the_bin_and_then_it_is_not_found(
+    client: Client, scim_token: str, org: Any, member: Any
+) -> None:
+    from equipage.accounts.models import Member
+
+    assert scim(client, scim_token, "GET", f"/Users/{member.pk}").status_code == 200
+    assert scim(client, scim_token, "DELETE", f"/Users/{member.pk}").status_code == 204
+    assert Member.objects.get(pk=member.pk).state == "binned"
+    assert scim(client, scim_token, "GET", f"/Users/{member.pk}").status_code == 404
+    listed = scim(client, scim_token, "GET", f'/Users?filter=userName eq "{member.login}"')
+    assert listed.json()["totalResults"] == 0
+    # Its userName is still held: creating it again is a conflict, not a duplicate.
+    again = scim(client, scim_token, "POST", "/Users", new_user(member.login))
+    assert again.status_code == 409 and "in the bin" in again.json()["detail"]

@@ -183,15 +183,15 @@ def test_user_admin_cannot_grant_admin_in_bulk(login_as: Any, user_admin: Any, m
     assert roles_of(member) == ["member"]
 
 
-def test_delete_is_confirmed_then_erases(login_as: Any, admin: Any, member: Any) -> None:
+def test_delete_is_confirmed_then_moves_to_the_bin(login_as: Any, admin: Any, member: Any) -> None:
     from equipage.accounts.models import Member
 
     client = login_as(admin)
     first = client.post("/o/acme/members/bulk", {"action": "delete", "ids": [member.pk]})
     assert "Delete: 1 member" in first.content.decode()
-    assert Member.objects.filter(pk=member.pk).exists()
+    assert Member.objects.get(pk=member.pk).state == "active"
     client.post("/o/acme/members/bulk", {"action": "delete", "ids": [member.pk], "confirmed": "1"})
-    assert not Member.objects.filter(pk=member.pk).exists()
+    assert Member.objects.get(pk=member.pk).state == "binned"
 
 
 def test_directory_only_offers_actions_the_role_allows(

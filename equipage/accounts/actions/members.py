@@ -10,8 +10,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
-from django.db.models import CharField, Value
-from django.db.models.functions import Cast, Concat
+from django.db.models import F
 from django.utils.translation import gettext as _
 
 from equipage.accounts import rules
@@ -22,7 +21,6 @@ from equipage.accounts.bulk import (
     bulk_action,
     eligible_ids,
     load_members,
-    member_event_row,
     moved_rows,
     triage_by_rule,
 )
@@ -34,7 +32,7 @@ from equipage.accounts.selectors import owner_id as owner_id_of
 from equipage.accounts.sendmodes import SendMode
 from equipage.accounts.snapshots import diff, member_snapshot
 from equipage.audit.events import EventType
-from equipage.audit.record import RowTuple, record, record_rows
+from equipage.audit.record import RowTuple, record
 from equipage.core import clock
 from equipage.core.bulk import BulkResult
 from equipage.core.errors import Conflict, InvariantViolation, ValidationFailed
@@ -122,21 +120,35 @@ def ensure_email_free(organization_id: int, email: str, exclude_pk: int | None =
     qs = Member.objects.filter(organization_id=organization_id, email__iexact=email)
     if exclude_pk:
         qs = qs.exclude(pk=exclude_pk)
-    if qs.exists():
-        raise Conflict(
-            _("Another member already uses the e-mail address %(email)s.") % {"email": email},
-            field="email",
-        )
+    holder = qs.only("state").first()
+    if holder is None:
+        return
+    if rules.in_bin(holder.state):
+        raise Conflict(bin_holds(_("the e-mail address %(v)s") % {"v": email}), field="email")
+    raise Conflict(
+        _("Another member already uses the e-mail address %(email)s.") % {"email": email},
+        field="email",
+    )
 
 
 def ensure_login_free(organization_id: int, login: str, exclude_pk: int | None = None) -> None:
     qs = Member.objects.filter(organization_id=organization_id, login=login)
     if exclude_pk:
         qs = qs.exclude(pk=exclude_pk)
-    if qs.exists():
-        raise Conflict(
-            _("The login “%(login)s” is already taken.") % {"login": login}, field="login"
-        )
+    holder = qs.only("state").first()
+    if holder is None:
+        return
+    if rules.in_bin(holder.state):
+        raise Conflict(bin_holds(_("the login “%(v)s”") % {"v": login}), field="login")
+    raise Conflict(_("The login “%(login)s” is already taken.") % {"login": login}, field="login")
+
+
+def bin_holds(what: str) -> str:
+    """Say that a deleted member in the bin still holds ``what`` (a login, an address)."""
+    return _(
+        "A deleted member in the bin still holds %(what)s: restore them from the bin,"
+        " or wait until the bin erases them."
+    ) % {"what": what}
 
 
 def check_grantable(actor: Actor, roles: Iterable[str]) -> list[str]:
@@ -356,6 +368,12 @@ def member_update(
 
     with transaction.atomic():
         member = Member.objects.select_for_update().get(pk=member.pk)
+        if "auto_delete_on" in changes and rules.deletion_date_refusal(
+            member.pk == owner_id_of(member.org_id), changes["auto_delete_on"]
+        ):
+            raise InvariantViolation(
+                rules.message(Refusal.OWNER_NO_DELETION_DATE), field="auto_delete_on"
+            )
         before = member_snapshot(member)
         if "email" in changes:
             ensure_email_free(member.organization_id, changes["email"], exclude_pk=member.pk)  # type: ignore[arg-type]
@@ -507,7 +525,13 @@ def member_reactivate(*, actor: Actor | Member, member: Member) -> Member:
 def members_delete(
     *, actor: Actor | Member, organization: Organization, members: Iterable[Member | int]
 ) -> BulkResult:
-    """Delete members: personal data erased, the audit trail kept under a pseudonym."""
+    """Delete members: they go to the bin (``accounts.bin``), restorable until it is emptied.
+
+    In the bin they cannot log in (their sessions and password links end with the
+    state and session version), take no seat and are hidden from every list;
+    their roles, groups and labels stay, for ``members_restore``. Erasure
+    (``accounts.erasure``) comes when the organization's bin period ends.
+    """
 
     def select(run: BulkRun) -> list[Member]:
         return _triage(
@@ -519,46 +543,78 @@ def members_delete(
         )
 
     def apply(run: BulkRun, todo: list[Member]) -> list[RowTuple]:
-        # Recorded here, not by bulk_action afterwards: the rows name members still there.
-        record_rows(
-            actor=run.actor,
-            organization=run.organization,
-            rows=(
-                member_event_row(
-                    EventType.MEMBER_DELETED, m, {"state": m.state}, None, pseudonym(m)
-                )
-                for m in todo
-            ),
-        )
-        from equipage.audit.models import AuditEvent
-
         todo_ids = [m.pk for m in todo]
         _revoke_tokens(run.actor, run.organization, todo_ids, RevokedReason.CREATOR_DELETED)
+        now = clock.now()
         for start in range(0, len(todo_ids), 5000):
-            chunk = todo_ids[start : start + 5000]
-            # Keep the trail, drop the name: events about them now carry the pseudonym
-            # (the SQL twin of ``pseudonym``, one UPDATE per chunk rather than per member).
-            AuditEvent.objects.filter(member_id__in=chunk).update(
-                target_label=Concat(
-                    Value("member #"),
-                    Cast("member_id", output_field=CharField()),
-                    Value(" (deleted)"),
-                    output_field=CharField(),
-                )
+            chunk = id_list(todo_ids[start : start + 5000])
+            Member.objects.filter(pk__in=chunk).update(
+                binned_from=F("state"),
+                state=MemberState.BINNED,
+                binned_at=now,
+                updated_at=now,
+                session_version=F("session_version") + 1,
             )
-            Member.objects.filter(pk__in=chunk).delete()
-        return []
+        return moved_rows(EventType.MEMBER_DELETED, todo, MemberState.BINNED)
 
     return bulk_action(actor, organization, members, Cap.MEMBER_VIEW, select, apply)
+
+
+def members_restore(
+    *, actor: Actor | Member, organization: Organization, members: Iterable[Member | int]
+) -> BulkResult:
+    """Take members out of the bin, in the state they were deleted from, with their roles,
+    groups and labels (never taken away); refused as a whole if the seats do not suffice."""
+
+    def select(run: BulkRun) -> list[Member]:
+        self_id = run.actor.member.pk if run.actor.member is not None else None
+        eligible = bin_eligible_ids(run.actor, run.ids)
+        return triage_by_rule(
+            load_members(run.organization.pk, run.ids, (*_BULK_COLUMNS, "binned_from")),
+            lambda m: rules.restore_refusal(m.state, allowed=m.pk in eligible and m.pk != self_id),
+            run.result,
+        )
+
+    def apply(run: BulkRun, todo: list[Member]) -> list[RowTuple]:
+        back = {m.pk: rules.state_after_bin(m.binned_from) for m in todo}
+        ensure_seats(run.organization, sum(1 for s in back.values() if holds_seat(s)))
+        now = clock.now()
+        rows = []
+        for state in set(back.values()):
+            ids = [pk for pk, s in back.items() if s == state]
+            for start in range(0, len(ids), 5000):
+                Member.objects.filter(pk__in=id_list(ids[start : start + 5000])).update(
+                    state=state, binned_at=None, binned_from=None, updated_at=now
+                )
+            group = [m for m in todo if back[m.pk] == state]
+            rows.extend(moved_rows(EventType.MEMBER_RESTORED, group, state))
+        return rows
+
+    return bulk_action(actor, organization, members, Cap.MEMBER_VIEW, select, apply)
+
+
+def bin_eligible_ids(actor: Actor, ids: Sequence[int]) -> set[int]:
+    """Return which of ``ids`` (members in the bin) the actor may restore: those they could
+    delete, were they not in the bin."""
+    from equipage.permissions.policy import members_manageable_by
+
+    if not ids:
+        return set()
+    qs = members_manageable_by(actor, Cap.MEMBER_DELETE, in_bin=True).filter(pk__in=id_list(ids))
+    return set(qs.values_list("pk", flat=True))
+
+
+def member_restore(*, actor: Actor | Member, member: Member) -> Member:
+    """Restore one member from the bin, or raise with the reason it cannot be done."""
+    result = members_restore(actor=actor, organization=member.organization, members=[member])  # type: ignore[arg-type]
+    result.raise_for_single()
+    member.refresh_from_db()
+    return member
 
 
 def _revoke_tokens(actor: Actor, org: Organization, ids: list[int], reason: RevokedReason) -> None:
     """Revoke the API tokens these members created: they were deactivated, deleted or demoted."""
     tokens_revoke_for_creators(actor=actor, organization=org, member_ids=set(ids), reason=reason)
-
-
-def pseudonym(member: Member) -> str:
-    return f"member #{member.pk} (deleted)"
 
 
 def member_delete(*, actor: Actor | Member, member: Member) -> None:

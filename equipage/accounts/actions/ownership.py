@@ -80,6 +80,13 @@ def _swap_owner(org: Organization, old: Member, new: Member) -> None:
     MemberRole.objects.create(organization=org, member=new, role=Role.OWNER)
     for member in (old, new):
         MemberRole.objects.get_or_create(organization=org, member=member, role=Role.ADMIN)
+    _clear_deletion_date(new)
+
+
+def _clear_deletion_date(new_owner: Member) -> None:
+    """Drop the new owner's automatic deletion date: the owner cannot have one
+    (``rules.deletion_date_refusal``), it would never apply."""
+    Member.objects.filter(pk=new_owner.pk).update(auto_delete_on=None)
 
 
 def ownership_transfer_accept(*, actor: Actor | Member, transfer: OwnershipTransfer) -> None:
@@ -163,6 +170,7 @@ def ownership_reassign(
         else:
             MemberRole.objects.create(organization=org, member=to_member, role=Role.OWNER)
             MemberRole.objects.get_or_create(organization=org, member=to_member, role=Role.ADMIN)
+            _clear_deletion_date(to_member)
         OwnershipTransfer.objects.filter(organization=org, status=TransferStatus.PENDING).update(
             status=TransferStatus.CANCELLED, decided_at=clock.now()
         )

@@ -248,7 +248,8 @@ def reactivate_member(request: HttpRequest, member_id: int) -> Any:
 
 @router.delete("/{member_id}", response={204: None, **ERROR_RESPONSES}, summary="Delete a member")
 def delete_member(request: HttpRequest, member_id: int) -> Any:
-    """Delete a member and their personal data for good."""
+    """Delete a member: they go to the organization's bin (no login, no seat, hidden from
+    every list, restorable from the console), then are erased when its days are over."""
     member = access_member_by_id(actor(request), member_id)
     member_delete(actor=actor(request), member=member)
     return Status(204, None)

@@ -261,6 +261,14 @@ def _answer_existing(
             member=member,
             way_forward=WayForward.REACTIVATE,
         )
+    if member.state == MemberState.BINNED:
+        from equipage.accounts.actions.members import bin_holds
+
+        return InviteOutcome(
+            address,
+            InviteStatus.REFUSED,
+            bin_holds(_("the e-mail address %(v)s") % {"v": address}),
+        )
     latest = _latest_invitation(member)
     if (
         member.state == MemberState.INVITED

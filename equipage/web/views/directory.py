@@ -74,7 +74,7 @@ def _choices(request: HttpRequest) -> dict[str, Any]:
         "groups": catalog.groups,
         "labels": catalog.labels,
         "fields": catalog.fields,
-        "states": MemberState.choices,
+        "states": [c for c in MemberState.choices if c[0] != MemberState.BINNED],
         "roles": Role.choices,
         "guides": Guide.choices,
         "grantable": [(r, Role(r).label) for r in grantable_roles(actor(request))],
@@ -138,6 +138,7 @@ def directory_context(request: HttpRequest, query: DirectoryQuery) -> dict[str, 
         "can_create": can(act, Cap.MEMBER_CREATE, org),
         "can_export": can(act, Cap.MEMBER_EXPORT, org),
         "can_import": can(act, Cap.MEMBER_IMPORT, org),
+        "can_bin": can(act, Cap.MEMBER_DELETE, org),
         "filter_qs": query.querystring(),
         "drawer_filters": _drawer_filters(query),
         "can_edit_selection": any(a.key in EDIT_KEYS for a in actions),
@@ -362,6 +363,13 @@ def bulk_request(
             },
             query,
         )
+    if confirmed and must_type_count(key, everyone) and not typed_count_matches(request, ids):
+        context["error"] = ngettext(
+            "To delete the %(n)d member, type the number %(n)d in the confirmation.",
+            "To delete all %(n)d members, type the number %(n)d in the confirmation.",
+            len(ids),
+        ) % {"n": len(ids)}
+        return refused(request, context)
     if action.asks_confirmation and not confirmed:
         return step(
             request,
@@ -383,6 +391,17 @@ def bulk_request(
         previous_roles=previous,
     )
     return show_result(request, _summary(key, result, what, token, query), query)
+
+
+def must_type_count(key: str, everyone: bool) -> bool:
+    """Tell whether confirming asks to type the count: deleting « all N matching »."""
+    return key == "delete" and everyone
+
+
+def typed_count_matches(request: HttpRequest, ids: list[int]) -> bool:
+    """Tell whether the confirmation's typed count is the number of members it deletes."""
+    typed = request.POST.get("typed_count", "").strip().replace(" ", "").replace("\u202f", "")
+    return typed == str(len(ids))
 
 
 def _target(request: HttpRequest, needs: str) -> tuple[dict[str, Any], str]:
@@ -440,6 +459,7 @@ def _confirm_context(
         "skips": _names(split[1]) if split is not None else None,
         "skipped_count": len(split[1]) if split is not None else 0,
         "consequence": consequence(action.key, what),
+        "type_count": len(ids) if must_type_count(action.key, everyone) else None,
         "button": confirm_button(applies, str(action.label), exact=split is not None),
         "title": _("%(action)s “%(what)s”") % {"action": action.label, "what": what}
         if what

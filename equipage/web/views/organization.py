@@ -57,6 +57,7 @@ from equipage.organizations.actions import (
 )
 from equipage.organizations.first_password import propose_temporary_password
 from equipage.organizations.models import Feature, FirstPasswordPolicy, Organization
+from equipage.organizations.retention import RETENTION_FIELDS
 from equipage.organizations.selectors import organization_footprint, seat_usage
 from equipage.permissions import (
     Actor,
@@ -75,6 +76,7 @@ from equipage.web.forms import (
     FirstPasswordForm,
     GroupForm,
     LabelForm,
+    RetentionForm,
     ScimPasswordsForm,
     SessionSettingsForm,
     SettingsForm,
@@ -430,6 +432,9 @@ def _settings_forms(request: HttpRequest, org: Organization, act: Actor, op: str
         if may_transfer
         else None,
         "delete": DeleteOrganizationForm(posted("delete")),
+        "retention": RetentionForm(
+            posted("retention"), initial={k: getattr(org, k) for k in RETENTION_SETTINGS}
+        ),
     }
 
 
@@ -471,6 +476,7 @@ def settings_page(request: HttpRequest, slug: str) -> HttpResponse:
             "pending": pending_transfer(org),
             "seats": seat_usage(org),
             "delete_form": page_forms["delete"] if may_delete else None,
+            "retention_form": page_forms["retention"],
             "footprint": organization_footprint(org) if may_delete else None,
         },
         status=status,
@@ -558,6 +564,9 @@ def delete_organization(
 
 
 # One view per operation of the settings page, named by the posted ``op``.
+# The « Deletion and retention » section's fields (RetentionForm).
+RETENTION_SETTINGS = ("bin_days", *RETENTION_FIELDS)
+
 SETTINGS_OPERATIONS: dict[str, Callable[..., HttpResponse]] = {
     "settings": partial(save_settings, done=gettext_lazy("Settings saved.")),
     "sessions": partial(save_settings, done=gettext_lazy("Session settings saved.")),
@@ -566,6 +575,7 @@ SETTINGS_OPERATIONS: dict[str, Callable[..., HttpResponse]] = {
     "transfer": start_transfer,
     "transfer_cancel": cancel_transfer,
     "delete": delete_organization,
+    "retention": partial(save_settings, done=gettext_lazy("Retention settings saved.")),
 }
 FORMLESS_OPERATIONS = frozenset({"transfer_cancel"})
 

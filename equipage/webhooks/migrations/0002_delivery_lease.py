@@ -11,20 +11,19 @@ def lapse_old_claims(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('webhooks', '0001_initial'),
+        ("webhooks", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='webhookdelivery',
-            name='claim_token',
-            field=models.CharField(blank=True, default='', max_length=32),
+            model_name="webhookdelivery",
+            name="claim_token",
+            field=models.CharField(blank=True, default="", max_length=32),
         ),
         migrations.AddField(
-            model_name='webhookdelivery',
-            name='lease_until',
+            model_name="webhookdelivery",
+            name="lease_until",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.RunPython(lapse_old_claims, migrations.RunPython.noop),

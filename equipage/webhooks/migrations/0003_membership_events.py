@@ -4,15 +4,29 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('webhooks', '0002_delivery_lease'),
+        ("webhooks", "0002_delivery_lease"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='webhookdelivery',
-            name='event',
-            field=models.CharField(choices=[('member.created', 'Member created'), ('member.invited', 'Member invited'), ('member.activated', 'Member activated'), ('member.updated', 'Member updated'), ('member.deactivated', 'Member deactivated'), ('member.reactivated', 'Member reactivated'), ('member.deleted', 'Member deleted'), ('invitation.expired', 'Invitation expired'), ('member.groups_changed', 'Member joined or left groups'), ('member.labels_changed', 'Labels attached to or detached from a member'), ('member.roles_changed', "Member's roles changed")], max_length=32),
+            model_name="webhookdelivery",
+            name="event",
+            field=models.CharField(
+                choices=[
+                    ("member.created", "Member created"),
+                    ("member.invited", "Member invited"),
+                    ("member.activated", "Member activated"),
+                    ("member.updated", "Member updated"),
+                    ("member.deactivated", "Member deactivated"),
+                    ("member.reactivated", "Member reactivated"),
+                    ("member.deleted", "Member deleted"),
+                    ("invitation.expired", "Invitation expired"),
+                    ("member.groups_changed", "Member joined or left groups"),
+                    ("member.labels_changed", "Labels attached to or detached from a member"),
+                    ("member.roles_changed", "Member's roles changed"),
+                ],
+                max_length=32,
+            ),
         ),
     ]
