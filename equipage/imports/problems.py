@@ -42,6 +42,14 @@ MESSAGES: dict[str, str] = {
     "email_invalid": gettext_noop("“%(v)s” is not a valid e-mail address."),
     "role_unknown": gettext_noop("Unknown role “%(v)s” (admin, user admin or member)."),
     "cell_required": gettext_noop("This cell is required."),
+    # the organization's password policy (organizations.password_policy)
+    "password_too_short": gettext_noop(
+        "This password is too short: the organization asks for at least %(n)d characters."
+    ),
+    "password_too_common": gettext_noop(
+        "This password is too common (it is on a list of breached passwords): choose another."
+    ),
+    "password_entirely_numeric": gettext_noop("This password is entirely numeric."),
     "state_pending_new": gettext_noop(
         "A new member is added Activé or Désactivé (Active or Deactivated): invite them from "
         "the member list once added."

@@ -38,6 +38,7 @@ SETTINGS_FIELDS = {
     "deactivation_notice",
     "daily_invitation_limit",
     "session_idle_minutes",
+    "password_min_length",
 }
 
 
@@ -188,6 +189,10 @@ def _check_settings(changes: dict[str, Any]) -> None:
             _("The invitation lifetime is between 1 and 90 days."), field="invitation_lifetime_days"
         )
     _check_session_idle(changes)
+    if "password_min_length" in changes:
+        from equipage.organizations.password_policy import check_min_length
+
+        changes["password_min_length"] = check_min_length(changes["password_min_length"])
     if changes.get("seats") is not None and int(changes["seats"]) < 1:
         raise ValidationFailed(
             _("An organization needs at least one seat for its owner."), field="seats"

@@ -18,6 +18,11 @@ from equipage.organizations.policy import FirstPasswordPolicy
 SESSION_IDLE_MINUTES_DEFAULT = 120
 SESSION_IDLE_MINUTES_MIN = 30
 SESSION_IDLE_MINUTES_MAX = 12 * 60
+# Password policy (issue #18.7, ASVS 6.2.1): each organization chooses its minimum length,
+# never below 8; 12 unless it says otherwise. No composition rules, no forced rotation.
+PASSWORD_MIN_LENGTH_DEFAULT = 12
+PASSWORD_MIN_LENGTH_FLOOR = 8
+PASSWORD_MIN_LENGTH_CEILING = 64
 
 
 class Language(models.TextChoices):
@@ -61,6 +66,7 @@ class Organization(models.Model):
     # SCIM (SPEC §9): a password sent by the identity provider is ignored unless this is on;
     # Okta sends a placeholder password on every create.
     scim_accept_passwords = models.BooleanField(default=False)
+    password_min_length = models.PositiveSmallIntegerField(default=PASSWORD_MIN_LENGTH_DEFAULT)
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()
 

@@ -123,15 +123,15 @@ def member_set_password(
 ) -> None:
     """Set a member's password as an admin; they must change it at their next login.
 
-    ``from_identity_provider`` (SCIM password sync): the IdP owns the password
-    policy, so Django's validators are skipped and no change is forced.
+    ``from_identity_provider`` (SCIM password sync, when the organization accepts
+    it): the organization's policy still applies (length, not common), and no
+    change is forced since the member chose it at their identity provider.
     """
     actor = as_actor(actor)
     authorize(actor, Cap.MEMBER_SET_PASSWORD, member)
-    if not from_identity_provider:
-        _validate_password(password, member)
-    elif not password or len(password) > 4096:
+    if not password or len(password) > 4096:
         raise ValidationFailed(_("This password is not valid."), field="password")
+    _validate_password(password, member)
     with transaction.atomic():
         member.save(
             update_fields=apply_password(member, password, must_change=not from_identity_provider)

@@ -68,6 +68,7 @@ from equipage.permissions import (
     can,
 )
 from equipage.permissions.policy import access_group_by_id
+from equipage.web.access_forms import PasswordPolicyForm
 from equipage.web.confirm import confirm_page, is_confirmed
 from equipage.web.forms import (
     CustomFieldForm,
@@ -430,6 +431,9 @@ def _settings_forms(request: HttpRequest, org: Organization, act: Actor, op: str
         if may_transfer
         else None,
         "delete": DeleteOrganizationForm(posted("delete")),
+        "password_policy": PasswordPolicyForm(
+            posted("password_policy"), initial={"password_min_length": org.password_min_length}
+        ),
     }
 
 
@@ -470,6 +474,8 @@ def settings_page(request: HttpRequest, slug: str) -> HttpResponse:
             "transfer_form": page_forms["transfer"],
             "pending": pending_transfer(org),
             "seats": seat_usage(org),
+            "password_policy_form": page_forms["password_policy"],
+            "may_change_seats": can(act, Cap.ORG_BILLING, org),
             "delete_form": page_forms["delete"] if may_delete else None,
             "footprint": organization_footprint(org) if may_delete else None,
         },
@@ -566,6 +572,7 @@ SETTINGS_OPERATIONS: dict[str, Callable[..., HttpResponse]] = {
     "transfer": start_transfer,
     "transfer_cancel": cancel_transfer,
     "delete": delete_organization,
+    "password_policy": partial(save_settings, done=gettext_lazy("Password policy saved.")),
 }
 FORMLESS_OPERATIONS = frozenset({"transfer_cancel"})
 
