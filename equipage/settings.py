@@ -277,3 +277,7 @@ EQUIPAGE_BASE_URL_FIXED = bool(os.environ.get("EQUIPAGE_BASE_URL", "").strip())
 EQUIPAGE_REQUEST_LINE_LIMIT = 8190
 # The API's own messages (problem+json details), in the reader's language.
 LOCALE_PATHS += [BASE_DIR / "api" / "locale"]
+# --- Admin-sent password links (issue #18.1) ---
+# Set-password links an admin may send one member per hour (profile, row menu, bulk, API,
+# CLI together), counted in the shared cache (accounts/mail_limits.py) on every node.
+EQUIPAGE_PASSWORD_LINKS_PER_MEMBER = 3

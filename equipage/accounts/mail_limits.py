@@ -61,6 +61,33 @@ def client_allows(ip: str) -> bool:
     return allowed
 
 
+def member_link_allows(member_id: int) -> bool:
+    """Count an admin-sent password link to member ``member_id``; False past the hourly limit.
+
+    Per member, whoever sends it and from whichever node (the cache is shared):
+    a coordinator clicking the arrows again and again, or a script looping on the
+    API, cannot flood one person's mailbox nor churn their links.
+    """
+    allowed = _within(
+        f"equipage:password-link:member:{member_id}",
+        settings.EQUIPAGE_PASSWORD_LINKS_PER_MEMBER,
+    )
+    if not allowed:
+        log.warning("password link to member %s refused: hourly limit reached", member_id)
+    return allowed
+
+
+def too_many_links() -> TooManyMails:
+    """Return the refusal of one more password link to a member this hour (429 in the API)."""
+    return TooManyMails(
+        _(
+            "This member was already sent %(n)d password links this hour; the latest one "
+            "still works. Try again later."
+        )
+        % {"n": settings.EQUIPAGE_PASSWORD_LINKS_PER_MEMBER}
+    )
+
+
 def refuse_flood(email: str) -> None:
     """Raise ``TooManyMails`` unless ``email`` may get one more password mail this hour."""
     if not mailbox_allows(email):

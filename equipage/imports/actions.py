@@ -37,6 +37,7 @@ from equipage.audit.events import EventType
 from equipage.audit.record import AuditJson, RowTuple, record, record_rows
 from equipage.core import clock
 from equipage.core.errors import Conflict, PermissionDenied, SeatLimitExceeded, ValidationFailed
+from equipage.imports import columns as C
 from equipage.imports.bulk import (
     execute_many,
     insert_rows,
@@ -49,7 +50,6 @@ from equipage.imports.bulk import (
 from equipage.imports.columns import CONTACT_COLUMNS
 from equipage.imports.model import ACTIVE, DEACTIVATED, Change, NewMemberChange, Plan
 from equipage.imports.models import ImportJob, ImportMode, ImportStatus
-from equipage.imports import columns as C
 from equipage.imports.plan import compute_plan, screen_passwords, settle_passwords
 from equipage.imports.reader import Problem
 from equipage.imports.selectors import (

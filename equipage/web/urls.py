@@ -1,6 +1,15 @@
 from django.urls import path
 
-from equipage.web.views import auth, directory, home, organization, profile, public
+from equipage.web.views import (
+    auth,
+    directory,
+    home,
+    member_passwords,
+    organization,
+    profile,
+    public,
+    seats,
+)
 
 urlpatterns = [
     path("", public.index, name="index"),
@@ -66,4 +75,10 @@ urlpatterns = [
     path("o/<slug:slug>/fields/", organization.fields, name="custom_fields"),
     path("o/<slug:slug>/settings/", organization.settings_page, name="settings"),
     path("o/<slug:slug>/ownership/<int:transfer_id>/", organization.ownership, name="ownership"),
+    path("o/<slug:slug>/seats/", seats.seats_page, name="seats"),
+    path(
+        "o/<slug:slug>/members/<int:member_id>/temporary-password",
+        member_passwords.temporary_password,
+        name="member_temporary_password",
+    ),
 ]

@@ -97,22 +97,23 @@ def test_password_link_without_an_email_address_is_a_clear_400(
     assert "pas d’adresse e-mail" in r.json()["detail"]
 
 
-def test_password_links_to_one_address_are_limited_per_hour(
+def test_password_links_to_one_member_are_limited_per_hour_with_a_clear_429(
     org: Any, member: Any, write_token: str
 ) -> None:
     from django.conf import settings
 
-    limit = settings.EQUIPAGE_PASSWORD_MAILS_PER_ADDRESS
-    codes = [
-        call(Client(), write_token, "POST", f"/members/{member.pk}/password-link").status_code
+    limit = settings.EQUIPAGE_PASSWORD_LINKS_PER_MEMBER
+    answers = [
+        call(Client(), write_token, "POST", f"/members/{member.pk}/password-link")
         for _ in range(limit + 1)
     ]
-    assert codes == [202] * limit + [429]
+    assert [r.status_code for r in answers] == [202] * limit + [429]
+    assert "password links this hour" in answers[-1].json()["detail"]
     assert OutboundEmail.objects.filter(member=member, kind="set_password").count() == limit
 
 
 @pytest.mark.parametrize("who", ["member", "group_admin"])
-def test_roles_below_user_admin_cannot_send_a_password_link(
+def test_a_member_or_a_group_admin_outside_their_groups_cannot_send_a_password_link(
     org: Any, outsider: Any, who: str, request: pytest.FixtureRequest
 ) -> None:
     with pytest.raises(PermissionDenied):
