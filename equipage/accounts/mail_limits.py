@@ -13,6 +13,7 @@ import logging
 from django.conf import settings
 from django.core.cache import cache
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from equipage.core.errors import DomainError
 
@@ -79,12 +80,16 @@ def member_link_allows(member_id: int) -> bool:
 
 def too_many_links() -> TooManyMails:
     """Return the refusal of one more password link to a member this hour (429 in the API)."""
+    n = settings.EQUIPAGE_PASSWORD_LINKS_PER_MEMBER
     return TooManyMails(
-        _(
+        ngettext(
+            "This member was already sent %(n)d password link this hour; the latest one "
+            "still works. Try again later.",
             "This member was already sent %(n)d password links this hour; the latest one "
-            "still works. Try again later."
+            "still works. Try again later.",
+            n,
         )
-        % {"n": settings.EQUIPAGE_PASSWORD_LINKS_PER_MEMBER}
+        % {"n": n}
     )
 
 

@@ -44,7 +44,7 @@ MESSAGES: dict[str, str] = {
     "cell_required": gettext_noop("This cell is required."),
     # the organization's password policy (organizations.password_policy)
     "password_too_short": gettext_noop(
-        "This password is too short: the organization asks for at least %(n)d characters."
+        "This password is too short (the organization's minimum length: %(n)d)."
     ),
     "password_too_common": gettext_noop(
         "This password is too common (it is on a list of breached passwords): choose another."

@@ -21,6 +21,7 @@ from django.contrib.auth.password_validation import (
 )
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from equipage.core.errors import ValidationFailed
 from equipage.organizations.models import (
@@ -104,7 +105,7 @@ def check_min_length(value: Any) -> int:
         minimum = 0
     if not PASSWORD_MIN_LENGTH_FLOOR <= minimum <= PASSWORD_MIN_LENGTH_CEILING:
         raise ValidationFailed(
-            _("The minimum password length is between %(lo)d and %(hi)d characters.")
+            _("The minimum password length must be from %(lo)d to %(hi)d.")
             % {"lo": PASSWORD_MIN_LENGTH_FLOOR, "hi": PASSWORD_MIN_LENGTH_CEILING},
             field="password_min_length",
         )
@@ -113,7 +114,11 @@ def check_min_length(value: Any) -> int:
 
 def policy_summary(organization: Organization | None) -> str:
     """Say the policy in the active language, as the password forms show it."""
-    return _(
+    n = min_length_of(organization)
+    return ngettext(
+        "At least %(n)d character; common passwords (found in breaches) are refused. "
+        "A long sentence is easy to remember and hard to guess.",
         "At least %(n)d characters; common passwords (found in breaches) are refused. "
-        "A long sentence is easy to remember and hard to guess."
-    ) % {"n": min_length_of(organization)}
+        "A long sentence is easy to remember and hard to guess.",
+        n,
+    ) % {"n": n}
