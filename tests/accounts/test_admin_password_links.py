@@ -93,9 +93,7 @@ def test_the_throttle_is_per_member(admin: Any, member: Any, outsider: Any) -> N
     assert mails(outsider) == 1
 
 
-def test_user_admin_cannot_send_a_link_to_an_admin_above_them(
-    user_admin: Any, admin: Any
-) -> None:
+def test_user_admin_cannot_send_a_link_to_an_admin_above_them(user_admin: Any, admin: Any) -> None:
     with pytest.raises(PermissionDenied):
         member_send_password_link(actor=user_admin, member=admin)
     assert mails(admin) == 0
