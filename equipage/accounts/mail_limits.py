@@ -93,9 +93,8 @@ def too_many_links() -> TooManyMails:
     )
 
 
-def refuse_flood(email: str) -> None:
-    """Raise ``TooManyMails`` unless ``email`` may get one more password mail this hour."""
-    if not mailbox_allows(email):
-        raise TooManyMails(
-            _("This address already got several password e-mails this hour; try again later.")
-        )
+def too_many_mails() -> TooManyMails:
+    """Return the refusal of one more password mail to an address this hour (429 in the API)."""
+    return TooManyMails(
+        _("This address already got several password e-mails this hour; try again later.")
+    )

@@ -222,7 +222,12 @@ def password_link_refusal(member: Member) -> DomainError | None:
     password mails an hour. Asked last, the hourly counts are spent only on a
     link that is then sent.
     """
-    from equipage.accounts.mail_limits import mailbox_allows, member_link_allows, too_many_links
+    from equipage.accounts.mail_limits import (
+        mailbox_allows,
+        member_link_allows,
+        too_many_links,
+        too_many_mails,
+    )
 
     if member.state != MemberState.ACTIVE:
         return InvariantViolation(
@@ -240,11 +245,7 @@ def password_link_refusal(member: Member) -> DomainError | None:
     if not member_link_allows(member.pk):
         return too_many_links()
     if not mailbox_allows(member.email):
-        from equipage.accounts.mail_limits import TooManyMails
-
-        return TooManyMails(
-            _("This address already got several password e-mails this hour; try again later.")
-        )
+        return too_many_mails()
     return None
 
 
