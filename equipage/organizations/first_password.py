@@ -26,7 +26,7 @@ from equipage.organizations.models import (
     FirstPasswordPolicy,
     Organization,
 )
-from equipage.organizations.password_policy import validators_for
+from equipage.organizations.password_policy import min_length_of, validators_for
 
 # Passwords printed in the seeds' public help pages: known to anyone who read them.
 PUBLISHED_PASSWORDS = frozenset({"tempeos"})
@@ -35,9 +35,13 @@ PUBLISHED_PASSWORDS = frozenset({"tempeos"})
 _ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
 
 
-def propose_temporary_password() -> str:
-    """Return a random password to propose, e.g. ``k7pm-x3qa-9wfr`` (about 59 bits)."""
-    return "-".join("".join(secrets.choice(_ALPHABET) for _ in range(4)) for _ in range(3))
+def propose_temporary_password(organization: Organization | None = None) -> str:
+    """Return a random password to propose, e.g. ``k7pm-x3qa-9wfr`` (about 59 bits).
+
+    Groups of four are added while it is shorter than the organization's minimum length.
+    """
+    groups = max(3, -(-(min_length_of(organization) + 1) // 5)) if organization else 3
+    return "-".join("".join(secrets.choice(_ALPHABET) for _ in range(4)) for _ in range(groups))
 
 
 class _OrganizationFields:

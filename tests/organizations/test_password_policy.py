@@ -128,3 +128,17 @@ def test_the_import_words_each_refusal_with_its_code() -> None:
     assert password_refusal("password123", 8) == ("password_too_common", {})
     assert password_refusal("12345678901234", 12) == ("password_entirely_numeric", {})
     assert password_refusal(TWELVE, 12) is None
+
+
+def test_the_proposed_temporary_password_is_long_enough_for_the_policy(
+    org: Any, admin: Any
+) -> None:
+    from equipage.organizations.first_password import propose_temporary_password
+
+    organization_update(actor=admin, organization=org, password_min_length=30)
+    org.refresh_from_db()
+    proposed = propose_temporary_password(org)
+    assert len(proposed) >= 30
+    organization_update(
+        actor=admin, organization=org, first_password_policy="shared", temporary_password=proposed
+    )

@@ -469,7 +469,7 @@ def settings_page(request: HttpRequest, slug: str) -> HttpResponse:
             "form": page_forms["settings"],
             "session_form": page_forms["sessions"],
             "first_password_form": page_forms["first_password"],
-            "proposed_password": propose_temporary_password(),
+            "proposed_password": propose_temporary_password(org),
             "scim_form": page_forms["scim_passwords"] if org.has_feature(Feature.SCIM) else None,
             "transfer_form": page_forms["transfer"],
             "pending": pending_transfer(org),
@@ -489,7 +489,7 @@ def _first_password_form(request: HttpRequest, org: Any, op: str) -> FirstPasswo
         return FirstPasswordForm(request.POST)
     initial = {"first_password_policy": org.first_password_policy}
     if not org.temp_password_hash:
-        initial["temporary_password"] = propose_temporary_password()
+        initial["temporary_password"] = propose_temporary_password(org)
     return FirstPasswordForm(initial=initial)
 
 
