@@ -292,3 +292,7 @@ MIDDLEWARE.insert(
     MIDDLEWARE.index("equipage.web.middleware.ForcePasswordChangeMiddleware"),
     "equipage.twofactor.middleware.TwoFactorMiddleware",
 )
+# --- Admin-sent password links (issue #18.1) ---
+# Set-password links an admin may send one member per hour (profile, row menu, bulk, API,
+# CLI together), counted in the shared cache (accounts/mail_limits.py) on every node.
+EQUIPAGE_PASSWORD_LINKS_PER_MEMBER = 3

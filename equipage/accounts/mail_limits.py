@@ -13,6 +13,7 @@ import logging
 from django.conf import settings
 from django.core.cache import cache
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from equipage.core.errors import DomainError
 
@@ -61,9 +62,39 @@ def client_allows(ip: str) -> bool:
     return allowed
 
 
-def refuse_flood(email: str) -> None:
-    """Raise ``TooManyMails`` unless ``email`` may get one more password mail this hour."""
-    if not mailbox_allows(email):
-        raise TooManyMails(
-            _("This address already got several password e-mails this hour; try again later.")
+def member_link_allows(member_id: int) -> bool:
+    """Count an admin-sent password link to member ``member_id``; False past the hourly limit.
+
+    Per member, whoever sends it and from whichever node (the cache is shared):
+    a coordinator clicking the arrows again and again, or a script looping on the
+    API, cannot flood one person's mailbox nor churn their links.
+    """
+    allowed = _within(
+        f"equipage:password-link:member:{member_id}",
+        settings.EQUIPAGE_PASSWORD_LINKS_PER_MEMBER,
+    )
+    if not allowed:
+        log.warning("password link to member %s refused: hourly limit reached", member_id)
+    return allowed
+
+
+def too_many_links() -> TooManyMails:
+    """Return the refusal of one more password link to a member this hour (429 in the API)."""
+    n = settings.EQUIPAGE_PASSWORD_LINKS_PER_MEMBER
+    return TooManyMails(
+        ngettext(
+            "This member was already sent %(n)d password link this hour; the latest one "
+            "still works. Try again later.",
+            "This member was already sent %(n)d password links this hour; the latest one "
+            "still works. Try again later.",
+            n,
         )
+        % {"n": n}
+    )
+
+
+def too_many_mails() -> TooManyMails:
+    """Return the refusal of one more password mail to an address this hour (429 in the API)."""
+    return TooManyMails(
+        _("This address already got several password e-mails this hour; try again later.")
+    )

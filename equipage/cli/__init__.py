@@ -18,6 +18,7 @@ COMMANDS = [
     "equipage.cli.org",
     "equipage.cli.members_list",
     "equipage.cli.members_invite",
+    "equipage.cli.members_password_link",
     "equipage.cli.members_import",
     "equipage.cli.members_export",
     "equipage.cli.demo",

@@ -57,6 +57,7 @@ ACTIONS: dict[str, BulkAction] = {
             destructive=True,
         ),
         BulkAction("reactivate", gettext_lazy("Reactivate"), Cap.MEMBER_REACTIVATE),
+        BulkAction("password_link", gettext_lazy("Send a password link"), Cap.MEMBER_PASSWORD_LINK),
         BulkAction("delete", gettext_lazy("Delete"), Cap.MEMBER_DELETE, destructive=True),
         BulkAction("group_add", gettext_lazy("Add to group"), Cap.GROUP_MEMBERS, needs="group"),
         BulkAction(
@@ -179,6 +180,8 @@ def _applies(key: str, m: Member, guide: str, owner_id: int | None, self_id: int
         return bool(m.email) and m.state == MemberState.INVITED and guide in ("wait", "resend")
     if key == "revoke":
         return m.state == MemberState.INVITED
+    if key == "password_link":
+        return bool(m.email) and m.state == MemberState.ACTIVE
     return True
 
 
@@ -219,6 +222,8 @@ def applicability_for_query(actor: Actor, qs: QuerySet[Member], state: str = "")
             scoped = scoped.filter(state=MemberState.CREATED).exclude(email="")
         elif a.key in ("resend", "revoke"):
             scoped = scoped.filter(state=MemberState.INVITED)
+        elif a.key == "password_link":
+            scoped = scoped.filter(state=MemberState.ACTIVE).exclude(email="")
         if scoped.exists():
             out.append(a.key)
     return out
@@ -241,6 +246,7 @@ def run_bulk(
         members_delete,
         members_reactivate,
         members_restore,
+        members_send_password_links,
     )
     from equipage.groups.actions import (
         group_remove_member,
@@ -257,6 +263,8 @@ def run_bulk(
         return members_delete(actor=actor, organization=organization, members=ids)
     if key == "restore":  # only as the undo of a deletion; the bin's page restores too
         return members_restore(actor=actor, organization=organization, members=ids)
+    if key == "password_link":
+        return members_send_password_links(actor=actor, organization=organization, members=ids)
     if key in INVITATION_ACTIONS:
         fn = invitation_actions().get(key)
         if fn is None:

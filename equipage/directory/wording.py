@@ -19,6 +19,7 @@ DONE: dict[str, Any] = {
     "invite": ngettext_lazy("%(n)d member invited", "%(n)d members invited", "n"),
     "resend": ngettext_lazy("%(n)d invitation sent again", "%(n)d invitations sent again", "n"),
     "revoke": ngettext_lazy("%(n)d invitation revoked", "%(n)d invitations revoked", "n"),
+    "password_link": ngettext_lazy("%(n)d password link sent", "%(n)d password links sent", "n"),
     "group_add": ngettext_lazy(
         "%(n)d member added to “%(target)s”", "%(n)d members added to “%(target)s”", "n"
     ),

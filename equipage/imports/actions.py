@@ -37,6 +37,7 @@ from equipage.audit.events import EventType
 from equipage.audit.record import AuditJson, RowTuple, record, record_rows
 from equipage.core import clock
 from equipage.core.errors import Conflict, PermissionDenied, SeatLimitExceeded, ValidationFailed
+from equipage.imports import columns as C
 from equipage.imports.bulk import (
     execute_many,
     insert_rows,
@@ -49,7 +50,7 @@ from equipage.imports.bulk import (
 from equipage.imports.columns import CONTACT_COLUMNS
 from equipage.imports.model import ACTIVE, DEACTIVATED, Change, NewMemberChange, Plan
 from equipage.imports.models import ImportJob, ImportMode, ImportStatus
-from equipage.imports.plan import compute_plan, settle_passwords
+from equipage.imports.plan import compute_plan, screen_passwords, settle_passwords
 from equipage.imports.reader import Problem
 from equipage.imports.selectors import (
     current_members,
@@ -58,6 +59,7 @@ from equipage.imports.selectors import (
 )
 from equipage.imports.validate import CustomFieldSpec, Row, Validated, stream_file
 from equipage.organizations.models import Feature, FirstPasswordPolicy, Organization
+from equipage.organizations.password_policy import min_length_of
 from equipage.organizations.seats import ensure_seats, lock_organization
 from equipage.permissions import Actor, Cap, as_actor, authorize
 
@@ -198,7 +200,13 @@ def _plan(
     """
     current = current_members(organization, validated.has)
     scope = import_scope(actor, organization, mode)
+    refused: list[Problem] = []
+    if C.PASSWORD in validated.columns:
+        rows = screen_passwords(
+            rows, min_length_of(organization), validated.columns[C.PASSWORD], refused
+        )
     plan = compute_plan(_counted(rows, progress), current, scope, validated.columns)
+    plan.errors.extend(refused)
     lines = validated.total_lines
     progress("read", lines, lines)
     if plan.password_checks:

@@ -11,7 +11,7 @@ which line is which member, ``imports.matching``'s.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from operator import attrgetter
 from typing import Any
 
@@ -47,6 +47,7 @@ from equipage.imports.model import (
 from equipage.imports.problems import msg, row_who, rule_msg
 from equipage.imports.reader import Problem
 from equipage.imports.validate import Row
+from equipage.organizations.password_policy import password_refusal
 
 
 def propagation(groups: dict[int, GroupInfo], group_id: int) -> list[int]:
@@ -492,6 +493,22 @@ def _deactivation_refusal(pk: int, state: str, scope: Scope) -> Refusal | None:
         self_id=scope.actor_id,
         allowed=_within(scope.deactivatable, pk),
     )
+
+
+def screen_passwords(
+    rows: Iterable[Row], min_length: int, column: str, refused: list[Problem]
+) -> Iterator[Row]:
+    """Yield ``rows`` as they are, adding a problem for each password the policy refuses.
+
+    The line stays in the plan (a sync must not take its member for gone); its
+    problem, naming the rule, forbids the apply like any other error.
+    """
+    for row in rows:
+        if row.password is not None:
+            broken = password_refusal(row.password, min_length)
+            if broken is not None:
+                refused.append(Problem(row.line, column, msg(*broken), row_who(row)))
+        yield row
 
 
 def settle_passwords(plan: Plan, same: set[int]) -> None:

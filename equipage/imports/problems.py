@@ -46,6 +46,14 @@ MESSAGES: dict[str, str] = {
         "This member was deleted and is in the bin: restore them from the bin first, or"
         " wait until the bin erases them."
     ),
+    # the organization's password policy (organizations.password_policy)
+    "password_too_short": gettext_noop(
+        "This password is too short (the organization's minimum length: %(n)d)."
+    ),
+    "password_too_common": gettext_noop(
+        "This password is too common (it is on a list of breached passwords): choose another."
+    ),
+    "password_entirely_numeric": gettext_noop("This password is entirely numeric."),
     "state_pending_new": gettext_noop(
         "A new member is added Activé or Désactivé (Active or Deactivated): invite them from "
         "the member list once added."

@@ -46,6 +46,7 @@ SETTINGS_FIELDS = {
     # Deletion, the bin and erasure: the bin's days and how long each history is kept.
     "bin_days",
     *RETENTION_FIELDS,
+    "password_min_length",
 }
 
 
@@ -216,6 +217,10 @@ def _check_settings(changes: dict[str, Any]) -> None:
             _("The invitation lifetime is between 1 and 90 days."), field="invitation_lifetime_days"
         )
     _check_session_idle(changes)
+    if "password_min_length" in changes:
+        from equipage.organizations.password_policy import check_min_length
+
+        changes["password_min_length"] = check_min_length(changes["password_min_length"])
     if changes.get("seats") is not None and int(changes["seats"]) < 1:
         raise ValidationFailed(
             _("An organization needs at least one seat for its owner."), field="seats"
@@ -234,8 +239,8 @@ def _check_seats(org: Organization, seats: int) -> None:
     if seats < usage.used:
         raise ValidationFailed(
             _(
-                "Seats cannot be set to %(seats)d: %(used)d seats in use "
-                "(%(active)d active accounts, %(pending)d pending invitations)."
+                "Seats cannot be set to %(seats)d: seats in use: %(used)d "
+                "(active accounts: %(active)d, pending invitations: %(pending)d)."
             )
             % {
                 "seats": seats,

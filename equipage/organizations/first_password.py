@@ -15,7 +15,6 @@ from typing import Any
 
 from django.contrib.auth.password_validation import (
     UserAttributeSimilarityValidator,
-    get_default_password_validators,
     validate_password,
 )
 from django.core.exceptions import ValidationError
@@ -27,6 +26,7 @@ from equipage.organizations.models import (
     FirstPasswordPolicy,
     Organization,
 )
+from equipage.organizations.password_policy import min_length_of, validators_for
 
 # Passwords printed in the seeds' public help pages: known to anyone who read them.
 PUBLISHED_PASSWORDS = frozenset({"tempeos"})
@@ -35,9 +35,13 @@ PUBLISHED_PASSWORDS = frozenset({"tempeos"})
 _ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
 
 
-def propose_temporary_password() -> str:
-    """Return a random password to propose, e.g. ``k7pm-x3qa-9wfr`` (about 59 bits)."""
-    return "-".join("".join(secrets.choice(_ALPHABET) for _ in range(4)) for _ in range(3))
+def propose_temporary_password(organization: Organization | None = None) -> str:
+    """Return a random password to propose, e.g. ``k7pm-x3qa-9wfr`` (about 59 bits).
+
+    Groups of four are added while it is shorter than the organization's minimum length.
+    """
+    groups = max(3, -(-(min_length_of(organization) + 1) // 5)) if organization else 3
+    return "-".join("".join(secrets.choice(_ALPHABET) for _ in range(4)) for _ in range(groups))
 
 
 class _OrganizationFields:
@@ -57,13 +61,13 @@ class _OrganizationAttributes:
     _meta: _OrganizationFields = field(default_factory=_OrganizationFields)
 
 
-def _validators() -> list[Any]:
-    """Return the password validators, the similarity one comparing with the organization."""
+def _validators(organization: Organization) -> list[Any]:
+    """Return the organization's password validators, the similarity one comparing with it."""
     return [
         UserAttributeSimilarityValidator(user_attributes=("slug", "name"))
         if isinstance(v, UserAttributeSimilarityValidator)
         else v
-        for v in get_default_password_validators()
+        for v in validators_for(organization)
     ]
 
 
@@ -91,7 +95,7 @@ def validate_temporary_password(password: str, organization: Organization) -> No
         validate_password(
             password,
             _OrganizationAttributes(organization.slug, organization.name),  # type: ignore[arg-type]
-            password_validators=_validators(),
+            password_validators=_validators(organization),
         )
     except ValidationError as exc:
         raise ValidationFailed(

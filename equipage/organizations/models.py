@@ -18,6 +18,11 @@ from equipage.organizations.policy import FirstPasswordPolicy
 SESSION_IDLE_MINUTES_DEFAULT = 120
 SESSION_IDLE_MINUTES_MIN = 30
 SESSION_IDLE_MINUTES_MAX = 12 * 60
+# Password policy (issue #18.7, ASVS 6.2.1): each organization chooses its minimum length,
+# never below 8; 12 unless it says otherwise. No composition rules, no forced rotation.
+PASSWORD_MIN_LENGTH_DEFAULT = 12
+PASSWORD_MIN_LENGTH_FLOOR = 8
+PASSWORD_MIN_LENGTH_CEILING = 64
 
 
 # Deletion, the bin and erasure. A deleted member stays 30 days in the bin (Google
@@ -93,6 +98,7 @@ class Organization(models.Model):
         default=WEBHOOK_LOG_RETENTION_DAYS_DEFAULT
     )
     import_retention_days = models.PositiveIntegerField(default=IMPORT_RETENTION_DAYS_DEFAULT)
+    password_min_length = models.PositiveSmallIntegerField(default=PASSWORD_MIN_LENGTH_DEFAULT)
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()
     # Two-factor authentication (#18.5, equipage/twofactor/): on the organization, so that

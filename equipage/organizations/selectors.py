@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import connection
 from django.utils.translation import gettext as _
@@ -89,3 +90,41 @@ def organization_footprint(organization: Organization) -> Footprint:
             organization=organization, status__in=(MailStatus.QUEUED, MailStatus.SENDING)
         ).count(),
     )
+
+
+@dataclass(frozen=True)
+class SeatChange:
+    """One change of the paid seats, as the audit trail recorded it (None: unlimited)."""
+
+    at: Any
+    by: str
+    before: int | None
+    after: int | None
+    created: bool  # the organization's creation set the first count
+
+
+def seat_history(organization: Organization, limit: int = 100) -> list[SeatChange]:
+    """Return the latest changes of the paid seats, newest first, read from the audit trail.
+
+    Every write of the seats goes through ``organization_update`` (console, CLI,
+    API), which records ``org.updated`` with the seats before and after; the
+    creation records the first count. No second history to keep in step.
+    """
+    from equipage.audit.events import EventType
+    from equipage.audit.models import AuditEvent
+
+    events = AuditEvent.objects.filter(
+        organization=organization,
+        event_type__in=(EventType.ORG_CREATED, EventType.ORG_UPDATED),
+        after__has_key="seats",
+    ).only("created_at", "actor_label", "event_type", "before", "after")[:limit]
+    return [
+        SeatChange(
+            at=e.created_at,
+            by=e.actor_label,
+            before=(e.before or {}).get("seats"),
+            after=(e.after or {}).get("seats"),
+            created=e.event_type == EventType.ORG_CREATED,
+        )
+        for e in events
+    ]

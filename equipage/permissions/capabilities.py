@@ -17,6 +17,9 @@ class Cap(StrEnum):
     MEMBER_DELETE = "member.delete"
     MEMBER_SET_ROLES = "member.set_roles"
     MEMBER_SET_PASSWORD = "member.set_password"
+    # Mail a member a set-password link (#18.1): the link goes to their own mailbox, so a
+    # group admin may send it to the members of their groups, though not set a password.
+    MEMBER_PASSWORD_LINK = "member.password_link"
     MEMBER_IMPORT = "member.import"
     MEMBER_EXPORT = "member.export"
     GROUP_MANAGE = "group.manage"
@@ -46,6 +49,7 @@ MEMBER_ADMIN_CAPS = frozenset(
         Cap.MEMBER_DELETE,
         Cap.MEMBER_SET_ROLES,
         Cap.MEMBER_SET_PASSWORD,
+        Cap.MEMBER_PASSWORD_LINK,
         Cap.MEMBER_IMPORT,
         Cap.MEMBER_EXPORT,
         Cap.GROUP_MEMBERS,
@@ -72,6 +76,7 @@ GROUP_ADMIN_CAPS = frozenset(
         Cap.MEMBER_UPDATE,
         Cap.MEMBER_DEACTIVATE,
         Cap.MEMBER_REACTIVATE,
+        Cap.MEMBER_PASSWORD_LINK,
         Cap.GROUP_MEMBERS,
     }
 )

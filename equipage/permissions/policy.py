@@ -42,6 +42,7 @@ _MUTATING = frozenset(
         Cap.MEMBER_DELETE,
         Cap.MEMBER_SET_ROLES,
         Cap.MEMBER_SET_PASSWORD,
+        Cap.MEMBER_PASSWORD_LINK,
         Cap.GROUP_MEMBERS,
         Cap.LABEL_ASSIGN,
     }

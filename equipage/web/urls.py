@@ -7,9 +7,11 @@ from equipage.web.views import (
     emailchange,
     home,
     lifecycle,
+    member_passwords,
     organization,
     profile,
     public,
+    seats,
     sessions,
 )
 from equipage.web.views import bin as member_bin
@@ -104,5 +106,11 @@ urlpatterns = [
     path("o/<slug:slug>/me/data.json", lifecycle.my_data, name="my_data"),
     path(
         "o/<slug:slug>/members/<int:member_id>/data.json", lifecycle.member_data, name="member_data"
+    ),
+    path("o/<slug:slug>/seats/", seats.seats_page, name="seats"),
+    path(
+        "o/<slug:slug>/members/<int:member_id>/temporary-password",
+        member_passwords.temporary_password,
+        name="member_temporary_password",
     ),
 ]

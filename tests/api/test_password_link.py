@@ -97,22 +97,23 @@ def test_password_link_without_an_email_address_is_a_clear_400(
     assert "pas d’adresse e-mail" in r.json()["detail"]
 
 
-def test_password_links_to_one_address_are_limited_per_hour(
+def test_password_links_to_one_member_are_limited_per_hour_with_a_clear_429(
     org: Any, member: Any, write_token: str
 ) -> None:
     from django.conf import settings
 
-    limit = settings.EQUIPAGE_PASSWORD_MAILS_PER_ADDRESS
-    codes = [
-        call(Client(), write_token, "POST", f"/members/{member.pk}/password-link").status_code
+    limit = settings.EQUIPAGE_PASSWORD_LINKS_PER_MEMBER
+    answers = [
+        call(Client(), write_token, "POST", f"/members/{member.pk}/password-link")
         for _ in range(limit + 1)
     ]
-    assert codes == [202] * limit + [429]
+    assert [r.status_code for r in answers] == [202] * limit + [429]
+    assert "password links this hour" in answers[-1].json()["detail"]
     assert OutboundEmail.objects.filter(member=member, kind="set_password").count() == limit
 
 
 @pytest.mark.parametrize("who", ["member", "group_admin"])
-def test_roles_below_user_admin_cannot_send_a_password_link(
+def test_a_member_or_a_group_admin_outside_their_groups_cannot_send_a_password_link(
     org: Any, outsider: Any, who: str, request: pytest.FixtureRequest
 ) -> None:
     with pytest.raises(PermissionDenied):
@@ -129,3 +130,46 @@ def test_password_link_is_in_the_openapi_document(db: Any) -> None:
     spec = Client().get("/api/v1/openapi.json").json()
     operation = spec["paths"]["/members/{member_id}/password-link"]["post"]
     assert "202" in operation["responses"]
+
+
+def test_a_temporary_password_for_a_member_without_email_must_be_changed_at_first_login(
+    org: Any, owner: Any, write_token: str
+) -> None:
+    from equipage.accounts.models import Member
+    from tests.conftest import make_member
+
+    nomail = make_member(org, owner, "Sans", "Adresse", email="")
+    path = f"/members/{nomail.pk}/password"
+    r = call(Client(), write_token, "POST", path, {"password": "Given-by-api-2026"})
+    assert r.status_code == 200 and "first login" in r.json()["detail"]
+    fresh = Member.objects.get(pk=nomail.pk)
+    assert fresh.check_password("Given-by-api-2026") and fresh.must_change_password
+    assert not OutboundEmail.objects.filter(member=nomail).exists()
+
+
+@pytest.mark.parametrize(
+    ("weak", "rule"), [("Elevenchars", "at least 12 characters"), ("qwerty123456", "too common")]
+)
+def test_a_temporary_password_the_policy_refuses_is_a_400_naming_the_rule(
+    org: Any, member: Any, write_token: str, weak: str, rule: str
+) -> None:
+    r = call(Client(), write_token, "POST", f"/members/{member.pk}/password", {"password": weak})
+    assert r.status_code == 400 and rule in r.json()["detail"]
+    assert not type(member).objects.get(pk=member.pk).check_password(weak)
+
+
+def test_a_temporary_password_for_another_tenants_member_is_not_found(
+    org: Any, other_member: Any, write_token: str
+) -> None:
+    path = f"/members/{other_member.pk}/password"
+    r = call(Client(), write_token, "POST", path, {"password": "Given-by-api-2026"})
+    assert r.status_code == 404
+    assert (
+        not type(other_member).objects.get(pk=other_member.pk).check_password("Given-by-api-2026")
+    )
+
+
+def test_a_temporary_password_needs_the_write_scope(org: Any, member: Any, read_token: str) -> None:
+    path = f"/members/{member.pk}/password"
+    r = call(Client(), read_token, "POST", path, {"password": "Given-by-api-2026"})
+    assert r.status_code == 403

@@ -49,8 +49,8 @@ def test_org_update_refuses_seats_below_use_naming_the_numbers(
     code, _out, err = run(capsys, "org", "update", "acme", "--seats", "2")
     assert code == 1
     assert err.strip() == (
-        "equipage: error: Seats cannot be set to 2: 3 seats in use "
-        "(3 active accounts, 0 pending invitations)."
+        "equipage: error: Seats cannot be set to 2: seats in use: 3 "
+        "(active accounts: 3, pending invitations: 0)."
     )
     assert Organization.objects.get(pk=org.pk).seats is None
 

@@ -83,8 +83,8 @@ def test_seats_cannot_go_below_what_is_used(org: Any, owner: Any, member: Any) -
     with pytest.raises(ValidationFailed) as refused:
         organization_update(actor=owner, organization=org, seats=used - 1)
     assert str(refused.value) == (
-        f"Seats cannot be set to {used - 1}: {used} seats in use "
-        f"({used} active accounts, 0 pending invitations)."
+        f"Seats cannot be set to {used - 1}: seats in use: {used} "
+        f"(active accounts: {used}, pending invitations: 0)."
     )
     organization_update(actor=owner, organization=org, seats=used)
 

@@ -86,10 +86,15 @@ def test_idp_passwords_log_in_once_the_organization_accepts_them(
     client: Client, scim_token: str, org: Any, owner: Any, audit_events: Any
 ) -> None:
     from equipage.accounts.models import Member
-    from equipage.organizations.actions import organization_set_scim_accept_passwords
+    from equipage.organizations.actions import (
+        organization_set_scim_accept_passwords,
+        organization_update,
+    )
 
     organization_set_scim_accept_passwords(actor=owner, organization=org, accept=True)
     assert "org.updated" in audit_events()
+    # Okta's placeholder has 8 characters: accepted only where the policy allows 8 (#18.7).
+    organization_update(actor=owner, organization=org, password_min_length=8)
     uid = _post(client, scim_token, "post", "/Users", CREATE_USER).json()["id"]
     member = Member.objects.get(pk=uid)
     assert member.check_password(PLACEHOLDER_PASSWORD) and not member.must_change_password
@@ -99,3 +104,26 @@ def test_idp_passwords_log_in_once_the_organization_accepts_them(
     }
     assert _post(client, scim_token, "patch", f"/Users/{uid}", sync).status_code in (200, 204)
     assert _logs_in("test.user@okta.local", "Synced-Pa55!")
+
+
+def test_an_accepted_idp_password_still_follows_the_organizations_policy(
+    client: Client, scim_token: str, org: Any, owner: Any
+) -> None:
+    from equipage.accounts.models import Member
+    from equipage.organizations.actions import organization_set_scim_accept_passwords
+
+    organization_set_scim_accept_passwords(actor=owner, organization=org, accept=True)
+    # Okta's 8-character placeholder on create: refused where 12 are asked, no account made.
+    refused = _post(client, scim_token, "post", "/Users", CREATE_USER)
+    assert refused.status_code == 400 and "at least 12 characters" in refused.json()["detail"]
+    assert not Member.objects.filter(organization=org, email="test.user@okta.local").exists()
+    plain = {k: v for k, v in CREATE_USER.items() if k != "password"}
+    uid = _post(client, scim_token, "post", "/Users", plain).json()["id"]
+    for weak in ("Elevenchars", "qwerty123456"):
+        sync = {
+            "schemas": [PATCH_OP],
+            "Operations": [{"op": "replace", "value": {"password": weak}}],
+        }
+        refused = _post(client, scim_token, "patch", f"/Users/{uid}", sync)
+        assert refused.status_code == 400, refused.content
+        assert not Member.objects.get(pk=uid).check_password(weak)

@@ -26,6 +26,8 @@ NEVER_ONE = {
     "want, confirm the mass deactivation (--confirm-mass-deactivation).",
     "This sync deactivates %(n)s members, more than half of the active members.",
     # Bounds and limits written by the code: constants above 1.
+    "Line %(line)d has more cells than the %(max)d columns an import takes (up to column "
+    "%(col)s). Remove the extra columns and try again.",
     "Too long: at most %(n)d characters (here %(m)d).",
     "This text is too long (%(n)d characters at most).",
     "The idle time before a session ends is between %(lo)d minutes and %(hi)d hours.",

@@ -29,6 +29,7 @@ from equipage.accounts.actions.ownership import (
 from equipage.accounts.actions.passwords import (
     member_send_password_link,
     member_set_password,
+    members_send_password_links,
     password_change,
     password_reset_enqueue,
     password_reset_request,
@@ -55,6 +56,7 @@ __all__ = [
     "members_delete",
     "members_reactivate",
     "members_restore",
+    "members_send_password_links",
     "ownership_reassign",
     "ownership_transfer_accept",
     "ownership_transfer_cancel",

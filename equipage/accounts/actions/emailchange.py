@@ -52,7 +52,7 @@ def email_change_request(*, actor: Actor | Member, member: Member, new_email: st
     Replaces an older pending request. Does and says the same whether another
     member uses ``new_email`` or not. ``new_email`` is already cleaned.
     """
-    from equipage.accounts.mail_limits import refuse_flood
+    from equipage.accounts.mail_limits import mailbox_allows, too_many_mails
     from equipage.emails.models import MailKind
     from equipage.emails.outbox import queue_mail
 
@@ -64,7 +64,8 @@ def email_change_request(*, actor: Actor | Member, member: Member, new_email: st
             _("To remove your e-mail address, ask an administrator."), field="email"
         )
     # Counted per mailbox, whoever owns it: the same limit for a taken and a free address.
-    refuse_flood(new_email)
+    if not mailbox_allows(new_email):
+        raise too_many_mails()
     now = clock.now()
     with transaction.atomic():
         # No select_related: PostgreSQL refuses FOR UPDATE on the nullable side of a join.

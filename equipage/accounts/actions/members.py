@@ -6,7 +6,6 @@ import datetime as dt
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
-from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
@@ -211,7 +210,7 @@ def member_create(
     if send in (SendMode.CREDENTIALS, SendMode.NOTIFICATION, SendMode.LINK) and not email:
         raise ValidationFailed(_("This member has no e-mail address to send to."), field="email")
     if password:
-        _validate_password(password)
+        _validate_password(password, organization=organization)
 
     with transaction.atomic():
         org = lock_organization(organization.pk)
@@ -227,7 +226,9 @@ def member_create(
         if send == SendMode.CREDENTIALS:
             from django.utils.crypto import get_random_string
 
-            generated = password = get_random_string(14)
+            from equipage.organizations.password_policy import min_length_of
+
+            generated = password = get_random_string(max(14, min_length_of(organization)))
         member = build_member(
             organization=org,
             login=login,
@@ -302,11 +303,14 @@ def _login_url(org: Organization) -> str:
     return f"{base_url()}/o/{org.slug}/login"
 
 
-def _validate_password(password: str, member: Member | None = None) -> None:
-    try:
-        validate_password(password, member)
-    except ValidationError as exc:
-        raise ValidationFailed(" ".join(exc.messages), field="password") from None
+def _validate_password(
+    password: str, member: Member | None = None, organization: Organization | None = None
+) -> None:
+    """Refuse a password the organization's policy refuses (``organizations.password_policy``)."""
+    from equipage.organizations.password_policy import validate_member_password
+
+    org = organization or (member.organization if member is not None else None)
+    validate_member_password(password, org, member)
 
 
 def uses_shared_password(org: Organization) -> bool:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.utils.crypto import constant_time_compare
@@ -17,10 +17,14 @@ from equipage.accounts.tokens import account_binding, hash_token, new_token
 from equipage.audit.events import EventType
 from equipage.audit.record import record
 from equipage.core import clock
-from equipage.core.errors import InvariantViolation, NotFound, ValidationFailed
+from equipage.core.errors import DomainError, InvariantViolation, NotFound, ValidationFailed
 from equipage.instance.links import base_url
 from equipage.organizations.models import Organization
 from equipage.permissions import Actor, Cap, Origin, as_actor, authorize, refuse
+
+if TYPE_CHECKING:
+    from equipage.audit.record import RowTuple
+    from equipage.core.bulk import BulkResult
 
 SET_LINK_LIFETIME = dt.timedelta(days=7)
 RESET_LINK_LIFETIME = dt.timedelta(hours=2)
@@ -124,15 +128,17 @@ def member_set_password(
 ) -> None:
     """Set a member's password as an admin; they must change it at their next login.
 
-    ``from_identity_provider`` (SCIM password sync): the IdP owns the password
-    policy, so Django's validators are skipped and no change is forced.
+    ``from_identity_provider`` (SCIM password sync, when the organization accepts
+    it): the organization's policy still applies (length, not common), and no
+    change is forced since the member chose it at their identity provider.
     """
     actor = as_actor(actor)
     authorize(actor, Cap.MEMBER_SET_PASSWORD, member)
-    if not from_identity_provider:
-        _validate_password(password, member)
-    elif not password or len(password) > 4096:
+    if actor.member is not None and actor.member.pk == member.pk:
+        raise refuse(actor, _("Change your own password with “Change password”."))
+    if not password or len(password) > 4096:
         raise ValidationFailed(_("This password is not valid."), field="password")
+    _validate_password(password, member)
     with transaction.atomic():
         member.save(
             update_fields=apply_password(member, password, must_change=not from_identity_provider)
@@ -221,32 +227,101 @@ def password_reset_request(*, organization: Organization, identifier: str, origi
         )
 
 
-def member_send_password_link(*, actor: Actor | Member, member: Member) -> None:
-    """Mail a member a single-use set-password link (seed 004's « flèches cycliques »).
+def password_link_refusal(member: Member) -> DomainError | None:
+    """Return why ``member`` gets no set-password link now, or None (and count the link).
 
-    The new link voids the member's older ones. Only an active account with
-    an e-mail address gets one, and an address only a few password mails an hour.
+    Only an active account with an e-mail address gets one (a member without
+    one is given a temporary password instead), at most
+    ``EQUIPAGE_PASSWORD_LINKS_PER_MEMBER`` an hour, and an address only a few
+    password mails an hour. Asked last, the hourly counts are spent only on a
+    link that is then sent.
     """
-    from equipage.accounts.mail_limits import refuse_flood
+    from equipage.accounts.mail_limits import (
+        mailbox_allows,
+        member_link_allows,
+        too_many_links,
+        too_many_mails,
+    )
 
-    actor = as_actor(actor)
-    authorize(actor, Cap.MEMBER_SET_PASSWORD, member)
     if member.state != MemberState.ACTIVE:
-        raise InvariantViolation(
+        return InvariantViolation(
             _("Only an active account gets a set-password link: invite or reactivate them first."),
             code="not_active",
         )
     if not member.email:
-        raise ValidationFailed(_("This member has no e-mail address to send to."), field="email")
-    refuse_flood(member.email)
+        return ValidationFailed(
+            _(
+                "This member has no e-mail address to send to: give them a temporary password "
+                "on their profile instead; they will choose their own at their first login."
+            ),
+            field="email",
+        )
+    if not member_link_allows(member.pk):
+        return too_many_links()
+    if not mailbox_allows(member.email):
+        return too_many_mails()
+    return None
+
+
+def member_send_password_link(*, actor: Actor | Member, member: Member) -> str:
+    """Mail a member a single-use set-password link (seed 004's « flèches cycliques »).
+
+    The new link voids the member's older ones; it expires after
+    ``SET_LINK_LIFETIME`` and dies with its first use (``password_set_from_token``).
+    Refusals: ``password_link_refusal``. Returns the link, for the operator's
+    command line only: the console and the API never show it.
+    """
+    actor = as_actor(actor)
+    authorize(actor, Cap.MEMBER_PASSWORD_LINK, member)
+    refusal = password_link_refusal(member)
+    if refusal is not None:
+        raise refusal
     with transaction.atomic():
-        _mail_password_link(member, PasswordTokenPurpose.SET)
+        link = _mail_password_link(member, PasswordTokenPurpose.SET)
         record(
             actor=actor,
             organization=member.organization,
             event=EventType.MEMBER_PASSWORD_LINK_SENT,
             target=member,
         )
+    return link
+
+
+def members_send_password_links(
+    *, actor: Actor | Member, organization: Organization, members: Iterable[Member | int]
+) -> BulkResult:
+    """Mail each selected member a set-password link (the directory's bulk action).
+
+    Members outside the actor's reach, not active, without an e-mail address or
+    already sent enough links this hour are skipped, each with the reason.
+    """
+    from equipage.accounts.bulk import (
+        BulkRun,
+        bulk_action,
+        eligible_ids,
+        load_members,
+        member_event_row,
+    )
+
+    def select(run: BulkRun) -> list[Member]:
+        allowed = eligible_ids(run.actor, Cap.MEMBER_PASSWORD_LINK, run.ids)
+        todo: list[Member] = []
+        for m in load_members(run.organization.pk, run.ids):
+            if m.pk not in allowed:
+                run.result.skip(m, _("Outside what you may manage."), "forbidden")
+            elif (refusal := password_link_refusal(m)) is not None:
+                run.result.skip(m, str(refusal), "invariant")
+            else:
+                todo.append(m)
+        return todo
+
+    def apply(run: BulkRun, todo: list[Member]) -> list[RowTuple]:
+        for m in todo:
+            m.organization = run.organization
+        send_set_password_links(run.organization, todo)
+        return [member_event_row(EventType.MEMBER_PASSWORD_LINK_SENT, m, None, None) for m in todo]
+
+    return bulk_action(actor, organization, members, Cap.MEMBER_VIEW, select, apply)
 
 
 def _mail_password_link(member: Member, purpose: PasswordTokenPurpose) -> str:

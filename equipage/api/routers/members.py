@@ -15,6 +15,7 @@ from equipage.accounts.actions import (
     member_delete,
     member_reactivate,
     member_send_password_link,
+    member_set_password,
     member_set_roles,
     member_update,
 )
@@ -275,11 +276,43 @@ def set_member_roles(request: HttpRequest, member_id: int, payload: RolesIn) -> 
 def send_password_link(request: HttpRequest, member_id: int) -> Any:
     """Mail the member a single-use link to choose a password (seed 004's « flèches cycliques »).
 
-    The new link voids the member's older ones and dies when their password,
-    e-mail address or state changes. 409 for an account that is not active,
-    400 without an e-mail address, 429 after a few password mails to the same
-    address within an hour.
+    The new link voids the member's older ones, expires after 7 days and dies
+    with its first use or when their password, e-mail address or state
+    changes. 409 for an account that is not active, 400 without an e-mail
+    address (set a temporary password instead: ``POST /members/{id}/password``),
+    429 after a few links to the same member, or password mails to the same
+    address, within an hour.
     """
     member = access_member_by_id(actor(request), member_id)
     member_send_password_link(actor=actor(request), member=member)
     return Status(202, {"detail": _("A single-use set-password link was mailed to the member.")})
+
+
+class TemporaryPasswordIn(InputSchema):
+    password: str = Field(..., min_length=1, max_length=4096)
+
+
+@router.post(
+    "/{member_id}/password",
+    response={200: Accepted, **ERROR_RESPONSES},
+    summary="Set a temporary password the member must change at first login",
+)
+def set_temporary_password(
+    request: HttpRequest, member_id: int, payload: TemporaryPasswordIn
+) -> Any:
+    """Give the member a password they must change at their first login (#18.1).
+
+    For a member without an e-mail address, who cannot get a link. The
+    organization's password policy applies (400 naming the rule: too short,
+    too common); nothing is mailed.
+    """
+    member = access_member_by_id(actor(request), member_id)
+    member_set_password(actor=actor(request), member=member, password=payload.password)
+    return Status(
+        200,
+        {
+            "detail": _(
+                "Temporary password set: the member must choose their own at their first login."
+            )
+        },
+    )

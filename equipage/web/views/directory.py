@@ -48,7 +48,7 @@ from equipage.groups.selectors import group_in, labels_by_name
 from equipage.invitations.guide import Guide
 from equipage.organizations.selectors import seat_usage
 from equipage.permissions import Actor, Cap, access_label_by_id, can, grantable_roles
-from equipage.permissions.policy import members_manageable_by, members_visible_to
+from equipage.permissions.policy import members_visible_to
 from equipage.web.member_rows import render_member_rows
 from equipage.web.templatetags.console import (
     guide_label,
@@ -104,15 +104,12 @@ def directory_context(request: HttpRequest, query: DirectoryQuery) -> dict[str, 
     actions = available_actions(act, org)
     applies = applicability(act, page.members, guides, actions, roles)
     base = f"/o/{org.slug}/members/"
-    linkable = _password_link_reach(
-        act, org, [f["id"] for f in facts if f["state"] == MemberState.ACTIVE]
-    )
     rows = [
         {
             **f,
             "actions": " ".join(with_edit(applies.get(f["id"], []))),
             "applies": applies.get(f["id"], []),
-            "password_link": f["id"] in linkable and bool(f["email"]),
+            "password_link": "password_link" in applies.get(f["id"], []),
             # Worked out once here rather than by filters for every cell of every row;
             # an invitee without a name yet is named by their e-mail.
             "name": person_name(f["first_name"], f["last_name"], f["email"], f["login"]),
@@ -158,7 +155,10 @@ def members_seats(request: HttpRequest, slug: str) -> HttpResponse:
     return render(
         request,
         "web/members/_seats.html",
-        {"seats": seat_usage(request.organization)},  # type: ignore[attr-defined]
+        {
+            "seats": seat_usage(request.organization),  # type: ignore[attr-defined]
+            "may_change_seats": can(actor(request), Cap.ORG_BILLING, request.organization),  # type: ignore[attr-defined]
+        },
     )
 
 
@@ -182,14 +182,6 @@ def members_count(request: HttpRequest, slug: str) -> HttpResponse:
             "filter_qs": query.querystring(),
         },
     )
-
-
-def _password_link_reach(act: Actor, org: Any, ids: list[int]) -> set[int]:
-    """Return which of ``ids`` the actor may send a set-password link to (one query)."""
-    if not ids or not can(act, Cap.MEMBER_SET_PASSWORD, org):
-        return set()
-    reach = members_manageable_by(act, Cap.MEMBER_SET_PASSWORD).filter(pk__in=ids)
-    return set(reach.values_list("pk", flat=True))
 
 
 def _drawer_filters(query: DirectoryQuery) -> int:
@@ -580,7 +572,7 @@ def member_row_action(request: HttpRequest, slug: str, member_id: int) -> HttpRe
     if key != "password_link":
         member = access_member_by_id(act, member_id)
         return bulk_request(request, key, [member.pk], query)
-    member = access_member_by_id(act, member_id, Cap.MEMBER_SET_PASSWORD)
+    member = access_member_by_id(act, member_id, Cap.MEMBER_PASSWORD_LINK)
     try:
         member_send_password_link(actor=act, member=member)
     except DomainError as exc:

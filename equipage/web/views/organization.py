@@ -69,6 +69,7 @@ from equipage.permissions import (
     can,
 )
 from equipage.permissions.policy import access_group_by_id
+from equipage.web.access_forms import PasswordPolicyForm
 from equipage.web.confirm import confirm_page, is_confirmed
 from equipage.web.forms import (
     CustomFieldForm,
@@ -435,6 +436,9 @@ def _settings_forms(request: HttpRequest, org: Organization, act: Actor, op: str
         "retention": RetentionForm(
             posted("retention"), initial={k: getattr(org, k) for k in RETENTION_SETTINGS}
         ),
+        "password_policy": PasswordPolicyForm(
+            posted("password_policy"), initial={"password_min_length": org.password_min_length}
+        ),
     }
 
 
@@ -470,11 +474,13 @@ def settings_page(request: HttpRequest, slug: str) -> HttpResponse:
             "form": page_forms["settings"],
             "session_form": page_forms["sessions"],
             "first_password_form": page_forms["first_password"],
-            "proposed_password": propose_temporary_password(),
+            "proposed_password": propose_temporary_password(org),
             "scim_form": page_forms["scim_passwords"] if org.has_feature(Feature.SCIM) else None,
             "transfer_form": page_forms["transfer"],
             "pending": pending_transfer(org),
             "seats": seat_usage(org),
+            "password_policy_form": page_forms["password_policy"],
+            "may_change_seats": can(act, Cap.ORG_BILLING, org),
             "delete_form": page_forms["delete"] if may_delete else None,
             "retention_form": page_forms["retention"],
             "footprint": organization_footprint(org) if may_delete else None,
@@ -489,7 +495,7 @@ def _first_password_form(request: HttpRequest, org: Any, op: str) -> FirstPasswo
         return FirstPasswordForm(request.POST)
     initial = {"first_password_policy": org.first_password_policy}
     if not org.temp_password_hash:
-        initial["temporary_password"] = propose_temporary_password()
+        initial["temporary_password"] = propose_temporary_password(org)
     return FirstPasswordForm(initial=initial)
 
 
@@ -576,6 +582,7 @@ SETTINGS_OPERATIONS: dict[str, Callable[..., HttpResponse]] = {
     "transfer_cancel": cancel_transfer,
     "delete": delete_organization,
     "retention": partial(save_settings, done=gettext_lazy("Retention settings saved.")),
+    "password_policy": partial(save_settings, done=gettext_lazy("Password policy saved.")),
 }
 FORMLESS_OPERATIONS = frozenset({"transfer_cancel"})
 

@@ -132,6 +132,11 @@ def _profile_context(request: HttpRequest, member: Member) -> dict[str, Any]:
         "can_delete": can(act, Cap.MEMBER_DELETE, member),
         "can_password_link": bool(member.email)
         and member.state == MemberState.ACTIVE
+        and can(act, Cap.MEMBER_PASSWORD_LINK, member),
+        # A member without e-mail gets a temporary password from the admin instead (#18.1).
+        "can_temporary_password": not member.email
+        and member.state == MemberState.ACTIVE
+        and (act.member is None or act.member.pk != member.pk)
         and can(act, Cap.MEMBER_SET_PASSWORD, member),
         "is_self": act.member is not None and act.member.pk == member.pk,
         # The contact line edited in place (seed 004): admins, or the member when allowed.
@@ -306,7 +311,7 @@ def _profile_button(request: HttpRequest, run: Callable[[], str], back: str) -> 
 def send_password_link(request: HttpRequest, slug: str, member_id: int) -> HttpResponse:
     """Mail the member a fresh single-use set-password link (seed 004's « flèches cycliques »)."""
     act = actor(request)
-    member = access_member_by_id(act, member_id, Cap.MEMBER_SET_PASSWORD)
+    member = access_member_by_id(act, member_id, Cap.MEMBER_PASSWORD_LINK)
 
     def send() -> str:
         member_send_password_link(actor=act, member=member)
