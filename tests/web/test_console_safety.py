@@ -55,7 +55,7 @@ def test_bulk_role_change_asks_first_naming_the_role_and_the_people(
     assert roles_of(member) == ["member"]
 
 
-def test_delete_confirmation_names_people_and_says_it_cannot_be_undone(
+def test_delete_confirmation_names_people_and_says_they_go_to_the_bin(
     login_as: Any, admin: Any, owner: Any, member: Any
 ) -> None:
     body = (
@@ -65,7 +65,7 @@ def test_delete_confirmation_names_people_and_says_it_cannot_be_undone(
     )
     assert "This will apply to 1 member:" in body and "Mia Member" in body
     assert "1 selected member will be skipped" in body and "Olivia Owner" in body
-    assert "This cannot be undone." in body
+    assert "They go to the bin" in body and "restore them" in body
     assert "Delete: 1 member" in body  # the button counts what the text counts
 
 
@@ -207,18 +207,25 @@ def test_another_tenants_or_another_admins_token_is_refused(
     assert member.state == MemberState.DEACTIVATED
 
 
-def test_deletion_offers_no_undo(login_as: Any, admin: Any, member: Any) -> None:
-    body = (
-        login_as(admin)
-        .post(
-            "/o/acme/members/bulk",
-            {"action": "delete", "ids": [member.pk], "confirmed": "1"},
-            follow=True,
-        )
-        .content.decode()
-    )
+def test_deletion_is_undone_by_taking_the_member_out_of_the_bin(
+    login_as: Any, admin: Any, member: Any
+) -> None:
+    from equipage.accounts.models import MemberState
+
+    client = login_as(admin)
+    body = client.post(
+        "/o/acme/members/bulk",
+        {"action": "delete", "ids": [member.pk], "confirmed": "1"},
+        follow=True,
+    ).content.decode()
     assert "1 member deleted" in body
-    assert 'name="token"' not in body
+    member.refresh_from_db()
+    assert member.state == MemberState.BINNED
+    token = re.search(r'name="token" value="([^"]+)"', body)
+    assert token is not None, "the deletion offers no « Annuler »"
+    client.post("/o/acme/members/bulk/undo", {"token": token.group(1)}, follow=True)
+    member.refresh_from_db()
+    assert member.state != MemberState.BINNED
 
 
 def test_invitee_is_named_by_email_with_a_link_and_a_labelled_checkbox(
