@@ -1,0 +1,21 @@
+"""Single sign-on's part of a member's own data: the identities linked to their account."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from equipage.core.personal_data import personal_data
+from equipage.sso.models import SsoLink
+
+if TYPE_CHECKING:
+    from equipage.accounts.models import Member
+
+
+@personal_data("sso_links")
+def sso_links(member: Member) -> list[dict[str, Any]]:
+    """Return which provider knows the member under which subject, since when."""
+    return list(
+        SsoLink.objects.filter(organization_id=member.org_id, member_id=member.pk)
+        .order_by("created_at", "pk")
+        .values("issuer", "subject", "created_at", "last_login_at")
+    )
