@@ -14,8 +14,10 @@ if TYPE_CHECKING:
 @personal_data("sso_links")
 def sso_links(member: Member) -> list[dict[str, Any]]:
     """Return which provider knows the member under which subject, since when."""
-    return list(
-        SsoLink.objects.filter(organization_id=member.org_id, member_id=member.pk)
-        .order_by("created_at", "pk")
-        .values("issuer", "subject", "created_at", "last_login_at")
-    )
+    rows = SsoLink.objects.filter(organization_id=member.org_id, member_id=member.pk)
+    return [
+        {"issuer": i, "subject": s, "created_at": c, "last_login_at": last}
+        for i, s, c, last in rows.order_by("created_at", "pk").values_list(
+            "issuer", "subject", "created_at", "last_login_at"
+        )
+    ]
