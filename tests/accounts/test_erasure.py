@@ -165,9 +165,10 @@ def _leave_account_traces(org: Any, traced: Member, client: Client) -> None:
         subject=SSO_SUBJECT,
         created_at=clock.now(),
     )
-    sso_refusal_record(
-        organization=org, reason="no_match", origin=Origin("web", "192.0.2.5"), subject=EMAIL
-    )
+    refused = Origin("web", "192.0.2.5")
+    sso_refusal_record(organization=org, reason="no_match", origin=refused, subject=EMAIL)
+    # A provider that gave no e-mail: the refusal names the subject, tied to them by the link.
+    sso_refusal_record(organization=org, reason="not_active", origin=refused, subject=SSO_SUBJECT)
     secret = totp_enrolment_start(actor=traced, member=traced)
     totp_enrolment_confirm(actor=traced, member=traced, code=pyotp.TOTP(secret).at(clock.now()))
     failed = Client().post(f"/o/{org.slug}/login", {"identifier": LOGIN, "password": "wrong-1"})
@@ -272,6 +273,7 @@ def test_every_app_with_traces_registers_its_scrubber() -> None:
         "equipage.emails.erasure.scrub_outbox",
         "equipage.webhooks.erasure.scrub_webhook_deliveries",
         "equipage.imports.erasure.scrub_import_history",
+        "equipage.sso.erasure.scrub_refused_subjects",
     } <= names
 
 
