@@ -49,6 +49,7 @@ from equipage.core.erasure import (
     scrub_matching,
     scrubber,
 )
+from equipage.core.idlist import id_list
 from equipage.organizations.models import Organization
 
 # The member's columns the erasure looks for elsewhere (``core.erasure.ErasedMember``).
@@ -94,7 +95,7 @@ def former_identifiers(organization: Organization, members: list[Member]) -> dic
     current = {m.pk: {(n, str(getattr(m, n) or "").strip()) for n in IDENTIFIERS} for m in members}
     found: dict[int, set[Any]] = {pk: set() for pk in current}
     events = AuditEvent.objects.filter(
-        organization=organization, member_id__in=list(current)
+        organization=organization, member_id__in=id_list(list(current))
     ).values_list("member_id", "before", "after")
     for member_id, *snapshots in events.iterator(chunk_size=1000):
         for snapshot in snapshots:
@@ -119,15 +120,16 @@ def former_identifiers(organization: Organization, members: list[Member]) -> dic
 def _held_by_others(organization: Organization, found: dict[int, set[Any]]) -> set[tuple[str, str]]:
     """Return the (column, casefolded value) of ``found`` that a member not erased holds."""
     held: set[tuple[str, str]] = set()
-    others = Member.objects.filter(organization=organization).exclude(pk__in=list(found))
+    others = Member.objects.filter(organization=organization).exclude(pk__in=id_list(list(found)))
     for name in _UNIQUE_IDENTIFIERS:
-        values = {v for pairs in found.values() for n, v in pairs if n == name}
-        if not values:
-            continue
-        q = Q(pk__in=[])
-        for v in values:
-            q |= Q(**{f"{name}__iexact": v})
-        held |= {(name, str(v).casefold()) for v in others.filter(q).values_list(name, flat=True)}
+        values = sorted({v for pairs in found.values() for n, v in pairs if n == name})
+        # A few hundred conditions per query: SQLite parses a chain of ORs as a tree.
+        for start in range(0, len(values), 200):
+            q = Q(pk__in=[])
+            for v in values[start : start + 200]:
+                q |= Q(**{f"{name}__iexact": v})
+            rows = others.filter(q).values_list(name, flat=True)
+            held |= {(name, str(v).casefold()) for v in rows}
     return held
 
 

@@ -334,3 +334,17 @@ def test_searching_for_many_members_at_once_stays_within_the_databases_limits(
     assert len(erasure.strong_terms()) > 1000
     assert scrub_matching(erasure, AuditEvent.objects.filter(organization=org), ["after"]) >= 1
     assert not AuditEvent.objects.filter(after__icontains=member.email).exists()
+
+
+def test_former_addresses_of_a_whole_batch_are_checked_within_the_databases_limits(
+    org: Any, member: Any
+) -> None:
+    """An erasure batch brings hundreds of former addresses: checking which one another
+    member holds now runs a few hundred per query (SQLite's expression depth is 1000)."""
+    from equipage.accounts.erasure import _held_by_others
+
+    found: dict[int, set[Any]] = {
+        10_000 + i: {("email", f"gone{i}@example.test")} for i in range(1200)
+    }
+    found[10_000].add(("email", member.email.upper()))
+    assert _held_by_others(org, found) == {("email", member.email.casefold())}
