@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from collections.abc import Sequence
 
 from django.conf import settings
 from django.contrib.sessions.backends.base import SessionBase
@@ -21,6 +22,7 @@ from django.http import HttpRequest
 from equipage.accounts.models import ConsoleSession, Member
 from equipage.accounts.useragents import parse_user_agent
 from equipage.core import clock
+from equipage.core.idlist import id_list
 from equipage.core.proxy import client_address
 from equipage.organizations.models import SESSION_IDLE_MINUTES_MAX
 
@@ -109,6 +111,15 @@ def end_sessions(member: Member, *, keep: int | None = None) -> int:
     if keep is not None:
         rows = rows.exclude(pk=keep)
     deleted, _ = rows.delete()
+    return deleted
+
+
+def end_sessions_of(organization_id: int, member_ids: Sequence[int]) -> int:
+    """Delete every session record of ``member_ids`` (deactivated, or moved to the bin);
+    return how many ended. In the caller's transaction (the caller audits)."""
+    deleted, _ = ConsoleSession.objects.filter(
+        organization_id=organization_id, member_id__in=id_list(member_ids)
+    ).delete()
     return deleted
 
 

@@ -15,7 +15,8 @@ from collections.abc import Iterable, Sequence
 
 from django.db.models import F
 
-from equipage.accounts.models import ConsoleSession, Member, MemberState
+from equipage.accounts.console_sessions import end_sessions_of
+from equipage.accounts.models import Member, MemberState
 from equipage.core.idlist import id_list
 from equipage.organizations.models import Organization
 from equipage.permissions import Actor
@@ -39,9 +40,7 @@ def deactivate_members(
         session_version=F("session_version") + 1,
     )
     # Their sessions already fail the session hash; their records go too (issue #18.4).
-    ConsoleSession.objects.filter(
-        organization_id=organization.pk, member_id__in=id_list(member_ids)
-    ).delete()
+    end_sessions_of(organization.pk, member_ids)
     Invitation.objects.filter(
         member_id__in=id_list(member_ids), status=InvitationStatus.PENDING
     ).update(status=InvitationStatus.CANCELLED, decided_at=now)

@@ -31,9 +31,11 @@ from __future__ import annotations
 
 import hmac
 from collections.abc import Iterable
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import translation
 from django.utils.translation import gettext as _
 
@@ -47,6 +49,7 @@ from equipage.core.erasure import (
     scrub_matching,
     scrubber,
 )
+from equipage.core.idlist import id_list
 from equipage.organizations.models import Organization
 
 # The member's columns the erasure looks for elsewhere (``core.erasure.ErasedMember``).
@@ -62,12 +65,72 @@ def pseudonym(organization_id: int, member_id: int, language: str = "fr") -> str
         return _("Erased member #%(hash)s") % {"hash": digest}
 
 
-def _erased(member: Member, org: Organization) -> ErasedMember:
+def _erased(
+    member: Member, org: Organization, former: Iterable[tuple[str, str]] = ()
+) -> ErasedMember:
     return ErasedMember(
         pk=member.pk,
         pseudonym=pseudonym(org.pk, member.pk, org.language),
+        former=tuple(sorted(former)),
         **{name: str(getattr(member, name) or "").strip() for name in IDENTIFIERS},
     )
+
+
+# Identifiers another member may hold: a former value now someone else's is not searched for.
+_UNIQUE_IDENTIFIERS = ("login", "email", "phone", "external_id")
+
+
+def former_identifiers(organization: Organization, members: list[Member]) -> dict[int, set[Any]]:
+    """Return, per member, the (column, value) pairs they held before: an address changed
+    (verified, by an admin, SCIM, an import), a former login or name, an address they
+    asked to move to. Read from their own audit trail (the ``before`` and ``after``
+    of the events about them) and their pending e-mail change.
+
+    A value that another member of the organization holds today is left out: it is
+    theirs now, and searching for it would erase their data.
+    """
+    from equipage.accounts.models import EmailChange
+    from equipage.audit.models import AuditEvent
+
+    current = {m.pk: {(n, str(getattr(m, n) or "").strip()) for n in IDENTIFIERS} for m in members}
+    found: dict[int, set[Any]] = {pk: set() for pk in current}
+    events = AuditEvent.objects.filter(
+        organization=organization, member_id__in=id_list(list(current))
+    ).values_list("member_id", "before", "after")
+    for member_id, *snapshots in events.iterator(chunk_size=1000):
+        for snapshot in snapshots:
+            if not isinstance(snapshot, dict):
+                continue
+            for name in IDENTIFIERS:
+                value = snapshot.get(name)
+                if isinstance(value, str) and value.strip():
+                    found[member_id].add((name, value.strip()))
+    for member_id, new_email in EmailChange.objects.filter(member_id__in=list(current)).values_list(
+        "member_id", "new_email"
+    ):
+        found[member_id].add(("email", new_email.strip()))
+    for pk in found:
+        found[pk] -= current[pk]
+    held = _held_by_others(organization, found)
+    return {
+        pk: {p for p in pairs if (p[0], p[1].casefold()) not in held} for pk, pairs in found.items()
+    }
+
+
+def _held_by_others(organization: Organization, found: dict[int, set[Any]]) -> set[tuple[str, str]]:
+    """Return the (column, casefolded value) of ``found`` that a member not erased holds."""
+    held: set[tuple[str, str]] = set()
+    others = Member.objects.filter(organization=organization).exclude(pk__in=id_list(list(found)))
+    for name in _UNIQUE_IDENTIFIERS:
+        values = sorted({v for pairs in found.values() for n, v in pairs if n == name})
+        # A few hundred conditions per query: SQLite parses a chain of ORs as a tree.
+        for start in range(0, len(values), 200):
+            q = Q(pk__in=[])
+            for v in values[start : start + 200]:
+                q |= Q(**{f"{name}__iexact": v})
+            rows = others.filter(q).values_list(name, flat=True)
+            held |= {(name, str(v).casefold()) for v in rows}
+    return held
 
 
 def erase_members(organization: Organization, member_ids: Iterable[int]) -> list[str]:
@@ -87,7 +150,8 @@ def erase_members(organization: Organization, member_ids: Iterable[int]) -> list
         members = list(Member.objects.filter(organization=organization, pk__in=ids))
         if not members:
             return []
-        erasure = Erasure(organization, [_erased(m, organization) for m in members])
+        former = former_identifiers(organization, members)
+        erasure = Erasure(organization, [_erased(m, organization, former[m.pk]) for m in members])
         scrub_linked_rows(erasure)
         for fn in SCRUBBERS:
             fn(erasure)

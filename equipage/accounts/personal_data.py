@@ -1,4 +1,5 @@
-"""The account's part of a member's own data: profile, roles, custom fields, password links."""
+"""The account's part of a member's own data: profile, roles, custom fields, password links,
+console sessions and a pending change of address."""
 
 from __future__ import annotations
 
@@ -41,6 +42,7 @@ def profile(member: Member) -> dict[str, Any]:
         "activated_at": member.activated_at,
         "deactivated_at": member.deactivated_at,
         "last_login": member.last_login,
+        "binned_at": member.binned_at,
     }
 
 
@@ -83,3 +85,36 @@ def ownership_transfers(member: Member) -> list[dict[str, Any]]:
         }
         for t in rows
     ]
+
+
+@personal_data("console_sessions")
+def console_sessions(member: Member) -> list[dict[str, Any]]:
+    """Return the member's open sessions as their profile lists them (never the key's hash)."""
+    from equipage.accounts.console_sessions import active_sessions
+
+    return [
+        {
+            "browser": s.browser,
+            "system": s.system,
+            "ip": s.ip,
+            "created_at": s.created_at,
+            "last_seen_at": s.last_seen_at,
+            "expires_at": s.expires_at,
+        }
+        for s in active_sessions(member)
+    ]
+
+
+@personal_data("pending_email_change")
+def pending_email_change(member: Member) -> dict[str, Any] | None:
+    """Return the address the member asked to move to, while it waits (never the link)."""
+    from equipage.accounts.actions.emailchange import pending_email_change as pending
+
+    change = pending(member)
+    if change is None:
+        return None
+    return {
+        "new_email": change.new_email,
+        "created_at": change.created_at,
+        "expires_at": change.expires_at,
+    }

@@ -51,7 +51,13 @@ def _distinctive_login(login: str) -> bool:
 
 @dataclass(frozen=True)
 class ErasedMember:
-    """What the erasure knows of one member: their identifiers and their pseudonym."""
+    """What the erasure knows of one member: their identifiers and their pseudonym.
+
+    ``former`` holds the (column, value) pairs they had before (an address they
+    changed, a former name, from their own audit trail): searched for like
+    the current ones, since the old address stays in the snapshots and mails
+    written before the change.
+    """
 
     pk: int
     pseudonym: str
@@ -62,33 +68,45 @@ class ErasedMember:
     first_name: str = ""
     last_name: str = ""
     job_title: str = ""
+    former: tuple[tuple[str, str], ...] = ()
+
+    def all_of(self, column: str) -> list[str]:
+        """Return the member's current and former values of ``column``, current first."""
+        found = [getattr(self, column), *(v for k, v in self.former if k == column)]
+        return list(dict.fromkeys(v for v in found if v))
 
     @property
     def strong(self) -> tuple[str, ...]:
         """Return what names this member alone, searched for across the organization: their
-        address, phone, external id, full name and a login that is not an ordinary word.
-        A first name alone ("Jean") is not: it is replaced only in rows tied to them."""
-        found = [self.email, self.phone, self.external_id]
-        if _distinctive_login(self.login):
-            found.append(self.login)
-        if self.first_name and self.last_name:
-            found += [f"{self.first_name} {self.last_name}", f"{self.last_name} {self.first_name}"]
+        address, phone, external id, full name and a login that is not an ordinary word
+        (current and former). A first name alone ("Jean") is not: it is replaced only in
+        rows tied to them."""
+        found = [*self.all_of("email"), *self.all_of("phone"), *self.all_of("external_id")]
+        found += [login for login in self.all_of("login") if _distinctive_login(login)]
+        for first in self.all_of("first_name"):
+            for last in self.all_of("last_name"):
+                found += [f"{first} {last}", f"{last} {first}"]
         return tuple(dict.fromkeys(t.strip() for t in found if len(t.strip()) >= MIN_STRONG))
 
     @property
     def weak(self) -> tuple[str, ...]:
         """Return the rest of what they are called: replaced only in rows tied to them."""
-        found = (self.login, self.first_name, self.last_name, self.job_title)
+        found = [
+            v
+            for column in ("login", "first_name", "last_name", "job_title")
+            for v in self.all_of(column)
+        ]
         return tuple(dict.fromkeys(t for t in found if len(t) >= 2 and t not in self.strong))
 
     def owns(self, value: dict[str, Any]) -> bool:
         """Tell whether a JSON object is about this member: it holds their login, address,
-        phone or external id under its key, or their id beside a login."""
-        mine = {k: getattr(self, k) for k in ("login", "email", "phone", "external_id")}
-        mine["userName"] = self.login
+        phone or external id (current or former) under its key, or their id beside a login."""
         for key in _ID_KEYS:
             v = value.get(key)
-            if isinstance(v, str) and v and mine[key] and v.casefold() == mine[key].casefold():
+            if not isinstance(v, str) or not v:
+                continue
+            mine = self.all_of("login" if key == "userName" else key)
+            if v.casefold() in {m.casefold() for m in mine}:
                 return True
         return value.get("id") == self.pk and "login" in value
 
@@ -135,10 +153,10 @@ class Erasure:
         for m in self.members:
             for term in m.strong:
                 terms += [term, json.dumps(term)[1:-1]]
-            if m.login:
+            for login in m.all_of("login"):
                 terms += [
-                    f'"login": {json.dumps(m.login)}',
-                    f'"login": {json.dumps(m.login, ensure_ascii=False)}',
+                    f'"login": {json.dumps(login)}',
+                    f'"login": {json.dumps(login, ensure_ascii=False)}',
                 ]
         return list(dict.fromkeys(terms))
 

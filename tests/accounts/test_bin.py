@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.test import Client
 
 from equipage.accounts.actions import (
     member_create,
@@ -57,7 +58,8 @@ def test_a_deleted_member_cannot_log_in_takes_no_seat_and_is_hidden_until_restor
     assert not _logs_in(org, labelled)
     assert active_member_count(org.pk) == seats - 1
     assert not members_visible_to(Actor.for_member(admin)).filter(pk=labelled.pk).exists()
-    assert audit_events()[0] == "member.deleted"
+    # The refused login is audited too (member.login_failed), after the deletion.
+    assert audit_events(event_type="member.deleted") == ["member.deleted"]
 
     member_restore(actor=admin, member=labelled)
     assert labelled.state == "active" and labelled.binned_at is None
@@ -82,6 +84,29 @@ def test_a_session_open_when_the_member_is_deleted_ends(
     assert client.get(f"/o/{org.slug}/").status_code == 200
     member_delete(actor=admin, member=member)
     response = client.get(f"/o/{org.slug}/")
+    assert response.status_code == 302 and "/login" in response["Location"]
+
+
+def test_deleting_a_member_ends_their_session_records_and_restoring_gives_none_back(
+    org: Any, admin: Any, member: Any, client: Any
+) -> None:
+    from equipage.accounts.console_sessions import active_sessions
+    from equipage.accounts.models import ConsoleSession
+
+    client.force_login(member, backend="equipage.accounts.backends.MemberBackend")
+    assert client.get(f"/o/{org.slug}/").status_code == 200
+    assert len(active_sessions(member)) == 1
+    kept = make_member(org, admin, "Kept", "Other")
+    other = Client()
+    other.force_login(kept, backend="equipage.accounts.backends.MemberBackend")
+    assert other.get(f"/o/{org.slug}/").status_code == 200
+    members_delete(actor=admin, organization=org, members=[member.pk])
+    assert not ConsoleSession.objects.filter(member_id=member.pk).exists()
+    assert ConsoleSession.objects.filter(member_id=kept.pk).count() == 1  # only theirs end
+    members_restore(actor=admin, organization=org, members=[member.pk])
+    member.refresh_from_db()
+    assert active_sessions(member) == []
+    response = client.get(f"/o/{org.slug}/")  # the old session stays over after the restore
     assert response.status_code == 302 and "/login" in response["Location"]
 
 

@@ -172,6 +172,22 @@ def test_a_deactivated_member_cannot_confirm_their_new_address(
     assert member.email != "mia.new@example.test"
 
 
+def test_a_member_moved_to_the_bin_loses_their_pending_change_and_its_link(
+    may_edit_contact: None, admin: Any, member: Any
+) -> None:
+    from equipage.accounts.actions import member_delete, member_restore
+
+    _ask(_client(member), "mia.new@example.test")
+    url = "/o/" + _link("mia.new@example.test")
+    member_delete(actor=admin, member=member)
+    assert not EmailChange.objects.filter(member=member).exists()
+    assert Client().post(url).status_code == 410
+    member_restore(actor=admin, member=member)  # back from the bin: the old link stays dead
+    assert Client().post(url).status_code == 410
+    member.refresh_from_db()
+    assert member.email != "mia.new@example.test"
+
+
 def test_another_organizations_slug_does_not_open_the_link(
     may_edit_contact: None, member: Any, other_org: Any
 ) -> None:

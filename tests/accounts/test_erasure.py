@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 import zlib
 from typing import Any
 
+import pyotp
 import pytest
 from django.apps import apps
 from django.db import models
@@ -22,12 +24,13 @@ from equipage.accounts.erasure import erase_members, pseudonym
 from equipage.accounts.housekeeping import empty_bins
 from equipage.accounts.models import Member
 from equipage.audit.models import AuditEvent
+from equipage.core import clock
 from equipage.core.erasure import SCRUBBERS, ErasedMember, Erasure
 from equipage.emails.models import OutboundEmail
 from equipage.emails.outbox import deliver_due
 from equipage.imports.jobs import job_confirm, job_create, run_apply, run_preview
 from equipage.imports.models import ImportChunk, ImportJob
-from equipage.permissions import as_actor
+from equipage.permissions import Origin, as_actor
 from equipage.webhooks.models import WebhookDelivery
 from tests.imports.helpers import EN_HEADER, csv_bytes
 
@@ -39,7 +42,12 @@ LAST = "Quixotlwà"
 PHONE = "+33 6 98 76 54 31"
 EXTERNAL = "EXT-QX-99817"
 JOB = "Cryogéniste principale"
-IDENTIFIERS = (LOGIN, EMAIL, FIRST, LAST, PHONE, EXTERNAL, JOB)
+# The address they moved to through the verified flow, and the one they asked for next.
+EMAIL_NOW = "zq.moved8842@quixotl-mail.test"
+EMAIL_ASKED = "zq.pending5519@quixotl-mail.test"
+SSO_SUBJECT = "quixotl-idp-subject-66120"
+IDENTIFIERS = (LOGIN, EMAIL, EMAIL_NOW, EMAIL_ASKED, SSO_SUBJECT, FIRST, LAST, PHONE, EXTERNAL, JOB)
+CONFIRM_LINK = re.compile(r"/email/confirm/([^/\s]+)/")
 
 
 def _variants(term: str) -> set[str]:
@@ -123,7 +131,51 @@ def traced(org: Any, admin: Any, owner: Any, member: Any, frozen_clock: Any) -> 
     # An action of theirs, with their name as the actor's label.
     traced.refresh_from_db()
     member_update(actor=traced, member=member, job_title="Vendeuse")
+    _leave_account_traces(org, traced, client)
+    traced.refresh_from_db()
     return traced
+
+
+def _leave_account_traces(org: Any, traced: Member, client: Client) -> None:
+    """What the tables of issue #18 keep: a verified change of address (the old one stays
+    in the trail and in the outbox: the notice went there), a pending one, a console
+    session, an SSO link and a refused SSO login naming the old address, an
+    authenticator, a failed login, and a download of their data."""
+    from equipage.accounts.actions.emailchange import email_change_request
+    from equipage.accounts.data_export import member_data_export
+    from equipage.accounts.models import ConsoleSession
+    from equipage.sso.actions import sso_refusal_record
+    from equipage.sso.models import SsoLink
+    from equipage.twofactor.actions import totp_enrolment_confirm, totp_enrolment_start
+
+    email_change_request(actor=traced, member=traced, new_email=EMAIL_NOW)
+    confirm = OutboundEmail.objects.filter(to=EMAIL_NOW).latest("id")
+    found = CONFIRM_LINK.search(confirm.body_text)
+    assert found, confirm.body_text
+    assert Client().post(f"/o/{org.slug}/email/confirm/{found.group(1)}/").status_code == 302
+    traced.refresh_from_db()
+    assert traced.email == EMAIL_NOW
+    email_change_request(actor=traced, member=traced, new_email=EMAIL_ASKED)
+    assert client.get(f"/o/{org.slug}/me/").status_code == 200
+    assert ConsoleSession.objects.filter(member=traced).exists()
+    SsoLink.objects.create(
+        organization=org,
+        member=traced,
+        issuer="https://idp.quixotl.test",
+        subject=SSO_SUBJECT,
+        created_at=clock.now(),
+    )
+    refused = Origin("web", "192.0.2.5")
+    sso_refusal_record(organization=org, reason="no_match", origin=refused, subject=EMAIL)
+    # A provider that gave no e-mail: the refusal names the subject, tied to them by the link.
+    sso_refusal_record(organization=org, reason="not_active", origin=refused, subject=SSO_SUBJECT)
+    secret = totp_enrolment_start(actor=traced, member=traced)
+    totp_enrolment_confirm(actor=traced, member=traced, code=pyotp.TOTP(secret).at(clock.now()))
+    failed = Client().post(f"/o/{org.slug}/login", {"identifier": LOGIN, "password": "wrong-1"})
+    assert failed.status_code == 200
+    assert AuditEvent.objects.filter(event_type="member.login_failed", member=traced).exists()
+    "".join(member_data_export(actor=traced, member=traced))
+    assert deliver_due() >= 1
 
 
 def test_an_erased_member_leaves_no_identifier_in_any_table_of_any_model(
@@ -139,7 +191,15 @@ def test_an_erased_member_leaves_no_identifier_in_any_table_of_any_model(
         "webhooks_webhookdelivery",
         "imports_importjob",
         "imports_importchunk",
+        "accounts_emailchange",
+        "sso_ssolink",
     } <= tables, before
+    old_address = {t for t in before if t.endswith(EMAIL.casefold())}
+    assert {t.split(":")[0] for t in old_address} >= {
+        "audit_auditevent.before",
+        "audit_auditevent.target_label",
+        "emails_outboundemail.to",
+    }, old_address
     member_delete(actor=admin, member=traced)
     frozen_clock.advance(days=org.bin_days + 1)
     assert empty_bins() == 1
@@ -171,6 +231,25 @@ def test_erasure_keeps_other_members_data_whole(
     assert after == events
 
 
+def test_a_former_address_now_anothers_is_left_to_them(
+    org: Any, admin: Any, member: Any, traced: Member
+) -> None:
+    """The erased member's old address, given since to another member, is that member's
+    data: the erasure searches for the other former identifiers, not for it."""
+    from equipage.accounts.erasure import former_identifiers
+
+    assert ("email", EMAIL) in former_identifiers(org, [traced])[traced.pk]
+    member_update(actor=admin, member=member, email=EMAIL)
+    assert ("email", EMAIL) not in former_identifiers(org, [traced])[traced.pk]
+    assert ("email", EMAIL_ASKED) in former_identifiers(org, [traced])[traced.pk]
+    erase_members(org, [traced.pk])
+    member.refresh_from_db()
+    assert member.email == EMAIL
+    [change] = AuditEvent.objects.filter(member_id=member.pk, after__email=EMAIL)
+    assert change.event_type == "member.updated"
+    assert OutboundEmail.objects.filter(member_id=member.pk).exists()
+
+
 def test_an_ordinary_word_login_is_replaced_only_in_rows_tied_to_the_member(org: Any) -> None:
     """A login like "admin" is not searched for across the organization: it would erase the
     word from everyone's rows; in the member's own rows, every personal value goes."""
@@ -194,6 +273,7 @@ def test_every_app_with_traces_registers_its_scrubber() -> None:
         "equipage.emails.erasure.scrub_outbox",
         "equipage.webhooks.erasure.scrub_webhook_deliveries",
         "equipage.imports.erasure.scrub_import_history",
+        "equipage.sso.erasure.scrub_refused_subjects",
     } <= names
 
 
@@ -254,3 +334,17 @@ def test_searching_for_many_members_at_once_stays_within_the_databases_limits(
     assert len(erasure.strong_terms()) > 1000
     assert scrub_matching(erasure, AuditEvent.objects.filter(organization=org), ["after"]) >= 1
     assert not AuditEvent.objects.filter(after__icontains=member.email).exists()
+
+
+def test_former_addresses_of_a_whole_batch_are_checked_within_the_databases_limits(
+    org: Any, member: Any
+) -> None:
+    """An erasure batch brings hundreds of former addresses: checking which one another
+    member holds now runs a few hundred per query (SQLite's expression depth is 1000)."""
+    from equipage.accounts.erasure import _held_by_others
+
+    found: dict[int, set[Any]] = {
+        10_000 + i: {("email", f"gone{i}@example.test")} for i in range(1200)
+    }
+    found[10_000].add(("email", member.email.upper()))
+    assert _held_by_others(org, found) == {("email", member.email.casefold())}

@@ -95,6 +95,21 @@ def test_deactivated_member_is_refused_despite_a_valid_provider_session(
     assert "not_active" in _refusals(org)
 
 
+def test_member_in_the_bin_is_refused_despite_a_valid_provider_session(
+    org: Any, owner: Any, sign_in: Callable[..., Any]
+) -> None:
+    from equipage.accounts.actions import member_delete
+
+    dave = make_member(org, owner, "Dave", "Gone", email="dave@acme.test")
+    assert sign_in(Client(), "dave-sub").status_code == 302  # linked while active
+    member_delete(actor=owner, member=dave)
+    later = Client()
+    response = sign_in(later, "dave-sub")
+    assert response.status_code == 403
+    assert _logged_in_as(later) is None
+    assert "not_active" in _refusals(org)
+
+
 def test_member_of_another_organization_with_that_email_is_never_matched(
     org: Any, other_org: Any, other_owner: Any, sign_in: Callable[..., Any]
 ) -> None:

@@ -168,6 +168,19 @@ def test_password_changed_meanwhile_voids_the_pending_session(
     assert response["Location"] == "/o/acme/login"
 
 
+def test_member_moved_to_the_bin_meanwhile_cannot_finish_with_their_code(
+    admin: Any, member: Any, enrol: Any, password_login: Any
+) -> None:
+    from equipage.accounts.actions import member_delete
+
+    enrolled = enrol(member)
+    client, _ = password_login(member)
+    member_delete(actor=admin, member=member)
+    response = client.post("/o/acme/login/code", {"code": enrolled.code()})
+    assert response["Location"] == "/o/acme/login"
+    assert "_auth_user_id" not in client.session
+
+
 def test_forced_password_change_comes_after_the_code(
     member: Any, enrol: Any, password_login: Any
 ) -> None:

@@ -23,9 +23,10 @@ from equipage.accounts.bulk import (
     moved_rows,
     triage_by_rule,
 )
+from equipage.accounts.console_sessions import end_sessions_of
 from equipage.accounts.deactivation import deactivate_members, queue_deactivation_notices
 from equipage.accounts.logins import free_login_for
-from equipage.accounts.models import ROLE_RANK, Member, MemberRole, MemberState, Role
+from equipage.accounts.models import ROLE_RANK, EmailChange, Member, MemberRole, MemberState, Role
 from equipage.accounts.rules import Refusal
 from equipage.accounts.selectors import owner_id as owner_id_of
 from equipage.accounts.sendmodes import SendMode
@@ -551,7 +552,8 @@ def members_delete(
         _revoke_tokens(run.actor, run.organization, todo_ids, RevokedReason.CREATOR_DELETED)
         now = clock.now()
         for start in range(0, len(todo_ids), 5000):
-            chunk = id_list(todo_ids[start : start + 5000])
+            ids = todo_ids[start : start + 5000]
+            chunk = id_list(ids)
             Member.objects.filter(pk__in=chunk).update(
                 binned_from=F("state"),
                 state=MemberState.BINNED,
@@ -559,6 +561,12 @@ def members_delete(
                 updated_at=now,
                 session_version=F("session_version") + 1,
             )
+            # Their sessions fail the session hash; their records and pending address
+            # change go too (a restored member signs in and asks again).
+            end_sessions_of(run.organization.pk, ids)
+            EmailChange.objects.filter(
+                organization_id=run.organization.pk, member_id__in=id_list(ids)
+            ).delete()
         return moved_rows(EventType.MEMBER_DELETED, todo, MemberState.BINNED)
 
     return bulk_action(actor, organization, members, Cap.MEMBER_VIEW, select, apply)
