@@ -33,7 +33,7 @@ def test_each_filter_gets_its_own_selections(org: Any, owner: Any, groups: dict[
     client = _client(owner)
     plain = _drawer(client, org)
     admins = _drawer(client, org, "?role=admin&sort=-created&idle=30")
-    assert ' selected' not in plain.replace('value="name" selected', "")
+    assert " selected" not in plain.replace('value="name" selected', "")
     assert '<option value="admin" selected>' in admins
     assert '<option value="-created" selected>' in admins
     assert '<option value="30" selected>' in admins
