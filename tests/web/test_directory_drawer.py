@@ -12,6 +12,7 @@ from typing import Any
 from django.conf import settings
 from django.test import Client
 
+from equipage.directory.catalog import directory_catalog
 from equipage.groups.actions import label_create
 from equipage.groups.models import Label
 from equipage.web.directory_drawer import TEMPLATE
@@ -45,6 +46,7 @@ def test_each_filter_gets_its_own_selections(org: Any, owner: Any, groups: dict[
 
 
 def test_the_drawer_speaks_the_readers_language(org: Any, owner: Any) -> None:
+    label_create(actor=owner, organization=org, name="Bénévole")  # a catalog version: kept
     client = _client(owner)
     assert "All labels" in _drawer(client, org)
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "fr"
@@ -52,11 +54,14 @@ def test_the_drawer_speaks_the_readers_language(org: Any, owner: Any) -> None:
     assert "All labels" not in french and "Toutes les étiquettes" in french
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     assert "All labels" in _drawer(client, org)
+    assert directory_catalog(org).laid_out  # the drawers were kept, not laid out each time
 
 
 def test_a_label_written_anywhere_shows_in_the_kept_drawer(org: Any, owner: Any) -> None:
+    label_create(actor=owner, organization=org, name="Bénévole")  # a catalog version: kept
     client = _client(owner)
     assert "Donateur" not in _drawer(client, org)
+    assert directory_catalog(org).laid_out
     label_create(actor=owner, organization=org, name="Donateur")
     assert ">Donateur</option>" in _drawer(client, org)
     Label.objects.filter(organization=org, name="Donateur").update(name="Mécène <VIP>")
