@@ -94,11 +94,18 @@ def migrate_under_lock() -> list[str]:
     from django.core.management import call_command
     from django.db import connections
 
+    from equipage.directory.statistics import refresh_statistics
+
     with migration_lock():
         plan = pending_migrations()
         if plan:
             log.info("applying %d migration(s)", len(plan))
             call_command("migrate", interactive=False, verbosity=0)
+            # SQLite: an index a migration adds has no statistics while the others have;
+            # the planner then takes it for a selective one (the directory sorted 100,000
+            # rows through the lifecycle's last-login index: 30 times its cost) until the
+            # worker's next refresh. Sample the tables now.
+            refresh_statistics()
     # Connections opened before the migration may hold cached type OIDs (PostgreSQL).
     connections.close_all()
     return plan

@@ -12,7 +12,7 @@ page. An organization without a version yet is read every time.
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connection
@@ -33,6 +33,9 @@ class Catalog:
     labels: list[Any]  # Label rows, by name
     fields: list[Any]  # CustomField rows, in their order
     options: SafeString  # the groups as <option>s, none selected
+    # Pieces of page laid out from this catalog (web/directory_drawer.py), by their inputs:
+    # gone with the catalog when its version changes.
+    laid_out: dict[Any, SafeString] = field(default_factory=dict, compare=False, repr=False)
 
     def group_options(self, selected: int | None) -> SafeString:
         """Return the groups' <option>s with ``selected`` marked (an id: no other match)."""

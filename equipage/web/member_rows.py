@@ -12,10 +12,12 @@ function for rows of every shape.
 
 from __future__ import annotations
 
+import html
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from django.utils.formats import date_format
+from django.utils.dateformat import format as format_date
+from django.utils.formats import get_format
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.timezone import localtime
@@ -50,10 +52,24 @@ class _Words:
         self.actions_for = gettext("Actions for %(name)s")
         self.open = gettext("Open the profile")
         self.menu = {key: gettext(words) for key, words, _cls in _MENU}
+        # ``|date:"SHORT_DATE_FORMAT"``'s format in the active language, looked up once a page.
+        self.short_date = get_format("SHORT_DATE_FORMAT")
+
+
+def _escape(value: Any) -> str:
+    """``conditional_escape`` without its lazy-string wrapper for the plain ``str`` of a row.
+
+    Django's ``escape`` is ``html.escape(str(text))`` behind ``keep_lazy``, whose
+    check of every argument was a third of the rows' CPU (about 20 calls a row).
+    Safe strings and lazy translations still go through ``conditional_escape``.
+    """
+    if type(value) is str:
+        return html.escape(value)
+    return conditional_escape(value)
 
 
 def _badges(values: Sequence[str]) -> str:
-    return "".join(f'<span class="badge">{conditional_escape(v)}</span> ' for v in values)
+    return "".join(f'<span class="badge">{_escape(v)}</span> ' for v in values)
 
 
 def _envelope(r: Mapping[str, Any], name: str, action: str, w: _Words) -> str:
@@ -64,7 +80,7 @@ def _envelope(r: Mapping[str, Any], name: str, action: str, w: _Words) -> str:
             f' aria-label="{w.bounced}">✉✗</span>\n      '
         )
     first = r["first_invited_at"]
-    day = conditional_escape(first[:10]) if first else ""
+    day = _escape(first[:10]) if first else ""
     if first and "resend" in r["applies"]:
         return (
             f'<button type="submit" form="row-form" name="action" value="resend" class="env sent"'
@@ -98,7 +114,7 @@ def _menu(r: Mapping[str, Any], action: str, w: _Words) -> str:
 
 
 def _row(r: Mapping[str, Any], slug: str, w: _Words) -> str:
-    e = conditional_escape
+    e = _escape
     name = e(r["name"])
     url = e(r["url"])
     state = e(r["state"])
@@ -106,7 +122,7 @@ def _row(r: Mapping[str, Any], slug: str, w: _Words) -> str:
     email = e(r["email"]) if r["email"] else "—"
     # Written the viewer's way (03/12/2026, 12/03/2026), in their time zone, as ``|date`` did.
     when = r.get("last_login_at")
-    last = e(date_format(localtime(when), "SHORT_DATE_FORMAT")) if when else "—"
+    last = e(format_date(localtime(when), w.short_date)) if when else "—"
     return (
         f'\n  <tr data-state="{state}">\n'
         f'    <td class="sel"><input type="checkbox" name="ids" value="{r["id"]}"'
@@ -138,4 +154,4 @@ def _row(r: Mapping[str, Any], slug: str, w: _Words) -> str:
 def render_member_rows(rows: Sequence[Mapping[str, Any]], slug: str) -> SafeString:
     """Return the ``<tr>`` of each row as the directory's table shows them (HTML-safe)."""
     words = _Words()
-    return mark_safe("".join(_row(r, conditional_escape(slug), words) for r in rows))  # noqa: S308 (every value escaped above)
+    return mark_safe("".join(_row(r, _escape(slug), words) for r in rows))  # noqa: S308 (every value escaped above)

@@ -37,14 +37,11 @@ class TenantLanguageMiddleware:
         if user is not None and user.is_authenticated and getattr(user, "language", ""):
             return user.language
         match = _ORG_PATH.match(request.path)
-        if match and "\x00" not in match["slug"]:
-            from equipage.organizations.models import Organization
+        if match:
+            from equipage.web.tenancy import url_organization
 
-            return (
-                Organization.objects.filter(slug=match["slug"])
-                .values_list("language", flat=True)
-                .first()
-            )
+            org = url_organization(request, match["slug"])
+            return org.language if org is not None else None
         return None
 
 

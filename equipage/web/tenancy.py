@@ -21,11 +21,38 @@ def actor_of(request: HttpRequest) -> Actor:
     return Actor.for_member(request.user, origin_of(request))  # type: ignore[arg-type]
 
 
-def organization_or_404(slug: str) -> Organization:
+def organization_or_404(slug: str, request: HttpRequest | None = None) -> Organization:
+    """The organization named by ``slug``; given the request, the one it already loaded."""
+    org = url_organization(request, slug) if request is not None else _by_slug(slug)
+    if org is None:
+        raise Http404("organization")
+    return org
+
+
+def url_organization(request: HttpRequest, slug: str) -> Organization | None:
+    """The organization of a /o/<slug>/ URL, loaded at most once per request.
+
+    The signed-in member's organization came with the member (``MemberBackend``
+    selects it along): on their own organization's pages nothing more is read.
+    The language middleware and the view then share one copy, where each used
+    to read it again (two queries on every console page and on the login page).
+    """
+    memo: dict[str, Organization | None] = request.__dict__.setdefault("_url_organizations", {})
+    if slug not in memo:
+        user = getattr(request, "user", None)
+        own = getattr(user, "organization", None) if user is not None else None
+        if own is not None and user.is_authenticated and own.slug == slug:  # type: ignore[union-attr]
+            memo[slug] = own
+        else:
+            memo[slug] = _by_slug(slug)
+    return memo[slug]
+
+
+def _by_slug(slug: str) -> Organization | None:
     try:
         return organization_by_slug(slug)
     except NotFound:
-        raise Http404("organization") from None
+        return None
 
 
 def member_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -37,7 +64,7 @@ def member_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResp
 
     @wraps(view)
     def wrapper(request: HttpRequest, slug: str, *args: Any, **kwargs: Any) -> HttpResponse:
-        org = organization_or_404(slug)
+        org = organization_or_404(slug, request)
         user = request.user
         if not user.is_authenticated or getattr(user, "organization_id", None) != org.pk:
             query = urlencode({"next": request.get_full_path()})

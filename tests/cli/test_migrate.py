@@ -123,3 +123,38 @@ def test_a_command_finding_a_migration_under_way_waits_for_it_and_says_so(
     migrated = [p for p in processes if "Applied " in p.log()]
     assert len(migrated) <= 1
     assert wait_until("the schema", lambda: applied_twice(env) == [])
+
+
+def test_an_index_a_migration_adds_is_sampled_for_the_sqlite_planner(
+    fresh_database: dict[str, str],
+) -> None:
+    """The attack (#20): an upgrade adds an index to a database the worker had sampled.
+
+    Without statistics of its own, SQLite takes the new index for a selective
+    one while the others have theirs: the directory of 100,000 members was
+    sorted through the lifecycle's last-login index (30 times its cost) until
+    the worker's next sampling. ``migrate`` samples the tables when it applied
+    anything; PostgreSQL's autovacuum samples by itself.
+    """
+    env = equipage_env(fresh_database)
+    assert run_equipage(["migrate"], env).returncode == 0
+    made = run_equipage(
+        ["org", "create", "stats", "--name", "Stats", "--owner-email", "owner@stats.test"], env
+    )
+    assert made.returncode == 0, made.stdout + made.stderr
+    django = {**env, "DJANGO_SETTINGS_MODULE": "equipage.settings"}
+    back = run_equipage(["migrate", "organizations", "0006", "-v0"], django, module="django")
+    assert back.returncode == 0, back.stderr
+    if "DATABASE_URL" in env:
+        assert run_equipage(["migrate"], env).returncode == 0
+        assert_schema_current(env)
+        return
+    database = Path(env["EQUIPAGE_DATA_DIR"]) / "equipage.sqlite3"
+    with contextlib.closing(sqlite3.connect(database)) as db:
+        db.execute("ANALYZE")  # the worker sampled the tables before the upgrade
+        db.commit()
+    upgraded = run_equipage(["migrate"], env)
+    assert upgraded.returncode == 0, upgraded.stdout + upgraded.stderr
+    with contextlib.closing(sqlite3.connect(database)) as db:
+        sampled = {row[0] for row in db.execute("SELECT idx FROM sqlite_stat1")}
+    assert "lifecycle_member_last_login" in sampled

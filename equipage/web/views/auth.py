@@ -39,7 +39,7 @@ def _home(slug: str) -> str:
 
 @require_http_methods(["GET", "POST"])
 def login(request: HttpRequest, slug: str) -> HttpResponse:
-    org = organization_or_404(slug)
+    org = organization_or_404(slug, request)
     next_url = request.POST.get("next") or request.GET.get("next") or _home(org.slug)
     if not url_has_allowed_host_and_scheme(
         next_url, allowed_hosts={request.get_host()}
