@@ -67,7 +67,9 @@ def test_admin_creates_a_token_whose_secret_is_shown_once_and_works(
     assert "shown only once" in body
     assert raw not in client.get("/o/acme/tokens/").content.decode()
     assert _api(raw) == 200
-    assert audit_events()[0] == "token.created"
+    # Its use is audited too, once a minute per process (whether this process already noted
+    # a token of the same id this minute depends on the tests before): leave it out.
+    assert audit_events(event_type__startswith="token.")[0] == "token.created"
 
 
 def test_create_without_a_scope_shows_the_error_and_creates_nothing(org: Any, admin: Any) -> None:
