@@ -25,6 +25,15 @@ def _fresh_language() -> Iterator[None]:
     translation.deactivate()
 
 
+@pytest.fixture(autouse=True)
+def _token_use_noted_afresh() -> None:
+    """Forget which tokens this process already noted as used this minute: ids come back
+    from one test's database to the next, and a test's first use of its token is audited."""
+    from equipage.audit import attempts
+
+    attempts._used.clear()
+
+
 @pytest.fixture
 def operator() -> Any:
     from equipage.permissions import Actor, Origin

@@ -150,7 +150,9 @@ def test_serve_starts_its_worker_again_when_it_is_killed(
         enqueue(env, marker, 0)
         wait_until("the new worker to run a task", lambda: finished(marker), timeout=30)
         serve.signal(signal.SIGTERM)
-        assert serve.wait(30) == 0
+        # gunicorn gives its web processes up to 30 s (its graceful timeout) to end their
+        # requests; a loaded CI machine once went past it: the bound is that plus the rest.
+        assert serve.wait(60) == 0
         assert not Path(f"/proc/{second[0]}").exists(), "serve left its worker running"
     finally:
         serve.stop()
