@@ -16,7 +16,7 @@ from typing import Any
 from django.utils import dateformat, formats, timezone, translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 
 from equipage.accounts.models import MemberState, Role
 from equipage.audit.attempts import ANONYMOUS
@@ -219,7 +219,7 @@ def export_header() -> list[str]:
         _("Event"),
         _("By"),
         _("About"),
-        _("From"),
+        pgettext("where an action came from", "From"),
         _("Address"),
         _("Before"),
         _("After"),
