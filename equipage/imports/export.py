@@ -77,17 +77,18 @@ class _Echo:
         return value
 
 
-def csv_chunks(
-    rows: Iterable[dict[str, Any]], language: str, custom: list[tuple[str, str]]
-) -> Iterator[bytes]:
-    """Yield the CSV file in chunks of about 64 KB: BOM, header, then one line per member."""
-    writer = csv.writer(_Echo(), delimiter=DELIMITER.get(language, ";"), lineterminator="\r\n")
-    keys = [k for k, _n in custom]
-    yield "\ufeff".encode() + writer.writerow(headers(language, [n for _k, n in custom])).encode()
+def csv_stream(delimiter: str, header: list[str], lines: Iterable[list[Any]]) -> Iterator[bytes]:
+    """Yield a CSV file in chunks of about 64 KB: BOM, ``header``, then one line per item.
+
+    Bounded memory whatever the number of lines: the member export and the audit
+    log's export both stream through it.
+    """
+    writer = csv.writer(_Echo(), delimiter=delimiter, lineterminator="\r\n")
+    yield "\ufeff".encode() + writer.writerow(header).encode()
     buffer: list[str] = []
     size = 0
-    for row in rows:
-        line = writer.writerow(cells(row, language, keys))
+    for cells_of_line in lines:
+        line = writer.writerow(cells_of_line)
         buffer.append(line)
         size += len(line)
         if size > 65536:
@@ -95,6 +96,18 @@ def csv_chunks(
             buffer, size = [], 0
     if buffer:
         yield "".join(buffer).encode()
+
+
+def csv_chunks(
+    rows: Iterable[dict[str, Any]], language: str, custom: list[tuple[str, str]]
+) -> Iterator[bytes]:
+    """Yield the member export as CSV in chunks: BOM, header, then one line per member."""
+    keys = [k for k, _n in custom]
+    return csv_stream(
+        DELIMITER.get(language, ";"),
+        headers(language, [n for _k, n in custom]),
+        (cells(row, language, keys) for row in rows),
+    )
 
 
 def _xlsx_safe(value: Any) -> Any:

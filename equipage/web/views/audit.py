@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 from collections.abc import Iterator
 from typing import Any
@@ -21,7 +20,7 @@ from equipage.audit import selectors
 from equipage.audit.actions import audit_log_export
 from equipage.audit.events import EventType
 from equipage.audit.selectors import AuditFilters, Cursor, iter_audit_events
-from equipage.imports.export import DELIMITER, neutralise
+from equipage.imports.export import DELIMITER, csv_stream, neutralise
 from equipage.permissions import Cap
 from equipage.web.audit_rows import export_cells, export_header, readable, readable_all
 from equipage.web.views.common import actor, requires
@@ -153,11 +152,6 @@ def audit_export(request: HttpRequest, slug: str) -> HttpResponse:
     return response  # type: ignore[return-value]
 
 
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
 def _csv_chunks(
     organization_id: int, filters: AuditFilters | None, language: str
 ) -> Iterator[bytes]:
@@ -167,20 +161,9 @@ def _csv_chunks(
     request spoke, whatever the thread's language is by then.
     """
     with translation.override(language):
-        writer = csv.writer(
-            _Echo(), delimiter=DELIMITER.get(language[:2], ";"), lineterminator="\r\n"
+        events = [] if filters is None else iter_audit_events(organization_id, filters)
+        yield from csv_stream(
+            DELIMITER.get(language[:2], ";"),
+            [neutralise(h) for h in export_header()],
+            ([neutralise(c) for c in export_cells(event)] for event in readable_all(events)),
         )
-        yield ("\ufeff" + writer.writerow([neutralise(h) for h in export_header()])).encode()
-        if filters is None:
-            return
-        buffer: list[str] = []
-        size = 0
-        for event in readable_all(iter_audit_events(organization_id, filters)):
-            line = writer.writerow([neutralise(c) for c in export_cells(event)])
-            buffer.append(line)
-            size += len(line)
-            if size > 65536:
-                yield "".join(buffer).encode()
-                buffer, size = [], 0
-        if buffer:
-            yield "".join(buffer).encode()
