@@ -13,8 +13,11 @@ hook:
 - ``GET /api/v1/members?limit=50`` and the same ``&search=elodie`` with a token
   (``EQUIPAGE_API_RATE_LIMIT`` raised so that 429s do not count).
 
-Each line gives req/s, p50/p95/p99, p99/p50, and the ratio of its req/s to the
-login page's and to the static file's measured in the same run.
+Each line gives req/s, p50/p95/p99, p99/p50, the ratio of its req/s to the
+login page's and to the static file's measured in the same run, and the CPU
+the server's processes (web processes, arbiter and embedded worker, read from
+/proc) spent per request during the measure: on a shared machine the req/s
+follow the neighbours, the CPU per request much less.
 
 Data: an organization of ``--members`` members filled the way
 ``benchmarks/directory.py`` fills it, kept in ``--data-dir`` (SQLite file, or
@@ -254,10 +257,16 @@ class Measure:
     worst: float
     requests: int
     errors: int
+    server_cpu_ms: float = 0.0
 
 
 def wrk(
-    name: str, url: str, headers: dict[str, str], args: argparse.Namespace, script: Path
+    name: str,
+    url: str,
+    headers: dict[str, str],
+    args: argparse.Namespace,
+    script: Path,
+    server_pid: int,
 ) -> Measure:
     """Run wrk on ``url`` for ``args.seconds`` (after a short warm-up) and read its report."""
     command = ["wrk", f"-t{args.threads}", f"-c{args.connections}", "--timeout", "10s"]
@@ -267,6 +276,7 @@ def wrk(
     warm = subprocess.run([*command, "-d2s", url], capture_output=True, text=True, timeout=60)
     if warm.returncode != 0:
         raise SystemExit(f"wrk failed on {name}:\n{warm.stderr}")
+    cpu_before = tree_cpu_seconds(server_pid)
     done = subprocess.run(
         [*command, f"-d{args.seconds}s", url],
         capture_output=True,
@@ -276,6 +286,7 @@ def wrk(
     line = next((x for x in done.stdout.splitlines() if x.startswith("WRK ")), None)
     if line is None:
         raise SystemExit(f"wrk gave no report on {name}:\n{done.stdout}\n{done.stderr}")
+    server_cpu = tree_cpu_seconds(server_pid) - cpu_before
     n, micros, p50, p95, p99, worst, bad_status, failed = (int(x) for x in line.split()[1:])
     return Measure(
         name,
@@ -286,6 +297,7 @@ def wrk(
         worst=worst / 1000,
         requests=n,
         errors=bad_status + failed,
+        server_cpu_ms=server_cpu * 1000 / n if n else 0.0,
     )
 
 
@@ -296,6 +308,32 @@ def static_path(port: int, slug: str) -> str:
     if not found:
         raise SystemExit("the login page links no static file")
     return html.unescape(found.group(1).decode())
+
+
+def tree_cpu_seconds(root: int) -> float:
+    """Return the CPU time (user + system) of ``root`` and all its descendants, from /proc."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    parents: dict[int, int] = {}
+    cpu: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        fields = stat[stat.rindex(")") + 2 :].split()
+        parents[int(entry.name)] = int(fields[1])
+        cpu[int(entry.name)] = int(fields[11]) + int(fields[12])
+    tree = {root}
+    grew = True
+    while grew:
+        grew = False
+        for pid, parent in parents.items():
+            if parent in tree and pid not in tree:
+                tree.add(pid)
+                grew = True
+    return sum(cpu.get(pid, 0) for pid in tree) / ticks
 
 
 def loadavg() -> str:
@@ -372,19 +410,21 @@ def main() -> int:
         )
         # The static file and the login page are always measured: the ratios' references.
         chosen = [r for i, r in enumerate(requests) if i < 2 or args.only in r[0]]
-        results = [wrk(name, url, headers, args, script) for name, url, headers in chosen]
+        results = [
+            wrk(name, url, headers, args, script, node.process.pid) for name, url, headers in chosen
+        ]
     finally:
         node.stop()
     static, login = results[0], results[1]
     print(
         f"\n{'request':<28} {'req/s':>8} {'p50':>7} {'p95':>7} {'p99':>7} {'max':>7} "
-        f"{'p99/p50':>7} {'/login':>7} {'/static':>7} {'errors':>6}"
+        f"{'p99/p50':>7} {'/login':>7} {'/static':>7} {'cpu ms':>7} {'errors':>6}"
     )
     for m in results:
         print(
             f"{m.name:<28} {m.rps:8.1f} {m.p50:7.1f} {m.p95:7.1f} {m.p99:7.1f} {m.worst:7.0f} "
             f"{m.p99 / m.p50 if m.p50 else 0:7.2f} {m.rps / login.rps:7.3f} "
-            f"{m.rps / static.rps:7.4f} {m.errors:6d}"
+            f"{m.rps / static.rps:7.4f} {m.server_cpu_ms:7.2f} {m.errors:6d}"
         )
     print(f"(latencies in ms) load average after: {loadavg()}")
     return 0

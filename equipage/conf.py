@@ -49,12 +49,23 @@ def database(directory: Path) -> dict[str, Any]:
         config = dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
         if config["ENGINE"].endswith("postgresql"):
             return dict(config)
-        return {**dict(config), "OPTIONS": _sqlite_options()}
+        return {**dict(config), **_sqlite(), "NAME": config["NAME"]}
+    return {**_sqlite(), "NAME": str(directory / "equipage.sqlite3")}
+
+
+def _sqlite() -> dict[str, Any]:
     return {
-        "ENGINE": "django.db.backends.sqlite3",
-        "NAME": str(directory / "equipage.sqlite3"),
+        # Django's SQLite backend, with connections kept while their file is the same one
+        # (core/sqlite3/base.py): checked before each request's first query.
+        "ENGINE": "equipage.core.sqlite3",
+        "CONN_MAX_AGE": SQLITE_CONNECTION_SECONDS,
+        "CONN_HEALTH_CHECKS": True,
         "OPTIONS": _sqlite_options(),
     }
+
+
+# A web thread or the worker keeps its SQLite connection this long (then opens it again).
+SQLITE_CONNECTION_SECONDS = 600
 
 
 def _sqlite_options() -> dict[str, Any]:

@@ -1,0 +1,1 @@
+"""Equipage's SQLite engine: Django's, with connections kept while their file stays the same."""
