@@ -39,6 +39,7 @@ import re
 import secrets
 import shutil
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -310,6 +311,25 @@ def static_path(port: int, slug: str) -> str:
     return html.unescape(found.group(1).decode())
 
 
+def median_of(measures: list[Measure]) -> Measure:
+    """The median of each figure over the rounds of one request."""
+
+    def mid(values: list[float]) -> float:
+        return statistics.median(values)
+
+    return Measure(
+        measures[0].name,
+        rps=mid([m.rps for m in measures]),
+        p50=mid([m.p50 for m in measures]),
+        p95=mid([m.p95 for m in measures]),
+        p99=mid([m.p99 for m in measures]),
+        worst=max(m.worst for m in measures),
+        requests=sum(m.requests for m in measures),
+        errors=sum(m.errors for m in measures),
+        server_cpu_ms=mid([m.server_cpu_ms for m in measures]),
+    )
+
+
 def tree_cpu_seconds(root: int) -> float:
     """Return the CPU time (user + system) of ``root`` and all its descendants, from /proc."""
     ticks = os.sysconf("SC_CLK_TCK")
@@ -349,7 +369,13 @@ def main() -> int:
     parser.add_argument("--data-dir", default="", help="keep (and reuse) the filled data here")
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--threads", type=int, default=2, help="wrk's threads")
-    parser.add_argument("--seconds", type=int, default=15, help="per measure")
+    parser.add_argument("--seconds", type=int, default=10, help="per measure")
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=3,
+        help="measure every request this many times, interleaved; print the medians",
+    )
     parser.add_argument(
         "--serve-args", default="", help="more arguments of `equipage serve` (e.g. --no-worker)"
     )
@@ -404,7 +430,8 @@ def main() -> int:
         ]
         print(
             f"{engine}, {data.members:,} members, wrk {args.connections} connections "
-            f"{args.threads} threads {args.seconds} s a measure, `equipage serve "
+            f"{args.threads} threads {args.seconds} s a measure, median of {args.rounds} "
+            f"interleaved rounds, `equipage serve "
             f"{args.serve_args}`; load average before: {loadavg()}",
             flush=True,
         )

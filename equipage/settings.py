@@ -112,6 +112,8 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "/"
 SILENCED_SYSTEM_CHECKS = ["auth.W004", "auth.E003"]
 
+# Django's database sessions, read through a prepared statement (#20).
+SESSION_ENGINE = "equipage.accounts.session_store"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = 60 * 60 * 12

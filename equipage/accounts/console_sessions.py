@@ -23,6 +23,7 @@ from equipage.accounts.models import ConsoleSession, Member
 from equipage.accounts.useragents import parse_user_agent
 from equipage.core import clock
 from equipage.core.idlist import id_list
+from equipage.core.prepared import Prepared
 from equipage.core.proxy import client_address
 from equipage.organizations.models import SESSION_IDLE_MINUTES_MAX
 
@@ -85,10 +86,20 @@ def record_alive(
     if sid is None:
         open_record(request, member, started)
         return True
-    rows = ConsoleSession.objects.filter(pk=sid, member_id=member.pk)
     if seen_moved:
+        rows = ConsoleSession.objects.filter(pk=sid, member_id=member.pk)
         return bool(rows.update(last_seen_at=clock.now(), ip=client_address(request)[:45]))
-    return rows.exists()
+    return _RECORD.first(sid, member.pk) is not None
+
+
+# Asked on every console request: prepared once a process (#20).
+_RECORD = Prepared(
+    lambda sid, member_id: ConsoleSession.objects.filter(pk=sid, member_id=member_id).values_list(
+        "pk"
+    ),
+    -7_000_001,
+    -7_000_002,
+)
 
 
 def forget_current(session: SessionBase, member_id: int | None) -> None:

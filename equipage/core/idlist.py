@@ -17,8 +17,20 @@ from django.db.models.expressions import RawSQL
 
 def id_list(ids: Sequence[int]) -> RawSQL:
     """Return a subquery yielding ``ids``, for ``filter(pk__in=id_list(ids))``."""
+    return id_subquery(encode_ids(ids))
+
+
+def encode_ids(ids: Sequence[int]) -> str:
+    """Return ``ids`` as the one parameter ``id_subquery`` binds (this engine's form)."""
     values = [int(i) for i in ids]
     if connection.vendor == "postgresql":
         # An array literal, bound as text: psycopg dumps a list of 50,000 ints in Python.
-        return RawSQL("SELECT unnest(%s::bigint[])", ["{" + ",".join(map(str, values)) + "}"])
-    return RawSQL("SELECT value FROM json_each(%s)", [json.dumps(values)])
+        return "{" + ",".join(map(str, values)) + "}"
+    return json.dumps(values)
+
+
+def id_subquery(encoded: str) -> RawSQL:
+    """Return the subquery yielding the ids ``encoded`` by ``encode_ids``."""
+    if connection.vendor == "postgresql":
+        return RawSQL("SELECT unnest(%s::bigint[])", [encoded])
+    return RawSQL("SELECT value FROM json_each(%s)", [encoded])

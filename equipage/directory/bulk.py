@@ -24,6 +24,7 @@ from equipage.accounts.selectors import roles_after_role_change
 from equipage.audit.record import forgotten_if_failed, notifications_batched
 from equipage.core.bulk import BulkResult
 from equipage.core.errors import DomainError
+from equipage.directory.listed import ListedMember
 from equipage.organizations.models import Organization
 from equipage.permissions import Actor, Cap
 from equipage.permissions.policy import manageable_among, members_manageable_by, reach_kind
@@ -119,7 +120,7 @@ def _org(actor: Actor) -> Organization:
 
 def applicability(
     actor: Actor,
-    members: Sequence[Member],
+    members: Sequence[Member | ListedMember],
     guides: dict[int, str],
     actions: Sequence[BulkAction] | None = None,
     roles: Mapping[int, Collection[str]] | None = None,
@@ -164,7 +165,9 @@ def applicability(
     return out
 
 
-def _applies(key: str, m: Member, guide: str, owner_id: int | None, self_id: int | None) -> bool:
+def _applies(
+    key: str, m: Member | ListedMember, guide: str, owner_id: int | None, self_id: int | None
+) -> bool:
     """Tell whether action ``key`` applies to ``m``: no member rule (``accounts.rules``) refuses."""
     if key == "deactivate":
         return rules.deactivation_refusal(m.pk, m.state, owner_id=owner_id, self_id=self_id) is None

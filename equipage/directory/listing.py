@@ -21,6 +21,7 @@ from equipage.core import clock
 from equipage.core.idlist import id_list
 from equipage.core.ids import parse_id
 from equipage.core.text import without_controls
+from equipage.directory.listed import ListedMember
 from equipage.directory.selectors import DirectoryQuery, members_matching
 from equipage.permissions import Actor
 
@@ -125,7 +126,7 @@ def member_relations(
     return roles, groups, labels
 
 
-def member_facts(members: Sequence[Member]) -> list[dict[str, Any]]:
+def member_facts(members: Sequence[Member | ListedMember]) -> list[dict[str, Any]]:
     """Return one dict per member with roles, groups, labels, Guide and mail facts (one query)."""
     from equipage.emails.models import DeliveryStatus
     from equipage.invitations.guide import compute_guide

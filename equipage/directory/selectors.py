@@ -26,6 +26,7 @@ from equipage.accounts.ordering import keyset, name_sql, order_expression
 from equipage.core import clock
 from equipage.core.ids import parse_id
 from equipage.core.text import fold, without_controls
+from equipage.directory.listed import ListedMember, listed_members
 from equipage.permissions import Actor, members_visible_to
 
 PER_PAGE = 50
@@ -46,18 +47,6 @@ SORTS: dict[str, tuple[tuple[str, ...], bool]] = {
 # « No login for more than N days » (issue #19.5): the choices the console offers.
 IDLE_DAYS = (30, 90, 180, 365)
 GUIDES = ("invite", "wait", "ok", "resend", "reactivate", "check_email")
-# What a directory row shows and its cursors read (not the password hash, nor the search text).
-PAGE_COLUMNS = (
-    "id",
-    "organization_id",
-    "login",
-    "email",
-    "first_name",
-    "last_name",
-    "state",
-    "last_login",
-    "created_at",
-)
 
 
 @dataclass(frozen=True)
@@ -497,7 +486,7 @@ def _decode_value(value: Any) -> Any:
     return value
 
 
-def encode_cursor(member: Member, sort: str) -> str:
+def encode_cursor(member: Member | ListedMember, sort: str) -> str:
     columns, _desc = SORTS[sort]
     values = [_encode_value(getattr(member, c)) for c in columns]
     raw = json.dumps(values, separators=(",", ":")).encode()
@@ -570,7 +559,7 @@ def _nullable_after(column: str, value: Any, pk: int, op: str) -> Q:
 
 @dataclass
 class DirectoryPage:
-    members: list[Member]
+    members: list[ListedMember]
     next_cursor: str = ""
     prev_cursor: str = ""
 
@@ -587,8 +576,7 @@ def directory_page(actor: Actor, query: DirectoryQuery) -> DirectoryPage:
     order = [_order(c, forward_desc) for c in columns]
     # Ids first, so a walk of the covering name index stays index-only; then the rows.
     ids = list(qs.order_by(*order).values_list("pk", flat=True)[: query.per_page + 1])
-    by_id = Member.objects.only(*PAGE_COLUMNS).in_bulk(ids)
-    rows = [by_id[i] for i in ids if i in by_id]
+    rows = listed_members(ids)
     more = len(rows) > query.per_page
     rows = rows[: query.per_page]
     if backwards:

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, Literal
 
+from equipage.core.prepared import Prepared
 from equipage.core.proxy import client_address
 
 if TYPE_CHECKING:
@@ -13,6 +14,16 @@ if TYPE_CHECKING:
 
     from equipage.accounts.models import Member
     from equipage.organizations.models import Organization
+
+
+def _roles_query(member_id: int) -> Any:
+    from equipage.accounts.models import MemberRole
+
+    return MemberRole.objects.filter(member_id=member_id).values_list("role")
+
+
+# The roles of the member acting: asked on every console request, prepared once a process.
+_HELD_ROLES = Prepared(_roles_query, -7_000_001)
 
 Channel = Literal["web", "api", "scim", "cli", "import", "task", "test"]
 
@@ -99,7 +110,7 @@ class Actor:
 
     @cached_property
     def roles(self) -> frozenset[str]:
-        from equipage.accounts.models import MemberRole, Role
+        from equipage.accounts.models import Role
 
         if self.member is None:
             held: frozenset[str] = frozenset()
@@ -107,9 +118,7 @@ class Actor:
             # A deactivated member (and the tokens they created) hold nothing.
             held = frozenset()
         else:
-            held = frozenset(
-                MemberRole.objects.filter(member=self.member).values_list("role", flat=True)
-            )
+            held = frozenset(row[0] for row in _HELD_ROLES.rows(self.member.pk))
         if self.roles_cap is not None:
             from equipage.accounts.models import ROLE_RANK
 

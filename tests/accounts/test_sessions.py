@@ -120,3 +120,47 @@ def test_after_an_idle_logout_logging_in_again_starts_a_fresh_session(
     assert _is_in(client)
     frozen_clock.advance(minutes=30)
     assert _is_in(client)  # 12 h 20 after the first login, 30 min after the second
+
+
+def test_a_session_whose_row_has_expired_is_not_loaded(admin: Any) -> None:
+    """The store reads the row by its key and refuses it past its expiry (the row's own date)."""
+    import datetime as dt
+
+    from django.contrib.sessions.models import Session
+    from django.utils import timezone
+
+    client = _client(admin)
+    assert _is_in(client)
+    key = client.cookies["sessionid"].value
+    Session.objects.filter(session_key=key).update(expire_date=timezone.now() - dt.timedelta(1))
+    assert not _is_in(client)
+
+
+def test_an_unknown_session_key_is_anonymous(admin: Any) -> None:
+    client = _client(admin)
+    client.cookies["sessionid"] = "x" * 32
+    assert not _is_in(client)
+
+
+def test_the_signed_in_member_comes_with_their_organization_in_one_read(
+    admin: Any, other_owner: Any
+) -> None:
+    from equipage.accounts.backends import MemberBackend
+
+    backend = MemberBackend()
+    with CaptureQueriesContext(connection) as reads:
+        found = backend.get_user(admin.pk)
+        assert found is not None and found.organization.slug == "acme"
+    assert len(reads.captured_queries) == 1
+    assert found == admin and found.email == admin.email and found.created_at == admin.created_at
+    assert backend.get_user(other_owner.pk).organization.slug == "globex"  # type: ignore[union-attr]
+    assert backend.get_user(10**9) is None
+    assert backend.get_user("not a number") is None
+
+
+def test_a_deactivated_member_s_session_signs_in_nobody(owner: Any, admin: Any) -> None:
+    from equipage.accounts.actions import member_deactivate
+    from equipage.accounts.backends import MemberBackend
+
+    member_deactivate(actor=owner, member=admin)
+    assert MemberBackend().get_user(admin.pk) is None

@@ -35,6 +35,7 @@ from equipage.api.common import (
 )
 from equipage.api.errors import ERROR_RESPONSES
 from equipage.core.errors import ValidationFailed
+from equipage.directory.listed import listed_rows
 from equipage.directory.listing import filter_members, member_facts, member_query
 from equipage.permissions import Cap, access_member_by_id
 
@@ -160,7 +161,7 @@ def list_members(request: HttpRequest, filters: Query[MemberFilters]) -> Any:
         if not (isinstance(last, str) and isinstance(first, str) and isinstance(pk, int)):
             raise ValidationFailed(_("This cursor is not valid."), field="cursor")
         qs = after_name(qs, last, first, pk)
-    rows = list(qs.order_by(*name_order())[: filters.limit + 1])
+    rows = listed_rows(qs.order_by(*name_order())[: filters.limit + 1])
     more = len(rows) > filters.limit
     rows = rows[: filters.limit]
     by_id = {m.pk: m for m in rows}
