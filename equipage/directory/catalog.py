@@ -33,7 +33,7 @@ class Catalog:
     labels: list[Any]  # Label rows, by name
     fields: list[Any]  # CustomField rows, in their order
     options: SafeString  # the groups as <option>s, none selected
-    # Pieces of page laid out from this catalog (web/directory_drawer.py), by their inputs:
+    # Pieces of page laid out from this catalog (web/directory_fragments.py), by their inputs:
     # gone with the catalog when its version changes.
     laid_out: dict[Any, SafeString] = field(default_factory=dict, compare=False, repr=False)
 

@@ -50,7 +50,7 @@ from equipage.invitations.guide import Guide
 from equipage.organizations.selectors import seat_usage
 from equipage.permissions import Actor, Cap, access_label_by_id, can, grantable_roles
 from equipage.permissions.policy import members_visible_to
-from equipage.web.directory_drawer import filter_drawer
+from equipage.web.directory_fragments import bulk_bar, filter_drawer
 from equipage.web.member_rows import render_member_rows
 from equipage.web.templatetags.console import (
     guide_label,
@@ -147,8 +147,11 @@ def directory_context(request: HttpRequest, query: DirectoryQuery) -> dict[str, 
         # Hundreds of groups, listed twice (filter and bulk target): laid out once a catalog.
         "group_options": choices["catalog"].group_options(query.group),
     }
-    # Called by the template only where the drawer shows (not by the table's fragment).
+    # Called by the template only where they show (not by the table's fragment).
     context["filter_drawer"] = partial(filter_drawer, choices["catalog"], query, context)
+    context["bulk_bar"] = partial(
+        bulk_bar, choices["catalog"], query, {**context, "organization": org}
+    )
     return context
 
 

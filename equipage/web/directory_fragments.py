@@ -1,4 +1,4 @@
-"""The directory's filter drawer, laid out once per language, catalog and filter.
+"""The directory's filter drawer and bulk bar, laid out once per language, catalog and filter.
 
 The drawer (groups, roles, states, guides, labels, custom fields, sorts, idle
 days: about 40 options, 30 translations and 40 conditions) was a third of the
@@ -8,6 +8,12 @@ the organization's catalog (``directory.catalog``): a group, label or field
 written anywhere changes the catalog's version, and the next page lays the
 drawer out again from the new catalog; the words follow the active language,
 which is part of the key.
+
+The bulk bar (its buttons, the groups, labels and roles to act with: about 30
+translations and 250 options) is the same for every viewer who may take the
+same actions and grant the same roles: those are part of its key. The filter's
+query string, different for every search, is put into the kept HTML afterwards,
+escaped as the template escapes it.
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.template.loader import render_to_string
+from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
@@ -24,6 +31,9 @@ from equipage.directory.selectors import DirectoryQuery
 # Drawers one catalog keeps (one per language and filter seen; cleared when full).
 MAX_DRAWERS = 128
 TEMPLATE = "web/members/_filter_drawer.html"
+BULK_TEMPLATE = "web/members/_bulk_bar.html"
+# Stands for the filter's query string in a kept bulk bar (no query string holds it).
+QUERY_MARK = "\x00filter-qs\x00"
 
 
 def _key(query: DirectoryQuery) -> tuple[Any, ...]:
@@ -57,3 +67,35 @@ def filter_drawer(catalog: Catalog, query: DirectoryQuery, context: dict[str, An
             catalog.laid_out.clear()
         catalog.laid_out[("drawer", key)] = kept
     return kept
+
+
+def bulk_bar(catalog: Catalog, query: DirectoryQuery, context: dict[str, Any]) -> SafeString:
+    """Return the bulk bar's HTML (empty when the viewer has no bulk action)."""
+    actions = context["actions"]
+    if not actions:
+        return mark_safe("")
+    filter_qs = context["filter_qs"]
+    key = (
+        "bulk",
+        get_language(),
+        context["organization"].slug,
+        tuple(a.key for a in actions),
+        tuple(value for value, _label in context["grantable"]),
+        query.group,
+        bool(filter_qs),
+    )
+    kept = catalog.laid_out.get(key)
+    if kept is None:
+        names = ("organization", "actions", "can_edit_selection", "groups", "group_options")
+        more = ("labels", "grantable")
+        values = {n: context[n] for n in (*names, *more)}
+        html = render_to_string(
+            BULK_TEMPLATE, {**values, "filter_qs": QUERY_MARK if filter_qs else ""}
+        )
+        kept = mark_safe(html.rstrip("\n"))  # noqa: S308 (the template escaped it)
+        if len(catalog.laid_out) >= MAX_DRAWERS:
+            catalog.laid_out.clear()
+        catalog.laid_out[key] = kept
+    if not filter_qs:
+        return kept
+    return mark_safe(kept.replace(QUERY_MARK, str(conditional_escape(filter_qs))))  # noqa: S308

@@ -15,7 +15,7 @@ from django.test import Client
 from equipage.directory.catalog import directory_catalog
 from equipage.groups.actions import label_create
 from equipage.groups.models import Label
-from equipage.web.directory_drawer import TEMPLATE
+from equipage.web.directory_fragments import TEMPLATE
 
 
 def _drawer(client: Client, org: Any, query: str = "") -> str:
@@ -74,3 +74,40 @@ def test_the_drawer_holds_nothing_of_the_viewer(org: Any, owner: Any) -> None:
     source = (settings.BASE_DIR / "web/templates" / TEMPLATE).read_text()
     for personal in ("csrf", "user", "request", "actor", "can_"):
         assert personal not in source
+
+
+def _bulk_bar(client: Client, org: Any, query: str = "") -> str:
+    page = client.get(f"/o/{org.slug}/members{query}").content.decode()
+    if 'id="bulk-bar"' not in page:
+        return ""
+    start = page.index('<div class="bulk-bar"')
+    return page[start : page.index('<div class="table-wrap"', start)]
+
+
+def test_each_viewer_gets_the_bulk_buttons_of_their_own_role(
+    org: Any, owner: Any, user_admin: Any, group_admin: Any, member: Any
+) -> None:
+    """The attack: the owner's kept bar (roles to grant up to admin) shown to a lesser admin."""
+    label_create(actor=owner, organization=org, name="Bénévole")  # a catalog version: kept
+    owners = _bulk_bar(_client(owner), org)
+    assert '<option value="admin"' in owners and 'value="delete"' in owners
+    lesser = _bulk_bar(_client(user_admin), org)
+    assert lesser and '<option value="admin"' not in lesser
+    groups_only = _bulk_bar(_client(group_admin), org)
+    assert groups_only and groups_only != lesser and '<option value="user_admin"' not in groups_only
+    assert _bulk_bar(_client(member), org) == ""  # no bulk action: no bar at all
+    assert _bulk_bar(_client(owner), org) == owners
+
+
+def test_the_bulk_bar_counts_the_page_s_own_filter_escaped(org: Any, owner: Any) -> None:
+    label_create(actor=owner, organization=org, name="Bénévole")
+    client = _client(owner)
+    plain = _bulk_bar(client, org)
+    assert f'hx-get="/o/{org.slug}/members/count"' in plain
+    searched = _bulk_bar(client, org, "?q=%3Cb%3E%22x&role=admin")
+    assert f'hx-get="/o/{org.slug}/members/count?q=%3Cb%3E%22x&amp;role=admin"' in searched
+    other = _bulk_bar(client, org, "?q=olivia")
+    assert f'hx-get="/o/{org.slug}/members/count?q=olivia"' in other
+    assert "\x00" not in plain + searched + other
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "fr"
+    assert "Action de masse" in _bulk_bar(client, org)
