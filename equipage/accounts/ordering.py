@@ -89,13 +89,13 @@ def key_value(column: str, value: Any) -> Any:
 
 
 def keyset[M: Model](
-    qs: QuerySet[M], columns: Sequence[str], values: Sequence[Any], op: str
+    qs: QuerySet[M], columns: Sequence[str], values: Sequence[Any], op: str, *, keyed: bool = False
 ) -> QuerySet[M]:
     """Keep the rows strictly after (``op`` ">") or before ("<") ``values`` in ``columns`` order.
 
     ``columns`` are the model's own columns (names compared in name order, as
     ``order_expression`` sorts them); ``values`` are the raw cursor values (names
-    as stored). A row-value comparison, which SQLite and PostgreSQL answer from
+    as stored; ``keyed``: already as ``key_value`` returns them). A row-value comparison, which SQLite and PostgreSQL answer from
     the composite index, plus a bound on the first column alone: SQLite does not
     turn a row value of expressions into an index range by itself (240 ms → 2 ms
     at 1M members).
@@ -103,7 +103,9 @@ def keyset[M: Model](
     if op not in ("<", ">"):
         raise ValueError(f"keyset operator must be < or >, not {op!r}")
     table = qs.model._meta.db_table
-    keys = [key_value(c, v) for c, v in zip(columns, values, strict=True)]
+    keys = (
+        list(values) if keyed else [key_value(c, v) for c, v in zip(columns, values, strict=True)]
+    )
     first = column_sql(table, columns[0])
     cols = ", ".join(column_sql(table, c) for c in columns)
     marks = ", ".join(["%s"] * len(keys))

@@ -14,8 +14,11 @@ engine's dialect come from the queryset. Rules:
 - ``build`` returns a ``values_list`` queryset whose SQL depends on nothing but
   its arguments (not the clock, the language or a setting);
 - the samples are integers or strings that the ORM binds as given, each found
-  exactly once among the compiled parameters (else ``ImproperlyConfigured`` at
-  the first call: a test of the caller shows it).
+  among the compiled parameters (else ``ImproperlyConfigured`` at the first
+  call: a test of the caller shows it); a sample bound in several places (an
+  organization's id in a query and its subquery) gets the value in each. Pick
+  samples no real value or constant of the query equals (``-7_000_001``,
+  ``"\x00name"``).
 """
 
 from __future__ import annotations
@@ -34,7 +37,7 @@ from django.db.models import QuerySet
 class _Compiled:
     sql: str
     params: tuple[Any, ...]
-    positions: tuple[int, ...]
+    positions: tuple[tuple[int, ...], ...]  # where each sample is bound
     # Column position -> (converter functions, expression), as the ORM's compiler has them.
     converters: tuple[tuple[int, tuple[Callable[..., Any], ...], Any], ...]
 
@@ -54,8 +57,9 @@ class Prepared:
             raise TypeError(f"{len(self.samples)} values expected, {len(values)} given")
         compiled = self._compiled.get(connection.vendor) or self._compile()
         params = list(compiled.params)
-        for position, value in zip(compiled.positions, values, strict=True):
-            params[position] = value
+        for positions, value in zip(compiled.positions, values, strict=True):
+            for position in positions:
+                params[position] = value
         with connection.cursor() as cursor:
             cursor.execute(compiled.sql, params)
             fetched = cursor.fetchall()
@@ -92,10 +96,8 @@ class Prepared:
             return compiled
 
 
-def _position(params: Sequence[Any], sample: int | str) -> int:
+def _position(params: Sequence[Any], sample: int | str) -> tuple[int, ...]:
     found = [i for i, value in enumerate(params) if type(value) is type(sample) and value == sample]
-    if len(found) != 1:
-        raise ImproperlyConfigured(
-            f"the sample {sample!r} is bound {len(found)} times in the prepared query, not once"
-        )
-    return found[0]
+    if not found:
+        raise ImproperlyConfigured(f"the sample {sample!r} is not bound in the prepared query")
+    return tuple(found)

@@ -12,6 +12,7 @@ import datetime as dt
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from functools import partial
 from typing import Any
 from urllib.parse import urlencode
 
@@ -22,12 +23,14 @@ from django.http import QueryDict
 
 from equipage.accounts.collation import COLLATED_COLUMNS
 from equipage.accounts.models import Member, MemberRole, MemberState, Role
-from equipage.accounts.ordering import keyset, name_sql, order_expression
+from equipage.accounts.ordering import key_value, keyset, name_sql, order_expression
 from equipage.core import clock
 from equipage.core.ids import parse_id
+from equipage.core.prepared import Prepared
 from equipage.core.text import fold, without_controls
 from equipage.directory.listed import ListedMember, listed_members
-from equipage.permissions import Actor, members_visible_to
+from equipage.permissions import Actor, Cap, members_visible_to
+from equipage.permissions.policy import reach_kind
 
 PER_PAGE = 50
 MAX_PER_PAGE = 200
@@ -567,15 +570,18 @@ class DirectoryPage:
 def directory_page(actor: Actor, query: DirectoryQuery) -> DirectoryPage:
     """Return one keyset page of the directory and the cursors around it."""
     columns, desc = SORTS[query.sort]
-    qs = members_matching(actor, query, for_page=True)
     backwards = bool(query.before) and not query.after
     cursor = decode_cursor(query.before if backwards else query.after, query.sort)
     forward_desc = desc != backwards
-    if cursor is not None:
-        qs = _keyset(qs, columns, cursor, "<" if forward_desc else ">")
-    order = [_order(c, forward_desc) for c in columns]
+    op = "<" if forward_desc else ">"
+    qs = members_matching(actor, query, for_page=True)
     # Ids first, so a walk of the covering name index stays index-only; then the rows.
-    ids = list(qs.order_by(*order).values_list("pk", flat=True)[: query.per_page + 1])
+    ids = _unfiltered_page_ids(actor, query, cursor, forward_desc)
+    if ids is None:
+        if cursor is not None:
+            qs = _keyset(qs, columns, cursor, op)
+        order = [_order(c, forward_desc) for c in columns]
+        ids = list(qs.order_by(*order).values_list("pk", flat=True)[: query.per_page + 1])
     rows = listed_members(ids)
     more = len(rows) > query.per_page
     rows = rows[: query.per_page]
@@ -590,6 +596,57 @@ def directory_page(actor: Actor, query: DirectoryQuery) -> DirectoryPage:
         if has_prev:
             page.prev_cursor = encode_cursor(rows[0], query.sort)
     return page
+
+
+# The pages most asked: the whole organization (nothing filtered) by name or login, seen by
+# someone who sees all of it (owners, administrators). Their ids query is the same but for the
+# organization and the cursor: compiled once a process per sort, direction and page size.
+PREPARED_SORTS = frozenset({"name", "-name", "login", "-login"})
+_page_ids: dict[tuple[Any, ...], Prepared] = {}
+_ORG_SAMPLE = -7_000_001
+
+
+def _unfiltered_page_ids(
+    actor: Actor, query: DirectoryQuery, cursor: list[Any] | None, forward_desc: bool
+) -> list[int] | None:
+    """Return the ids of an unfiltered page through a prepared read, or None for another page.
+
+    The read is built by ``members_matching`` (the one home of who sees whom, and of the
+    bin) for the organization, as an owner sees it, and ``keyset``: only the organization
+    and the cursor's keys are bound anew.
+    """
+    if (
+        query.is_filtered
+        or query.sort not in PREPARED_SORTS
+        or actor.organization_id is None
+        or reach_kind(actor, Cap.MEMBER_VIEW) != "visible"
+    ):
+        return None
+    columns, _desc = SORTS[query.sort]
+    keys = [] if cursor is None else [key_value(c, v) for c, v in zip(columns, cursor, strict=True)]
+    if not all(type(k) in (int, str) for k in keys):
+        return None
+    shape = (query.sort, forward_desc, cursor is not None, query.per_page)
+    prepared = _page_ids.get(shape)
+    if prepared is None:
+        samples = [-7_000_002 - i if c == "id" else f"\x00key-{i}" for i, c in enumerate(columns)]
+        build = partial(_page_ids_query, query.sort, forward_desc, query.per_page, len(keys) > 0)
+        prepared = _page_ids.setdefault(
+            shape, Prepared(build, _ORG_SAMPLE, *(samples if cursor is not None else []))
+        )
+    return [row[0] for row in prepared.rows(actor.organization_id, *keys)]
+
+
+def _page_ids_query(
+    sort: str, forward_desc: bool, per_page: int, after: bool, org_id: int, *keys: Any
+) -> QuerySet[Member, tuple[int]]:
+    columns, _desc = SORTS[sort]
+    seer = Actor(kind="system", label="prepared page", organization_id=org_id)
+    qs = members_matching(seer, DirectoryQuery(sort=sort, per_page=per_page), for_page=True)
+    if after:
+        qs = keyset(qs, columns, keys, "<" if forward_desc else ">", keyed=True)
+    order = [_order(c, forward_desc) for c in columns]
+    return qs.order_by(*order).values_list("pk")[: per_page + 1]
 
 
 def count_matching(actor: Actor, query: DirectoryQuery) -> int:
