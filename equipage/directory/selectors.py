@@ -574,10 +574,10 @@ def directory_page(actor: Actor, query: DirectoryQuery) -> DirectoryPage:
     cursor = decode_cursor(query.before if backwards else query.after, query.sort)
     forward_desc = desc != backwards
     op = "<" if forward_desc else ">"
-    qs = members_matching(actor, query, for_page=True)
     # Ids first, so a walk of the covering name index stays index-only; then the rows.
     ids = _unfiltered_page_ids(actor, query, cursor, forward_desc)
     if ids is None:
+        qs = members_matching(actor, query, for_page=True)
         if cursor is not None:
             qs = _keyset(qs, columns, cursor, op)
         order = [_order(c, forward_desc) for c in columns]
