@@ -17,7 +17,9 @@ Each line gives req/s, p50/p95/p99, p99/p50, the ratio of its req/s to the
 login page's and to the static file's measured in the same run, and the CPU
 the server's processes (web processes, arbiter and embedded worker, read from
 /proc) spent per request during the measure: on a shared machine the req/s
-follow the neighbours, the CPU per request much less.
+follow the neighbours, the CPU per request much less. With PostgreSQL, "db ms"
+is the CPU its processes spent per request (the server's backends run outside
+the serve tree, on the same two cores).
 
 Data: an organization of ``--members`` members filled the way
 ``benchmarks/directory.py`` fills it, kept in ``--data-dir`` (SQLite file, or
@@ -259,6 +261,7 @@ class Measure:
     requests: int
     errors: int
     server_cpu_ms: float = 0.0
+    database_cpu_ms: float = 0.0
 
 
 def wrk(
@@ -278,6 +281,7 @@ def wrk(
     if warm.returncode != 0:
         raise SystemExit(f"wrk failed on {name}:\n{warm.stderr}")
     cpu_before = tree_cpu_seconds(server_pid)
+    database_before = postgres_cpu_seconds()
     done = subprocess.run(
         [*command, f"-d{args.seconds}s", url],
         capture_output=True,
@@ -288,6 +292,7 @@ def wrk(
     if line is None:
         raise SystemExit(f"wrk gave no report on {name}:\n{done.stdout}\n{done.stderr}")
     server_cpu = tree_cpu_seconds(server_pid) - cpu_before
+    database_cpu = postgres_cpu_seconds() - database_before
     n, micros, p50, p95, p99, worst, bad_status, failed = (int(x) for x in line.split()[1:])
     return Measure(
         name,
@@ -299,6 +304,7 @@ def wrk(
         requests=n,
         errors=bad_status + failed,
         server_cpu_ms=server_cpu * 1000 / n if n else 0.0,
+        database_cpu_ms=database_cpu * 1000 / n if n else 0.0,
     )
 
 
@@ -327,14 +333,15 @@ def median_of(measures: list[Measure]) -> Measure:
         requests=sum(m.requests for m in measures),
         errors=sum(m.errors for m in measures),
         server_cpu_ms=mid([m.server_cpu_ms for m in measures]),
+        database_cpu_ms=mid([m.database_cpu_ms for m in measures]),
     )
 
 
-def tree_cpu_seconds(root: int) -> float:
-    """Return the CPU time (user + system) of ``root`` and all its descendants, from /proc."""
-    ticks = os.sysconf("SC_CLK_TCK")
+def _processes() -> tuple[dict[int, int], dict[int, int], dict[int, str]]:
+    """Return each process's parent, CPU ticks (user + system) and name, from /proc."""
     parents: dict[int, int] = {}
     cpu: dict[int, int] = {}
+    names: dict[int, str] = {}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
@@ -343,8 +350,24 @@ def tree_cpu_seconds(root: int) -> float:
         except OSError:
             continue
         fields = stat[stat.rindex(")") + 2 :].split()
-        parents[int(entry.name)] = int(fields[1])
-        cpu[int(entry.name)] = int(fields[11]) + int(fields[12])
+        pid = int(entry.name)
+        parents[pid] = int(fields[1])
+        cpu[pid] = int(fields[11]) + int(fields[12])
+        names[pid] = stat[stat.index("(") + 1 : stat.rindex(")")]
+    return parents, cpu, names
+
+
+def postgres_cpu_seconds() -> float:
+    """Return the CPU time of this machine's PostgreSQL processes (0 when none runs)."""
+    _parents, cpu, names = _processes()
+    ticks = os.sysconf("SC_CLK_TCK")
+    return sum(cpu[pid] for pid, name in names.items() if name.startswith("postgres")) / ticks
+
+
+def tree_cpu_seconds(root: int) -> float:
+    """Return the CPU time (user + system) of ``root`` and all its descendants, from /proc."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    parents, cpu, _names = _processes()
     tree = {root}
     grew = True
     while grew:
@@ -445,13 +468,13 @@ def main() -> int:
     static, login = results[0], results[1]
     print(
         f"\n{'request':<28} {'req/s':>8} {'p50':>7} {'p95':>7} {'p99':>7} {'max':>7} "
-        f"{'p99/p50':>7} {'/login':>7} {'/static':>7} {'cpu ms':>7} {'errors':>6}"
+        f"{'p99/p50':>7} {'/login':>7} {'/static':>7} {'cpu ms':>7} {'db ms':>6} {'errors':>6}"
     )
     for m in results:
         print(
             f"{m.name:<28} {m.rps:8.1f} {m.p50:7.1f} {m.p95:7.1f} {m.p99:7.1f} {m.worst:7.0f} "
             f"{m.p99 / m.p50 if m.p50 else 0:7.2f} {m.rps / login.rps:7.3f} "
-            f"{m.rps / static.rps:7.4f} {m.server_cpu_ms:7.2f} {m.errors:6d}"
+            f"{m.rps / static.rps:7.4f} {m.server_cpu_ms:7.2f} {m.database_cpu_ms:6.2f} {m.errors:6d}"
         )
     print(f"(latencies in ms) load average after: {loadavg()}")
     return 0
