@@ -28,7 +28,7 @@ from equipage.core import clock
 from equipage.core.ids import parse_id
 from equipage.core.prepared import Prepared
 from equipage.core.text import fold, without_controls
-from equipage.directory.listed import ListedMember, listed_members
+from equipage.directory.listed import LISTED_COLUMNS, ListedMember, listed_members
 from equipage.permissions import Actor, Cap, members_visible_to
 from equipage.permissions.policy import reach_kind
 
@@ -574,15 +574,15 @@ def directory_page(actor: Actor, query: DirectoryQuery) -> DirectoryPage:
     cursor = decode_cursor(query.before if backwards else query.after, query.sort)
     forward_desc = desc != backwards
     op = "<" if forward_desc else ">"
-    # Ids first, so a walk of the covering name index stays index-only; then the rows.
-    ids = _unfiltered_page_ids(actor, query, cursor, forward_desc)
-    if ids is None:
+    rows = _unfiltered_page(actor, query, cursor, forward_desc)
+    if rows is None:
         qs = members_matching(actor, query, for_page=True)
         if cursor is not None:
             qs = _keyset(qs, columns, cursor, op)
         order = [_order(c, forward_desc) for c in columns]
+        # Ids first, so a walk of the covering name index stays index-only; then the rows.
         ids = list(qs.order_by(*order).values_list("pk", flat=True)[: query.per_page + 1])
-    rows = listed_members(ids)
+        rows = listed_members(ids)
     more = len(rows) > query.per_page
     rows = rows[: query.per_page]
     if backwards:
@@ -599,17 +599,18 @@ def directory_page(actor: Actor, query: DirectoryQuery) -> DirectoryPage:
 
 
 # The pages most asked: the whole organization (nothing filtered) by name or login, seen by
-# someone who sees all of it (owners, administrators). Their ids query is the same but for the
-# organization and the cursor: compiled once a process per sort, direction and page size.
+# someone who sees all of it (owners, administrators). Their query is the same but for the
+# organization and the cursor: compiled once a process per sort, direction and page size. With
+# nothing filtered every row the walk reaches is on the page: its columns come with it.
 PREPARED_SORTS = frozenset({"name", "-name", "login", "-login"})
 _page_ids: dict[tuple[Any, ...], Prepared] = {}
 _ORG_SAMPLE = -7_000_001
 
 
-def _unfiltered_page_ids(
+def _unfiltered_page(
     actor: Actor, query: DirectoryQuery, cursor: list[Any] | None, forward_desc: bool
-) -> list[int] | None:
-    """Return the ids of an unfiltered page through a prepared read, or None for another page.
+) -> list[ListedMember] | None:
+    """Return an unfiltered page (and the row after it) through a prepared read, or None.
 
     The read is built by ``members_matching`` (the one home of who sees whom, and of the
     bin) for the organization, as an owner sees it, and ``keyset``: only the organization
@@ -630,23 +631,23 @@ def _unfiltered_page_ids(
     prepared = _page_ids.get(shape)
     if prepared is None:
         samples = [-7_000_002 - i if c == "id" else f"\x00key-{i}" for i, c in enumerate(columns)]
-        build = partial(_page_ids_query, query.sort, forward_desc, query.per_page, len(keys) > 0)
+        build = partial(_page_query, query.sort, forward_desc, query.per_page, len(keys) > 0)
         prepared = _page_ids.setdefault(
             shape, Prepared(build, _ORG_SAMPLE, *(samples if cursor is not None else []))
         )
-    return [row[0] for row in prepared.rows(actor.organization_id, *keys)]
+    return [ListedMember(*row) for row in prepared.rows(actor.organization_id, *keys)]
 
 
-def _page_ids_query(
+def _page_query(
     sort: str, forward_desc: bool, per_page: int, after: bool, org_id: int, *keys: Any
-) -> QuerySet[Member, tuple[int]]:
+) -> QuerySet[Member, tuple[Any, ...]]:
     columns, _desc = SORTS[sort]
     seer = Actor(kind="system", label="prepared page", organization_id=org_id)
     qs = members_matching(seer, DirectoryQuery(sort=sort, per_page=per_page), for_page=True)
     if after:
         qs = keyset(qs, columns, keys, "<" if forward_desc else ">", keyed=True)
     order = [_order(c, forward_desc) for c in columns]
-    return qs.order_by(*order).values_list("pk")[: per_page + 1]
+    return qs.order_by(*order).values_list(*LISTED_COLUMNS)[: per_page + 1]
 
 
 def count_matching(actor: Actor, query: DirectoryQuery) -> int:
