@@ -48,9 +48,21 @@ def database(directory: Path) -> dict[str, Any]:
             raise ConfigError("DATABASE_URL must be a postgres:// URL (or unset for SQLite).")
         config = dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
         if config["ENGINE"].endswith("postgresql"):
-            return dict(config)
+            return {**dict(config), "OPTIONS": _postgres_options()}
         return {**dict(config), **_sqlite(), "NAME": config["NAME"]}
     return {**_sqlite(), "NAME": str(directory / "equipage.sqlite3")}
+
+
+def _postgres_options() -> dict[str, Any]:
+    """Server-side binding, so that PostgreSQL keeps the plans of the statements a connection
+    runs again and again (after 5 runs) instead of planning them on every request (#20).
+
+    ``EQUIPAGE_PG_PREPARED_STATEMENTS=0`` turns it off, for a connection pooler that cannot
+    keep prepared statements (PgBouncer before 1.21 in transaction mode).
+    """
+    if os.environ.get("EQUIPAGE_PG_PREPARED_STATEMENTS", "1").strip() == "0":
+        return {}
+    return {"server_side_binding": True, "prepare_threshold": 5}
 
 
 def _sqlite() -> dict[str, Any]:
