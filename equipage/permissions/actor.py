@@ -72,15 +72,21 @@ class Actor:
     origin: Origin = field(default_factory=Origin)
     roles_cap: frozenset[str] | None = None
     token: Any = None
+    # The member's roles when they were read along with the member (a request's signed-in
+    # member: ``accounts.backends``), so that ``roles`` asks nothing more.
+    roles_read: frozenset[str] | None = None
 
     @classmethod
-    def for_member(cls, member: Member, origin: Origin | None = None) -> Actor:
+    def for_member(
+        cls, member: Member, origin: Origin | None = None, roles: frozenset[str] | None = None
+    ) -> Actor:
         return cls(
             kind="member",
             label=member.login if not member.email else f"{member.login} <{member.email}>",
             organization_id=member.organization_id,
             member=member,
             origin=origin or Origin(),
+            roles_read=roles,
         )
 
     @classmethod
@@ -117,6 +123,8 @@ class Actor:
         elif not self.member.is_active:
             # A deactivated member (and the tokens they created) hold nothing.
             held = frozenset()
+        elif self.roles_read is not None:
+            held = self.roles_read
         else:
             held = frozenset(row[0] for row in _HELD_ROLES.rows(self.member.pk))
         if self.roles_cap is not None:

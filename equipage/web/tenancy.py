@@ -18,7 +18,11 @@ from equipage.permissions.actor import origin_of as origin_of  # re-exported for
 
 
 def actor_of(request: HttpRequest) -> Actor:
-    return Actor.for_member(request.user, origin_of(request))  # type: ignore[arg-type]
+    """The signed-in member as the request's actor, with the roles read along with them."""
+    from equipage.accounts.backends import roles_read_along
+
+    user = request.user
+    return Actor.for_member(user, origin_of(request), roles_read_along(user))  # type: ignore[arg-type]
 
 
 def organization_or_404(slug: str, request: HttpRequest | None = None) -> Organization:

@@ -142,16 +142,20 @@ def test_an_unknown_session_key_is_anonymous(admin: Any) -> None:
     assert not _is_in(client)
 
 
-def test_the_signed_in_member_comes_with_their_organization_in_one_read(
-    admin: Any, other_owner: Any
+def test_the_signed_in_member_comes_with_their_organization_and_roles_in_one_read(
+    admin: Any, other_owner: Any, member: Any
 ) -> None:
-    from equipage.accounts.backends import MemberBackend
+    from equipage.accounts.backends import MemberBackend, roles_read_along
 
     backend = MemberBackend()
     with CaptureQueriesContext(connection) as reads:
         found = backend.get_user(admin.pk)
         assert found is not None and found.organization.slug == "acme"
     assert len(reads.captured_queries) == 1
+    # The request's actor takes the roles once; a later actor reads them afresh.
+    assert roles_read_along(found) == frozenset({"admin"})
+    assert roles_read_along(found) is None
+    assert roles_read_along(backend.get_user(member.pk)) == frozenset({"member"})
     assert found == admin and found.email == admin.email and found.created_at == admin.created_at
     assert backend.get_user(other_owner.pk).organization.slug == "globex"  # type: ignore[union-attr]
     assert backend.get_user(10**9) is None

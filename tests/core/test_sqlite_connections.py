@@ -16,8 +16,11 @@ from equipage import conf
 
 
 @pytest.fixture
-def node_db(tmp_path: Path, django_db_blocker: Any) -> Iterator[Any]:
-    """A connection configured as a node's (``conf.database``), on a file of its own."""
+def node_db(
+    tmp_path: Path, django_db_blocker: Any, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Any]:
+    """A connection configured as a SQLite node's (``conf.database``), on a file of its own."""
+    monkeypatch.delenv("DATABASE_URL", raising=False)  # the suite may run on PostgreSQL
     settings_dict = conf.database(tmp_path)
     wrapper = ConnectionHandler({"default": settings_dict})["default"]
     with django_db_blocker.unblock():
