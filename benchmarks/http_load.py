@@ -281,7 +281,7 @@ def wrk(
     if warm.returncode != 0:
         raise SystemExit(f"wrk failed on {name}:\n{warm.stderr}")
     cpu_before = tree_cpu_seconds(server_pid)
-    database_before = postgres_cpu_seconds()
+    database_before = postgres_cpu()
     done = subprocess.run(
         [*command, f"-d{args.seconds}s", url],
         capture_output=True,
@@ -292,7 +292,7 @@ def wrk(
     if line is None:
         raise SystemExit(f"wrk gave no report on {name}:\n{done.stdout}\n{done.stderr}")
     server_cpu = tree_cpu_seconds(server_pid) - cpu_before
-    database_cpu = postgres_cpu_seconds() - database_before
+    database_cpu = postgres_cpu_since(database_before)
     n, micros, p50, p95, p99, worst, bad_status, failed = (int(x) for x in line.split()[1:])
     return Measure(
         name,
@@ -357,11 +357,18 @@ def _processes() -> tuple[dict[int, int], dict[int, int], dict[int, str]]:
     return parents, cpu, names
 
 
-def postgres_cpu_seconds() -> float:
-    """Return the CPU time of this machine's PostgreSQL processes (0 when none runs)."""
+def postgres_cpu() -> dict[int, int]:
+    """Return the CPU ticks of each of this machine's PostgreSQL processes (none: empty)."""
     _parents, cpu, names = _processes()
-    ticks = os.sysconf("SC_CLK_TCK")
-    return sum(cpu[pid] for pid, name in names.items() if name.startswith("postgres")) / ticks
+    return {pid: cpu[pid] for pid, name in names.items() if name.startswith("postgres")}
+
+
+def postgres_cpu_since(before: dict[int, int]) -> float:
+    """Return the seconds of CPU PostgreSQL spent since ``before`` (a backend that ended in
+    between is not counted: its last ticks are gone with it)."""
+    now = postgres_cpu()
+    ticks = sum(spent - before.get(pid, 0) for pid, spent in now.items())
+    return max(ticks, 0) / os.sysconf("SC_CLK_TCK")
 
 
 def tree_cpu_seconds(root: int) -> float:

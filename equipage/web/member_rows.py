@@ -21,7 +21,7 @@ from django.utils.formats import get_format
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.timezone import localtime
-from django.utils.translation import gettext, gettext_noop
+from django.utils.translation import get_language, gettext, gettext_noop
 
 # The menu's buttons, in their order: (the action's key, its words, a class).
 _MENU = (
@@ -148,6 +148,49 @@ def _row(r: Mapping[str, Any], slug: str, w: _Words) -> str:
         f"      </div>\n"
         f"    </details></td>\n"
         f"  </tr>\n  "
+    )
+
+
+# The table's head in each language and for each sort by name, with a mark where the page's
+# query string goes (its words and the sort link were a tenth of the page's template).
+_QUERY_MARK = "\x00query\x00"
+_HEADS: dict[tuple[str | None, str], str] = {}
+
+
+def render_members_thead(query: Any) -> SafeString:
+    """Return the directory table's ``<thead>`` for ``query`` (its sort and query string)."""
+    by_name = query.sort if query.sort in ("name", "-name") else ""
+    key = (get_language(), by_name)
+    head = _HEADS.get(key)
+    if head is None:
+        head = _thead(by_name)
+        _HEADS[key] = head
+    return mark_safe(head.replace(_QUERY_MARK, _escape(query.querystring())))  # noqa: S308
+
+
+def _thead(by_name: str) -> str:
+    def col(words: str, cls: str = "") -> str:
+        return f'    <th scope="col"{cls and f' class="{cls}"'}>{_escape(gettext(words))}</th>\n'
+
+    sort = {"name": ' aria-sort="ascending"', "-name": ' aria-sort="descending"'}.get(by_name, " ")
+    link = f"?{_QUERY_MARK}&amp;sort={'-name' if by_name == 'name' else 'name'}"
+    return (
+        "  <thead><tr>\n"
+        '    <th scope="col" class="sel"><span class="visually-hidden">'
+        f"{_escape(gettext('Selection'))}</span></th>\n"
+        f'    <th scope="col"{sort}>\n'
+        f'      <a href="{link}">{_escape(gettext("Name"))}</a></th>\n'
+        + col("Login", "c-login")
+        + col("E-mail")
+        + col("Roles", "c-roles")
+        + col("Groups", "c-groups")
+        + col("Labels", "c-labels")
+        + col("State")
+        + col("Guide")
+        + col("Last login", "c-last")
+        + '    <th scope="col" class="c-menu"><span class="visually-hidden">'
+        f"{_escape(gettext('Actions'))}</span></th>\n"
+        "  </tr></thead>"
     )
 
 

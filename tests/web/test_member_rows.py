@@ -78,3 +78,53 @@ def test_a_name_cannot_break_out_of_its_attribute() -> None:
     )
     assert 'onmouseover="alert' not in html
     assert "x&quot; onmouseover=&quot;alert(1)" in html
+
+
+# The table head the directory's template wrote before ``render_members_thead`` (the oracle).
+THEAD_TEMPLATE = (
+    "{% load i18n %}"
+    + '  <thead><tr>\n    <th scope="col" class="sel"><span class="visually-hidden">{% translate "Selection" %}</span></th>\n    <th scope="col" {% if query.sort == "name" %}aria-sort="ascending"{% elif query.sort == "-name" %}aria-sort="descending"{% endif %}>\n      <a href="?{% if query.sort == \'name\' %}{{ query.querystring|default:\'\' }}&amp;sort=-name{% else %}{{ query.querystring }}&amp;sort=name{% endif %}">{% translate "Name" %}</a></th>\n    <th scope="col" class="c-login">{% translate "Login" %}</th>\n    <th scope="col">{% translate "E-mail" %}</th>\n    <th scope="col" class="c-roles">{% translate "Roles" %}</th>\n    <th scope="col" class="c-groups">{% translate "Groups" %}</th>\n    <th scope="col" class="c-labels">{% translate "Labels" %}</th>\n    <th scope="col">{% translate "State" %}</th>\n    <th scope="col">{% translate "Guide" %}</th>\n    <th scope="col" class="c-last">{% translate "Last login" %}</th>\n    <th scope="col" class="c-menu"><span class="visually-hidden">{% translate "Actions" %}</span></th>\n  </tr></thead>'
+)
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+@pytest.mark.parametrize("sort", ["name", "-name", "login", "-created"])
+@pytest.mark.parametrize("params", [{}, {"q": '<b>"Élodie" & co'}, {"role": "admin", "q": "x"}])
+def test_the_table_head_is_the_former_template_s(
+    language: str, sort: str, params: dict[str, str]
+) -> None:
+    from equipage.directory.selectors import DirectoryQuery
+    from equipage.web.member_rows import render_members_thead
+
+    query = DirectoryQuery.from_params({**params, "sort": sort})
+    with translation.override(language):
+        expected = Template(THEAD_TEMPLATE).render(Context({"query": query}))
+        assert str(render_members_thead(query)) == expected
+
+
+NAV_TEMPLATE = (
+    '{% load i18n %}{% if organization %}{% for e in nav_entries %}<a href="{{ e.url }}" '
+    '{% if nav == e.key %}aria-current="page"{% endif %}>{{ e.label }}</a>{% endfor %}{% endif %}'
+)
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+@pytest.mark.parametrize("current", ["members", "groups", None])
+def test_the_kept_navigation_is_the_former_template_s_and_follows_the_entries(
+    language: str, current: str | None
+) -> None:
+    from django.utils.translation import gettext_lazy
+
+    from equipage.web.templatetags.console import nav_links
+
+    entries = [
+        {"key": "members", "label": gettext_lazy("Members"), "url": "/o/a&b/members"},
+        {"key": "groups", "label": gettext_lazy("Groups"), "url": "/o/a&b/groups/"},
+    ]
+    fewer = entries[:1]
+    with translation.override(language):
+        for shown in (entries, fewer, entries):  # a viewer with fewer entries, then again
+            context = {"organization": object(), "nav_entries": shown, "nav": current}
+            expected = Template(NAV_TEMPLATE).render(Context(context))
+            assert str(nav_links(Context(context))) == expected
+        assert nav_links(Context({"organization": None, "nav_entries": entries})) == ""

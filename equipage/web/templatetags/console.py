@@ -5,6 +5,8 @@ from __future__ import annotations
 import functools
 
 from django import template
+from django.utils.html import conditional_escape
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, gettext_noop
 
 from equipage.accounts.models import MemberState, Role
@@ -43,6 +45,43 @@ def state_label(value: str) -> str:
 @register.filter
 def guide_label(value: str) -> str:
     return _label(Guide, value)
+
+
+# The console's navigation, laid out once per language, entries and current page: on every
+# console page its loop, tests and lazy labels were a tenth of the template's CPU (#20).
+_NAV_KEPT: dict[tuple[object, ...], SafeString] = {}
+_NAV_KEPT_MAX = 512
+
+
+@register.simple_tag(takes_context=True)
+def nav_links(context: template.Context) -> SafeString:
+    """Return the navigation's links (the entries ``web.context.navigation`` allows)."""
+    if not context.get("organization"):
+        return mark_safe("")
+    entries = context.get("nav_entries") or []
+    current = context.get("nav")
+    key = (get_language(), current, *((e["key"], e["url"], str(e["label"])) for e in entries))
+    kept = _NAV_KEPT.get(key)
+    if kept is None:
+        links = (
+            f'<a href="{conditional_escape(e["url"])}" '
+            f"{'aria-current="page"' if current == e['key'] else ''}>"
+            f"{conditional_escape(e['label'])}</a>"
+            for e in entries
+        )
+        kept = mark_safe("".join(links))  # noqa: S308 (each value escaped)
+        if len(_NAV_KEPT) >= _NAV_KEPT_MAX:
+            _NAV_KEPT.clear()
+        _NAV_KEPT[key] = kept
+    return kept
+
+
+@register.simple_tag
+def members_thead(query: object) -> SafeString:
+    """The directory table's head (``web.member_rows.render_members_thead``)."""
+    from equipage.web.member_rows import render_members_thead
+
+    return render_members_thead(query)
 
 
 # Labels defined by apps without a French catalog of their own yet (the Guide, the outbox):
