@@ -22,7 +22,11 @@ def delete_due_members() -> int:
 
     owners = MemberRole.objects.filter(role=Role.OWNER).values("member_id")
     Member.objects.filter(pk__in=owners, auto_delete_on__isnull=False).update(auto_delete_on=None)
-    due = Member.objects.filter(auto_delete_on__lte=clock.today(), organization__isnull=False)
+    due = Member.objects.filter(
+        auto_delete_on__isnull=False,  # the partial index member_auto_delete_due
+        auto_delete_on__lte=clock.today(),
+        organization__isnull=False,
+    )
     total = 0
     for org_id in due.values_list("organization_id", flat=True).distinct():
         org = Organization.objects.get(pk=org_id)
@@ -37,7 +41,11 @@ def empty_bins() -> int:
     from equipage.accounts.erasure import erase_members
 
     now = clock.now()
-    binned = Member.objects.filter(state=MemberState.BINNED, organization__isnull=False)
+    binned = Member.objects.filter(
+        binned_at__isnull=False,  # the partial index member_binned_since
+        state=MemberState.BINNED,
+        organization__isnull=False,
+    )
     total = 0
     for org in Organization.objects.filter(pk__in=binned.values("organization_id")):
         due = binned.filter(organization=org, binned_at__lte=now - timedelta(days=org.bin_days))
