@@ -574,7 +574,7 @@ def directory_page(actor: Actor, query: DirectoryQuery) -> DirectoryPage:
     cursor = decode_cursor(query.before if backwards else query.after, query.sort)
     forward_desc = desc != backwards
     op = "<" if forward_desc else ">"
-    rows = _unfiltered_page(actor, query, cursor, forward_desc)
+    rows = unfiltered_page(actor, query, cursor, forward_desc)
     if rows is None:
         qs = members_matching(actor, query, for_page=True)
         if cursor is not None:
@@ -603,14 +603,17 @@ def directory_page(actor: Actor, query: DirectoryQuery) -> DirectoryPage:
 # organization and the cursor: compiled once a process per sort, direction and page size. With
 # nothing filtered every row the walk reaches is on the page: its columns come with it.
 PREPARED_SORTS = frozenset({"name", "-name", "login", "-login"})
-_page_ids: dict[tuple[Any, ...], Prepared] = {}
+_unfiltered_pages: dict[tuple[Any, ...], Prepared] = {}
 _ORG_SAMPLE = -7_000_001
 
 
-def _unfiltered_page(
-    actor: Actor, query: DirectoryQuery, cursor: list[Any] | None, forward_desc: bool
+def unfiltered_page(
+    actor: Actor, query: DirectoryQuery, cursor: list[Any] | None, forward_desc: bool = False
 ) -> list[ListedMember] | None:
     """Return an unfiltered page (and the row after it) through a prepared read, or None.
+
+    ``cursor``: the raw values of the last row before the page, in ``query.sort``'s columns.
+    The directory and the API's member list both ask it.
 
     The read is built by ``members_matching`` (the one home of who sees whom, and of the
     bin) for the organization, as an owner sees it, and ``keyset``: only the organization
@@ -628,11 +631,11 @@ def _unfiltered_page(
     if not all(type(k) in (int, str) for k in keys):
         return None
     shape = (query.sort, forward_desc, cursor is not None, query.per_page)
-    prepared = _page_ids.get(shape)
+    prepared = _unfiltered_pages.get(shape)
     if prepared is None:
         samples = [-7_000_002 - i if c == "id" else f"\x00key-{i}" for i, c in enumerate(columns)]
         build = partial(_page_query, query.sort, forward_desc, query.per_page, len(keys) > 0)
-        prepared = _page_ids.setdefault(
+        prepared = _unfiltered_pages.setdefault(
             shape, Prepared(build, _ORG_SAMPLE, *(samples if cursor is not None else []))
         )
     return [ListedMember(*row) for row in prepared.rows(actor.organization_id, *keys)]

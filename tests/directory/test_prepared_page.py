@@ -64,9 +64,9 @@ def test_prepared_pages_are_the_orm_s_pages_and_only_the_organization_s(
         make_member(other_org, other_owner, "Élodie", f"Autre{i}", email=f"o{i}@globex.test")
         for i in range(3)
     ]
-    selectors._page_ids.clear()
+    selectors._unfiltered_pages.clear()
     forward, backward = _walk(admin, sort, per_page=4)
-    assert selectors._page_ids, "these pages went through the prepared read"
+    assert selectors._unfiltered_pages, "these pages went through the prepared read"
     expected = _orm_order(admin, sort)
     assert forward == expected and backward == expected
     assert binned.pk not in forward
@@ -81,7 +81,35 @@ def test_a_filtered_page_or_a_group_admin_s_goes_through_the_orm(
 ) -> None:
     from equipage.directory import selectors
 
-    selectors._page_ids.clear()
+    selectors._unfiltered_pages.clear()
     forward, _ = _walk(group_admin, "name", per_page=2)
     assert outsider.pk not in forward and member.pk in forward
-    assert not selectors._page_ids
+    assert not selectors._unfiltered_pages
+
+
+def test_the_api_list_walks_the_same_prepared_pages(
+    client: Any, org: Any, owner: Any, other_org: Any, other_owner: Any
+) -> None:
+    """Page by page through the cursors: the ORM's order, no binned member, no other tenant."""
+    from equipage.accounts.actions import member_delete
+    from equipage.directory import selectors
+    from equipage.tokens.actions import token_create
+    from tests.api.test_endpoints import call
+
+    make_ties(org, owner)
+    binned = make_member(org, owner, "Zoé", "Bin", email="bin@acme.test", login="bin")
+    member_delete(actor=owner, member=binned)
+    make_member(other_org, other_owner, "Élodie", "Autre", email="o@globex.test")
+    token = token_create(actor=owner, organization=org, name="t", scopes=["api:read"]).raw
+    selectors._unfiltered_pages.clear()
+    seen: list[int] = []
+    cursor = ""
+    for _ in range(50):
+        response = call(client, token, "GET", f"/members?limit=3&cursor={cursor}")
+        assert response.status_code == 200, response.content
+        seen += [item["id"] for item in response.json()["items"]]
+        cursor = response.json()["next_cursor"] or ""
+        if not cursor:
+            break
+    assert selectors._unfiltered_pages, "the API's pages went through the prepared read"
+    assert seen == _orm_order(owner, "name")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from typing import Any, Literal
 
 from django.http import HttpRequest, HttpResponse
@@ -37,6 +38,7 @@ from equipage.api.errors import ERROR_RESPONSES
 from equipage.core.errors import ValidationFailed
 from equipage.directory.listed import listed_rows
 from equipage.directory.listing import filter_members, member_facts, member_query
+from equipage.directory.selectors import unfiltered_page
 from equipage.permissions import Cap, access_member_by_id
 
 router = Router(tags=["members"])
@@ -155,13 +157,23 @@ def list_members(request: HttpRequest, filters: Query[MemberFilters]) -> Any:
         label=filters.label,
         idle_days=filters.idle_days,
     )
-    qs = filter_members(actor(request), query, for_page=True)
+    after: list[Any] | None = None
     if filters.cursor:
         last, first, pk = decode_cursor(filters.cursor, 3)
         if not (isinstance(last, str) and isinstance(first, str) and isinstance(pk, int)):
             raise ValidationFailed(_("This cursor is not valid."), field="cursor")
-        qs = after_name(qs, last, first, pk)
-    rows = listed_rows(qs.order_by(*name_order())[: filters.limit + 1])
+        after = [last, first, pk]
+    # The whole roster by name, for a token that sees it all: the directory's prepared read.
+    rows = (
+        unfiltered_page(actor(request), replace(query, per_page=filters.limit), after)
+        if query is not None
+        else None
+    )
+    if rows is None:
+        qs = filter_members(actor(request), query, for_page=True)
+        if after is not None:
+            qs = after_name(qs, *after)
+        rows = listed_rows(qs.order_by(*name_order())[: filters.limit + 1])
     more = len(rows) > filters.limit
     rows = rows[: filters.limit]
     by_id = {m.pk: m for m in rows}
