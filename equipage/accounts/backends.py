@@ -102,7 +102,8 @@ _ROLES_READ = "_roles_read_along"
 
 
 def signed_in_member(pk: int) -> Member | None:
-    """Return the member ``pk`` with their organization loaded along, or None."""
+    """Return the member ``pk`` with their organization loaded along (and their roles, for
+    ``roles_read_along``), or None."""
     from django.db import connection
 
     row = _SIGNED_IN.first(pk)
