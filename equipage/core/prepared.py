@@ -82,6 +82,9 @@ class Prepared:
 
     def _compile(self) -> _Compiled:
         with self._lock:
+            kept = self._compiled.get(connection.vendor)
+            if kept is not None:  # another thread compiled it meanwhile
+                return kept
             queryset = self.build(*self.samples)
             compiler = queryset.query.get_compiler(connection=connection)
             sql, params = compiler.as_sql()

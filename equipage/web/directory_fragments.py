@@ -69,7 +69,9 @@ def filter_drawer(catalog: Catalog, query: DirectoryQuery, context: dict[str, An
     return kept
 
 
-def bulk_bar(catalog: Catalog, query: DirectoryQuery, context: dict[str, Any]) -> SafeString:
+def bulk_bar(
+    catalog: Catalog, query: DirectoryQuery, context: dict[str, Any], organization: Any
+) -> SafeString:
     """Return the bulk bar's HTML (empty when the viewer has no bulk action)."""
     actions = context["actions"]
     if not actions:
@@ -78,7 +80,7 @@ def bulk_bar(catalog: Catalog, query: DirectoryQuery, context: dict[str, Any]) -
     key = (
         "bulk",
         get_language(),
-        context["organization"].slug,
+        organization.slug,
         tuple(a.key for a in actions),
         tuple(value for value, _label in context["grantable"]),
         query.group,
@@ -86,9 +88,8 @@ def bulk_bar(catalog: Catalog, query: DirectoryQuery, context: dict[str, Any]) -
     )
     kept = catalog.laid_out.get(key)
     if kept is None:
-        names = ("organization", "actions", "can_edit_selection", "groups", "group_options")
-        more = ("labels", "grantable")
-        values = {n: context[n] for n in (*names, *more)}
+        names = ("actions", "can_edit_selection", "groups", "group_options", "labels", "grantable")
+        values = {"organization": organization, **{n: context[n] for n in names}}
         html = render_to_string(
             BULK_TEMPLATE, {**values, "filter_qs": QUERY_MARK if filter_qs else ""}
         )

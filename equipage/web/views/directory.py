@@ -149,9 +149,7 @@ def directory_context(request: HttpRequest, query: DirectoryQuery) -> dict[str, 
     }
     # Called by the template only where they show (not by the table's fragment).
     context["filter_drawer"] = partial(filter_drawer, choices["catalog"], query, context)
-    context["bulk_bar"] = partial(
-        bulk_bar, choices["catalog"], query, {**context, "organization": org}
-    )
+    context["bulk_bar"] = partial(bulk_bar, choices["catalog"], query, context, org)
     return context
 
 
